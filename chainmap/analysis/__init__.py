@@ -1,0 +1,1 @@
+"""Gap analysis: one module per family of networkx-style pure functions."""

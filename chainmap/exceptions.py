@@ -1,0 +1,128 @@
+"""Backend-neutral exception tree of chainmap.
+
+Every error a user can cause is one of these; the API maps them to HTTP codes
+in exactly one place (``api/errors.py``) and the CLI prints them without a
+stack trace.
+
+>>> err = InvalidInput("weight must be in [0, 1]", field="weight", file="links.csv", line=3)
+>>> str(err)
+'links.csv:3: weight: weight must be in [0, 1]'
+>>> isinstance(err, ChainmapError)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ChainmapError",
+    "NotFound",
+    "InvalidInput",
+    "Conflict",
+    "StorageUnavailable",
+    "PayloadTooLarge",
+    "RowError",
+]
+
+
+class ChainmapError(Exception):
+    """Root of all chainmap errors.
+
+    Parameters
+    ----------
+    message : str
+        Human-readable message (Chinese or English).
+    hint : str, optional
+        What the user can do about it.
+    **context
+        Structured context (``file``, ``line``, ``field``, ``row`` ...) kept in
+        :attr:`context` and prefixed to the message.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, **context: Any) -> None:
+        self.message = message
+        self.hint = hint
+        self.context = {k: v for k, v in context.items() if v is not None}
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ""
+        if "file" in self.context:
+            where = str(self.context["file"])
+            if "line" in self.context:
+                where += f":{self.context['line']}"
+            elif "row" in self.context:
+                where += f":row {self.context['row']}"
+        elif "row" in self.context:
+            where = f"row {self.context['row']}"
+        prefix = f"{where}: " if where else ""
+        if "field" in self.context:
+            prefix += f"{self.context['field']}: "
+        return f"{prefix}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-dict form used by the API error body and ``--format json``."""
+        return {"error": type(self).__name__, "detail": str(self), "hint": self.hint, **self.context}
+
+
+class NotFound(ChainmapError):
+    """A referenced object (chain, segment, region, enterprise, ...) does not exist."""
+
+
+class InvalidInput(ChainmapError):
+    """User input (a file, a row, a parameter) is malformed.
+
+    ``errors`` may hold a list of row-level problems (see :class:`RowError`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        errors: list[RowError] | None = None,
+        **context: Any,
+    ) -> None:
+        self.errors = list(errors or [])
+        super().__init__(message, hint=hint, **context)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.errors:
+            out["errors"] = [e.to_dict() for e in self.errors]
+        return out
+
+
+class Conflict(ChainmapError):
+    """The write conflicts with existing data (duplicate id, invalid transition, ...)."""
+
+
+class StorageUnavailable(ChainmapError):
+    """The store cannot be reached or opened (Neo4j down, unreadable SQLite file)."""
+
+
+class PayloadTooLarge(ChainmapError):
+    """An upload exceeds the configured size limit."""
+
+
+class RowError:
+    """One problem in one row of an imported file.
+
+    >>> RowError(row=4, column="revenue_cny_100m", value="abc", reason="expected a number").to_dict()["row"]
+    4
+    """
+
+    __slots__ = ("row", "column", "value", "reason")
+
+    def __init__(self, *, row: int, column: str, value: Any, reason: str) -> None:
+        self.row = row
+        self.column = column
+        self.value = value
+        self.reason = reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
+
+    def __repr__(self) -> str:
+        return f"RowError(row={self.row}, column={self.column!r}, value={self.value!r}, reason={self.reason!r})"

@@ -1,0 +1,342 @@
+"""Domain model of chainmap (pydantic v2).
+
+Chains, segments (links of a chain), supply links between segments,
+enterprises and regions.  Every model validates its own fields; the seed
+loader and the storage layers turn :class:`pydantic.ValidationError` into
+:class:`chainmap.exceptions.InvalidInput` naming the file, line and field.
+
+>>> is_valid_credit_code("91140800MA0GXXXX0X")
+False
+>>> credit_code_check_char("91350100M000100Y4")
+'3'
+>>> is_valid_credit_code("91350100M000100Y43")
+True
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "ID_PATTERN",
+    "Stage",
+    "LinkKind",
+    "Role",
+    "Tag",
+    "RegionKind",
+    "Confidence",
+    "Chain",
+    "Segment",
+    "Link",
+    "SegmentPresence",
+    "Enterprise",
+    "Region",
+    "credit_code_check_char",
+    "is_valid_credit_code",
+    "TAG_LABELS_ZH",
+    "STAGE_LABELS_ZH",
+]
+
+#: Stable ids: lower-case ASCII words separated by ``.``, ``_`` or ``-``.
+ID_PATTERN = r"^[a-z][a-z0-9_\-]*(\.[a-z0-9_\-]+)*$"
+_ID_RE = re.compile(ID_PATTERN)
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
+
+
+class Stage(StrEnum):
+    """Position of a segment in its chain (上游 / 中游 / 下游)."""
+
+    upstream = "upstream"
+    midstream = "midstream"
+    downstream = "downstream"
+
+    @property
+    def rank(self) -> int:
+        return {"upstream": 0, "midstream": 1, "downstream": 2}[self.value]
+
+
+STAGE_LABELS_ZH = {Stage.upstream: "上游", Stage.midstream: "中游", Stage.downstream: "下游"}
+
+
+class LinkKind(StrEnum):
+    """Kind of a link between two segments."""
+
+    supplies = "supplies"  # source's output is an input of target
+    part_of = "part_of"  # source is a sub-segment of target
+    enables = "enables"  # source is an enabling technology/service for target
+
+
+class Role(StrEnum):
+    """Role of an enterprise in a segment."""
+
+    producer = "producer"
+    user = "user"
+
+
+class Tag(StrEnum):
+    """Enterprise tags; the Chinese label is accepted on input."""
+
+    chain_leader = "chain_leader"  # 链主
+    chain_core = "chain_core"  # 链核
+    little_giant = "little_giant"  # 专精特新小巨人
+    specialized = "specialized"  # 专精特新 (provincial)
+    gazelle = "gazelle"  # 瞪羚
+    unicorn = "unicorn"  # 独角兽
+    listed = "listed"  # 上市
+    global500 = "global500"  # 世界500强
+    china500 = "china500"  # 中国500强
+    private500 = "private500"  # 民营500强
+    industry_top100 = "industry_top100"  # 行业100强
+
+    @classmethod
+    def parse(cls, value: str) -> Tag:
+        """Parse an English code or a Chinese label.
+
+        >>> Tag.parse("链主") is Tag.chain_leader
+        True
+        >>> Tag.parse("gazelle") is Tag.gazelle
+        True
+        """
+        v = value.strip()
+        if v in _TAG_BY_ZH:
+            return _TAG_BY_ZH[v]
+        return cls(v)
+
+
+TAG_LABELS_ZH: dict[Tag, str] = {
+    Tag.chain_leader: "链主",
+    Tag.chain_core: "链核",
+    Tag.little_giant: "专精特新小巨人",
+    Tag.specialized: "专精特新",
+    Tag.gazelle: "瞪羚",
+    Tag.unicorn: "独角兽",
+    Tag.listed: "上市",
+    Tag.global500: "世界500强",
+    Tag.china500: "中国500强",
+    Tag.private500: "民营500强",
+    Tag.industry_top100: "行业100强",
+}
+_TAG_BY_ZH = {v: k for k, v in TAG_LABELS_ZH.items()}
+
+
+class RegionKind(StrEnum):
+    city = "city"
+    county = "county"
+    zone = "zone"
+
+
+class Confidence(StrEnum):
+    """How sure the seed is of a fact: ``high`` = stated by the cited source,
+    ``medium`` = stated by a secondary source, ``low`` = inferred, to confirm."""
+
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+_ALLOWED_CHAIN_LETTERS = ("合", "汽", "生", "材")
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+class Chain(_Base):
+    """An industrial chain (产业链) or a sub-chain (e.g. 材 → 镁)."""
+
+    id: Id
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    letter: str = Field(description="合 / 汽 / 生 / 材")
+    description: str = ""
+    parent: Id | None = None
+    sources: list[str] = Field(default_factory=list)
+
+    @field_validator("letter")
+    @classmethod
+    def _letter(cls, v: str) -> str:
+        if v not in _ALLOWED_CHAIN_LETTERS:
+            raise ValueError(f"letter must be one of {'/'.join(_ALLOWED_CHAIN_LETTERS)}, got {v!r}")
+        return v
+
+
+class Segment(_Base):
+    """A link (环节) of a chain."""
+
+    id: Id
+    chain: Id
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    stage: Stage
+    order: int = Field(default=0, ge=0, description="position within the stage, for layout")
+    parent: Id | None = None
+    keywords_zh: list[str] = Field(default_factory=list)
+    keywords_en: list[str] = Field(default_factory=list)
+    aliases: list[str] = Field(default_factory=list)
+    value_added: int = Field(default=3, ge=1, le=5)
+    tech_intensity: int = Field(default=3, ge=1, le=5)
+    chokepoint: bool = Field(default=False, description="卡脖子 technology")
+    reference_share: float | None = Field(
+        default=None, ge=0, le=1, description="share of enterprises in this segment in the reference economy"
+    )
+    description: str = ""
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_self_parent(self) -> Segment:
+        if self.parent == self.id:
+            raise ValueError("a segment cannot be its own parent")
+        return self
+
+
+class Link(_Base):
+    """A directed link between two segments; may cross chains."""
+
+    source: Id
+    target: Id
+    kind: LinkKind = LinkKind.supplies
+    weight: float | None = Field(default=None, ge=0, le=1, description="share of the target's inputs")
+    note: str = ""
+    sources: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _no_loop(self) -> Link:
+        if self.source == self.target:
+            raise ValueError("a link cannot connect a segment to itself")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.source, self.target, self.kind.value)
+
+
+class SegmentPresence(_Base):
+    """An enterprise's activity in one segment."""
+
+    segment: Id
+    role: Role = Role.producer
+    capacity: float | None = Field(default=None, ge=0)
+    capacity_unit: str | None = None
+    output: float | None = Field(default=None, ge=0, description="annual output value, 亿元")
+
+
+_CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_CC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_CC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def credit_code_check_char(first17: str) -> str:
+    """Check character of a 统一社会信用代码 per GB 32100-2015.
+
+    Parameters
+    ----------
+    first17 : str
+        The first 17 characters of the code.
+
+    Returns
+    -------
+    str
+        The 18th (check) character.
+    """
+    if len(first17) != 17:
+        raise ValueError("expected the first 17 characters")
+    total = 0
+    for ch, w in zip(first17.upper(), _CC_WEIGHTS, strict=True):
+        idx = _CC_CHARS.find(ch)
+        if idx < 0:
+            raise ValueError(f"invalid character {ch!r}")
+        total += idx * w
+    return _CC_CHARS[(31 - total % 31) % 31]
+
+
+def is_valid_credit_code(code: str) -> bool:
+    """True if ``code`` is an 18-character credit code with a correct check character."""
+    c = code.strip().upper()
+    if not _CC_RE.match(c):
+        return False
+    return credit_code_check_char(c[:17]) == c[17]
+
+
+class Enterprise(_Base):
+    """An enterprise, local (with county / zone) or a candidate elsewhere."""
+
+    id: Id | None = None
+    name: str = Field(min_length=1, max_length=200)
+    name_en: str | None = None
+    credit_code: str | None = None
+    county: Id | None = None
+    zone: Id | None = None
+    segments: list[SegmentPresence] = Field(default_factory=list)
+    tags: list[Tag] = Field(default_factory=list)
+    revenue: float | None = Field(default=None, ge=0, description="亿元")
+    employees: int | None = Field(default=None, ge=0)
+    founded: int | None = Field(default=None, ge=1800, le=2100)
+    source: str | None = None
+    confidence: Confidence = Confidence.high
+    note: str = ""
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("credit_code")
+    @classmethod
+    def _credit_code(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        c = v.strip().upper()
+        if not is_valid_credit_code(c):
+            raise ValueError(
+                f"invalid 统一社会信用代码 {v!r}: expected 18 characters with a GB 32100-2015 check character"
+            )
+        return c
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            v = [t for t in re.split(r"[;；,，]", v) if t.strip()]
+        if isinstance(v, list):
+            out = []
+            for t in v:
+                if isinstance(t, Tag):
+                    out.append(t)
+                    continue
+                try:
+                    out.append(Tag.parse(str(t)))
+                except ValueError:
+                    allowed = ", ".join(f"{k.value}({TAG_LABELS_ZH[k]})" for k in Tag)
+                    raise ValueError(f"unknown tag {t!r}; allowed: {allowed}") from None
+            return out
+        return v
+
+    @property
+    def key(self) -> str:
+        """Identity used for storage: explicit id, else credit code, else name."""
+        return self.id or self.credit_code or self.name
+
+    def segment_ids(self, role: Role | None = None) -> list[str]:
+        return [p.segment for p in self.segments if role is None or p.role == role]
+
+
+class Region(_Base):
+    """运城市, one of its county-level units, or a development zone."""
+
+    id: Id
+    kind: RegionKind
+    name_zh: str = Field(min_length=1)
+    name_en: str = Field(min_length=1)
+    parent: Id | None = None
+    county: Id | None = Field(default=None, description="for a zone: the county it lies in")
+    lat: float | None = None
+    lon: float | None = None
+    sources: list[str] = Field(default_factory=list)
+    confidence: Confidence = Confidence.high
+
+    @model_validator(mode="after")
+    def _zone_has_county(self) -> Region:
+        if self.kind == RegionKind.zone and not self.county:
+            raise ValueError("a development zone must name its county")
+        return self

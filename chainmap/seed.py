@@ -1,0 +1,413 @@
+"""Read and validate the chain-graph seed (``graph_seed/``) into models.
+
+Validation is all-or-nothing: :func:`load_seed` either returns a complete
+:class:`ChainData` or raises :class:`~chainmap.exceptions.InvalidInput` whose
+message names the file, the line and the field of the first problem and whose
+``problems`` list holds all of them.
+
+Checked: YAML/CSV syntax, field types and enums (via the pydantic models),
+duplicate ids, unknown chain / parent / segment / region references, duplicate
+links, ``part_of`` cycles, zone-county consistency, credit codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from chainmap.exceptions import InvalidInput
+from chainmap.graph import build_graph, chain_roots
+from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, RegionKind, Segment
+
+__all__ = [
+    "ChainData",
+    "SeedProblem",
+    "load_seed",
+    "seed_dir",
+    "validate_data",
+    "chain_data_from_store",
+    "load_into_store",
+    "SEED_FILES",
+]
+
+SEED_FILES = ("chains.yaml", "regions.yaml", "segments/*.yaml", "links.csv", "enterprises.yaml")
+
+
+@dataclass(frozen=True)
+class SeedProblem:
+    """One validation problem, located in a file."""
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        fld = f" {self.field}:" if self.field else ""
+        return f"{where}:{fld} {self.message}"
+
+
+@dataclass
+class ChainData:
+    """Everything the analysis needs: chains, regions, segments, links, enterprises.
+
+    ``origin`` maps ``(kind, id)`` to ``(file, line)`` for objects read from files.
+    """
+
+    chains: list[Chain]
+    regions: list[Region]
+    segments: list[Segment]
+    links: list[Link]
+    enterprises: list[Enterprise]
+    origin: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The chain graph (see :mod:`chainmap.graph`)."""
+        return build_graph(self.chains, self.segments, self.links)
+
+    @cached_property
+    def chain_root(self) -> dict[str, str]:
+        return chain_roots(self.chains)
+
+    @cached_property
+    def region_by_id(self) -> dict[str, Region]:
+        return {r.id: r for r in self.regions}
+
+    @cached_property
+    def segment_by_id(self) -> dict[str, Segment]:
+        return {s.id: s for s in self.segments}
+
+    def top_chains(self) -> list[Chain]:
+        return [c for c in self.chains if not c.parent]
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per chain (top-level and sub-chains): id, names, letter, parent, segment and
+        enterprise counts (an enterprise counts once per chain it operates in)."""
+        roots = self.chain_root
+        seg_chain = {s.id: s.chain for s in self.segments}
+        out = []
+        for c in self.chains:
+            is_top = not c.parent
+
+            def in_chain(seg_id: str, c: Chain = c, is_top: bool = is_top) -> bool:
+                ch = seg_chain.get(seg_id)
+                if ch is None:
+                    return False
+                return roots.get(ch) == c.id if is_top else ch == c.id
+
+            n_seg = sum(1 for s in self.segments if in_chain(s.id))
+            n_ent = sum(1 for e in self.enterprises if any(in_chain(p.segment) for p in e.segments))
+            out.append(
+                {
+                    "id": c.id,
+                    "name_zh": c.name_zh,
+                    "name_en": c.name_en,
+                    "letter": c.letter,
+                    "parent": c.parent,
+                    "segments": n_seg,
+                    "enterprises": n_ent,
+                }
+            )
+        return out
+
+
+def seed_dir() -> Path:
+    """Folder of the shipped seed (package data of ``graph_seed``)."""
+    return Path(str(resources.files("graph_seed")))
+
+
+# ------------------------------------------------------------------ reading
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records the line of every mapping and of its keys."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
+    lines = {}
+    for key_node, _ in node.value:
+        lines[str(loader.construct_object(key_node))] = key_node.start_mark.line + 1
+    mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = lines
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml_list(path: Path, rel: str, problems: list[SeedProblem]) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        problems.append(SeedProblem(rel, None, None, f"cannot read file: {e}"))
+        return []
+    try:
+        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problems.append(SeedProblem(rel, mark.line + 1 if mark else None, None, f"YAML syntax error: {e}"))
+        return []
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.append(SeedProblem(rel, 1, None, "expected a YAML list of mappings at top level"))
+        return []
+    out = []
+    for i, item in enumerate(data):
+        if not isinstance(item, dict):
+            problems.append(SeedProblem(rel, None, None, f"item {i + 1}: expected a mapping, got {type(item).__name__}"))
+            continue
+        out.append(item)
+    return out
+
+
+def _read_links_csv(path: Path, rel: str, problems: list[SeedProblem]) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        problems.append(SeedProblem(rel, None, None, f"cannot read file: {e}"))
+        return []
+    lines = text.splitlines()
+    rows: list[dict[str, Any]] = []
+    header: list[str] | None = None
+    expected = ["source", "target", "kind", "weight", "note", "sources"]
+    for lineno, raw in enumerate(lines, start=1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        cells = next(csv.reader(io.StringIO(raw)))
+        if header is None:
+            header = [c.strip() for c in cells]
+            missing = [c for c in ("source", "target") if c not in header]
+            unknown = [c for c in header if c not in expected]
+            if missing or unknown:
+                problems.append(
+                    SeedProblem(rel, lineno, "header", f"expected columns {','.join(expected)}; got {','.join(header)}")
+                )
+                return []
+            continue
+        if len(cells) > len(header):
+            problems.append(SeedProblem(rel, lineno, None, f"{len(cells)} cells but the header has {len(header)}"))
+            continue
+        row: dict[str, Any] = dict(zip(header, (c.strip() for c in cells), strict=False))
+        row["__line__"] = lineno
+        row["__lines__"] = {}
+        rows.append(row)
+    return rows
+
+
+def _strip_meta(item: dict[str, Any]) -> tuple[dict[str, Any], int | None, dict[str, int]]:
+    d = dict(item)
+    line = d.pop("__line__", None)
+    lines = d.pop("__lines__", {})
+    return d, line, lines
+
+
+def _build(
+    model: type[BaseModel], item: dict[str, Any], rel: str, problems: list[SeedProblem]
+) -> BaseModel | None:
+    data, line, lines = _strip_meta(item)
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        for err in e.errors():
+            loc = [str(x) for x in err["loc"]]
+            fld = ".".join(loc) if loc else None
+            fline = lines.get(loc[0], line) if loc else line
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field"
+            problems.append(SeedProblem(rel, fline, fld, msg))
+        return None
+
+
+def _link_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in row.items() if not k.startswith("__")}
+    out["kind"] = out.get("kind") or "supplies"
+    out["weight"] = out.get("weight") or None
+    out["sources"] = [s.strip() for s in (out.get("sources") or "").split(";") if s.strip()]
+    out["note"] = out.get("note") or ""
+    return {**out, "__line__": row["__line__"], "__lines__": {}}
+
+
+def load_seed(path: str | Path | None = None) -> ChainData:
+    """Load and validate a seed folder (default: the shipped ``graph_seed``).
+
+    Raises
+    ------
+    InvalidInput
+        On any problem; ``str(err)`` names file, line and field of the first one,
+        ``err.context["problems"]`` lists all of them as strings.
+    """
+    root = Path(path) if path is not None else seed_dir()
+    if not root.is_dir():
+        raise InvalidInput(f"seed folder not found: {root}", field="path", hint="give the folder holding chains.yaml")
+    problems: list[SeedProblem] = []
+    origin: dict[tuple[str, str], tuple[str, int | None]] = {}
+
+    def read_models(rel: str, model: type[BaseModel], kind: str, required: bool = True) -> list[Any]:
+        p = root / rel
+        if not p.exists():
+            if required:
+                problems.append(SeedProblem(rel, None, None, "file missing"))
+            return []
+        out = []
+        for item in _read_yaml_list(p, rel, problems):
+            obj = _build(model, item, rel, problems)
+            if obj is not None:
+                out.append(obj)
+                oid = getattr(obj, "id", None) or getattr(obj, "name", "")
+                origin[(kind, oid)] = (rel, item.get("__line__"))
+        return out
+
+    chains: list[Chain] = read_models("chains.yaml", Chain, "chain")
+    regions: list[Region] = read_models("regions.yaml", Region, "region")
+    segments: list[Segment] = []
+    seg_dir = root / "segments"
+    if not seg_dir.is_dir():
+        problems.append(SeedProblem("segments/", None, None, "folder missing"))
+    else:
+        for p in sorted(seg_dir.glob("*.yaml")):
+            segments.extend(read_models(f"segments/{p.name}", Segment, "segment"))
+    enterprises: list[Enterprise] = read_models("enterprises.yaml", Enterprise, "enterprise", required=False)
+    links: list[Link] = []
+    if (root / "links.csv").exists():
+        for row in _read_links_csv(root / "links.csv", "links.csv", problems):
+            obj = _build(Link, _link_row(row), "links.csv", problems)
+            if obj is not None:
+                links.append(obj)  # type: ignore[arg-type]
+                origin[("link", f"{obj.source}->{obj.target}")] = ("links.csv", row["__line__"])  # type: ignore[attr-defined]
+    data = ChainData(chains, regions, segments, links, enterprises, origin)
+    problems.extend(validate_data(data))
+    if problems:
+        first = problems[0]
+        raise InvalidInput(
+            first.message,
+            file=first.file,
+            line=first.line,
+            field=first.field,
+            problems=[str(p) for p in problems],
+            hint=f"{len(problems)} problem(s) in seed {root}",
+        )
+    return data
+
+
+def _where(data: ChainData, kind: str, oid: str) -> tuple[str, int | None]:
+    return data.origin.get((kind, oid), (f"<{kind}>", None))
+
+
+def validate_data(data: ChainData) -> list[SeedProblem]:
+    """Cross-reference checks on already-parsed data; returns the problems found."""
+    problems: list[SeedProblem] = []
+
+    def add(kind: str, oid: str, fld: str | None, msg: str) -> None:
+        f, line = _where(data, kind, oid)
+        problems.append(SeedProblem(f, line, fld, msg))
+
+    def dup_check(kind: str, ids: Iterable[str]) -> set[str]:
+        seen: set[str] = set()
+        for i in ids:
+            if i in seen:
+                add(kind, i, "id", f"duplicate id {i!r}")
+            seen.add(i)
+        return seen
+
+    chain_ids = dup_check("chain", [c.id for c in data.chains])
+    region_ids = dup_check("region", [r.id for r in data.regions])
+    seg_ids = dup_check("segment", [s.id for s in data.segments])
+    dup_check("enterprise", [e.id for e in data.enterprises if e.id])
+
+    for c in data.chains:
+        if c.parent and c.parent not in chain_ids:
+            add("chain", c.id, "parent", f"unknown parent chain {c.parent!r}")
+    for r in data.regions:
+        if r.parent and r.parent not in region_ids:
+            add("region", r.id, "parent", f"unknown parent region {r.parent!r}")
+        if r.county:
+            if r.county not in region_ids:
+                add("region", r.id, "county", f"unknown county {r.county!r}")
+            elif data.region_by_id[r.county].kind != RegionKind.county:
+                add("region", r.id, "county", f"{r.county!r} is not a county")
+    for s in data.segments:
+        if s.chain not in chain_ids:
+            add("segment", s.id, "chain", f"unknown chain {s.chain!r}; valid: {', '.join(sorted(chain_ids))}")
+        if s.parent and s.parent not in seg_ids:
+            add("segment", s.id, "parent", f"unknown parent segment {s.parent!r}")
+
+    seen_links: set[tuple[str, str]] = set()
+    part_of = nx.DiGraph()
+    for s in data.segments:
+        if s.parent and s.parent in seg_ids:
+            part_of.add_edge(s.id, s.parent)
+    for ln in data.links:
+        lid = f"{ln.source}->{ln.target}"
+        for fld, end in (("source", ln.source), ("target", ln.target)):
+            if end not in seg_ids:
+                add("link", lid, fld, f"unknown segment {end!r}")
+        if (ln.source, ln.target) in seen_links:
+            add("link", lid, "target", f"duplicate link {ln.source} -> {ln.target}")
+        seen_links.add((ln.source, ln.target))
+        if ln.kind == LinkKind.part_of:
+            part_of.add_edge(ln.source, ln.target)
+    try:
+        cycle = nx.find_cycle(part_of)
+        nodes = [u for u, _ in cycle]
+        add("segment", nodes[0], "parent", f"part_of cycle: {' -> '.join([*nodes, nodes[0]])}")
+    except nx.NetworkXNoCycle:
+        pass
+
+    for e in data.enterprises:
+        eid = e.id or e.name
+        if not e.id:
+            add("enterprise", eid, "id", "missing id")
+        for i, p in enumerate(e.segments):
+            if p.segment not in seg_ids:
+                add("enterprise", eid, f"segments.{i}.segment", f"unknown segment {p.segment!r}")
+        if e.county and e.county not in region_ids:
+            add("enterprise", eid, "county", f"unknown region {e.county!r}")
+        if e.zone:
+            if e.zone not in region_ids:
+                add("enterprise", eid, "zone", f"unknown region {e.zone!r}")
+            elif e.county and data.region_by_id[e.zone].county not in (None, e.county):
+                add("enterprise", eid, "zone", f"zone {e.zone!r} lies in {data.region_by_id[e.zone].county!r}, not {e.county!r}")
+    codes: dict[str, str] = {}
+    for e in data.enterprises:
+        if e.credit_code:
+            if e.credit_code in codes:
+                add("enterprise", e.id or e.name, "credit_code", f"credit code also used by {codes[e.credit_code]!r}")
+            codes[e.credit_code] = e.id or e.name
+    return problems
+
+
+def chain_data_from_store(store: Any) -> ChainData:
+    """Read everything the analysis needs from a :class:`~chainmap.storage.base.Store`."""
+    return ChainData(
+        chains=store.list_chains(),
+        regions=store.list_regions(),
+        segments=store.list_segments(),
+        links=store.list_links(),
+        enterprises=store.list_enterprises(),
+    )
+
+
+def load_into_store(store: Any, data: ChainData) -> dict[str, int]:
+    """Write seed data into a store (idempotent upserts, all-or-nothing)."""
+    return store.bulk_upsert(
+        chains=data.chains,
+        regions=data.regions,
+        segments=data.segments,
+        links=data.links,
+        enterprises=data.enterprises,
+    )

@@ -1,0 +1,198 @@
+"""The storage interface: domain operations only.
+
+Backends (``sqlite.py``, the embedded default; ``neo4j.py``) implement
+:class:`Store`.  No driver type and no driver exception crosses this
+interface: backends raise only :mod:`chainmap.exceptions` errors
+(NotFound, Conflict, InvalidInput, StorageUnavailable).
+
+Records of later features (projects, follow-ups, candidates, leads, API keys,
+targets) are stored as *records*: JSON documents of a ``kind`` with a string id,
+listed with equality filters on their top-level fields.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
+
+__all__ = ["Store", "SCHEMA_VERSION", "RECORD_KINDS"]
+
+#: Version of the data layout; bumped with a forward migration in each backend.
+SCHEMA_VERSION = 1
+
+#: Record kinds known to the product (others are refused, to catch typos).
+RECORD_KINDS = frozenset(
+    {"project", "followup", "target", "candidate", "lead", "api_key", "import_report", "meta"}
+)
+
+
+class Store(abc.ABC):
+    """Abstract store. Every method is atomic; :meth:`transaction` groups several.
+
+    Identity: chains, segments and regions by ``id``; links by
+    ``(source, target, kind)``; enterprises by ``id`` (required when stored;
+    see :func:`chainmap.models.Enterprise`), credit codes unique when present.
+    """
+
+    backend: str = "abstract"
+
+    # ---- lifecycle -------------------------------------------------------
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def ping(self) -> dict[str, Any]:
+        """Health: ``{"backend", "reachable": bool, "version", "schema_version", "detail"}``.
+        Never raises."""
+
+    @abc.abstractmethod
+    def revision(self) -> int:
+        """A counter that grows on every committed write (for cache invalidation)."""
+
+    @abc.abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager[Store]:
+        """Group writes: all of them commit, or none (on any exception)."""
+
+    # ---- chains ----------------------------------------------------------
+    @abc.abstractmethod
+    def get_chain(self, chain_id: str) -> Chain: ...
+
+    @abc.abstractmethod
+    def list_chains(self) -> list[Chain]: ...
+
+    @abc.abstractmethod
+    def upsert_chain(self, chain: Chain) -> None: ...
+
+    @abc.abstractmethod
+    def delete_chain(self, chain_id: str) -> None:
+        """Refused with Conflict while segments or sub-chains refer to it."""
+
+    # ---- segments --------------------------------------------------------
+    @abc.abstractmethod
+    def get_segment(self, segment_id: str) -> Segment: ...
+
+    @abc.abstractmethod
+    def list_segments(self, chain: str | None = None) -> list[Segment]:
+        """Segments, optionally of one chain *including its sub-chains*; sorted by id."""
+
+    @abc.abstractmethod
+    def upsert_segment(self, segment: Segment) -> None:
+        """InvalidInput if its chain or parent does not exist."""
+
+    @abc.abstractmethod
+    def delete_segment(self, segment_id: str, *, cascade: bool = False) -> None:
+        """Conflict while links, child segments or enterprises refer to it, unless
+        ``cascade`` (then links and enterprise presences go too)."""
+
+    # ---- links -----------------------------------------------------------
+    @abc.abstractmethod
+    def list_links(self, chain: str | None = None) -> list[Link]:
+        """Links, optionally those touching one chain; sorted by key."""
+
+    @abc.abstractmethod
+    def upsert_link(self, link: Link) -> None:
+        """InvalidInput if an end does not exist."""
+
+    @abc.abstractmethod
+    def delete_link(self, source: str, target: str, kind: LinkKind | str) -> None: ...
+
+    # ---- regions ---------------------------------------------------------
+    @abc.abstractmethod
+    def get_region(self, region_id: str) -> Region: ...
+
+    @abc.abstractmethod
+    def list_regions(self) -> list[Region]: ...
+
+    @abc.abstractmethod
+    def upsert_region(self, region: Region) -> None: ...
+
+    # ---- enterprises -----------------------------------------------------
+    @abc.abstractmethod
+    def get_enterprise(self, enterprise_id: str) -> Enterprise: ...
+
+    @abc.abstractmethod
+    def find_enterprise_by_credit_code(self, credit_code: str) -> Enterprise | None: ...
+
+    @abc.abstractmethod
+    def list_enterprises(self) -> list[Enterprise]: ...
+
+    @abc.abstractmethod
+    def upsert_enterprise(self, enterprise: Enterprise) -> None:
+        """InvalidInput if a segment or region does not exist or ``id`` is missing;
+        Conflict if another enterprise has the same credit code."""
+
+    @abc.abstractmethod
+    def delete_enterprise(self, enterprise_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def search_enterprises(
+        self,
+        *,
+        segment: str | None = None,
+        tag: Tag | str | None = None,
+        county: str | None = None,
+        zone: str | None = None,
+        name: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Enterprise], int]:
+        """Enterprises matching all given filters (``name``: case-insensitive
+        substring), sorted by id; returns ``(page, total)``."""
+
+    # ---- bulk ------------------------------------------------------------
+    @abc.abstractmethod
+    def bulk_upsert(
+        self,
+        *,
+        chains: Iterable[Chain] = (),
+        regions: Iterable[Region] = (),
+        segments: Iterable[Segment] = (),
+        links: Iterable[Link] = (),
+        enterprises: Iterable[Enterprise] = (),
+        batch_size: int = 5000,
+    ) -> dict[str, int]:
+        """All-or-nothing bulk write in dependency order; returns counts per kind."""
+
+    # ---- records ---------------------------------------------------------
+    @abc.abstractmethod
+    def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:
+        """Insert or replace a JSON-serialisable record (``kind`` from RECORD_KINDS,
+        else InvalidInput). Stored data gets ``"id": record_id``."""
+
+    @abc.abstractmethod
+    def get_record(self, kind: str, record_id: str) -> dict[str, Any]:
+        """The record's data including ``id``; NotFound if absent."""
+
+    @abc.abstractmethod
+    def list_records(self, kind: str, **where: Any) -> list[dict[str, Any]]:
+        """Records of a kind whose top-level fields equal ``where``; sorted by id."""
+
+    @abc.abstractmethod
+    def delete_record(self, kind: str, record_id: str) -> None: ...
+
+    # ---- whole-store helpers (shared, not abstract) ----------------------
+    def iter_all(self) -> Iterator[tuple[str, Any]]:
+        """Every object as ``(kind, model_or_record)``, in dependency order (for export)."""
+        for c in self.list_chains():
+            yield "chain", c
+        for r in self.list_regions():
+            yield "region", r
+        for s in self.list_segments():
+            yield "segment", s
+        for ln in self.list_links():
+            yield "link", ln
+        for e in self.list_enterprises():
+            yield "enterprise", e
+        for kind in sorted(RECORD_KINDS):
+            for rec in self.list_records(kind):
+                yield f"record:{kind}", rec

@@ -1,0 +1,1 @@
+"""Seed data of chainmap (data files only; read by chainmap.seed)."""

@@ -1,0 +1,1 @@
+"""Lead matching: candidate import, segment mapping, scoring and ranking."""
