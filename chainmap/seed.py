@@ -208,24 +208,43 @@ def _read_links_csv(path: Path, rel: str, problems: list[SeedProblem]) -> list[d
     return rows
 
 
-def _strip_meta(item: dict[str, Any]) -> tuple[dict[str, Any], int | None, dict[str, int]]:
-    d = dict(item)
-    line = d.pop("__line__", None)
-    lines = d.pop("__lines__", {})
-    return d, line, lines
+def _clean(value: Any) -> Any:
+    """Remove the loader's line bookkeeping from nested values."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items() if k not in ("__line__", "__lines__")}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _locate(item: Any, loc: list[str], default: int | None) -> int | None:
+    """Line of the deepest part of ``loc`` found in the (un-cleaned) item."""
+    line = default
+    cur = item
+    for part in loc:
+        if isinstance(cur, dict):
+            line = cur.get("__lines__", {}).get(part, cur.get("__line__", line))
+            cur = cur.get(part)
+        elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+            cur = cur[int(part)]
+            if isinstance(cur, dict):
+                line = cur.get("__line__", line)
+        else:
+            break
+    return line
 
 
 def _build(
     model: type[BaseModel], item: dict[str, Any], rel: str, problems: list[SeedProblem]
 ) -> BaseModel | None:
-    data, line, lines = _strip_meta(item)
+    line = item.get("__line__")
     try:
-        return model.model_validate(data)
+        return model.model_validate(_clean(item))
     except ValidationError as e:
         for err in e.errors():
             loc = [str(x) for x in err["loc"]]
             fld = ".".join(loc) if loc else None
-            fline = lines.get(loc[0], line) if loc else line
+            fline = _locate(item, loc, line)
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown field"
