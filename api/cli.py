@@ -1,4 +1,4 @@
-"""The root ``chainmap`` command: mounts every layer's commands.
+"""The root ``chainmap`` command: mounts every layer's commands, plus serve, keys and demo.
 
 This is the console-script entry point: the outermost layer is the only one
 that sees all layers (chainmap -> matching -> api).
@@ -6,9 +6,14 @@ that sees all layers (chainmap -> matching -> api).
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 import typer
 
 from chainmap import cli as core_cli
+from chainmap.cli_common import echo_json, handle_errors
+from chainmap.i18n import norm_lang, pick
 
 __all__ = ["app", "main"]
 
@@ -19,6 +24,126 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(core_cli.app)
+
+keys_app = typer.Typer(help="API 密钥管理 / API keys", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+LANG = typer.Option("zh", "--lang", help="zh|en")
+
+
+def _mount_layers() -> None:
+    """Mount the other layers' command groups."""
+    from chainmap import cli_gaps, cli_projects
+    from matching import cli as matching_cli
+
+    app.command("gaps")(cli_gaps.gaps)
+    app.add_typer(cli_projects.app, name="projects")
+    app.add_typer(matching_cli.candidates_app, name="candidates")
+    app.add_typer(matching_cli.leads_app, name="leads")
+
+
+def _available(*modules: str) -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in modules)
+
+
+if _available("chainmap.cli_gaps", "chainmap.cli_projects", "matching.cli"):
+    _mount_layers()
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / bind address"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    no_auth: bool = typer.Option(False, "--no-auth", help="不校验密钥（仅限 127.0.0.1）/ no API keys (127.0.0.1 only)"),
+    lang: str = LANG,
+) -> None:
+    """启动 HTTP 服务 / run the HTTP API with uvicorn."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    lang = norm_lang(lang)
+    settings = Settings()
+    if no_auth:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            typer.echo(
+                pick(lang, "错误: --no-auth 只能在 127.0.0.1 上使用。", "Error: --no-auth is only allowed on 127.0.0.1."), err=True
+            )
+            raise typer.Exit(2)
+        settings = settings.model_copy(update={"chainmap_auth": False})
+        typer.echo(
+            pick(
+                lang,
+                f"注意：演示模式，未启用 API 密钥，仅监听 {host}。",
+                f"Note: demo mode without API keys, listening on {host} only.",
+            ),
+            err=True,
+        )
+    typer.echo(pick(lang, f"界面: http://{host}:{port}/ui/  接口文档: http://{host}:{port}/docs", f"UI: http://{host}:{port}/ui/  API docs: http://{host}:{port}/docs"), err=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+
+
+def _store():  # type: ignore[no-untyped-def]
+    from chainmap.storage.factory import open_store
+
+    return open_store()
+
+
+@keys_app.command("create")
+@handle_errors
+def keys_create(
+    role: str = typer.Option(..., "--role", help="viewer|taskforce|planner|admin"),
+    label: str = typer.Option("", "--label", help="备注 / label"),
+    lang: str = LANG,
+) -> None:
+    """创建密钥；明文只显示这一次 / create a key (shown once)."""
+    from api.keys import create_key
+
+    lang = norm_lang(lang)
+    store = _store()
+    try:
+        key, rec = create_key(store, role=role, label=label)
+    finally:
+        store.close()
+    typer.echo(pick(lang, f"已创建 {rec['role']} 密钥 {rec['id']}（请妥善保存，之后不再显示）：", f"Created {rec['role']} key {rec['id']} (store it now; it is not shown again):"), err=True)
+    typer.echo(key)
+
+
+@keys_app.command("list")
+@handle_errors
+def keys_list(fmt: str = typer.Option("table", "--format", "-f", help="table|json"), lang: str = LANG) -> None:
+    """列出密钥（不含明文）/ list keys (never the secret)."""
+    from api.keys import list_keys
+
+    from chainmap.textfmt import table
+
+    lang = norm_lang(lang)
+    store = _store()
+    try:
+        rows = list_keys(store)
+    finally:
+        store.close()
+    if fmt == "json":
+        echo_json(rows)
+        return
+    headers = ["编号", "角色", "备注", "创建", "吊销"] if lang == "zh" else ["id", "role", "label", "created", "revoked"]
+    typer.echo(table(headers, [[r["id"], r["role"], r.get("label", ""), r.get("created"), r.get("revoked") or ""] for r in rows]))
+
+
+@keys_app.command("revoke")
+@handle_errors
+def keys_revoke(key_id: str = typer.Argument(..., help="密钥编号 / key id"), lang: str = LANG) -> None:
+    """吊销密钥 / revoke a key."""
+    from api.keys import revoke_key
+
+    lang = norm_lang(lang)
+    store = _store()
+    try:
+        revoke_key(store, key_id)
+    finally:
+        store.close()
+    typer.echo(pick(lang, f"已吊销 {key_id}", f"Revoked {key_id}"))
 
 
 def main() -> None:

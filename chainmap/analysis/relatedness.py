@@ -115,7 +115,8 @@ def _matrix(X: Any, name: str, *, binary: bool = False) -> Matrix:
         msg = f"{name} must contain finite numbers only (no NaN or inf)"
         raise InvalidInput(msg, field=name)
     if (values < 0).any():
-        msg = f"{name} must be non-negative, found {int((values < 0).sum())} negative entries (min {values.min()})"
+        n_neg = int((values < 0).sum())
+        msg = f"{name} must be non-negative, found {n_neg} negative entries (min {values.min()})"
         raise InvalidInput(msg, field=name)
     if binary and not ((values == 0) | (values == 1)).all():
         msg = f"{name} must be a binary presence matrix (only 0 and 1), e.g. the output of presence()"
@@ -129,7 +130,7 @@ def _proximity_matrix(phi: Any, n: int) -> FloatArray:
     """Validate a proximity matrix for ``n`` activities."""
     P = _matrix(phi.toarray() if sp.issparse(phi) else phi, "phi")
     if P.shape != (n, n):
-        msg = f"phi must be a square {n} x {n} matrix (one row and column per activity of M), got shape {P.shape}"
+        msg = f"phi must be a square {n} x {n} matrix (one row/column per activity of M), got {P.shape}"
         raise InvalidInput(msg, field="phi")
     return np.asarray(P)
 
@@ -190,14 +191,16 @@ def _long_sd(x: FloatArray, n_cols: int) -> float:
 
 def _rca(A: Matrix) -> Matrix:
     rows, cols = _sums(A, 1), _sums(A, 0)
-    row_scale = _safe_inv(rows)
-    col_scale = rows.sum() * _safe_inv(cols)
+    total = rows.sum()
+    # a zero total means an all-zero row / column: dividing it by 1 keeps it 0 (never NaN)
+    rows = np.where(rows > 0, rows, 1.0)
+    shares = np.where(cols > 0, cols / (total if total > 0 else 1.0), 1.0)
     if sp.issparse(A):
         R = A.copy()
         row_of = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
-        R.data *= row_scale[row_of] * col_scale[R.indices]
+        R.data = R.data / rows[row_of] / shares[R.indices]
         return R
-    return A * row_scale[:, None] * col_scale[None, :]
+    return A / rows[:, None] / shares[None, :]
 
 
 def _presence(R: Matrix, threshold: float) -> Matrix:
@@ -522,7 +525,9 @@ def eci_pci(
         Only if ``return_raw``.
 
     Locations with diversity 0 and activities with ubiquity 0 are left out of
-    the computation and get NaN.
+    the computation and get NaN.  When every location has the same raw ECI
+    (e.g. all rows of ``M`` identical) the standard deviation is 0 and the
+    standardised values are NaN / inf.
 
     Raises
     ------
@@ -550,8 +555,9 @@ def eci_pci(
     """
     kc, kp, _, kp0 = _eigenvectors(_matrix(M, "M", binary=True))
     mean, sd = _eci_stats(kc, kp0)
-    eci = (kc - mean) / sd
-    pci = (kp - mean) / sd
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eci = (kc - mean) / sd
+        pci = (kp - mean) / sd
     if return_raw:
         return eci, pci, kp
     return eci, pci

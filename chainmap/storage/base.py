@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from chainmap.exceptions import NotFound
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 
 __all__ = ["Store", "SCHEMA_VERSION", "RECORD_KINDS"]
@@ -61,7 +62,16 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[Store]:
-        """Group writes: all of them commit, or none (on any exception)."""
+        """Group writes: all of them commit, or none (on any exception).
+
+        Usage: ``with store.transaction() as tx: tx.upsert_chain(...); tx.put_record(...)``.
+        Reads inside the block see its writes.  The transaction belongs to the
+        calling thread; other threads do not see it until it commits.  Nested
+        blocks join the outer transaction (an exception inside a nested block
+        undoes that block's writes where the backend can, SQLite; on Neo4j it
+        dooms the whole transaction — let it propagate).  Writes of other
+        threads wait while a transaction is open, so keep blocks short.
+        """
 
     # ---- chains ----------------------------------------------------------
     @abc.abstractmethod
@@ -114,7 +124,12 @@ class Store(abc.ABC):
     def list_regions(self) -> list[Region]: ...
 
     @abc.abstractmethod
-    def upsert_region(self, region: Region) -> None: ...
+    def upsert_region(self, region: Region) -> None:
+        """InvalidInput if its parent or county does not exist."""
+
+    @abc.abstractmethod
+    def delete_region(self, region_id: str) -> None:
+        """NotFound if absent; Conflict while regions (parent/county) or enterprises refer to it."""
 
     # ---- enterprises -----------------------------------------------------
     @abc.abstractmethod
@@ -124,7 +139,13 @@ class Store(abc.ABC):
     def find_enterprise_by_credit_code(self, credit_code: str) -> Enterprise | None: ...
 
     @abc.abstractmethod
-    def list_enterprises(self) -> list[Enterprise]: ...
+    def list_enterprises(self) -> list[Enterprise]:
+        """All enterprises sorted by id (see :meth:`iter_enterprises` for large stores)."""
+
+    def iter_enterprises(self, *, batch_size: int = 5000) -> Iterator[Enterprise]:
+        """All enterprises sorted by id, fetched ``batch_size`` at a time (backends
+        override this to page with keyset pagination instead of loading all)."""
+        yield from self.list_enterprises()
 
     @abc.abstractmethod
     def upsert_enterprise(self, enterprise: Enterprise) -> None:
@@ -161,7 +182,15 @@ class Store(abc.ABC):
         enterprises: Iterable[Enterprise] = (),
         batch_size: int = 5000,
     ) -> dict[str, int]:
-        """All-or-nothing bulk write in dependency order; returns counts per kind."""
+        """All-or-nothing bulk write in dependency order; returns counts per kind.
+
+        Same validation as the single upserts (references may point to objects of
+        the same call); duplicate ids within one call are InvalidInput naming the
+        row (1-based within its kind) and field.  ``enterprises`` may be a
+        generator: it is consumed ``batch_size`` at a time, each batch validated
+        before it is written, all inside one transaction.  Returns
+        ``{"chains", "regions", "segments", "links", "enterprises"}`` counts.
+        """
 
     # ---- records ---------------------------------------------------------
     @abc.abstractmethod
@@ -178,7 +207,30 @@ class Store(abc.ABC):
         """Records of a kind whose top-level fields equal ``where``; sorted by id."""
 
     @abc.abstractmethod
-    def delete_record(self, kind: str, record_id: str) -> None: ...
+    def delete_record(self, kind: str, record_id: str) -> None:
+        """NotFound if absent."""
+
+    def update_record(
+        self,
+        kind: str,
+        record_id: str,
+        fn: Callable[[dict[str, Any] | None], Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        """Atomic read-modify-write of one record; returns the stored data.
+
+        ``fn`` receives the current data (``None`` if the record does not exist)
+        and returns the new data.  Concurrent updates of the same record do not
+        lose writes (they are serialised).  ``fn`` may be called more than once
+        (a backend may retry on a transient conflict), so it must not have side
+        effects.  An exception from ``fn`` aborts the update.
+        """
+        with self.transaction() as tx:
+            try:
+                current: dict[str, Any] | None = tx.get_record(kind, record_id)
+            except NotFound:
+                current = None
+            tx.put_record(kind, record_id, fn(current))
+            return tx.get_record(kind, record_id)
 
     # ---- whole-store helpers (shared, not abstract) ----------------------
     def iter_all(self) -> Iterator[tuple[str, Any]]:
@@ -191,7 +243,7 @@ class Store(abc.ABC):
             yield "segment", s
         for ln in self.list_links():
             yield "link", ln
-        for e in self.list_enterprises():
+        for e in self.iter_enterprises():
             yield "enterprise", e
         for kind in sorted(RECORD_KINDS):
             for rec in self.list_records(kind):

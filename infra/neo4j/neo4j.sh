@@ -59,22 +59,24 @@ cmd_fetch() {
     return 0
   fi
   command -v mvn >/dev/null || die "mvn (Maven) not found on PATH; install it (apt-get install maven)"
-  local tmp="$HERE/lib.partial" try delay=10
+  local tmp="$HERE/target/lib.partial" try delay=10
   local t0=$SECONDS
+  mkdir -p "$HERE/target"
   for try in 1 2 3; do
     rm -rf "$tmp"
     log "fetching Neo4j jars with Maven (try $try/3)..."
-    if mvn -B -q -Dstyle.color=never -f "$HERE/pom.xml" \
+    if mvn -B -q -f "$HERE/pom.xml" \
         -Dmaven.wagon.http.retryHandler.count=5 \
         -Dmaven.wagon.httpconnectionManager.ttlSeconds=25 \
         -Daether.connector.http.retryHandler.count=5 \
-        dependency:copy-dependencies -DoutputDirectory="$tmp" >&2; then
+        dependency:copy-dependencies -DoutputDirectory="$tmp" > "$HERE/target/fetch.log" 2>&1; then
       rm -rf "$LIB"
       mv "$tmp" "$LIB"
       pom_hash > "$MARKER"
       log "fetched $(find "$LIB" -name '*.jar' | wc -l) jars ($(du -sh "$LIB" | cut -f1)) in $((SECONDS - t0)) s"
       return 0
     fi
+    tail -n 20 "$HERE/target/fetch.log" >&2 || true
     if (( try < 3 )); then
       log "Maven failed (Maven Central may be rate limiting); retrying in ${delay} s"
       sleep "$delay"

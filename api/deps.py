@@ -1,0 +1,104 @@
+"""Typed dependency aliases shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Query, Request
+
+from api.keys import allowed, verify_key
+from api.settings import Settings
+from api.state import RevisionCache, StoreHolder
+from chainmap.exceptions import NotFound
+from chainmap.i18n import Lang, norm_lang
+from chainmap.seed import ChainData
+from chainmap.storage.base import Store
+
+__all__ = [
+    "SettingsDep",
+    "StoreDep",
+    "CacheDep",
+    "DataDep",
+    "LangDep",
+    "require",
+    "Reader",
+    "valid_chain_id",
+    "valid_region_id",
+    "ChainIdDep",
+]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    holder: StoreHolder = request.app.state.holder
+    return holder.get()
+
+
+def get_cache(request: Request) -> RevisionCache:
+    return request.app.state.cache
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+StoreDep = Annotated[Store, Depends(get_store)]
+CacheDep = Annotated[RevisionCache, Depends(get_cache)]
+
+
+def get_data(store: StoreDep, cache: CacheDep) -> ChainData:
+    return cache.chain_data(store)
+
+
+DataDep = Annotated[ChainData, Depends(get_data)]
+
+
+def get_lang(lang: Annotated[str, Query(description="语言 zh|en / language", pattern="^(zh|en)$")] = "zh") -> Lang:
+    return norm_lang(lang)
+
+
+LangDep = Annotated[Lang, Depends(get_lang)]
+
+
+def require(area: str | None) -> Callable[..., dict[str, Any]]:
+    """Dependency factory: a valid key whose role may act on ``area`` (None = read)."""
+
+    def dep(
+        request: Request,
+        x_api_key: Annotated[str | None, Header(description="API 密钥 / API key")] = None,
+    ) -> dict[str, Any]:
+        settings: Settings = request.app.state.settings
+        if not settings.chainmap_auth:
+            return {"id": "no-auth", "role": "admin"}
+        holder: StoreHolder = request.app.state.holder
+        key = verify_key(holder.get(), x_api_key)
+        if key is None:
+            raise HTTPException(status_code=401, detail="missing or invalid API key", headers={"WWW-Authenticate": "X-API-Key"})
+        if not allowed(key["role"], area):
+            raise HTTPException(status_code=403, detail=f"role {key['role']!r} may not modify {area}")
+        return key
+
+    return dep
+
+
+Reader = Annotated[dict[str, Any], Depends(require(None))]
+
+
+def valid_chain_id(chain_id: str, data: DataDep) -> str:
+    ids = sorted(c.id for c in data.chains)
+    if chain_id not in ids:
+        raise NotFound(f"unknown chain {chain_id!r}; valid: {', '.join(ids)}", field="chain_id")
+    return chain_id
+
+
+ChainIdDep = Annotated[str, Depends(valid_chain_id)]
+
+
+def valid_region_id(data: ChainData, region: str | None) -> str:
+    ids = sorted(r.id for r in data.regions)
+    if region is None:
+        return "yuncheng"
+    if region not in ids:
+        raise NotFound(f"unknown region {region!r}; valid: {', '.join(ids)}", field="region")
+    return region

@@ -1,0 +1,123 @@
+"""The one place where domain errors become HTTP codes.
+
+Body of every error: ``{"error": ..., "detail": ..., "hint": ...}`` (plus
+``errors`` for row-level problems); never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chainmap.exceptions import (
+    ChainmapError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    StorageUnavailable,
+)
+
+__all__ = ["install_error_handlers", "STATUS_FOR", "error_body", "ERROR_RESPONSES"]
+
+log = logging.getLogger("chainmap.api")
+
+STATUS_FOR: dict[type[ChainmapError], int] = {
+    NotFound: 404,
+    InvalidInput: 422,
+    Conflict: 409,
+    PayloadTooLarge: 413,
+    StorageUnavailable: 503,
+}
+
+_HINTS = {
+    401: "缺少或无效的 API 密钥：在请求头 X-API-Key 中提供由 `chainmap keys create` 创建的密钥 / missing or invalid API key",
+    403: "该密钥的角色无权执行此操作 / this key's role may not do this",
+    404: "资源不存在 / not found",
+    405: "该路径不支持此方法 / method not allowed",
+}
+
+
+def error_body(error: str, detail: Any, hint: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"error": error, "detail": detail, "hint": hint, **extra}
+
+
+def _status(err: ChainmapError) -> int:
+    for cls in type(err).__mro__:
+        if cls in STATUS_FOR:
+            return STATUS_FOR[cls]  # type: ignore[index]
+    return 400
+
+
+async def _chainmap_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, ChainmapError)
+    status = _status(err)
+    body = err.to_dict()
+    if status == 503 and not body.get("hint"):
+        body["hint"] = "存储不可用，请检查数据库服务 / the store is unavailable; check the database server"
+    return JSONResponse(status_code=status, content=body)
+
+
+async def _validation_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, RequestValidationError)
+    problems = []
+    for e in err.errors():
+        loc = [str(x) for x in e.get("loc", ()) if x not in ("body",)]
+        problems.append({"field": ".".join(loc), "reason": e.get("msg", ""), "value": _safe(e.get("input"))})
+    first = problems[0] if problems else {"field": "", "reason": "invalid request"}
+    return JSONResponse(
+        status_code=422,
+        content=error_body(
+            "InvalidInput",
+            f"{first['field']}: {first['reason']}",
+            "请检查参数或请求体字段 / check the parameter or body field named in detail",
+            errors=problems,
+        ),
+    )
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value if not isinstance(value, str) else value[:200]
+    return str(value)[:200]
+
+
+async def _http_error(request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, StarletteHTTPException)
+    name = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}.get(
+        err.status_code, "HTTPError"
+    )
+    return JSONResponse(
+        status_code=err.status_code,
+        content=error_body(name, err.detail, _HINTS.get(err.status_code)),
+        headers=getattr(err, "headers", None),
+    )
+
+
+async def _unexpected(request: Request, err: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse(
+        status_code=500,
+        content=error_body("InternalError", "服务器内部错误 / internal error", "请联系管理员并附上时间 / report it with the time"),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ChainmapError, _chainmap_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+#: OpenAPI documentation of the error responses shared by all routes.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "缺少或无效的 API 密钥 / missing or invalid API key"},
+    403: {"description": "角色无权限 / role not allowed"},
+    422: {"description": "参数错误 / invalid input"},
+    503: {"description": "存储不可用 / store unavailable"},
+}

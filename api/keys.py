@@ -1,0 +1,87 @@
+"""API keys: created once (the secret is shown only then), stored hashed, revocable.
+
+A key looks like ``cm_<id>_<secret>``; the store keeps ``sha256(secret)`` under
+record kind ``api_key`` and id ``<id>``.  Roles: viewer < taskforce / planner < admin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from chainmap.exceptions import InvalidInput, NotFound
+
+__all__ = ["ROLES", "create_key", "verify_key", "revoke_key", "list_keys", "allowed"]
+
+ROLES = ("viewer", "taskforce", "planner", "admin")
+
+#: what each role may do beyond reading
+_WRITE_AREAS = {
+    "viewer": set(),
+    "taskforce": {"leads", "projects", "candidates"},
+    "planner": {"chains", "segments", "links", "enterprises"},
+    "admin": {"leads", "projects", "candidates", "chains", "segments", "links", "enterprises", "keys"},
+}
+
+
+def allowed(role: str, area: str | None) -> bool:
+    """True if ``role`` may act on ``area`` (None = read).
+
+    >>> allowed("viewer", None), allowed("viewer", "projects"), allowed("taskforce", "projects")
+    (True, False, True)
+    >>> allowed("planner", "projects"), allowed("admin", "keys")
+    (False, True)
+    """
+    if role not in _WRITE_AREAS:
+        return False
+    return area is None or area in _WRITE_AREAS[role]
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_key(store: Any, *, role: str, label: str = "") -> tuple[str, dict[str, Any]]:
+    """Create a key; returns ``(plaintext_key, record_without_hash)``. The plaintext is never stored."""
+    if role not in ROLES:
+        raise InvalidInput(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", field="role")
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(24)
+    rec = {
+        "role": role,
+        "label": label,
+        "hash": _hash(secret),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "revoked": None,
+    }
+    store.put_record("api_key", key_id, rec)
+    public = {k: v for k, v in rec.items() if k != "hash"} | {"id": key_id}
+    return f"cm_{key_id}_{secret}", public
+
+
+def verify_key(store: Any, key: str | None) -> dict[str, Any] | None:
+    """The key's record (without hash) if the key is valid and not revoked, else None."""
+    if not key or not key.startswith("cm_") or key.count("_") < 2:
+        return None
+    _, key_id, secret = key.split("_", 2)
+    try:
+        rec = store.get_record("api_key", key_id)
+    except (NotFound, InvalidInput):
+        return None
+    if rec.get("revoked") or not hmac.compare_digest(rec.get("hash", ""), _hash(secret)):
+        return None
+    return {k: v for k, v in rec.items() if k != "hash"}
+
+
+def revoke_key(store: Any, key_id: str) -> dict[str, Any]:
+    rec = store.get_record("api_key", key_id)
+    rec["revoked"] = datetime.now(UTC).isoformat(timespec="seconds")
+    store.put_record("api_key", key_id, rec)
+    return {k: v for k, v in rec.items() if k != "hash"}
+
+
+def list_keys(store: Any) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "hash"} for r in store.list_records("api_key")]

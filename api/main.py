@@ -1,0 +1,62 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.settings import Settings, get_settings
+from api.state import RevisionCache, StoreHolder
+
+__all__ = ["create_app", "API_PREFIX"]
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+chainmap 为招商专班、招商小分队和规划人员提供产业链图谱、强链·补链·延链诊断、招商线索排序和项目全流程跟踪。
+
+Industrial-chain graphs, gap analysis (fill / strengthen / extend), ranked investment leads and the
+project pipeline for 运城市 (Yuncheng) "合汽生材". Authenticate with the `X-API-Key` header
+(keys from `chainmap keys create --role viewer|taskforce|planner|admin`).
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store is chosen by ``settings`` and opened in the lifespan."""
+    settings = settings or get_settings()
+    holder = StoreHolder(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        holder.try_open()  # a down Neo4j must not stop the server: requests retry and answer 503
+        yield
+        holder.close()
+
+    app = FastAPI(
+        title="chainmap API",
+        version=_version(),
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.holder = holder
+    app.state.cache = RevisionCache()
+    install_error_handlers(app)
+
+    from api.routers import include_all
+
+    include_all(app, API_PREFIX)
+    return app
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chainmap")
+    except PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,76 @@
+"""Local enterprises: search, get, create, update, bulk import."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+
+from api.deps import DataDep, Reader, SettingsDep, StoreDep, require
+from api.schemas import Page
+from api.uploads import read_upload
+from chainmap.enterprise_import import enterprise_id, enterprises_from_table
+from chainmap.exceptions import InvalidInput
+from chainmap.models import Enterprise, Tag
+from chainmap.tabular import read_table
+
+router = APIRouter(tags=["enterprises"])
+
+Planner = Annotated[dict[str, Any], Depends(require("enterprises"))]
+
+
+@router.get("/enterprises", summary="企业检索 / search enterprises", response_model=Page[Enterprise])
+def search_enterprises(
+    store: StoreDep,
+    _: Reader,
+    segment: Annotated[str | None, Query(description="环节编号 / segment id")] = None,
+    tag: Annotated[Tag | None, Query(description="标签 / tag, e.g. chain_leader")] = None,
+    county: Annotated[str | None, Query(description="县区编号 / county id")] = None,
+    zone: Annotated[str | None, Query(description="开发区编号 / zone id")] = None,
+    name: Annotated[str | None, Query(max_length=100, description="名称包含 / name contains")] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[Enterprise]:
+    items, total = store.search_enterprises(
+        segment=segment, tag=tag, county=county, zone=zone, name=name, limit=page_size, offset=(page - 1) * page_size
+    )
+    return Page[Enterprise](items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/enterprises/{enterprise_id}", summary="企业详情 / one enterprise", response_model=Enterprise)
+def get_enterprise(enterprise_id: str, store: StoreDep, _: Reader) -> Enterprise:
+    return store.get_enterprise(enterprise_id)
+
+
+@router.post("/enterprises", status_code=201, summary="新增企业（规划人员）/ create", response_model=Enterprise)
+def create_enterprise(enterprise: Enterprise, store: StoreDep, _: Planner) -> Enterprise:
+    """未给 id 时由信用代码或名称生成。The id is derived from the credit code or name when absent."""
+    if not enterprise.id:
+        enterprise.id = enterprise_id(enterprise.name, enterprise.credit_code)
+    store.upsert_enterprise(enterprise)
+    return store.get_enterprise(enterprise.id)
+
+
+@router.put("/enterprises/{enterprise_id}", summary="修改企业 / update", response_model=Enterprise)
+def update_enterprise(enterprise_id: str, enterprise: Enterprise, store: StoreDep, _: Planner) -> Enterprise:
+    if enterprise.id and enterprise.id != enterprise_id:
+        raise InvalidInput(f"body id {enterprise.id!r} differs from path id {enterprise_id!r}", field="id")
+    store.get_enterprise(enterprise_id)
+    enterprise.id = enterprise_id
+    store.upsert_enterprise(enterprise)
+    return store.get_enterprise(enterprise_id)
+
+
+@router.post("/enterprises/import", summary="批量导入企业 / bulk import (CSV, XLSX, JSON)", response_model=dict[str, Any])
+def import_enterprises(
+    store: StoreDep,
+    data: DataDep,
+    settings: SettingsDep,
+    _: Planner,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8/GBK), XLSX 或 JSON")],
+) -> dict[str, Any]:
+    """全部校验通过才写入；否则返回 422 及逐行错误 (row, column, value, reason)。All rows or none."""
+    raw, name = read_upload(file, settings.chainmap_max_upload_mb)
+    ents = enterprises_from_table(read_table(raw, filename=name), data)
+    counts = store.bulk_upsert(enterprises=ents)
+    return {"imported": counts.get("enterprises", len(ents)), "file": name}

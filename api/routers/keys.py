@@ -1,0 +1,37 @@
+"""API keys (admin only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, Field
+
+from api.deps import StoreDep, require
+from api.keys import create_key, list_keys, revoke_key
+
+router = APIRouter(tags=["keys"])
+
+Admin = Annotated[dict[str, Any], Depends(require("keys"))]
+
+
+class KeyRequest(BaseModel):
+    role: str = Field(pattern="^(viewer|taskforce|planner|admin)$", description="viewer|taskforce|planner|admin")
+    label: str = Field(default="", max_length=200)
+
+
+@router.get("/keys", summary="密钥列表（不含密钥本身）/ list keys", response_model=list[dict[str, Any]])
+def get_keys(store: StoreDep, _: Admin) -> list[dict[str, Any]]:
+    return list_keys(store)
+
+
+@router.post("/keys", status_code=201, summary="创建密钥（仅此一次返回明文）/ create a key", response_model=dict[str, Any])
+def post_key(body: KeyRequest, store: StoreDep, _: Admin) -> dict[str, Any]:
+    key, rec = create_key(store, role=body.role, label=body.label)
+    return {**rec, "key": key}
+
+
+@router.delete("/keys/{key_id}", status_code=204, summary="吊销密钥 / revoke a key")
+def delete_key(key_id: str, store: StoreDep, _: Admin) -> Response:
+    revoke_key(store, key_id)
+    return Response(status_code=204)

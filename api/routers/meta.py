@@ -1,0 +1,64 @@
+"""/health and /version."""
+
+from __future__ import annotations
+
+import platform
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.schemas import Health, Version
+
+router = APIRouter(tags=["meta"])
+root_router = APIRouter(tags=["meta"], include_in_schema=False)
+
+
+def _v(pkg: str) -> str:
+    try:
+        return version(pkg)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _health(request: Request) -> JSONResponse:
+    holder = request.app.state.holder
+    try:
+        info = holder.get().ping()
+    except Exception as err:  # noqa: BLE001 - health never raises; it reports
+        info = {"backend": holder.settings.chainmap_store, "reachable": False, "detail": str(err)}
+    ok = bool(info.get("reachable"))
+    body = Health(
+        status="ok" if ok else "degraded",
+        store=info,
+        versions={
+            "chainmap": _v("chainmap"),
+            "python": platform.python_version(),
+            "fastapi": _v("fastapi"),
+            "networkx": _v("networkx"),
+            "scikit-learn": _v("scikit-learn"),
+            "neo4j-driver": _v("neo4j"),
+        },
+    )
+    return JSONResponse(status_code=200 if ok else 503, content=body.model_dump())
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="健康检查 / health",
+    responses={503: {"model": Health, "description": "存储不可达 / store unreachable"}},
+)
+def health(request: Request) -> JSONResponse:
+    """存储是否可达及各组件版本。Whether the store is reachable, and versions. No key needed."""
+    return _health(request)
+
+
+@root_router.get("/health")
+def root_health(request: Request) -> JSONResponse:
+    return _health(request)
+
+
+@router.get("/version", response_model=Version, summary="版本 / version")
+def get_version() -> Version:
+    return Version(chainmap=_v("chainmap"))

@@ -1,0 +1,164 @@
+"""Choose and open a store from settings (embedded SQLite by default).
+
+Settings (environment variables, overridden by keyword arguments):
+
+==========================  ===========================  =====================
+setting                     meaning                      default
+==========================  ===========================  =====================
+``CHAINMAP_STORE``          ``sqlite`` or ``neo4j``      ``sqlite``
+``CHAINMAP_SQLITE_PATH``    SQLite file                  ``chainmap.db`` (cwd)
+``NEO4J_URI``               Bolt URI                     ``bolt://127.0.0.1:7687``
+``NEO4J_USER``              user name                    ``neo4j``
+``NEO4J_PASSWORD``          password (empty: no auth)    empty
+``NEO4J_DATABASE``          database name                ``neo4j``
+==========================  ===========================  =====================
+
+>>> StoreSettings.from_env({}).backend
+'sqlite'
+>>> StoreSettings.from_env({"CHAINMAP_STORE": "Neo4j"}).backend
+'neo4j'
+>>> try:
+...     StoreSettings.from_env({"CHAINMAP_STORE": "postgres"})
+... except InvalidInput as err:
+...     print(err.context["field"])
+CHAINMAP_STORE
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from chainmap.exceptions import InvalidInput
+from chainmap.storage.base import Store
+
+__all__ = ["StoreSettings", "open_store", "ENV_NAMES"]
+
+#: Field of :class:`StoreSettings` -> the environment variable (setting name) it comes from.
+ENV_NAMES = {
+    "backend": "CHAINMAP_STORE",
+    "sqlite_path": "CHAINMAP_SQLITE_PATH",
+    "neo4j_uri": "NEO4J_URI",
+    "neo4j_user": "NEO4J_USER",
+    "neo4j_password": "NEO4J_PASSWORD",
+    "neo4j_database": "NEO4J_DATABASE",
+}
+
+_BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+class StoreSettings(BaseModel):
+    """Validated storage settings; build with :meth:`from_env` or directly."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    backend: Literal["sqlite", "neo4j"] = "sqlite"
+    sqlite_path: str = Field(default="chainmap.db", min_length=1)
+    neo4j_uri: str = "bolt://127.0.0.1:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: str = Field(default="", repr=False)
+    neo4j_database: str = Field(default="neo4j", pattern=r"^[A-Za-z][A-Za-z0-9.\-]{0,62}$")
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _lower(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("neo4j_uri")
+    @classmethod
+    def _uri(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme not in _BOLT_SCHEMES or not parts.hostname:
+            raise ValueError(f"expected scheme://host[:port] with scheme one of {', '.join(_BOLT_SCHEMES)}, got {v!r}")
+        try:
+            parts.port  # noqa: B018 - raises on a bad port
+        except ValueError:
+            raise ValueError(f"bad port in {v!r}") from None
+        return v
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> StoreSettings:
+        """Settings from ``env`` (default :data:`os.environ`); non-None ``overrides`` win.
+
+        Raises
+        ------
+        InvalidInput
+            naming the setting (environment variable) with a bad value.
+        """
+        source = os.environ if env is None else env
+        values: dict[str, Any] = {f: source[n] for f, n in ENV_NAMES.items() if source.get(n, "") != ""}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = str(first["loc"][0]) if first["loc"] else "?"
+            setting = ENV_NAMES.get(field, field)
+            raise InvalidInput(
+                f"bad value {first.get('input')!r}: {first['msg']}", field=setting,
+                hint=f"fix the setting {setting}",
+            ) from None
+
+
+def open_store(
+    *,
+    backend: str | None = None,
+    sqlite_path: str | os.PathLike[str] | None = None,
+    neo4j_uri: str | None = None,
+    neo4j_user: str | None = None,
+    neo4j_password: str | None = None,
+    neo4j_database: str | None = None,
+    settings: StoreSettings | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Store:
+    """Open the configured store.
+
+    Parameters
+    ----------
+    backend, sqlite_path, neo4j_uri, neo4j_user, neo4j_password, neo4j_database
+        Override the settings of the same name (see the module docstring).
+    settings : StoreSettings, optional
+        Use these settings instead of reading the environment (keyword
+        overrides still apply).
+    env : mapping, optional
+        Read settings from this mapping instead of :data:`os.environ`.
+
+    Raises
+    ------
+    InvalidInput
+        a setting has a bad value (the error names it).
+    StorageUnavailable
+        the store cannot be opened (Neo4j down, unusable SQLite file).
+
+    Examples
+    --------
+    >>> store = open_store(backend="sqlite", sqlite_path=":memory:")
+    >>> store.backend
+    'sqlite'
+    >>> store.close()
+    """
+    overrides = {
+        "backend": backend,
+        "sqlite_path": os.fspath(sqlite_path) if sqlite_path is not None else None,
+        "neo4j_uri": neo4j_uri,
+        "neo4j_user": neo4j_user,
+        "neo4j_password": neo4j_password,
+        "neo4j_database": neo4j_database,
+    }
+    if settings is not None:
+        cfg = StoreSettings.from_env({}, **{**settings.model_dump(), **{k: v for k, v in overrides.items() if v}})
+    else:
+        cfg = StoreSettings.from_env(env, **overrides)
+    if cfg.backend == "neo4j":
+        from chainmap.storage.neo4j import Neo4jStore  # imported lazily: the driver loads only when used
+
+        return Neo4jStore(
+            cfg.neo4j_uri, user=cfg.neo4j_user, password=cfg.neo4j_password, database=cfg.neo4j_database
+        )
+    from chainmap.storage.sqlite import SQLiteStore
+
+    return SQLiteStore(cfg.sqlite_path)

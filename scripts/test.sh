@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: install test extras, set up Chromium and Neo4j, run pytest.
+# If no Neo4j answers at $NEO4J_URI, a private one is started on a free port and stopped afterwards.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+PYTHON="${PYTHON:-python3}"
+
+"$PYTHON" -m pip install -q -e '.[test]'
+bash scripts/setup-test-env.sh
+
+started_port=""
+cleanup() {
+  if [ -n "$started_port" ]; then
+    bash infra/neo4j/neo4j.sh stop --port "$started_port" || true
+  fi
+}
+trap cleanup EXIT
+
+export NEO4J_URI="${NEO4J_URI:-bolt://127.0.0.1:7687}"
+if ! "$PYTHON" scripts/bolt_ping.py "$NEO4J_URI" >/dev/null 2>&1; then
+  if command -v java >/dev/null 2>&1 && [ -d infra/neo4j/lib ]; then
+    port="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    echo "[test] starting Neo4j on port $port ..."
+    bash infra/neo4j/neo4j.sh start --port "$port"
+    started_port="$port"
+    export NEO4J_URI="bolt://127.0.0.1:$port"
+  fi
+fi
+
+mkdir -p artifacts
+set +e
+"$PYTHON" -m pytest "$@"
+rc=$?
+set -e
+exit $rc
