@@ -53,7 +53,9 @@ COMPANY_SUFFIXES: tuple[str, ...] = tuple(
 )
 
 # Bracket pairs NFKC leaves alone, unified to ASCII parentheses.
-_BRACKETS = str.maketrans({c: "(" for c in "[{【〔〖〘〚「『<《〈"} | {c: ")" for c in "]}】〕〗〙〛」』>》〉"})
+_BRACKETS = str.maketrans(
+    dict.fromkeys("[{【〔〖〘〚「『<《〈", "(") | dict.fromkeys("]}】〕〗〙〛」』>》〉", ")")
+)
 _SPACE_RE = re.compile(r"\s+")
 _TRAILING_PUNCT = ".,;:·・-_ "
 

@@ -363,7 +363,9 @@ class Project(_Base):
             )
         if self.stage == ProjectStage.on_hold:
             if self.held_from is None or self.held_from in (ProjectStage.on_hold, ProjectStage.dropped):
-                raise ValueError("an on_hold project must name the main-line stage it was held from (held_from)")
+                raise ValueError(
+                    "an on_hold project must name the main-line stage it was held from (held_from)"
+                )
         elif self.held_from is not None:
             raise ValueError("held_from is only set while the project is on_hold")
         if self.stage == ProjectStage.dropped and not (self.drop_reason or "").strip():
@@ -371,12 +373,16 @@ class Project(_Base):
         prev_stage, prev_date = ProjectStage.lead, self.created
         for i, t in enumerate(self.transitions):
             if t.from_stage != prev_stage:
-                raise ValueError(f"transitions[{i}] starts from {t.from_stage.value}, expected {prev_stage.value}")
+                raise ValueError(
+                    f"transitions[{i}] starts from {t.from_stage.value}, expected {prev_stage.value}"
+                )
             if t.date < prev_date:
                 raise ValueError(f"transitions[{i}].date {t.date} is before {prev_date} / 日期不能倒退")
             prev_stage, prev_date = t.to_stage, t.date
         if prev_stage != self.stage:
-            raise ValueError(f"stage {self.stage.value} disagrees with the last transition ({prev_stage.value})")
+            raise ValueError(
+                f"stage {self.stage.value} disagrees with the last transition ({prev_stage.value})"
+            )
         if self.id in self.related_projects:
             raise ValueError("a project cannot be related to itself")
         self.name_key = self.enterprise.key
@@ -782,9 +788,7 @@ def stalled_projects(
     """
     if days < 0:
         raise InvalidInput("the stalled threshold must be >= 0 days", field="days")
-    watched = (
-        {ProjectStage.parse(s) for s in stages} if stages is not None else set(MAIN_LINE) - _TERMINAL
-    )
+    watched = {ProjectStage.parse(s) for s in stages} if stages is not None else set(MAIN_LINE) - _TERMINAL
     out = []
     for p in projects:
         if p.stage not in watched:
@@ -926,7 +930,9 @@ def compute_kpis(
             if a in d and b in d and within(d[b]):
                 samples.append((d[b] - d[a]).days)
         median, mean = _duration_stats(samples)
-        durations.append(StageDuration(from_stage=a, to_stage=b, n=len(samples), median_days=median, mean_days=mean))
+        durations.append(
+            StageDuration(from_stage=a, to_stage=b, n=len(samples), median_days=median, mean_days=mean)
+        )
 
     return KpiReport(
         period_start=period_start,
@@ -1064,7 +1070,9 @@ def _all_projects(store: Store, **where: Any) -> list[Project]:
     return [Project.model_validate(r) for r in store.list_records("project", **where)]
 
 
-def create_project(*, store: Store, project_in: Project | Mapping[str, Any], today: date | None = None) -> Registration:
+def create_project(
+    *, store: Store, project_in: Project | Mapping[str, Any], today: date | None = None
+) -> Registration:
     """Register a project (a lead, usually); warn when another project already holds the enterprise.
 
     ``id`` is generated when missing (``prj-<yyyymmdd>-<hex>``), ``created``
@@ -1205,8 +1213,14 @@ def log_followup(
         n = len(tx.list_records("followup", project=project_id))
         fu: FollowUp = _validated(
             FollowUp,
-            {"id": f"{project_id}.f{n + 1:04d}", "project": project_id, "method": kind, "date": on,
-             "actor": actor, "note": note},
+            {
+                "id": f"{project_id}.f{n + 1:04d}",
+                "project": project_id,
+                "method": kind,
+                "date": on,
+                "actor": actor,
+                "note": note,
+            },
         )
         tx.put_record("followup", fu.id, _dump(fu))
     return fu
@@ -1267,7 +1281,10 @@ def set_target(*, store: Store, target_in: Target | Mapping[str, Any]) -> Target
 def list_targets(*, store: Store, year: int | None = None) -> list[Target]:
     """Stored targets, optionally of one year."""
     where = {"year": year} if year is not None else {}
-    return [Target.model_validate({k: v for k, v in r.items() if k != "id"}) for r in store.list_records("target", **where)]
+    return [
+        Target.model_validate({k: v for k, v in r.items() if k != "id"})
+        for r in store.list_records("target", **where)
+    ]
 
 
 def project_kpis(

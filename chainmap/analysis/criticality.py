@@ -79,7 +79,7 @@ LEONTIEF_SCALE = 0.5
 #: Exact betweenness up to this many nodes; above, Brandes' algorithm runs from
 #: :data:`BETWEENNESS_K` sampled sources (``seed`` fixed, so still deterministic).
 BETWEENNESS_EXACT_MAX = 1500
-BETWEENNESS_K = 100
+BETWEENNESS_K = 64
 
 #: Weights of the normalised components in :func:`criticality` (they sum to 1).
 CRITICALITY_WEIGHTS: dict[str, float] = {
@@ -171,7 +171,10 @@ def dominator_tree(G: nx.DiGraph) -> dict[str, str | None]:
     >>> dominator_tree(G)
     {'a': None, 'b': 'a', 'c': 'b', 'd': 'b', 'e': 'b'}
     """
-    H = supply_digraph(G)
+    return _dominator_tree(supply_digraph(G))
+
+
+def _dominator_tree(H: nx.DiGraph) -> dict[str, str | None]:
     idom = nx.immediate_dominators(_rooted(H), _SUPER)
     return {n: (None if idom[n] == _SUPER else idom[n]) for n in H}
 
@@ -195,7 +198,11 @@ def dominated_counts(G: nx.DiGraph) -> dict[str, int]:
     >>> dominated_counts(G)
     {'a': 4, 'b': 3, 'c': 0, 'd': 0, 'e': 0}
     """
-    idom = dominator_tree(G)
+    return _dominated_counts(supply_digraph(G))
+
+
+def _dominated_counts(H: nx.DiGraph) -> dict[str, int]:
+    idom = _dominator_tree(H)
     children = _tree_children(idom)
     size = dict.fromkeys(idom, 0)
     # iterative post-order from the roots (children of None)
@@ -258,7 +265,10 @@ def supply_betweenness(G: nx.DiGraph, *, k: int | None = None, seed: int = 0) ->
     >>> supply_betweenness(G)
     {'a': 0.0, 'b': 0.5, 'c': 0.0}
     """
-    H = supply_digraph(G)
+    return _betweenness(supply_digraph(G), k, seed)
+
+
+def _betweenness(H: nx.DiGraph, k: int | None, seed: int) -> dict[str, float]:
     n = H.number_of_nodes()
     if k is None and n > BETWEENNESS_EXACT_MAX:
         k = BETWEENNESS_K
@@ -281,13 +291,17 @@ def downstream_reach(G: nx.DiGraph) -> dict[str, int]:
     >>> downstream_reach(G)
     {'a': 2, 'b': 1, 'c': 1, 'x': 2}
     """
-    H = supply_digraph(G)
+    return _reach(supply_digraph(G))
+
+
+def _reach(H: nx.DiGraph) -> dict[str, int]:
     C = nx.condensation(H)
     mapping = C.graph["mapping"]
+    index = {n: i for i, n in enumerate(H)}
     comp_bits = dict.fromkeys(C.nodes, 0)
     for c in C.nodes:
         for m in C.nodes[c]["members"]:
-            comp_bits[c] |= 1 << _index(H)[m]
+            comp_bits[c] |= 1 << index[m]
     reach: dict[int, int] = {}
     for c in reversed(list(nx.topological_sort(C))):
         bits = comp_bits[c] if len(C.nodes[c]["members"]) > 1 else 0
@@ -299,14 +313,6 @@ def downstream_reach(G: nx.DiGraph) -> dict[str, int]:
         c = mapping[n]
         out[n] = reach[c].bit_count() - (1 if len(C.nodes[c]["members"]) > 1 else 0)
     return out
-
-
-def _index(H: nx.DiGraph) -> dict[str, int]:
-    idx = H.graph.get("_index")
-    if idx is None:
-        idx = {n: i for i, n in enumerate(H)}
-        H.graph["_index"] = idx
-    return idx
 
 
 # ---------------------------------------------------------------- Leontief
@@ -344,9 +350,12 @@ def technical_coefficients(
     >>> order, A.toarray().round(3).tolist()
     (['a', 'b', 'c'], [[0.0, 0.0, 0.375], [0.0, 0.0, 0.125], [0.0, 0.0, 0.0]])
     """
+    return _coefficients(supply_digraph(G, nodes), scale)
+
+
+def _coefficients(H: nx.DiGraph, scale: float) -> tuple[list[str], sp.csc_array]:
     if not 0 < scale < 1:
         raise InvalidInput(f"scale must be in (0, 1), got {scale!r}", field="scale")
-    H = supply_digraph(G, nodes)
     order = list(H)
     idx = {n: i for i, n in enumerate(order)}
     n = len(order)
@@ -447,8 +456,11 @@ def linkages(
     >>> {n: (round(v["backward"], 4), round(v["forward"], 4), v["loss"]) for n, v in res.items()}
     {'a': (0.7059, 1.2353, 1.75), 'b': (1.0588, 1.0588, 2.25), 'c': (1.2353, 0.7059, 1.75)}
     """
-    H = supply_digraph(G, nodes)
-    order, A = technical_coefficients(H, scale=scale)
+    return _linkages(supply_digraph(G, nodes), scale)
+
+
+def _linkages(H: nx.DiGraph, scale: float) -> dict[str, dict[str, float]]:
+    order, A = _coefficients(H, scale)
     n = len(order)
     if n == 0:
         return {}
@@ -551,11 +563,12 @@ def criticality(
         raise InvalidInput("criticality weights must sum to a positive number", field="weights")
     w = {k: v / total_w for k, v in w.items()}
 
-    nodes = sorted(G.nodes)
-    dom = dominated_counts(G)
-    btw = supply_betweenness(G, k=betweenness_k, seed=seed)
-    reach = downstream_reach(G)
-    lk = linkages(G, scale=scale)
+    H = supply_digraph(G)
+    nodes = list(H)
+    dom = _dominated_counts(H)
+    btw = _betweenness(H, betweenness_k, seed)
+    reach = _reach(H)
+    lk = _linkages(H, scale)
     comps = {
         "dominance": _scaled({n: float(dom[n]) for n in nodes}),
         "betweenness": _scaled(btw),

@@ -69,9 +69,17 @@ _PROJECT_COLUMNS: list[tuple[str, str, Any]] = [
     ("阶段", "stage", lambda p, lang: p.stage.label(lang)),
     ("计划总投资（亿元）", "planned_investment_100m_cny", lambda p, lang: p.planned_investment),
     ("其中固定资产投资（亿元）", "planned_fixed_asset_100m_cny", lambda p, lang: p.planned_fixed_asset),
-    ("新开工固定资产投资（亿元）", "new_fixed_asset_started_100m_cny", lambda p, lang: p.new_fixed_asset_started),
+    (
+        "新开工固定资产投资（亿元）",
+        "new_fixed_asset_started_100m_cny",
+        lambda p, lang: p.new_fixed_asset_started,
+    ),
     ("固定资产到位资金（亿元）", "funds_in_place_fixed_100m_cny", lambda p, lang: p.funds_in_place_fixed),
-    ("非固定资产到位资金（亿元）", "funds_in_place_non_fixed_100m_cny", lambda p, lang: p.funds_in_place_non_fixed),
+    (
+        "非固定资产到位资金（亿元）",
+        "funds_in_place_non_fixed_100m_cny",
+        lambda p, lang: p.funds_in_place_non_fixed,
+    ),
     ("登记日期", "created", lambda p, lang: p.created),
     ("签约日期", "signed_on", lambda p, lang: stage_dates(p).get(ProjectStage.signed)),
     ("开工日期", "started_on", lambda p, lang: stage_dates(p).get(ProjectStage.started)),
@@ -100,31 +108,72 @@ def kpi_table(report: KpiReport, *, lang: str = "zh") -> tuple[list[str], list[l
     """
     lang = norm_lang(lang)
     r = report
-    headers = [pick(lang, h_zh, h_en) for h_zh, h_en in [("指标", "indicator"), ("实际", "actual"),
-                                                         ("目标", "target"), ("完成率（%）", "% of target"),
-                                                         ("单位", "unit")]]  # fmt: skip
+    headers = [
+        pick(lang, h_zh, h_en)
+        for h_zh, h_en in [
+            ("指标", "indicator"),
+            ("实际", "actual"),
+            ("目标", "target"),
+            ("完成率（%）", "% of target"),
+            ("单位", "unit"),
+        ]
+    ]
     yi, n, pct = pick(lang, "亿元", "100m CNY"), pick(lang, "个", "projects"), "%"
     count_pct = percent_of(r.signed_count, r.signed_count_target)
     rows = [
         [pick(lang, "签约项目数", "signed projects"), r.signed_count, r.signed_count_target, count_pct, n],
-        [pick(lang, "签约总额", "signed value"), r.signed_value, r.signed_value_target, r.signed_value_pct, yi],
+        [
+            pick(lang, "签约总额", "signed value"),
+            r.signed_value,
+            r.signed_value_target,
+            r.signed_value_pct,
+            yi,
+        ],
         [pick(lang, "开工项目数", "started projects"), r.started_count, None, None, n],
-        [pick(lang, "签约开工率", "start rate (started / signed)"), r.start_rate, r.start_rate_target, None, pct],
-        [pick(lang, "新开工项目固定资产投资", "new fixed-asset investment started"), r.new_fixed_asset_started,
-         r.new_fixed_asset_target, r.new_fixed_asset_pct, yi],
-        [pick(lang, "固定资产到位资金", "fixed-asset funds in place"), r.funds_fixed, r.funds_fixed_target,
-         r.funds_fixed_pct, yi],
-        [pick(lang, "非固定资产到位资金", "non-fixed-asset funds in place"), r.funds_non_fixed,
-         r.funds_non_fixed_target, r.funds_non_fixed_pct, yi],
-    ]  # fmt: skip
+        [
+            pick(lang, "签约开工率", "start rate (started / signed)"),
+            r.start_rate,
+            r.start_rate_target,
+            None,
+            pct,
+        ],
+        [
+            pick(lang, "新开工项目固定资产投资", "new fixed-asset investment started"),
+            r.new_fixed_asset_started,
+            r.new_fixed_asset_target,
+            r.new_fixed_asset_pct,
+            yi,
+        ],
+        [
+            pick(lang, "固定资产到位资金", "fixed-asset funds in place"),
+            r.funds_fixed,
+            r.funds_fixed_target,
+            r.funds_fixed_pct,
+            yi,
+        ],
+        [
+            pick(lang, "非固定资产到位资金", "non-fixed-asset funds in place"),
+            r.funds_non_fixed,
+            r.funds_non_fixed_target,
+            r.funds_non_fixed_pct,
+            yi,
+        ],
+    ]
     return headers, rows
 
 
 def stage_duration_table(report: KpiReport, *, lang: str = "zh") -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of the stage-duration table (days between consecutive stages)."""
     lang = norm_lang(lang)
-    headers = [pick(lang, zh, en) for zh, en in [("阶段", "stages"), ("项目数", "n"),
-                                                 ("中位天数", "median days"), ("平均天数", "mean days")]]  # fmt: skip
+    headers = [
+        pick(lang, zh, en)
+        for zh, en in [
+            ("阶段", "stages"),
+            ("项目数", "n"),
+            ("中位天数", "median days"),
+            ("平均天数", "mean days"),
+        ]
+    ]
     rows = [
         [f"{d.from_stage.label(lang)} → {d.to_stage.label(lang)}", d.n, d.median_days, d.mean_days]
         for d in report.stage_durations
@@ -132,14 +181,27 @@ def stage_duration_table(report: KpiReport, *, lang: str = "zh") -> tuple[list[s
     return headers, rows
 
 
-def stalled_table(stalled: Iterable[StalledProject], *, lang: str = "zh") -> tuple[list[str], list[list[Any]]]:
+def stalled_table(
+    stalled: Iterable[StalledProject], *, lang: str = "zh"
+) -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of the stalled-projects sheet."""
     lang = norm_lang(lang)
-    headers = [pick(lang, zh, en) for zh, en in [("编号", "id"), ("企业名称", "enterprise"),
-                                                 ("招商队伍", "task_force"), ("负责人", "owner"),
-                                                 ("阶段", "stage"), ("最近变更日期", "since"),
-                                                 ("停滞天数", "days")]]  # fmt: skip
-    rows = [[s.project_id, s.enterprise, s.task_force, s.owner, s.stage.label(lang), s.since, s.days] for s in stalled]
+    headers = [
+        pick(lang, zh, en)
+        for zh, en in [
+            ("编号", "id"),
+            ("企业名称", "enterprise"),
+            ("招商队伍", "task_force"),
+            ("负责人", "owner"),
+            ("阶段", "stage"),
+            ("最近变更日期", "since"),
+            ("停滞天数", "days"),
+        ]
+    ]
+    rows = [
+        [s.project_id, s.enterprise, s.task_force, s.owner, s.stage.label(lang), s.since, s.days]
+        for s in stalled
+    ]
     return headers, rows
 
 
@@ -242,8 +304,18 @@ def write_projects_xlsx(
 
     ws = wb.create_sheet(names[2])
     headers, rows = stalled_table(report.stalled, lang=lang)
-    _write_rows(ws, [[pick(lang, f"停滞阈值：{report.stalled_days} 天无阶段变更",
-                           f"threshold: no stage change for {report.stalled_days} days")]])  # fmt: skip
+    _write_rows(
+        ws,
+        [
+            [
+                pick(
+                    lang,
+                    f"停滞阈值：{report.stalled_days} 天无阶段变更",
+                    f"threshold: no stage change for {report.stalled_days} days",
+                )
+            ]
+        ],
+    )
     _write_rows(ws, [headers], bold=True)
     _write_rows(ws, rows)
     ws.freeze_panes = "A3"
@@ -263,7 +335,9 @@ def projects_csv(projects: Iterable[Project], *, lang: str = "zh") -> str:
     return buf.getvalue()
 
 
-def write_projects_csv(dest: str | os.PathLike[str], projects: Iterable[Project], *, lang: str = "zh") -> None:
+def write_projects_csv(
+    dest: str | os.PathLike[str], projects: Iterable[Project], *, lang: str = "zh"
+) -> None:
     """Write :func:`projects_csv` to ``dest`` (UTF-8 with BOM)."""
     with open(dest, "w", encoding="utf-8", newline="") as fh:
         fh.write(projects_csv(projects, lang=lang))

@@ -37,6 +37,12 @@ class Store(abc.ABC):
     Identity: chains, segments and regions by ``id``; links by
     ``(source, target, kind)``; enterprises by ``id`` (required when stored;
     see :func:`chainmap.models.Enterprise`), credit codes unique when present.
+
+    Errors: ``get_*`` and ``delete_*`` of an absent object raise NotFound;
+    writes that reference absent objects or lack an id raise InvalidInput
+    naming the field; duplicate credit codes and deletes of referenced objects
+    raise Conflict naming the other object; an unreachable or unusable backend
+    raises StorageUnavailable.  Upserts replace the whole object.
     """
 
     backend: str = "abstract"
@@ -55,6 +61,11 @@ class Store(abc.ABC):
     def ping(self) -> dict[str, Any]:
         """Health: ``{"backend", "reachable": bool, "version", "schema_version", "detail"}``.
         Never raises."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Delete every chainmap object and record (schema and revision stay; the
+        revision grows).  For tests and ``import --replace``; irreversible."""
 
     @abc.abstractmethod
     def revision(self) -> int:

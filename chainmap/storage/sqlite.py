@@ -346,6 +346,12 @@ class SQLiteStore(Store):
                     self._conn.close()
                 self._conn = None
 
+    def clear(self) -> None:
+        with self._tx(write=True) as conn:
+            for table in ("link", "enterprise_segment", "enterprise_tag", "enterprise", "segment", "region",
+                          "chain", "record"):
+                conn.execute(f"DELETE FROM {table}")  # fixed table names
+
     def ping(self) -> dict[str, Any]:
         info: dict[str, Any] = {"backend": self.backend, "version": sqlite3.sqlite_version, "detail": self.path}
         try:

@@ -1,0 +1,930 @@
+"""强链 / 补链 / 延链: classify every segment of a chain for one region.
+
+:func:`analyze_gaps` is the entry point.  For a region (运城市 ``yuncheng``, a
+county or a development zone; an enterprise counts for its county, its zone and
+the city) and a chain (or every top-level chain) it computes, per segment:
+
+presence
+    the local producers (role ``producer``), their number, their output
+    (亿元) and capacity when known, whether a 链主 / 链核 is among them, and a
+    location quotient ``LQ = (n_s / N) / reference_share`` where the seed gives
+    a reference share (``N`` = local producing firms of the region), else
+    ``None`` (presence by count only).
+local demand
+    the local segments directly downstream through ``supplies`` links that have
+    local producers (``demand_segments``) plus local firms with role ``user`` of
+    the segment; ``demand_count`` is the number of distinct such firms.
+criticality
+    :func:`chainmap.analysis.criticality.criticality` on the whole chain graph.
+relatedness density
+    ``omega = sum_k M_k phi_ks / sum_k phi_ks`` via
+    :func:`chainmap.analysis.relatedness.density`, for each chain over its
+    segments and their linked neighbours.  ``phi`` is the co-occurrence
+    proximity of segments within enterprises (all enterprises of the data,
+    role producer) when at least :data:`COOCCURRENCE_MIN_FIRMS` enterprises
+    produce in two or more of those segments and they cover at least
+    :data:`COOCCURRENCE_MIN_COVERAGE` of the chain's segments; otherwise the
+    adjacency of the undirected link graph (any link kind).
+
+Classification (exactly one status per segment)
+-----------------------------------------------
+With ``n`` local producers, ``d`` local demand firms, criticality ``C`` and density
+``omega``:
+
+``fill`` (补链)
+    ``n == 0`` and (``d > 0`` or ``C >= CRIT_HIGH`` or (``omega >= DENSITY_HIGH``
+    with at least :data:`DENSITY_MIN_RELATED` related local segments)).
+``extend`` (延链)
+    ``n == 0``, not fill, and adjacent to a local segment: a local supplier or
+    enabler (``downstream``), a local segment it supplies two steps up or
+    enables (``upstream``, securing inputs), a local parent / child segment
+    (``sub_segment``) or a local segment of another chain (``cross_chain``).
+``strengthen`` (强链)
+    ``n >= 1`` and weak: a single local firm in a critical segment
+    (``C >= CRIT_HIGH``), ``LQ < 1``, local capacity below local demand
+    (capacities of producers vs. of users, same unit), or no 链主 / 链核 in a
+    critical segment.
+``sound`` (健全)
+    everything else: present and not weak, or absent with no need and no
+    local neighbour (not a target for now).
+
+Priorities (all terms in [0, 1])
+--------------------------------
+``D = d / (d + 2)``, ``V = (value_added - 1) / 4``::
+
+    fill        P = 0.35 D + 0.30 C + 0.20 omega + 0.15 V
+    strengthen  P = W (0.35 D + 0.30 C + 0.15 V)
+    extend      P = 0.40 omega + 0.25 V + 0.20 gain + 0.15 C
+    sound       P = 0
+
+``W = max`` of the weakness signals (``single = C`` if one firm, ``lq = 1 - LQ``,
+``capacity = 1 - supply / demand``, ``no_leader = C / 2``), and ``gain`` is the
+step up in complexity ``((value_added + tech_intensity) / 2)`` from the least
+complex adjacent local segment, divided by 4 and clipped to [0, 1].
+
+Adding a local producer to a fill segment never raises its priority: the
+segment becomes strengthen or sound; ``D``, ``C`` and ``V`` of the segment do
+not change (its demand comes from its successors and users, criticality is
+structural) and ``W <= 1``, so ``P_strengthen <= 0.35 D + 0.30 C + 0.15 V <=
+P_fill`` and ``P_sound = 0``.
+
+>>> from chainmap.models import Chain, Segment, Link, Enterprise, Region
+>>> class Data:  # any object with these five lists and a ``graph`` works
+...     pass
+>>> from chainmap.graph import build_graph
+>>> d = Data()
+>>> d.chains = [Chain(id="qi", name_zh="汽车", name_en="Vehicles", letter="汽")]
+>>> d.segments = [Segment(id="qi.cell", chain="qi", name_zh="电芯", name_en="Cells", stage="upstream"),
+...               Segment(id="qi.pack", chain="qi", name_zh="电池包", name_en="Packs", stage="midstream"),
+...               Segment(id="qi.car", chain="qi", name_zh="整车", name_en="Vehicles", stage="downstream")]
+>>> d.links = [Link(source="qi.cell", target="qi.pack"), Link(source="qi.pack", target="qi.car")]
+>>> d.regions = [Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng")]
+>>> d.enterprises = [Enterprise(id="ent.a", name="甲汽车", county="yanhu", segments=[{"segment": "qi.car"}])]
+>>> d.graph = build_graph(d.chains, d.segments, d.links)
+>>> rep = analyze_gaps(d)
+>>> [(i.segment_id, i.status) for i in rep.items]
+[('qi.pack', 'fill'), ('qi.cell', 'fill'), ('qi.car', 'sound')]
+>>> rep.items[0].priority, rep.items[0].components["demand"]
+(0.4867, 0.3333)
+>>> rep.items[0].rationale
+'补链：电池包本地无企业，下游整车环节有1家本地企业需要，关键度0.65（支配1个下游环节），关联密度0.50'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from pydantic import BaseModel, Field
+
+from chainmap.analysis.criticality import chain_leader_candidates as _leader_scores
+from chainmap.analysis.criticality import criticality as _criticality
+from chainmap.analysis.relatedness import density as _density
+from chainmap.analysis.relatedness import proximity as _proximity
+from chainmap.exceptions import InvalidInput, NotFound
+from chainmap.graph import chain_segments
+from chainmap.i18n import norm_lang, pick
+from chainmap.models import Chain, Enterprise, Region, RegionKind, Role, Segment, Tag
+
+__all__ = [
+    "Status",
+    "STATUSES",
+    "STATUS_LABELS",
+    "CRIT_HIGH",
+    "DENSITY_HIGH",
+    "DENSITY_MIN_RELATED",
+    "LQ_LOW",
+    "COOCCURRENCE_MIN_FIRMS",
+    "COOCCURRENCE_MIN_COVERAGE",
+    "FILL_WEIGHTS",
+    "STRENGTHEN_WEIGHTS",
+    "EXTEND_WEIGHTS",
+    "EnterpriseRef",
+    "GapItem",
+    "LeaderCandidate",
+    "GapReport",
+    "ChainDataLike",
+    "local_enterprises",
+    "region_ids",
+    "analysis_chains",
+    "relatedness_density",
+    "fill_priority",
+    "strengthen_priority",
+    "extend_priority",
+    "analyze_gaps",
+    "select_items",
+]
+
+Status = Literal["fill", "strengthen", "extend", "sound"]
+#: The statuses in display order.
+STATUSES: tuple[str, ...] = ("fill", "strengthen", "extend", "sound")
+#: status -> (Chinese, English) label.
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "fill": ("补链", "fill"),
+    "strengthen": ("强链", "strengthen"),
+    "extend": ("延链", "extend"),
+    "sound": ("健全", "sound"),
+}
+
+#: Criticality at or above which a segment counts as critical.
+CRIT_HIGH = 0.5
+#: Density at or above which an absent segment is a fill target ...
+DENSITY_HIGH = 0.6
+#: ... provided at least this many related segments are local (one neighbour is adjacency, not density).
+DENSITY_MIN_RELATED = 2
+#: Location quotient below which a present segment is under-represented.
+LQ_LOW = 1.0
+#: Co-occurrence proximity needs at least this many enterprises producing in two or more segments ...
+COOCCURRENCE_MIN_FIRMS = 30
+#: ... covering at least this share of the chain's segments; else phi comes from the links.
+COOCCURRENCE_MIN_COVERAGE = 0.5
+#: Half-saturation of the demand term ``D = d / (d + DEMAND_HALF)``.
+DEMAND_HALF = 2.0
+
+FILL_WEIGHTS: dict[str, float] = {"demand": 0.35, "criticality": 0.30, "density": 0.20, "value_added": 0.15}
+STRENGTHEN_WEIGHTS: dict[str, float] = {"demand": 0.35, "criticality": 0.30, "value_added": 0.15}
+EXTEND_WEIGHTS: dict[str, float] = {"density": 0.40, "value_added": 0.25, "gain": 0.20, "criticality": 0.15}
+
+_LEADER_TAGS = (Tag.chain_leader, Tag.chain_core)
+_ROUND = 4
+_TOP_LEADERS = 5
+_LETTER_ORDER = {"合": 0, "汽": 1, "生": 2, "材": 3}
+
+
+class ChainDataLike(Protocol):
+    """What :func:`analyze_gaps` reads: :class:`chainmap.seed.ChainData` or any lookalike."""
+
+    chains: list[Chain]
+    regions: list[Region]
+    segments: list[Segment]
+    enterprises: list[Enterprise]
+
+    @property
+    def graph(self) -> nx.DiGraph: ...
+
+
+# ---------------------------------------------------------------- result models
+
+
+class EnterpriseRef(BaseModel):
+    """A local enterprise named in a gap item."""
+
+    id: str
+    name: str
+
+
+class GapItem(BaseModel):
+    """One segment's status in one region (consumed by lead matching: keep the field names)."""
+
+    chain_id: str = Field(description="the analysed chain the segment belongs to")
+    segment_id: str
+    segment_name: str
+    segment_chain: str = Field(description="the segment's own (sub-)chain")
+    region_id: str
+    status: Status
+    priority: float = Field(ge=0, le=1)
+    components: dict[str, float] = Field(default_factory=dict)
+    rationale: str
+    local_enterprises: list[EnterpriseRef] = Field(default_factory=list)
+    stage: str
+    value_added: int
+    tech_intensity: int
+    criticality: float
+    density: float
+    local_count: int
+    demand_segments: list[str] = Field(default_factory=list)
+    demand_count: int = 0
+    local_users: int = 0
+    lq: float | None = None
+    has_chain_leader: bool = False
+    local_output: float | None = None
+    local_capacity: dict[str, float] = Field(default_factory=dict)
+    chokepoint: bool = False
+    directions: list[str] = Field(default_factory=list)
+    adjacent_segments: list[str] = Field(default_factory=list)
+
+
+class LeaderCandidate(BaseModel):
+    """A local firm whose extraction would hurt the chain most (链主 candidate)."""
+
+    chain_id: str
+    id: str
+    name: str
+    score: float
+    segments: list[str]
+    sole_segments: list[str]
+    tags: list[str]
+
+
+class GapReport(BaseModel):
+    """The gap analysis of one region for one or more chains."""
+
+    region: str
+    region_name: str
+    chain: str | None
+    chains: list[str]
+    chain_names: dict[str, str]
+    lang: str
+    density_mode: dict[str, str]
+    summary: dict[str, dict[str, int]]
+    chain_leader_candidates: list[LeaderCandidate]
+    items: list[GapItem]
+    parameters: dict[str, float]
+
+
+# ---------------------------------------------------------------- regions and presence
+
+
+def region_ids(data: ChainDataLike) -> list[str]:
+    """Valid region ids, sorted."""
+    return sorted(r.id for r in data.regions)
+
+
+def _region(data: ChainDataLike, region: str) -> Region:
+    for r in data.regions:
+        if r.id == region:
+            return r
+    raise NotFound(f"unknown region {region!r}; valid: {', '.join(region_ids(data))}", field="region")
+
+
+def local_enterprises(data: ChainDataLike, region: str) -> list[Enterprise]:
+    """Enterprises counted in ``region``, sorted by key.
+
+    An enterprise counts for its county, its zone (and the zone's county) and
+    the city; an enterprise with neither county nor zone is not local.
+
+    Raises
+    ------
+    NotFound
+        For an unknown region, listing the valid ids.
+    """
+    reg = _region(data, region)
+    zone_county = {r.id: r.county for r in data.regions if r.kind == RegionKind.zone}
+    out = []
+    for e in data.enterprises:
+        if not (e.county or e.zone):
+            continue
+        if reg.kind == RegionKind.city:
+            ok = True
+        elif reg.kind == RegionKind.zone:
+            ok = e.zone == reg.id
+        else:
+            ok = e.county == reg.id or (e.zone is not None and zone_county.get(e.zone) == reg.id)
+        if ok:
+            out.append(e)
+    return sorted(out, key=lambda e: e.key)
+
+
+def analysis_chains(data: ChainDataLike, chain: str | None) -> list[str]:
+    """The chains to analyse: ``[chain]`` or every top-level chain (合, 汽, 生, 材 order).
+
+    Raises
+    ------
+    NotFound
+        For an unknown chain, listing the valid ids.
+    """
+    chains = data.graph.graph.get("chains", {})
+    if chain is not None:
+        if chain not in chains:
+            raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(sorted(chains))}", field="chain")
+        return [chain]
+    tops = [c for c, d in chains.items() if d.get("root", c) == c]
+    return sorted(tops, key=lambda c: (_LETTER_ORDER.get(chains[c].get("letter", ""), 9), c))
+
+
+@dataclass
+class _Presence:
+    producers: dict[str, Enterprise] = field(default_factory=dict)
+    users: dict[str, Enterprise] = field(default_factory=dict)
+    output: dict[str, float] = field(default_factory=dict)
+    capacity: dict[str, dict[str, float]] = field(default_factory=dict)  # unit -> firm -> value
+    need: dict[str, dict[str, float]] = field(default_factory=dict)  # users' capacities, unit -> firm -> value
+
+
+def _presence(enterprises: Iterable[Enterprise], nodes: Iterable[str]) -> dict[str, _Presence]:
+    pres = {n: _Presence() for n in nodes}
+    for e in enterprises:
+        for p in e.segments:
+            if p.segment not in pres:
+                continue
+            rec = pres[p.segment]
+            if p.role == Role.producer:
+                rec.producers[e.key] = e
+                if p.output is not None:
+                    rec.output[e.key] = rec.output.get(e.key, 0.0) + p.output
+                if p.capacity is not None:
+                    unit = p.capacity_unit or ""
+                    rec.capacity.setdefault(unit, {})[e.key] = p.capacity
+            else:
+                rec.users[e.key] = e
+                if p.capacity is not None:
+                    unit = p.capacity_unit or ""
+                    rec.need.setdefault(unit, {})[e.key] = p.capacity
+    return pres
+
+
+# ---------------------------------------------------------------- relatedness
+
+
+def _link_phi(G: nx.DiGraph, scope: Sequence[str]) -> np.ndarray:
+    idx = {n: i for i, n in enumerate(scope)}
+    phi = np.zeros((len(scope), len(scope)))
+    for u, v in G.edges():
+        if u in idx and v in idx:
+            phi[idx[u], idx[v]] = phi[idx[v], idx[u]] = 1.0
+    return phi
+
+
+def relatedness_density(
+    G: nx.DiGraph,
+    scope: Sequence[str],
+    present: Iterable[str],
+    enterprises: Iterable[Enterprise],
+    *,
+    chain_nodes: Iterable[str] | None = None,
+) -> tuple[dict[str, float], dict[str, int], str]:
+    """Density of the region around every segment of ``scope``.
+
+    Parameters
+    ----------
+    G : networkx.DiGraph
+        The chain graph.
+    scope : sequence of str
+        The segments (a chain and its linked neighbours).
+    present : iterable of str
+        Segments with a local producer (the region's row of ``M``).
+    enterprises : iterable of Enterprise
+        All enterprises of the data, local or not, for co-occurrence.
+    chain_nodes : iterable of str, optional
+        The chain's own segments, for the coverage test (default: ``scope``).
+
+    Returns
+    -------
+    density : dict
+        ``{segment: omega}``.
+    related : dict
+        ``{segment: number of local segments with phi > 0 to it}``.
+    mode : str
+        ``"cooccurrence"`` or ``"links"`` (see the module docstring for the rule).
+
+    Examples
+    --------
+    >>> G = nx.DiGraph([("a", "b"), ("b", "c")])
+    >>> relatedness_density(G, ["a", "b", "c"], ["a"], [])
+    ({'a': 0.0, 'b': 0.5, 'c': 0.0}, {'a': 0, 'b': 1, 'c': 0}, 'links')
+    """
+    scope = sorted(scope)
+    if not scope:
+        return {}, {}, "links"
+    idx = {n: i for i, n in enumerate(scope)}
+    own = set(scope if chain_nodes is None else chain_nodes)
+    rows: list[list[int]] = []
+    for e in enterprises:
+        cols = sorted({idx[s] for s in e.segment_ids(Role.producer) if s in idx})
+        if cols:
+            rows.append(cols)
+    multi = [r for r in rows if len(r) >= 2]
+    covered = {scope[c] for r in multi for c in r} & own
+    mode = "links"
+    if len(multi) >= COOCCURRENCE_MIN_FIRMS and own and len(covered) / len(own) >= COOCCURRENCE_MIN_COVERAGE:
+        mode = "cooccurrence"
+        indptr = np.cumsum([0] + [len(r) for r in rows])
+        indices = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=int(indptr[-1]))
+        Ment = sp.csr_array((np.ones(indices.size), indices, indptr), shape=(len(rows), len(scope)))
+        phi = _proximity(Ment)
+    else:
+        phi = _link_phi(G, scope)
+    M = np.zeros((1, len(scope)))
+    for s in present:
+        if s in idx:
+            M[0, idx[s]] = 1.0
+    omega = _density(M, phi)[0]
+    related = ((phi > 0) & (M[0][:, None] > 0)).sum(axis=0)
+    return (
+        {n: float(omega[i]) for i, n in enumerate(scope)},
+        {n: int(related[i]) for i, n in enumerate(scope)},
+        mode,
+    )
+
+
+# ---------------------------------------------------------------- priorities
+
+
+def _demand_term(d: int) -> float:
+    return d / (d + DEMAND_HALF) if d > 0 else 0.0
+
+
+def _va_term(value_added: int) -> float:
+    return (value_added - 1) / 4.0
+
+
+def fill_priority(*, demand: float, criticality: float, density: float, value_added: float) -> float:
+    """``0.35 D + 0.30 C + 0.20 omega + 0.15 V`` (all terms in [0, 1]).
+
+    >>> fill_priority(demand=0.6, criticality=0.8, density=0.5, value_added=0.75)
+    0.6625
+    """
+    w = FILL_WEIGHTS
+    p = w["demand"] * demand + w["criticality"] * criticality + w["density"] * density + w["value_added"] * value_added
+    return round(min(1.0, max(0.0, p)), _ROUND)
+
+
+def strengthen_priority(*, weakness: float, demand: float, criticality: float, value_added: float) -> float:
+    """``W (0.35 D + 0.30 C + 0.15 V)``; never above :func:`fill_priority` of the same segment.
+
+    >>> strengthen_priority(weakness=0.5, demand=0.6, criticality=0.8, value_added=0.75)
+    0.2812
+    """
+    w = STRENGTHEN_WEIGHTS
+    base = w["demand"] * demand + w["criticality"] * criticality + w["value_added"] * value_added
+    return round(min(1.0, max(0.0, weakness * base)), _ROUND)
+
+
+def extend_priority(*, density: float, value_added: float, gain: float, criticality: float) -> float:
+    """``0.40 omega + 0.25 V + 0.20 gain + 0.15 C``.
+
+    >>> extend_priority(density=0.5, value_added=1.0, gain=0.25, criticality=0.2)
+    0.53
+    """
+    w = EXTEND_WEIGHTS
+    p = w["density"] * density + w["value_added"] * value_added + w["gain"] * gain + w["criticality"] * criticality
+    return round(min(1.0, max(0.0, p)), _ROUND)
+
+
+# ---------------------------------------------------------------- classification
+
+
+def _name(G: nx.DiGraph, n: str, lang: str) -> str:
+    d = G.nodes[n]
+    return str(d.get("name_en") if lang == "en" else d.get("name_zh")) or n
+
+
+def _join(names: Sequence[str], lang: str, limit: int = 4) -> str:
+    sep = ", " if lang == "en" else "、"
+    shown = list(names[:limit])
+    more = len(names) - len(shown)
+    text = sep.join(shown)
+    if more > 0:
+        text += pick(lang, f"等{len(names)}个", f" and {more} more")
+    return text
+
+
+def _edges_by_kind(G: nx.DiGraph, n: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Sorted (neighbour, kind) lists of incoming and outgoing edges."""
+    ins = sorted((u, G.edges[u, n].get("kind", "supplies")) for u in G.predecessors(n))
+    outs = sorted((v, G.edges[n, v].get("kind", "supplies")) for v in G.successors(n))
+    return ins, outs
+
+
+def _complexity(G: nx.DiGraph, n: str) -> float:
+    d = G.nodes[n]
+    return (int(d.get("value_added", 3)) + int(d.get("tech_intensity", 3))) / 2.0
+
+
+def analyze_gaps(
+    data: ChainDataLike,
+    *,
+    region: str = "yuncheng",
+    chain: str | None = None,
+    lang: str = "zh",
+    criticality_scores: Mapping[str, Mapping[str, float]] | None = None,
+) -> GapReport:
+    """Classify every segment of ``chain`` (or of every top-level chain) for ``region``.
+
+    Parameters
+    ----------
+    data : ChainData
+        Chains, regions, segments, links, enterprises and the cached ``graph``
+        (:class:`chainmap.seed.ChainData`).
+    region : str, default ``"yuncheng"``
+        Region id: the city, a county or a zone.
+    chain : str, optional
+        A chain or sub-chain id; ``None`` analyses every top-level chain.
+    lang : {"zh", "en"}
+        Language of names and rationales.
+    criticality_scores : mapping, optional
+        Precomputed :func:`chainmap.analysis.criticality.criticality` of
+        ``data.graph`` (it does not depend on the region, so a caller analysing
+        many regions can compute it once).
+
+    Returns
+    -------
+    GapReport
+        Items sorted by priority (descending) then segment id; the summary
+        counts statuses per chain.
+
+    Raises
+    ------
+    NotFound
+        Unknown region or chain (the message lists the valid ids).
+    InvalidInput
+        Unknown ``lang``.
+
+    Notes
+    -----
+    The rules and formulas are in the module docstring.  The result does not
+    depend on the order of the input lists.
+    """
+    lang = norm_lang(lang)
+    G = data.graph
+    reg = _region(data, region)
+    chains = analysis_chains(data, chain)
+    chain_info = G.graph.get("chains", {})
+    locals_ = local_enterprises(data, region)
+    nodes = sorted(G.nodes)
+    pres = _presence(locals_, nodes)
+    present = {n for n in nodes if pres[n].producers}
+    n_region = len({k for n in nodes for k in pres[n].producers})
+    crit = criticality_scores if criticality_scores is not None else _criticality(G)
+    all_enterprises = sorted(data.enterprises, key=lambda e: e.key)
+
+    items: list[GapItem] = []
+    modes: dict[str, str] = {}
+    summary: dict[str, dict[str, int]] = {}
+    leaders: list[LeaderCandidate] = []
+    for ch in chains:
+        segs = chain_segments(G, ch)
+        scope = set(segs)
+        for n in segs:
+            scope.update(G.predecessors(n))
+            scope.update(G.successors(n))
+        dens, related, mode = relatedness_density(
+            G, sorted(scope), present, all_enterprises, chain_nodes=segs
+        )
+        modes[ch] = mode
+        counts = dict.fromkeys(STATUSES, 0)
+        for n in segs:
+            item = _classify(G, n, ch, reg.id, pres, present, n_region, crit, dens, related, lang)
+            counts[item.status] += 1
+            items.append(item)
+        counts["total"] = len(segs)
+        summary[ch] = counts
+        leaders.extend(_leaders(G, ch, segs, pres))
+
+    items.sort(key=lambda i: (-i.priority, i.segment_id, i.chain_id))
+    return GapReport(
+        region=reg.id,
+        region_name=reg.name_en if lang == "en" else reg.name_zh,
+        chain=chain,
+        chains=chains,
+        chain_names={c: str(chain_info[c]["name_en" if lang == "en" else "name_zh"]) for c in chains},
+        lang=lang,
+        density_mode=modes,
+        summary=summary,
+        chain_leader_candidates=leaders,
+        items=items,
+        parameters={
+            "crit_high": CRIT_HIGH,
+            "density_high": DENSITY_HIGH,
+            "density_min_related": float(DENSITY_MIN_RELATED),
+            "lq_low": LQ_LOW,
+            "cooccurrence_min_firms": float(COOCCURRENCE_MIN_FIRMS),
+            "cooccurrence_min_coverage": COOCCURRENCE_MIN_COVERAGE,
+            "local_producers": float(n_region),
+        },
+    )
+
+
+def _leaders(G: nx.DiGraph, ch: str, segs: Sequence[str], pres: Mapping[str, _Presence]) -> list[LeaderCandidate]:
+    shares: dict[str, dict[str, float]] = {}
+    firms: dict[str, Enterprise] = {}
+    sole: dict[str, list[str]] = {}
+    for s in segs:
+        prod = pres[s].producers
+        if not prod:
+            continue
+        out = pres[s].output
+        total = sum(out.values())
+        by_output = total > 0 and len(out) == len(prod)
+        for k, e in prod.items():
+            firms[k] = e
+            shares.setdefault(k, {})[s] = out[k] / total if by_output else 1.0 / len(prod)
+            if len(prod) == 1:
+                sole.setdefault(k, []).append(s)
+    ranked = _leader_scores(G, shares, top=_TOP_LEADERS)
+    return [
+        LeaderCandidate(
+            chain_id=ch,
+            id=r["id"],
+            name=firms[r["id"]].name,
+            score=r["score"],
+            segments=r["segments"],
+            sole_segments=sorted(sole.get(r["id"], [])),
+            tags=sorted(t.value for t in firms[r["id"]].tags),
+        )
+        for r in ranked
+    ]
+
+
+def _classify(
+    G: nx.DiGraph,
+    n: str,
+    ch: str,
+    region: str,
+    pres: Mapping[str, _Presence],
+    present: set[str],
+    n_region: int,
+    crit: Mapping[str, Mapping[str, float]],
+    dens: Mapping[str, float],
+    related: Mapping[str, int],
+    lang: str,
+) -> GapItem:
+    attrs = G.nodes[n]
+    rec = pres[n]
+    name = _name(G, n, lang)
+    va = int(attrs.get("value_added", 3))
+    ti = int(attrs.get("tech_intensity", 3))
+    C = float(crit[n]["score"]) if n in crit else 0.0
+    omega = float(dens.get(n, 0.0))
+    count = len(rec.producers)
+    ins, outs = _edges_by_kind(G, n)
+
+    # local demand: local producers of direct supply successors, plus local users
+    demand_segments = sorted({v for v, k in outs if k == "supplies" and v in present})
+    demand_firms = set(rec.users)
+    for v in demand_segments:
+        demand_firms.update(pres[v].producers)
+    d = len(demand_firms)
+    D = _demand_term(d)
+    V = _va_term(va)
+
+    ref = attrs.get("reference_share")
+    lq = (count / n_region) / ref if ref and n_region > 0 else None
+    has_leader = any(t in _LEADER_TAGS for e in rec.producers.values() for t in e.tags)
+    local_output = round(sum(rec.output.values()), 6) if rec.output else None
+    local_capacity = {u: round(sum(v.values()), 6) for u, v in sorted(rec.capacity.items())}
+    cap_ratio = None
+    cap_unit = ""
+    for unit in sorted(rec.need):
+        need = sum(rec.need[unit].values())
+        if unit in rec.capacity and need > 0:
+            ratio = sum(rec.capacity[unit].values()) / need
+            if cap_ratio is None or ratio < cap_ratio:
+                cap_ratio, cap_unit = ratio, unit
+
+    comps: dict[str, float] = {"demand": D, "criticality": C, "density": omega, "value_added": V}
+    directions: list[str] = []
+    adjacent: list[str] = []
+    reasons: list[str] = []
+    status: Status
+
+    if count > 0:
+        critical = C >= CRIT_HIGH
+        signals = {
+            "single": C if count == 1 else 0.0,
+            "lq": max(0.0, 1.0 - lq) if lq is not None else 0.0,
+            "capacity": max(0.0, 1.0 - cap_ratio) if cap_ratio is not None else 0.0,
+            "no_leader": C / 2 if not has_leader else 0.0,
+        }
+        weak = []
+        if count == 1 and critical:
+            weak.append("single")
+        if lq is not None and lq < LQ_LOW:
+            weak.append("lq")
+        if cap_ratio is not None and cap_ratio < 1.0:
+            weak.append("capacity")
+        if not has_leader and critical:
+            weak.append("no_leader")
+        if weak:
+            status = "strengthen"
+            W = max(signals.values())
+            comps.update({f"weak_{k}": v for k, v in signals.items()})
+            comps["weakness"] = W
+            priority = strengthen_priority(weakness=W, demand=D, criticality=C, value_added=V)
+            reasons = weak
+        else:
+            status = "sound"
+            priority = 0.0
+    else:
+        fill_reasons = []
+        if d > 0:
+            fill_reasons.append("demand")
+        if C >= CRIT_HIGH:
+            fill_reasons.append("critical")
+        if omega >= DENSITY_HIGH and related.get(n, 0) >= DENSITY_MIN_RELATED:
+            fill_reasons.append("dense")
+        top = attrs.get("top_chain")
+        adj: set[str] = set()
+        dirs: set[str] = set()
+        for u, k in ins:
+            if u in present:
+                adj.add(u)
+                dirs.add("sub_segment" if k == "part_of" else "downstream")
+        for v, k in outs:
+            if v in present:
+                adj.add(v)
+                dirs.add("sub_segment" if k == "part_of" else "upstream")
+            if k == "supplies":  # two steps up: an input of an input of a local segment
+                for w in sorted(G.successors(v)):
+                    if w in present and G.edges[v, w].get("kind", "supplies") == "supplies":
+                        adj.add(w)
+                        dirs.add("upstream")
+        if any(G.nodes[a].get("top_chain") != top for a in adj):
+            dirs.add("cross_chain")
+        adjacent = sorted(adj)
+        directions = [x for x in ("downstream", "upstream", "sub_segment", "cross_chain") if x in dirs]
+        if fill_reasons:
+            status = "fill"
+            priority = fill_priority(demand=D, criticality=C, density=omega, value_added=V)
+            reasons = fill_reasons
+        elif adjacent:
+            status = "extend"
+            gain = max(0.0, min(1.0, (_complexity(G, n) - min(_complexity(G, a) for a in adjacent)) / 4.0))
+            comps["gain"] = gain
+            priority = extend_priority(density=omega, value_added=V, gain=gain, criticality=C)
+        else:
+            status = "sound"
+            priority = 0.0
+
+    comps = {k: round(float(v), _ROUND) for k, v in comps.items()}
+    producers = [rec.producers[k] for k in sorted(rec.producers)]
+    item = GapItem(
+        chain_id=ch,
+        segment_id=n,
+        segment_name=name,
+        segment_chain=str(attrs.get("chain", ch)),
+        region_id=region,
+        status=status,
+        priority=round(priority, _ROUND),
+        components=comps,
+        rationale="",
+        local_enterprises=[EnterpriseRef(id=e.key, name=e.name) for e in producers],
+        stage=str(attrs.get("stage", "")),
+        value_added=va,
+        tech_intensity=ti,
+        criticality=round(C, _ROUND),
+        density=round(omega, _ROUND),
+        local_count=count,
+        demand_segments=demand_segments,
+        demand_count=d,
+        local_users=len(rec.users),
+        lq=round(lq, _ROUND) if lq is not None else None,
+        has_chain_leader=has_leader,
+        local_output=local_output,
+        local_capacity=local_capacity,
+        chokepoint=bool(attrs.get("chokepoint", False)),
+        directions=directions,
+        adjacent_segments=adjacent,
+    )
+    dominated = int(crit[n].get("dominated", 0)) if n in crit else 0
+    cap_text = None
+    if cap_ratio is not None:
+        cap_text = (sum(rec.capacity[cap_unit].values()), sum(rec.need[cap_unit].values()), cap_unit)
+    item.rationale = _rationale(G, item, reasons, pres, dominated, cap_text, lang)
+    return item
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}"
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def _rationale(
+    G: nx.DiGraph,
+    it: GapItem,
+    reasons: Sequence[str],
+    pres: Mapping[str, _Presence],
+    dominated: int,
+    cap: tuple[float, float, str] | None,
+    lang: str,
+) -> str:
+    """One sentence quoting the numbers behind the status."""
+    zh = lang != "en"
+    label = STATUS_LABELS[it.status][0 if zh else 1]
+    label = label if zh else label.capitalize()
+    crit = pick(lang, f"关键度{_fmt(it.criticality)}", f"criticality {_fmt(it.criticality)}")
+    if dominated > 0:
+        crit += pick(lang, f"（支配{dominated}个下游环节）", f" (dominates {dominated} downstream segments)")
+    if it.chokepoint:
+        crit += pick(lang, "，属卡脖子环节", ", a chokepoint technology")
+    dens = pick(lang, f"关联密度{_fmt(it.density)}", f"relatedness density {_fmt(it.density)}")
+
+    def demand_parts() -> list[str]:
+        out = []
+        if it.demand_segments:
+            firms = {k for s in it.demand_segments for k in pres[s].producers}
+            seg_names = _join([_name(G, s, lang) for s in it.demand_segments], lang)
+            out.append(
+                pick(
+                    lang,
+                    f"下游{seg_names}环节有{len(firms)}家本地企业需要",
+                    f"{len(firms)} local firms downstream in {seg_names} need it",
+                )
+            )
+        if it.local_users:
+            out.append(
+                pick(lang, f"{it.local_users}家本地企业使用该环节产品", f"{it.local_users} local firms use its output")
+            )
+        return out
+
+    parts: list[str] = []
+    if it.status == "fill":
+        parts.append(pick(lang, f"{it.segment_name}本地无企业", f"{it.segment_name} has no local firm"))
+        parts.extend(demand_parts() or [pick(lang, "本地暂无直接需求", "no direct local demand")])
+        parts.append(crit)
+        if "dense" in reasons or it.density > 0:
+            parts.append(dens)
+    elif it.status == "strengthen":
+        firms = _join([e.name for e in it.local_enterprises], lang, limit=3)
+        if it.local_count == 1:
+            parts.append(pick(lang, f"{it.segment_name}本地仅1家企业（{firms}）", f"{it.segment_name} has a single local firm ({firms})"))
+        else:
+            parts.append(
+                pick(
+                    lang,
+                    f"{it.segment_name}本地有{it.local_count}家企业（{firms}）",
+                    f"{it.segment_name} has {it.local_count} local firms ({firms})",
+                )
+            )
+        parts.append(crit)
+        if "lq" in reasons and it.lq is not None:
+            parts.append(pick(lang, f"区位商{_fmt(it.lq)}低于1", f"location quotient {_fmt(it.lq)} below 1"))
+        if "capacity" in reasons and cap is not None:
+            s, dmd, unit = cap
+            parts.append(
+                pick(
+                    lang,
+                    f"本地产能{_num(s)}{unit}低于本地需求{_num(dmd)}{unit}",
+                    f"local capacity {_num(s)} {unit} below local demand {_num(dmd)} {unit}".replace("  ", " "),
+                )
+            )
+        if not it.has_chain_leader:
+            parts.append(pick(lang, "无链主/链核企业", "no chain leader or core firm"))
+        parts.extend(demand_parts())
+    elif it.status == "extend":
+        dir_zh = {"downstream": "向下游延伸", "upstream": "向上游配套", "sub_segment": "细分环节", "cross_chain": "跨链协同"}
+        dir_en = {"downstream": "downstream", "upstream": "upstream", "sub_segment": "sub-segment", "cross_chain": "cross-chain"}
+        adj = _join([_name(G, a, lang) for a in it.adjacent_segments], lang)
+        if zh:
+            dirs = "、".join(dir_zh[x] for x in it.directions)
+            parts.append(f"{it.segment_name}本地无企业，与本地优势环节{adj}相邻（{dirs}）")
+        else:
+            dirs = ", ".join(dir_en[x] for x in it.directions)
+            parts.append(f"{it.segment_name} has no local firm but is adjacent to local strengths {adj} ({dirs})")
+        parts.append(dens)
+        parts.append(pick(lang, f"附加值{it.value_added}/5", f"value added {it.value_added}/5"))
+        gain = it.components.get("gain", 0.0)
+        if gain > 0:
+            parts.append(pick(lang, f"复杂度提升{_fmt(gain)}", f"complexity gain {_fmt(gain)}"))
+        parts.append(crit)
+    elif it.local_count > 0:
+        lead = pick(lang, "（含链主/链核）", " (incl. a chain leader/core)") if it.has_chain_leader else ""
+        parts.append(
+            pick(
+                lang,
+                f"{it.segment_name}本地有{it.local_count}家企业{lead}",
+                f"{it.segment_name} has {it.local_count} local firms{lead}",
+            )
+        )
+        parts.append(crit)
+        parts.append(pick(lang, "暂无明显短板", "no evident weakness"))
+    else:
+        parts.append(pick(lang, f"{it.segment_name}本地无企业，但暂无本地需求", f"{it.segment_name} has no local firm and no local demand"))
+        parts.append(crit + pick(lang, f"低于{_fmt(CRIT_HIGH)}", f" below {_fmt(CRIT_HIGH)}"))
+        parts.append(pick(lang, "且不与本地企业环节相邻，暂不列为招商重点", "and no local neighbour: not a target for now"))
+    sep = "，" if zh else "; "
+    colon = "：" if zh else ": "
+    return f"{label}{colon}{sep.join(parts)}"
+
+
+def select_items(
+    report: GapReport, *, status: str | None = None, chain: str | None = None, top: int | None = None
+) -> list[GapItem]:
+    """Items of ``report`` filtered by status and chain, in report order, at most ``top``.
+
+    Raises
+    ------
+    chainmap.exceptions.InvalidInput
+        For an unknown status.
+    """
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"unknown status {status!r}; valid: {', '.join(STATUSES)}", field="type")
+    out = [i for i in report.items if (status is None or i.status == status) and (chain is None or i.chain_id == chain)]
+    return out[:top] if top is not None else out

@@ -1,0 +1,699 @@
+"""Neo4j store: the only module of chainmap that imports the ``neo4j`` driver.
+
+Graph layout
+------------
+Nodes (properties are the model's fields, ``None`` left out; properties whose
+name starts with ``_`` are internal)::
+
+    (:Chain {id, name_zh, name_en, letter, description, parent, sources})
+    (:Segment {id, chain, name_zh, name_en, stage, order, parent, keywords_zh, ...})
+    (:Region {id, kind, name_zh, name_en, parent, county, lat, lon, ...})
+    (:Enterprise {id, name, credit_code, county, zone, tags, revenue, ..., _name_key, _attributes})
+    (:Record {key: "<kind>/<id>", kind, id, data})      data = the record as a JSON string
+    (:ChainmapMeta {id: "store", schema_version, revision})
+
+Relationships::
+
+    (:Chain)-[:SUB_CHAIN_OF]->(:Chain)                     chain.parent
+    (:Segment)-[:IN_CHAIN]->(:Chain)                        segment.chain
+    (:Segment)-[:CHILD_OF]->(:Segment)                      segment.parent
+    (:Segment)-[:SUPPLIES|PART_OF|ENABLES {weight, note, sources}]->(:Segment)   links
+    (:Enterprise)-[:OPERATES_IN {role, capacity, capacity_unit, output, position}]->(:Segment)
+    (:Enterprise)-[:LOCATED_IN {level: "county"|"zone"}]->(:Region)
+    (:Region)-[:PART_OF]->(:Region)                         region.parent
+    (:Region)-[:IN_COUNTY]->(:Region)                       zone.county
+
+Uniqueness constraints (created on open, ``IF NOT EXISTS``): ``id`` of Chain,
+Segment, Region, Enterprise and ChainmapMeta; ``Enterprise.credit_code``;
+``Record.key``.  Indexes: Segment.chain, Enterprise.county, Enterprise.zone,
+Record.kind.
+
+Writes
+------
+Every query is parameterised; the only text spliced into a query is taken
+from fixed maps in this module (labels, relationship types).  Single writes
+run in managed transactions (``session.execute_write``, retried on transient
+errors) and are idempotent (``MERGE`` nodes, relationships replaced).  Every
+write transaction first bumps ``ChainmapMeta.revision``; that write lock
+serialises writers, which makes read-modify-write (``update_record``) safe.
+:meth:`Neo4jStore.bulk_upsert` validates, then writes ``UNWIND $rows``
+batches inside one explicit transaction: all or nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import exceptions as nx
+
+from chainmap.exceptions import ChainmapError, Conflict, InvalidInput, NotFound, StorageUnavailable
+from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
+from chainmap.storage import _common as common
+from chainmap.storage.base import SCHEMA_VERSION, Store
+
+__all__ = ["Neo4jStore", "DEFAULT_URI", "REL_TYPES"]
+
+DEFAULT_URI = "bolt://127.0.0.1:7687"
+
+#: Link kind -> relationship type (the whitelist used to build link queries).
+REL_TYPES: dict[LinkKind, str] = {
+    LinkKind.supplies: "SUPPLIES",
+    LinkKind.part_of: "PART_OF",
+    LinkKind.enables: "ENABLES",
+}
+_KIND_OF_TYPE = {v: k for k, v in REL_TYPES.items()}
+_LINK_TYPES = "|".join(REL_TYPES.values())
+
+_HINT = "is the server running? start it with `infra/neo4j/neo4j.sh start`, or check NEO4J_URI"
+
+_SCHEMA = [
+    "CREATE CONSTRAINT chainmap_chain_id IF NOT EXISTS FOR (n:Chain) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chainmap_segment_id IF NOT EXISTS FOR (n:Segment) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chainmap_region_id IF NOT EXISTS FOR (n:Region) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chainmap_enterprise_id IF NOT EXISTS FOR (n:Enterprise) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chainmap_enterprise_credit_code IF NOT EXISTS "
+    "FOR (n:Enterprise) REQUIRE n.credit_code IS UNIQUE",
+    "CREATE CONSTRAINT chainmap_record_key IF NOT EXISTS FOR (n:Record) REQUIRE n.key IS UNIQUE",
+    "CREATE CONSTRAINT chainmap_meta_id IF NOT EXISTS FOR (n:ChainmapMeta) REQUIRE n.id IS UNIQUE",
+    "CREATE INDEX chainmap_segment_chain IF NOT EXISTS FOR (n:Segment) ON (n.chain)",
+    "CREATE INDEX chainmap_enterprise_county IF NOT EXISTS FOR (n:Enterprise) ON (n.county)",
+    "CREATE INDEX chainmap_enterprise_zone IF NOT EXISTS FOR (n:Enterprise) ON (n.zone)",
+    "CREATE INDEX chainmap_record_kind IF NOT EXISTS FOR (n:Record) ON (n.kind)",
+]
+
+_BUMP = (
+    "MERGE (m:ChainmapMeta {id: 'store'}) ON CREATE SET m.schema_version = $version "
+    "SET m.revision = coalesce(m.revision, 0) + 1"
+)
+
+# (label, relationship type, target label, model field) of each node -> node reference.
+_HIERARCHY = {
+    "chain": [("Chain", "SUB_CHAIN_OF", "Chain", "parent")],
+    "region": [("Region", "PART_OF", "Region", "parent"), ("Region", "IN_COUNTY", "Region", "county")],
+    "segment": [("Segment", "IN_CHAIN", "Chain", "chain"), ("Segment", "CHILD_OF", "Segment", "parent")],
+}
+_LABEL = {"chain": "Chain", "region": "Region", "segment": "Segment"}
+_ENTERPRISE_RETURN = (
+    "RETURN properties(e) AS props, COLLECT { MATCH (e)-[r:OPERATES_IN]->(s:Segment) "
+    "RETURN r{.*, segment: s.id} ORDER BY r.position } AS segs"
+)
+
+R = TypeVar("R")
+Work = Callable[..., R]
+
+
+def _props(model: Any, exclude: set[str] | None = None) -> dict[str, Any]:
+    """Model fields as Neo4j properties (JSON types; ``None`` left out)."""
+    return {k: v for k, v in model.model_dump(mode="json", exclude=exclude).items() if v is not None}
+
+
+def _public(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not k.startswith("_")}
+
+
+def _enterprise(props: Mapping[str, Any], segs: list[Mapping[str, Any]]) -> Enterprise:
+    data = _public(props)
+    data["attributes"] = json.loads(props.get("_attributes") or "{}")
+    data["segments"] = [{k: v for k, v in p.items() if k != "position"} for p in segs]
+    return Enterprise.model_validate(data)
+
+
+class Neo4jStore(Store):
+    """:class:`~chainmap.storage.base.Store` on a Neo4j 5 server.
+
+    Parameters
+    ----------
+    uri : str, optional
+        Bolt URI; default NEO4J_URI, else ``bolt://127.0.0.1:7687``.
+    user, password : str, optional
+        Credentials; default NEO4J_USER (``neo4j``) / NEO4J_PASSWORD.  An empty
+        password connects without authentication.
+    database : str, optional
+        Default NEO4J_DATABASE, else ``neo4j``.
+    timeout : float
+        Seconds to wait for a connection, and to keep retrying a transaction
+        that failed transiently, before raising StorageUnavailable.
+
+    Raises
+    ------
+    StorageUnavailable
+        the server cannot be reached (the message names the URI), or its data
+        has a newer chainmap schema.
+    """
+
+    backend = "neo4j"
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        database: str | None = None,
+        timeout: float = 5.0,
+    ) -> None:
+        self.uri = uri or os.environ.get("NEO4J_URI") or DEFAULT_URI
+        self.database = database or os.environ.get("NEO4J_DATABASE") or "neo4j"
+        user = user or os.environ.get("NEO4J_USER") or "neo4j"
+        password = password if password is not None else os.environ.get("NEO4J_PASSWORD", "")
+        self._local = threading.local()
+        try:
+            self._driver = neo4j.GraphDatabase.driver(
+                self.uri,
+                auth=(user, password) if password else None,
+                connection_timeout=timeout,
+                connection_acquisition_timeout=2 * timeout,
+                max_transaction_retry_time=timeout,
+                liveness_check_timeout=30.0,
+            )
+        except (nx.ConfigurationError, ValueError) as err:
+            raise InvalidInput(f"bad Neo4j URI {self.uri!r}: {err}", field="NEO4J_URI") from None
+        try:
+            with self._errors():
+                self._driver.verify_connectivity()
+                self._setup()
+        except BaseException:
+            self._driver.close()
+            raise
+
+    # ---- plumbing --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Translate driver errors into chainmap errors (no driver error leaves this module)."""
+        try:
+            yield
+        except ChainmapError:
+            raise
+        except nx.ConstraintError as err:
+            raise Conflict(f"the write breaks a uniqueness rule: {err.message}") from None
+        except nx.AuthError as err:
+            raise StorageUnavailable(
+                f"Neo4j at {self.uri} refused the credentials ({err.message})",
+                hint="check NEO4J_USER and NEO4J_PASSWORD",
+            ) from None
+        except (nx.ServiceUnavailable, nx.SessionExpired, OSError) as err:
+            raise StorageUnavailable(f"Neo4j is unreachable at {self.uri} ({err})", hint=_HINT) from None
+        except nx.TransientError as err:
+            raise StorageUnavailable(
+                f"Neo4j at {self.uri} is busy ({err.code})", hint="retry in a moment"
+            ) from None
+        except (nx.Neo4jError, nx.DriverError) as err:
+            raise StorageUnavailable(f"Neo4j at {self.uri} failed: {err}", hint=_HINT) from None
+
+    def _session(self) -> neo4j.Session:
+        return self._driver.session(database=self.database)
+
+    def _current(self) -> neo4j.Transaction | None:
+        return getattr(self._local, "tx", None)
+
+    def _read(self, work: Work[R], **params: Any) -> R:
+        """Run ``work(tx, **params)`` in the open transaction or a managed read transaction."""
+        with self._errors():
+            tx = self._current()
+            if tx is not None:
+                return work(tx, **params)
+            with self._session() as session:
+                return session.execute_read(work, **params)
+
+    def _write(self, work: Work[R], **params: Any) -> R:
+        """Run ``work(tx, **params)`` in the open transaction or a managed write transaction."""
+
+        def bumped(tx: neo4j.ManagedTransaction, **kw: Any) -> R:
+            tx.run(_BUMP, version=SCHEMA_VERSION).consume()
+            return work(tx, **kw)
+
+        with self._errors():
+            tx = self._current()
+            if tx is not None:
+                return work(tx, **params)
+            with self._session() as session:
+                return session.execute_write(bumped, **params)
+
+    @contextlib.contextmanager
+    def _explicit(self) -> Iterator[neo4j.Transaction]:
+        """The open transaction, or a new explicit one committed at the end (rolled back on error)."""
+        current = self._current()
+        if current is not None:
+            yield current
+            return
+        with self._errors():
+            session, tx = self._begin()
+        self._local.tx = tx
+        try:
+            yield tx
+            with self._errors():
+                tx.commit()
+        finally:
+            self._local.tx = None
+            with contextlib.suppress(Exception):
+                tx.close()  # rolls back if not committed
+            with contextlib.suppress(Exception):
+                session.close()
+
+    def _begin(self) -> tuple[neo4j.Session, neo4j.Transaction]:
+        """Session + explicit transaction with the revision bumped; one retry on a stale connection."""
+        for attempt in (1, 2):
+            session = self._session()
+            try:
+                tx = session.begin_transaction()
+                tx.run(_BUMP, version=SCHEMA_VERSION).consume()
+                return session, tx
+            except (nx.ServiceUnavailable, nx.SessionExpired):
+                session.close()
+                if attempt == 2:
+                    raise
+            except BaseException:
+                session.close()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        with self._explicit():
+            yield self
+
+    def _setup(self) -> None:
+        """Refuse a newer schema; create constraints and indexes (idempotent)."""
+        with self._session() as session:
+            rec = session.run("MATCH (m:ChainmapMeta {id: 'store'}) RETURN m.schema_version AS v").single()
+            found = rec["v"] if rec is not None else None
+            if isinstance(found, int) and found > SCHEMA_VERSION:
+                raise StorageUnavailable(
+                    f"Neo4j database {self.database!r} at {self.uri} has chainmap schema version {found}, "
+                    f"newer than this chainmap knows ({SCHEMA_VERSION}); refusing to use it",
+                    hint="upgrade chainmap, or use another NEO4J_DATABASE",
+                )
+            for statement in _SCHEMA:
+                session.run(statement).consume()
+            session.run(
+                "MERGE (m:ChainmapMeta {id: 'store'}) ON CREATE SET m.revision = 0 SET m.schema_version = $v",
+                v=SCHEMA_VERSION,
+            ).consume()
+
+    # ---- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._driver.close()
+
+    def clear(self) -> None:
+        labels = ("Enterprise", "Segment", "Region", "Chain", "Record")
+
+        def work(tx: Any) -> None:
+            for label in labels:  # fixed labels; batches keep each delete small
+                while tx.run(
+                    f"MATCH (n:{label}) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n"
+                ).single()["n"]:
+                    pass
+
+        self._write(work)
+
+    def ping(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"backend": self.backend, "detail": f"{self.uri} database {self.database}"}
+        try:
+            with self._errors():
+                server = self._driver.get_server_info()
+                version = self._read(
+                    lambda tx: tx.run("MATCH (m:ChainmapMeta {id: 'store'}) RETURN m.schema_version AS v").single()
+                )
+            info.update(reachable=True, version=server.agent, schema_version=version["v"] if version else None)
+        except Exception as err:  # ping never raises
+            info.update(reachable=False, version=None, schema_version=None, detail=str(err))
+        return info
+
+    def revision(self) -> int:
+        rec = self._read(lambda tx: tx.run("MATCH (m:ChainmapMeta {id: 'store'}) RETURN m.revision AS r").single())
+        return int(rec["r"] or 0) if rec is not None else 0
+
+    # ---- generic node helpers -----------------------------------------------------------
+    def _get_props(self, kind: str, node_id: str) -> dict[str, Any]:
+        query = f"MATCH (n:{_LABEL[kind]} {{id: $id}}) RETURN properties(n) AS p"
+        rec = self._read(lambda tx, id: tx.run(query, id=id).single(), id=node_id)
+        if rec is None:
+            raise NotFound(f"{kind} {node_id!r} not found")
+        return _public(rec["p"])
+
+    def _list_props(self, kind: str) -> list[dict[str, Any]]:
+        query = f"MATCH (n:{_LABEL[kind]}) RETURN properties(n) AS p ORDER BY n.id"
+        return [_public(r["p"]) for r in self._read(lambda tx: list(tx.run(query)))]
+
+    @staticmethod
+    def _lookup(tx: neo4j.Transaction | neo4j.ManagedTransaction, kind: str, ids: set[str]) -> set[str]:
+        query = f"UNWIND $ids AS id MATCH (n:{_LABEL[kind]} {{id: id}}) RETURN n.id AS id"
+        return {r["id"] for r in tx.run(query, ids=sorted(ids))}
+
+    @staticmethod
+    def _owners(tx: neo4j.Transaction | neo4j.ManagedTransaction, codes: list[str]) -> dict[str, str]:
+        query = "UNWIND $codes AS c MATCH (e:Enterprise {credit_code: c}) RETURN c, e.id AS id"
+        return {r["c"]: r["id"] for r in tx.run(query, codes=codes)}
+
+    @staticmethod
+    def _refuse_if(tx: Any, query: str, what: str, referrers: str, hint: str | None = None, **params: Any) -> None:
+        """Conflict naming (up to five of) the ids that ``query`` (returning ``id``) finds."""
+        ids = [r["id"] for r in tx.run(query + " LIMIT 6", **params)]
+        if ids:
+            shown = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+            raise Conflict(f"{what} is still referred to by {referrers}: {shown}", hint=hint)
+
+    @staticmethod
+    def _require(tx: Any, label: str, kind: str, node_id: str) -> None:
+        if tx.run(f"MATCH (n:{label} {{id: $id}}) RETURN 1 AS x", id=node_id).single() is None:
+            raise NotFound(f"{kind} {node_id!r} not found")
+
+    @staticmethod
+    def _chain_ids(tx: Any, chain: str) -> list[str]:
+        rows = tx.run(
+            "MATCH (c:Chain {id: $id}) MATCH (sub:Chain)-[:SUB_CHAIN_OF*0..]->(c) RETURN DISTINCT sub.id AS id",
+            id=chain,
+        )
+        ids = [r["id"] for r in rows]
+        if not ids:
+            raise NotFound(f"chain {chain!r} not found")
+        return ids
+
+    # ---- chains ----------------------------------------------------------------------
+    def get_chain(self, chain_id: str) -> Chain:
+        return Chain.model_validate(self._get_props("chain", chain_id))
+
+    def list_chains(self) -> list[Chain]:
+        return [Chain.model_validate(p) for p in self._list_props("chain")]
+
+    def upsert_chain(self, chain: Chain) -> None:
+        self.bulk_upsert(chains=[chain])
+
+    def delete_chain(self, chain_id: str) -> None:
+        def work(tx: Any, id: str) -> None:
+            what = f"chain {id!r}"
+            self._require(tx, "Chain", "chain", id)
+            self._refuse_if(tx, "MATCH (s:Segment {chain: $id}) RETURN s.id AS id ORDER BY id", what, "segments", id=id)
+            self._refuse_if(tx, "MATCH (c:Chain {parent: $id}) RETURN c.id AS id ORDER BY id", what, "sub-chains", id=id)
+            tx.run("MATCH (c:Chain {id: $id}) DETACH DELETE c", id=id).consume()
+
+        self._write(work, id=chain_id)
+
+    # ---- segments --------------------------------------------------------------------
+    def get_segment(self, segment_id: str) -> Segment:
+        return Segment.model_validate(self._get_props("segment", segment_id))
+
+    def list_segments(self, chain: str | None = None) -> list[Segment]:
+        if chain is None:
+            return [Segment.model_validate(p) for p in self._list_props("segment")]
+
+        def work(tx: Any, chain: str) -> list[Any]:
+            ids = self._chain_ids(tx, chain)
+            query = "MATCH (s:Segment) WHERE s.chain IN $ids RETURN properties(s) AS p ORDER BY s.id"
+            return list(tx.run(query, ids=ids))
+
+        return [Segment.model_validate(_public(r["p"])) for r in self._read(work, chain=chain)]
+
+    def upsert_segment(self, segment: Segment) -> None:
+        self.bulk_upsert(segments=[segment])
+
+    def delete_segment(self, segment_id: str, *, cascade: bool = False) -> None:
+        def work(tx: Any, id: str) -> None:
+            what = f"segment {id!r}"
+            self._require(tx, "Segment", "segment", id)
+            self._refuse_if(
+                tx, "MATCH (c:Segment {parent: $id}) RETURN c.id AS id ORDER BY id", what, "child segments", id=id
+            )
+            if not cascade:
+                hint = "delete them first or pass cascade=True"
+                self._refuse_if(
+                    tx,
+                    f"MATCH (a:Segment)-[r:{_LINK_TYPES}]-(b:Segment) WHERE a.id = $id "
+                    "WITH startNode(r).id + '-[' + toLower(type(r)) + ']->' + endNode(r).id AS id "
+                    "RETURN DISTINCT id ORDER BY id",
+                    what, "links", hint, id=id,
+                )
+                self._refuse_if(
+                    tx,
+                    "MATCH (e:Enterprise)-[:OPERATES_IN]->(:Segment {id: $id}) RETURN DISTINCT e.id AS id ORDER BY id",
+                    what, "enterprises", hint, id=id,
+                )
+            tx.run("MATCH (s:Segment {id: $id}) DETACH DELETE s", id=id).consume()
+
+        self._write(work, id=segment_id)
+
+    # ---- links -----------------------------------------------------------------------
+    def list_links(self, chain: str | None = None) -> list[Link]:
+        def work(tx: Any, chain: str | None) -> list[Any]:
+            query = f"MATCH (a:Segment)-[r:{_LINK_TYPES}]->(b:Segment) "
+            params: dict[str, Any] = {}
+            if chain is not None:
+                query += "WHERE a.chain IN $ids OR b.chain IN $ids "
+                params["ids"] = self._chain_ids(tx, chain)
+            query += "RETURN a.id AS source, b.id AS target, type(r) AS type, properties(r) AS p"
+            return list(tx.run(query, **params))
+
+        links = [
+            Link.model_validate({**r["p"], "source": r["source"], "target": r["target"], "kind": _KIND_OF_TYPE[r["type"]]})
+            for r in self._read(work, chain=chain)
+        ]
+        return sorted(links, key=lambda ln: ln.key)
+
+    def upsert_link(self, link: Link) -> None:
+        self.bulk_upsert(links=[link])
+
+    def delete_link(self, source: str, target: str, kind: LinkKind | str) -> None:
+        k = common.parse_link_kind(kind)
+        query = f"MATCH (:Segment {{id: $s}})-[r:{REL_TYPES[k]}]->(:Segment {{id: $t}}) DELETE r RETURN count(r) AS n"
+
+        def work(tx: Any, s: str, t: str) -> None:
+            if tx.run(query, s=s, t=t).single()["n"] == 0:
+                raise NotFound(f"link {s}-[{k.value}]->{t} not found")
+
+        self._write(work, s=source, t=target)
+
+    # ---- regions ---------------------------------------------------------------------
+    def get_region(self, region_id: str) -> Region:
+        return Region.model_validate(self._get_props("region", region_id))
+
+    def list_regions(self) -> list[Region]:
+        return [Region.model_validate(p) for p in self._list_props("region")]
+
+    def upsert_region(self, region: Region) -> None:
+        self.bulk_upsert(regions=[region])
+
+    def delete_region(self, region_id: str) -> None:
+        def work(tx: Any, id: str) -> None:
+            what = f"region {id!r}"
+            self._require(tx, "Region", "region", id)
+            self._refuse_if(
+                tx, "MATCH (r:Region) WHERE r.parent = $id OR r.county = $id RETURN r.id AS id ORDER BY id",
+                what, "regions", id=id,
+            )
+            self._refuse_if(
+                tx, "MATCH (e:Enterprise) WHERE e.county = $id OR e.zone = $id RETURN e.id AS id ORDER BY id",
+                what, "enterprises", id=id,
+            )
+            tx.run("MATCH (r:Region {id: $id}) DETACH DELETE r", id=id).consume()
+
+        self._write(work, id=region_id)
+
+    # ---- enterprises -----------------------------------------------------------------
+    def get_enterprise(self, enterprise_id: str) -> Enterprise:
+        query = f"MATCH (e:Enterprise {{id: $id}}) {_ENTERPRISE_RETURN}"
+        rec = self._read(lambda tx, id: tx.run(query, id=id).single(), id=enterprise_id)
+        if rec is None:
+            raise NotFound(f"enterprise {enterprise_id!r} not found")
+        return _enterprise(rec["props"], rec["segs"])
+
+    def find_enterprise_by_credit_code(self, credit_code: str) -> Enterprise | None:
+        query = f"MATCH (e:Enterprise {{credit_code: $code}}) {_ENTERPRISE_RETURN}"
+        code = (credit_code or "").strip().upper()
+        rec = self._read(lambda tx, code: tx.run(query, code=code).single(), code=code)
+        return _enterprise(rec["props"], rec["segs"]) if rec is not None else None
+
+    def list_enterprises(self) -> list[Enterprise]:
+        return list(self.iter_enterprises())
+
+    def iter_enterprises(self, *, batch_size: int = 5000) -> Iterator[Enterprise]:
+        common.check_batch_size(batch_size)
+        query = f"MATCH (e:Enterprise) WHERE e.id > $after WITH e ORDER BY e.id LIMIT $n {_ENTERPRISE_RETURN}"
+        after = ""
+        while True:
+            rows = self._read(lambda tx, after: list(tx.run(query, after=after, n=batch_size)), after=after)
+            yield from (_enterprise(r["props"], r["segs"]) for r in rows)
+            if len(rows) < batch_size:
+                return
+            after = rows[-1]["props"]["id"]
+
+    def upsert_enterprise(self, enterprise: Enterprise) -> None:
+        self.bulk_upsert(enterprises=[enterprise])
+
+    def delete_enterprise(self, enterprise_id: str) -> None:
+        def work(tx: Any, id: str) -> None:
+            self._require(tx, "Enterprise", "enterprise", id)
+            tx.run("MATCH (e:Enterprise {id: $id}) DETACH DELETE e", id=id).consume()
+
+        self._write(work, id=enterprise_id)
+
+    def search_enterprises(
+        self,
+        *,
+        segment: str | None = None,
+        tag: Tag | str | None = None,
+        county: str | None = None,
+        zone: str | None = None,
+        name: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[Enterprise], int]:
+        limit, offset = common.check_page(limit, offset)
+        where, params = ["true"], {}
+        if segment is not None:
+            where.append("EXISTS { (e)-[:OPERATES_IN]->(:Segment {id: $segment}) }")
+            params["segment"] = segment
+        if tag is not None:
+            where.append("$tag IN e.tags")
+            params["tag"] = common.parse_tag(tag).value
+        if county is not None:
+            where.append("e.county = $county")
+            params["county"] = county
+        if zone is not None:
+            where.append("e.zone = $zone")
+            params["zone"] = zone
+        if name:
+            where.append("e._name_key CONTAINS $name")
+            params["name"] = common.name_key(name.strip())
+        cond = " AND ".join(where)  # fixed fragments only; values are parameters
+        count_q = f"MATCH (e:Enterprise) WHERE {cond} RETURN count(e) AS n"
+        page_q = f"MATCH (e:Enterprise) WHERE {cond} WITH e ORDER BY e.id SKIP $offset LIMIT $limit {_ENTERPRISE_RETURN}"
+
+        def work(tx: Any) -> tuple[int, list[Any]]:
+            total = tx.run(count_q, **params).single()["n"]
+            return total, list(tx.run(page_q, offset=offset, limit=limit, **params))
+
+        total, rows = self._read(work)
+        return [_enterprise(r["props"], r["segs"]) for r in rows], int(total)
+
+    # ---- bulk ------------------------------------------------------------------------
+    def bulk_upsert(
+        self,
+        *,
+        chains: Iterable[Chain] = (),
+        regions: Iterable[Region] = (),
+        segments: Iterable[Segment] = (),
+        links: Iterable[Link] = (),
+        enterprises: Iterable[Enterprise] = (),
+        batch_size: int = 5000,
+    ) -> dict[str, int]:
+        common.check_batch_size(batch_size)
+        counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises"), 0)
+        with self._explicit() as tx, self._errors():
+            v = common.BulkValidator(
+                lambda kind, ids: self._lookup(tx, kind, ids), lambda codes: self._owners(tx, codes)
+            )
+            cs, rs, ss, ls = v.chains(chains), v.regions(regions), v.segments(segments), v.links(links)
+            for kind, items in (("chain", cs), ("region", rs), ("segment", ss)):
+                for batch in common.batched(items, batch_size):
+                    self._put_nodes(tx, kind, batch)
+            for batch in common.batched(ls, batch_size):
+                self._put_links(tx, batch)
+            counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
+            row = 1
+            for batch in common.batched(enterprises, batch_size):
+                self._put_enterprises(tx, v.enterprises(batch, first_row=row))
+                row += len(batch)
+            counts["enterprises"] = row - 1
+        return counts
+
+    @staticmethod
+    def _put_nodes(tx: Any, kind: str, batch: list[Any]) -> None:
+        """MERGE nodes, then replace their hierarchy relationships (targets may be in the batch)."""
+        label = _LABEL[kind]
+        rows = [{"id": m.id, "props": _props(m)} for m in batch]
+        tx.run(f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n = row.props", rows=rows).consume()
+        ids = [m.id for m in batch]
+        for _, rel, target, field in _HIERARCHY[kind]:
+            tx.run(f"UNWIND $ids AS id MATCH (n:{label} {{id: id}})-[r:{rel}]->() DELETE r", ids=ids).consume()
+            pairs = [{"id": m.id, "to": getattr(m, field)} for m in batch if getattr(m, field)]
+            tx.run(
+                f"UNWIND $pairs AS p MATCH (n:{label} {{id: p.id}}) MATCH (t:{target} {{id: p.to}}) "
+                f"MERGE (n)-[:{rel}]->(t)",
+                pairs=pairs,
+            ).consume()
+
+    @staticmethod
+    def _put_links(tx: Any, batch: list[Link]) -> None:
+        for kind, rel in REL_TYPES.items():
+            rows = [
+                {"s": ln.source, "t": ln.target, "props": _props(ln, {"source", "target", "kind"})}
+                for ln in batch
+                if ln.kind == kind
+            ]
+            if rows:
+                tx.run(
+                    f"UNWIND $rows AS row MATCH (a:Segment {{id: row.s}}) MATCH (b:Segment {{id: row.t}}) "
+                    f"MERGE (a)-[r:{rel}]->(b) SET r = row.props",
+                    rows=rows,
+                ).consume()
+
+    @staticmethod
+    def _put_enterprises(tx: Any, batch: list[Enterprise]) -> None:
+        """MERGE enterprise nodes, then replace their OPERATES_IN / LOCATED_IN relationships."""
+        if not batch:
+            return
+        rows, presences, places = [], [], []
+        for e in batch:
+            props = _props(e, {"segments", "attributes"})
+            props["_name_key"] = common.name_key(e.name)
+            props["_attributes"] = json.dumps(e.attributes, ensure_ascii=False, sort_keys=True)
+            rows.append({"id": e.id, "props": props})
+            presences += [
+                {"e": e.id, "s": p.segment, "props": {**_props(p, {"segment"}), "position": i}}
+                for i, p in enumerate(e.segments)
+            ]
+            places += [{"e": e.id, "r": r, "level": lvl} for lvl, r in (("county", e.county), ("zone", e.zone)) if r]
+        tx.run("UNWIND $rows AS row MERGE (e:Enterprise {id: row.id}) SET e = row.props", rows=rows).consume()
+        tx.run(
+            "UNWIND $ids AS id MATCH (e:Enterprise {id: id})-[r:OPERATES_IN|LOCATED_IN]->() DELETE r",
+            ids=[e.id for e in batch],
+        ).consume()
+        tx.run(
+            "UNWIND $rows AS row MATCH (e:Enterprise {id: row.e}) MATCH (s:Segment {id: row.s}) "
+            "CREATE (e)-[r:OPERATES_IN]->(s) SET r = row.props",
+            rows=presences,
+        ).consume()
+        tx.run(
+            "UNWIND $rows AS row MATCH (e:Enterprise {id: row.e}) MATCH (g:Region {id: row.r}) "
+            "CREATE (e)-[:LOCATED_IN {level: row.level}]->(g)",
+            rows=places,
+        ).consume()
+
+    # ---- records ---------------------------------------------------------------------
+    def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:
+        _, text = common.record_payload(kind, record_id, data)
+        query = "MERGE (r:Record {key: $key}) SET r.kind = $kind, r.id = $id, r.data = $data"
+        self._write(lambda tx, **p: tx.run(query, **p).consume(), key=f"{kind}/{record_id}", kind=kind,
+                    id=record_id, data=text)
+
+    def get_record(self, kind: str, record_id: str) -> dict[str, Any]:
+        common.check_record_key(kind, record_id)
+        query = "MATCH (r:Record {key: $key}) RETURN r.data AS data"
+        rec = self._read(lambda tx, key: tx.run(query, key=key).single(), key=f"{kind}/{record_id}")
+        if rec is None:
+            raise NotFound(f"{kind} {record_id!r} not found")
+        return dict(json.loads(rec["data"]))
+
+    def list_records(self, kind: str, **where: Any) -> list[dict[str, Any]]:
+        common.check_record_key(kind, "-")
+        query = "MATCH (r:Record {kind: $kind}) RETURN r.data AS data ORDER BY r.id"
+        rows = self._read(lambda tx, kind: [r["data"] for r in tx.run(query, kind=kind)], kind=kind)
+        records = (json.loads(d) for d in rows)
+        return [r for r in records if common.matches(r, where)]
+
+    def delete_record(self, kind: str, record_id: str) -> None:
+        common.check_record_key(kind, record_id)
+        query = "MATCH (r:Record {key: $key}) DELETE r RETURN count(r) AS n"
+
+        def work(tx: Any, key: str) -> None:
+            if tx.run(query, key=key).single()["n"] == 0:
+                raise NotFound(f"{kind} {record_id!r} not found")
+
+        self._write(work, key=f"{kind}/{record_id}")

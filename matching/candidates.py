@@ -1,0 +1,834 @@
+"""Candidate enterprises: import, validation, de-duplication, storage.
+
+A *candidate* is an enterprise outside 运城 that a task force might attract.
+Candidates come from CSV (UTF-8 or GBK/GB18030, detected), XLSX or JSON files
+with these columns (only ``name`` is required; Chinese headers such as
+``企业名称`` are accepted, see :data:`HEADER_ALIASES`):
+
+======================  ==============================================================
+column                  meaning
+======================  ==============================================================
+``name``                registered or common name (required)
+``credit_code``         统一社会信用代码, checked with the GB 32100-2015 check character
+``hq_province``         headquarters province (``浙江``, ``浙江省``, ``Zhejiang``)
+``hq_city``             headquarters city
+``main_products``       free text, mapped to segments by :mod:`matching.mapping`
+``segments``            ``;``-separated segment ids (must exist); when given they win:
+                        confidence 1 and ``main_products`` is not mapped
+``tags``                ``;``-separated: global500, china500, private500, industry_top100,
+                        gazelle, unicorn, little_giant, listed, chain_leader (or the
+                        Chinese labels 世界500强, 瞪羚 ...)
+``revenue_cny_100m``    revenue, 亿元 (≥ 0)
+``revenue_growth``      revenue growth as a fraction (0.12), or a percentage (``12%``)
+``employees``           head count (integer ≥ 0)
+``founded_year``        year founded
+``valuation_usd_bn``    valuation, billion USD (unicorns)
+``expansions_3y``       new plants / bases opened in the last three years
+``shanxi_presence``     already present in Shanxi: true/false (是/否, 1/0, yes/no)
+``risk_flags``          ``;``-separated: dishonest (失信), abnormal_operation (经营异常),
+                        major_litigation (重大诉讼), env_penalty (环保处罚)
+``source``              where the row comes from
+anything else           kept in ``attributes`` (e.g. ``group``, ``demo``)
+======================  ==============================================================
+
+Rules:
+
+* Every row is validated.  A file with bad rows is refused whole with an
+  :class:`~chainmap.exceptions.InvalidInput` naming the file and listing
+  ``RowError(row, column, value, reason)``; rows are numbered as Excel shows
+  them (header = row 1, first data row = row 2; for JSON, the 1-based position
+  in the array).  With ``skip_invalid=True`` the valid rows go in and the
+  refused ones are listed in :attr:`ImportResult.errors` (the CLI writes them
+  to a CSV report).  Completely empty rows are skipped and counted.
+* A missing number stays ``None``; it never becomes 0.
+* Duplicates merge by credit code, else by normalised name
+  (:func:`chainmap.names.normalize_company_name`).  **Merge rule**: scalar
+  fields — the first non-empty value wins, later rows only fill blanks; list
+  fields (segments, tags, risk flags) — union in order of appearance, so a risk
+  flag is never lost; attributes — per key like scalars.  The number of merged
+  rows is reported.
+* Candidate ids are stable: ``cand.<credit code, lower case>`` or
+  ``cand.n<first 16 hex digits of sha1(normalised name)>``, so re-importing a
+  file changes nothing.  When storing (:func:`store_candidates`) the new file's
+  non-empty values win over the stored ones and stored values fill the blanks.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chainmap.exceptions import InvalidInput, RowError
+from chainmap.models import TAG_LABELS_ZH, Tag, is_valid_credit_code
+from chainmap.names import normalize_company_name
+from matching import geo
+from matching.mapping import SegmentMapper
+
+__all__ = [
+    "CANDIDATE_COLUMNS",
+    "NUMERIC_COLUMNS",
+    "ALLOWED_TAGS",
+    "RISK_FLAGS",
+    "EXCLUDING_RISKS",
+    "HEADER_ALIASES",
+    "Candidate",
+    "ImportResult",
+    "read_candidates",
+    "candidate_id",
+    "merge_records",
+    "store_candidates",
+    "load_candidates",
+    "demo_pool_path",
+    "load_demo_candidates",
+    "is_demo",
+    "write_error_report",
+]
+
+CANDIDATE_COLUMNS = (
+    "name", "credit_code", "hq_province", "hq_city", "main_products", "segments", "tags",
+    "revenue_cny_100m", "revenue_growth", "employees", "founded_year", "valuation_usd_bn",
+    "expansions_3y", "shanxi_presence", "risk_flags", "source",
+)  # fmt: skip
+NUMERIC_COLUMNS = (
+    "revenue_cny_100m", "revenue_growth", "employees", "founded_year", "valuation_usd_bn", "expansions_3y",
+)  # fmt: skip
+_LIST_FIELDS = ("segments", "tags", "risk_flags")
+
+#: Tags a candidate may carry.
+ALLOWED_TAGS: tuple[str, ...] = (
+    "global500", "china500", "private500", "industry_top100", "gazelle", "unicorn",
+    "little_giant", "listed", "chain_leader",
+)  # fmt: skip
+
+#: Risk flags with their Chinese labels; the first two exclude a candidate from ranking.
+RISK_FLAGS: dict[str, str] = {
+    "dishonest": "失信被执行人",
+    "abnormal_operation": "经营异常",
+    "major_litigation": "重大诉讼",
+    "env_penalty": "环保处罚",
+}
+EXCLUDING_RISKS = frozenset({"dishonest", "abnormal_operation"})
+_RISK_BY_ZH = {"失信": "dishonest", "失信被执行人": "dishonest", "经营异常": "abnormal_operation",
+               "重大诉讼": "major_litigation", "环保处罚": "env_penalty"}  # fmt: skip
+
+#: Header spellings accepted for the standard columns (after NFKC, strip, lower case).
+HEADER_ALIASES: dict[str, str] = {
+    "企业名称": "name", "名称": "name", "公司名称": "name", "company": "name",
+    "统一社会信用代码": "credit_code", "信用代码": "credit_code",
+    "总部省份": "hq_province", "省份": "hq_province", "province": "hq_province",
+    "总部城市": "hq_city", "城市": "hq_city", "city": "hq_city",
+    "主营产品": "main_products", "主要产品": "main_products", "products": "main_products",
+    "环节": "segments", "标签": "tags",
+    "营业收入": "revenue_cny_100m", "营收": "revenue_cny_100m", "营业收入(亿元)": "revenue_cny_100m",
+    "营收增速": "revenue_growth", "员工人数": "employees", "成立年份": "founded_year",
+    "估值(亿美元)": "valuation_usd_bn", "近三年扩张": "expansions_3y", "山西布局": "shanxi_presence",
+    "风险": "risk_flags", "风险标签": "risk_flags", "来源": "source",
+}  # fmt: skip
+
+_TRUE = {"true", "1", "yes", "y", "是", "有", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "无", "f"}
+_LIST_SPLIT = re.compile(r"[;；]")
+_THIS_YEAR = date.today().year
+
+
+class Candidate(BaseModel):
+    """A stored candidate (the record of kind ``"candidate"``)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    name: str
+    name_norm: str
+    credit_code: str | None = None
+    hq_province: str | None = None
+    hq_city: str | None = None
+    main_products: str | None = None
+    segments: list[str] = Field(default_factory=list)
+    mapped_segments: list[dict[str, Any]] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    revenue_cny_100m: float | None = None
+    revenue_growth: float | None = None
+    employees: int | None = None
+    founded_year: int | None = None
+    valuation_usd_bn: float | None = None
+    expansions_3y: int | None = None
+    shanxi_presence: bool | None = None
+    risk_flags: list[str] = Field(default_factory=list)
+    source: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    """What :func:`read_candidates` read.
+
+    ``candidates`` are records ready for :func:`store_candidates`; ``errors``
+    the refused rows' problems (only non-empty with ``skip_invalid``);
+    ``unmapped`` the candidates with neither explicit nor mapped segments.
+    """
+
+    filename: str
+    candidates: list[dict[str, Any]]
+    errors: list[RowError] = field(default_factory=list)
+    rows_read: int = 0
+    rows_refused: int = 0
+    blank_rows: int = 0
+    merged: int = 0
+    unmapped: list[dict[str, Any]] = field(default_factory=list)
+    encoding: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """Counts for the CLI and the API."""
+        return {
+            "file": self.filename,
+            "encoding": self.encoding,
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_read - self.rows_refused,
+            "rows_refused": self.rows_refused,
+            "blank_rows": self.blank_rows,
+            "merged": self.merged,
+            "candidates": len(self.candidates),
+            "unmapped": len(self.unmapped),
+        }
+
+
+# ---------------------------------------------------------------------------
+# reading files
+# ---------------------------------------------------------------------------
+
+
+def _read_bytes(path_or_bytes: str | os.PathLike[str] | bytes | IO[bytes], filename: str) -> bytes:
+    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
+        return bytes(path_or_bytes)
+    if hasattr(path_or_bytes, "read"):
+        return path_or_bytes.read()  # type: ignore[union-attr,no-any-return]
+    try:
+        return Path(path_or_bytes).read_bytes()  # type: ignore[arg-type]
+    except OSError as err:
+        raise InvalidInput(f"cannot read the file: {err.strerror}", file=filename) from None
+
+
+def _decode(raw: bytes, filename: str) -> tuple[str, str]:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(
+        "the file is neither UTF-8 nor GBK/GB18030 text", file=filename, hint="save it as CSV UTF-8 from Excel"
+    )
+
+
+def _table_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
+    """(header, iterator of (row number, values), data row count estimate, encoding)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _xlsx_rows(raw, filename)
+    if suffix == ".json":
+        return _json_rows(raw, filename)
+    if suffix not in (".csv", ".txt", ".tsv", ""):
+        raise InvalidInput(
+            f"unsupported file type {suffix!r}; expected .csv, .xlsx or .json", file=filename, field="filename"
+        )
+    text, enc = _decode(raw, filename)
+    delim = "\t" if suffix == ".tsv" else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidInput("the file is empty: expected a header row with at least `name`", file=filename) from None
+    except csv.Error as err:
+        raise InvalidInput(f"not a readable CSV file: {err}", file=filename) from None
+    n_est = text.count("\n")
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for values in reader:
+                yield reader.line_num, values
+        except csv.Error as err:
+            raise InvalidInput(f"not a readable CSV file: {err}", file=filename, line=reader.line_num) from None
+
+    return header, _renumber(rows()), n_est, enc
+
+
+def _renumber(rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    # Excel numbering: header is row 1, data rows 2, 3 ... (a quoted multi-line
+    # cell is still one Excel row, so count records, not physical lines).
+    for i, (_line, values) in enumerate(rows, start=2):
+        yield i, values
+
+
+def _xlsx_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+        raise InvalidInput(f"not a readable XLSX workbook: {err}", file=filename) from None
+    ws = wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    try:
+        header = ["" if v is None else str(v) for v in next(it)]
+    except StopIteration:
+        raise InvalidInput("the sheet is empty: expected a header row with at least `name`", file=filename) from None
+    n_est = max(0, (ws.max_row or 1) - 1)
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for i, values in enumerate(it, start=2):
+            yield i, list(values)
+        wb.close()
+
+    return header, rows(), n_est, None
+
+
+def _json_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
+    text, enc = _decode(raw, filename)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"not valid JSON: {err.msg}", file=filename, line=err.lineno) from None
+    if isinstance(doc, Mapping) and isinstance(doc.get("candidates"), list):
+        doc = doc["candidates"]
+    if not isinstance(doc, list):
+        raise InvalidInput('expected a JSON array of objects (or {"candidates": [...]})', file=filename)
+    header: list[str] = []
+    for i, item in enumerate(doc, start=1):
+        if not isinstance(item, Mapping):
+            raise InvalidInput(f"item {i} is not an object", file=filename, row=i)
+        for k in item:
+            if k not in header:
+                header.append(str(k))
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        for i, item in enumerate(doc, start=1):
+            yield i, [item.get(h) for h in header]
+
+    return header, rows(), len(doc), enc
+
+
+# ---------------------------------------------------------------------------
+# field parsers: return the value or raise ValueError(reason)
+# ---------------------------------------------------------------------------
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and math.isnan(v))
+
+
+def _text(v: Any) -> str | None:
+    if _blank(v):
+        return None
+    return str(v).strip()
+
+
+def _number(v: Any, what: str) -> float | None:
+    if _blank(v):
+        return None
+    if isinstance(v, bool):
+        raise ValueError(f"expected {what}, got a true/false value")
+    if isinstance(v, int | float):
+        x = float(v)
+    else:
+        s = str(v).strip().replace(",", "").replace("，", "")
+        try:
+            x = float(s)
+        except ValueError:
+            raise ValueError(f"expected {what}") from None
+    if not math.isfinite(x):
+        raise ValueError(f"expected {what}, got a non-finite value")
+    return x
+
+
+def _nonneg(v: Any, what: str) -> float | None:
+    x = _number(v, what)
+    if x is not None and x < 0:
+        raise ValueError(f"{what} must be ≥ 0")
+    return x
+
+
+def _integer(v: Any, what: str, lo: int = 0, hi: int | None = None) -> int | None:
+    x = _number(v, what)
+    if x is None:
+        return None
+    if x != int(x):
+        raise ValueError(f"expected {what} (a whole number)")
+    n = int(x)
+    if n < lo or (hi is not None and n > hi):
+        raise ValueError(f"{what} must be between {lo} and {hi}" if hi is not None else f"{what} must be ≥ {lo}")
+    return n
+
+
+def _growth(v: Any) -> float | None:
+    if _blank(v):
+        return None
+    s = str(v).strip() if not isinstance(v, int | float) else None
+    if s is not None and s.endswith(("%", "％")):
+        x = _number(s[:-1], "a percentage such as 12%")
+        assert x is not None
+        x /= 100.0
+    else:
+        x = _number(v, "a fraction such as 0.12 (or 12%)")
+        assert x is not None
+    if not -1.0 <= x <= 10.0:
+        raise ValueError("expected a fraction between -1 and 10 (0.35 means +35%); write 35% for a percentage")
+    return x
+
+
+def _bool(v: Any) -> bool | None:
+    if _blank(v):
+        return None
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueError("expected true or false (是/否, 1/0, yes/no)")
+
+
+def _split(v: Any) -> list[str]:
+    if _blank(v):
+        return []
+    if isinstance(v, list | tuple):
+        items = [str(x) for x in v]
+    else:
+        items = _LIST_SPLIT.split(str(v))
+    out: list[str] = []
+    for x in items:
+        x = x.strip()
+        if x and x not in out:
+            out.append(x)
+    return out
+
+
+def _tags(v: Any) -> list[str]:
+    out = []
+    for t in _split(v):
+        try:
+            tag = Tag.parse(t).value
+        except ValueError:
+            tag = None
+        if tag not in ALLOWED_TAGS:
+            allowed = ", ".join(f"{a}({TAG_LABELS_ZH[Tag(a)]})" for a in ALLOWED_TAGS)
+            raise ValueError(f"unknown tag {t!r}; allowed: {allowed}")
+        if tag not in out:
+            out.append(tag)
+    return out
+
+
+def _risks(v: Any) -> list[str]:
+    out = []
+    for t in _split(v):
+        flag = _RISK_BY_ZH.get(t, t.lower())
+        if flag not in RISK_FLAGS:
+            allowed = ", ".join(f"{k}({z})" for k, z in RISK_FLAGS.items())
+            raise ValueError(f"unknown risk flag {t!r}; allowed: {allowed}")
+        if flag not in out:
+            out.append(flag)
+    return out
+
+
+def _province(v: Any) -> str | None:
+    s = _text(v)
+    if s is None:
+        return None
+    p = geo.normalize_province(s)
+    if p is None:
+        raise ValueError("unknown province; write e.g. 浙江 / 浙江省 / Zhejiang")
+    return p
+
+
+def _credit(v: Any) -> str | None:
+    s = _text(v)
+    if s is None:
+        return None
+    c = s.upper()
+    if not is_valid_credit_code(c):
+        raise ValueError("invalid 统一社会信用代码: expected 18 characters with a GB 32100-2015 check character")
+    return c
+
+
+# ---------------------------------------------------------------------------
+# rows -> records
+# ---------------------------------------------------------------------------
+
+
+def _canonical_header(header: Sequence[Any], filename: str) -> list[str]:
+    import unicodedata
+
+    out: list[str] = []
+    for h in header:
+        raw = unicodedata.normalize("NFKC", "" if h is None else str(h)).strip()
+        low = raw.lower()
+        name = low if low in CANDIDATE_COLUMNS else HEADER_ALIASES.get(low, HEADER_ALIASES.get(raw, raw))
+        out.append(name)
+    seen: set[str] = set()
+    for h in out:
+        if h and h in seen:
+            raise InvalidInput(f"column {h!r} appears twice in the header", file=filename, field=h, row=1)
+        seen.add(h)
+    if "name" not in out:
+        raise InvalidInput(
+            "missing the required column `name` (企业名称)",
+            file=filename,
+            field="name",
+            row=1,
+            hint="the first row must be a header naming the columns; see `chainmap candidates import --help`",
+        )
+    return out
+
+
+def _parse_row(
+    row_no: int, header: Sequence[str], values: Sequence[Any], known_segments: frozenset[str] | None
+) -> tuple[dict[str, Any] | None, list[RowError]]:
+    errors: list[RowError] = []
+    rec: dict[str, Any] = {c: None for c in CANDIDATE_COLUMNS}
+    rec["segments"], rec["tags"], rec["risk_flags"] = [], [], []
+    attrs: dict[str, Any] = {}
+    n = len(values)
+
+    for j, col in enumerate(header):
+        v = values[j] if j < n else None
+        if col not in _PARSERS:
+            if col and not _blank(v):
+                attrs[col] = v.strip() if isinstance(v, str) else v
+            continue
+        try:
+            rec[col] = _PARSERS[col](v)
+        except ValueError as err:
+            errors.append(RowError(row=row_no, column=col, value=v, reason=str(err)))
+    if len(values) > len(header) and any(not _blank(x) for x in values[len(header) :]):
+        errors.append(
+            RowError(row=row_no, column="", value=values[len(header)], reason="more cells than header columns")
+        )
+    if rec["name"] is None:
+        errors.append(RowError(row=row_no, column="name", value=None, reason="name is required"))
+    elif len(rec["name"]) > 200:
+        errors.append(RowError(row=row_no, column="name", value=rec["name"][:40] + "…", reason="name longer than 200"))
+    if known_segments is not None:
+        j = header.index("segments") if "segments" in header else -1
+        for s in rec["segments"]:
+            if s not in known_segments:
+                errors.append(
+                    RowError(
+                        row=row_no,
+                        column="segments",
+                        value=values[j] if 0 <= j < n else s,
+                        reason=f"unknown segment id {s!r} (see `chainmap chains` for the ids)",
+                    )
+                )
+    if errors:
+        return None, errors
+    rec["attributes"] = attrs
+    return rec, []
+
+
+_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "name": _text,
+    "credit_code": _credit,
+    "hq_province": _province,
+    "hq_city": lambda v: geo.normalize_city(_text(v)),
+    "main_products": _text,
+    "segments": _split,
+    "tags": _tags,
+    "revenue_cny_100m": lambda v: _nonneg(v, "a number of 亿元 ≥ 0"),
+    "revenue_growth": _growth,
+    "employees": lambda v: _integer(v, "a head count"),
+    "founded_year": lambda v: _integer(v, "a year", 1800, _THIS_YEAR),
+    "valuation_usd_bn": lambda v: _nonneg(v, "a valuation in billion USD ≥ 0"),
+    "expansions_3y": lambda v: _integer(v, "a count of new plants or bases"),
+    "shanxi_presence": _bool,
+    "risk_flags": _risks,
+    "source": _text,
+}
+
+
+def candidate_id(record: Mapping[str, Any]) -> str:
+    """Stable id: ``cand.<credit code>`` or ``cand.n<sha1(normalised name)[:16]>``.
+
+    >>> candidate_id({"credit_code": "91350100M000100Y43", "name": "x"})
+    'cand.91350100m000100y43'
+    >>> candidate_id({"name": "宁德时代新能源科技股份有限公司"}) == candidate_id({"name": "宁德时代新能源科技"})
+    True
+    """
+    cc = record.get("credit_code")
+    if cc:
+        return "cand." + str(cc).lower()
+    key = record.get("name_norm") or normalize_company_name(str(record["name"]))
+    return "cand.n" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def merge_records(first: dict[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``later`` into ``first`` (in place, returned): first non-empty scalar
+    wins, later values fill blanks; lists are united in order; attributes per key.
+
+    >>> merge_records({"name": "A", "employees": None, "tags": ["listed"]},
+    ...               {"name": "A2", "employees": 10, "tags": ["gazelle", "listed"]})
+    {'name': 'A', 'employees': 10, 'tags': ['listed', 'gazelle']}
+    """
+    for k, v in later.items():
+        if k == "attributes":
+            attrs = first.setdefault("attributes", {})
+            for ak, av in (v or {}).items():
+                if _blank(attrs.get(ak)) and not _blank(av):
+                    attrs[ak] = av
+        elif k == "mapped_segments":
+            have = {m["segment"] for m in first.get(k) or []}
+            first[k] = list(first.get(k) or []) + [m for m in v or [] if m["segment"] not in have]
+        elif isinstance(v, list) or k in _LIST_FIELDS:
+            cur = list(first.get(k) or [])
+            cur.extend(x for x in v or [] if x not in cur)
+            first[k] = cur
+        elif _blank(first.get(k)) and not _blank(v):
+            first[k] = v
+        elif k not in first:
+            first[k] = v
+    return first
+
+
+def _fit_mapper(data: Any, segment_ids: Iterable[str] | None) -> tuple[frozenset[str] | None, SegmentMapper | None]:
+    if data is None and segment_ids is None:
+        from chainmap.seed import load_seed
+
+        data = load_seed()
+    if data is not None:
+        segs = list(data.segments)
+        return frozenset(s.id for s in segs), (SegmentMapper().fit(segs) if segs else None)
+    return frozenset(segment_ids or ()), None
+
+
+def read_candidates(
+    path_or_bytes: str | os.PathLike[str] | bytes | IO[bytes],
+    *,
+    filename: str | None = None,
+    skip_invalid: bool = False,
+    data: Any = None,
+    segment_ids: Iterable[str] | None = None,
+    mapper: SegmentMapper | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Read, validate, de-duplicate and map a candidate file.
+
+    Parameters
+    ----------
+    path_or_bytes : path, bytes or binary file
+        The file.  Its format follows ``filename``'s extension (.csv, .tsv,
+        .xlsx, .json); CSV may be UTF-8 (with or without BOM) or GBK/GB18030.
+    filename : str, optional
+        Name used for the format and in messages (default: the path's name;
+        required for bytes).
+    skip_invalid : bool, default False
+        False: any bad row refuses the whole file (InvalidInput with ``errors``).
+        True: valid rows are kept and the bad rows' problems returned in
+        :attr:`ImportResult.errors`.
+    data : ChainData, optional
+        The chain data whose segments validate ``segments`` and drive the
+        product mapping (default: :func:`chainmap.seed.load_seed`).
+    segment_ids : iterable of str, optional
+        Known segment ids when no ``data`` is given (no mapping then).
+    mapper : SegmentMapper, optional
+        A fitted mapper (default: fitted on ``data.segments``).
+    progress : callable(done, total), optional
+        Called every 5,000 rows and at the end.
+
+    Raises
+    ------
+    InvalidInput
+        Unreadable file, missing ``name`` column, or bad rows without ``skip_invalid``.
+    """
+    if filename is None:
+        if isinstance(path_or_bytes, str | os.PathLike):
+            filename = Path(path_or_bytes).name
+        else:
+            filename = getattr(path_or_bytes, "name", None) or "upload.csv"
+    filename = str(filename)
+    known, fitted = _fit_mapper(data, segment_ids)
+    if mapper is not None:
+        fitted = mapper
+    raw = _read_bytes(path_or_bytes, filename)
+    header_raw, rows, n_est, enc = _table_rows(raw, filename)
+    header = _canonical_header(header_raw, filename)
+
+    records: list[dict[str, Any]] = []
+    errors: list[RowError] = []
+    refused = blank = read = 0
+    by_cc: dict[str, int] = {}
+    by_name: dict[str, int] = {}
+    merged = 0
+    for row_no, values in rows:
+        if all(_blank(v) for v in values):
+            blank += 1
+            continue
+        read += 1
+        rec, errs = _parse_row(row_no, header, values, known)
+        if progress is not None and read % 5000 == 0:
+            progress(read, n_est)
+        if rec is None:
+            refused += 1
+            errors.extend(errs)
+            continue
+        rec["name_norm"] = normalize_company_name(rec["name"])
+        cc = rec["credit_code"]
+        idx = None
+        if cc is not None:
+            idx = by_cc.get(cc)
+            if idx is None:
+                j = by_name.get(rec["name_norm"])
+                if j is not None and records[j]["credit_code"] is None:
+                    idx = j
+        else:
+            idx = by_name.get(rec["name_norm"])
+        if idx is None:
+            idx = len(records)
+            records.append(rec)
+        else:
+            merge_records(records[idx], rec)
+            merged += 1
+        if cc is not None:
+            by_cc.setdefault(cc, idx)
+        by_name.setdefault(rec["name_norm"], idx)
+    if progress is not None:
+        progress(read, read)
+    if read == 0 and not errors:
+        raise InvalidInput("the file has a header but no data rows", file=filename)
+    if errors and not skip_invalid:
+        raise InvalidInput(
+            f"{refused} of {read} rows refused; nothing was imported",
+            file=filename,
+            errors=errors,
+            hint="fix these rows, or import the valid rows with --skip-invalid and a --report file",
+        )
+
+    _map_segments(records, fitted)
+    unmapped = []
+    for rec in records:
+        rec["id"] = candidate_id(rec)
+        if not rec["segments"] and not rec["mapped_segments"]:
+            unmapped.append({"id": rec["id"], "name": rec["name"], "main_products": rec["main_products"]})
+    return ImportResult(
+        filename=filename,
+        candidates=records,
+        errors=errors,
+        rows_read=read,
+        rows_refused=refused,
+        blank_rows=blank,
+        merged=merged,
+        unmapped=unmapped,
+        encoding=enc,
+    )
+
+
+def _map_segments(records: list[dict[str, Any]], mapper: SegmentMapper | None) -> None:
+    todo = [r for r in records if r["main_products"] and not r["segments"]]
+    for r in records:
+        r["mapped_segments"] = []
+    if mapper is None or not todo:
+        return
+    for rec, matches in zip(todo, mapper.transform_detailed([r["main_products"] for r in todo]), strict=True):
+        rec["mapped_segments"] = [{"segment": s, "confidence": c, "method": m} for s, c, m in matches]
+
+
+def write_error_report(errors: Iterable[RowError], path: str | os.PathLike[str]) -> int:
+    """Write refused rows' problems as CSV (UTF-8 with BOM so Excel opens it): row, column, value, reason."""
+    n = 0
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["row", "column", "value", "reason"])
+        for e in errors:
+            w.writerow([e.row, e.column, "" if e.value is None else e.value, e.reason])
+            n += 1
+    return n
+
+
+# ---------------------------------------------------------------------------
+# store
+# ---------------------------------------------------------------------------
+
+
+def _without_id(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in r.items() if k != "id"}
+
+
+def store_candidates(store: Any, records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Write candidate records (kind ``"candidate"``) in one transaction.
+
+    The new values win over stored ones; stored values fill the blanks (so
+    re-importing a file changes nothing).  A stored name-only candidate
+    (no credit code) whose normalised name matches a new record with a credit
+    code is merged into it and its old record removed.
+
+    Returns ``{"created", "updated", "unchanged", "replaced"}`` counts.
+    """
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "replaced": 0}
+    with store.transaction() as tx:
+        existing = {r["id"]: r for r in tx.list_records("candidate")}
+        name_only = {r.get("name_norm"): r["id"] for r in existing.values() if not r.get("credit_code")}
+        for rec in records:
+            new = json.loads(json.dumps(_without_id(rec), ensure_ascii=False, allow_nan=False))
+            rid = rec.get("id") or candidate_id(rec)
+            old = existing.get(rid)
+            if old is None and new.get("credit_code") and new.get("name_norm") in name_only:
+                old_id = name_only.pop(new["name_norm"])
+                old = existing.pop(old_id)
+                tx.delete_record("candidate", old_id)
+                counts["replaced"] += 1
+            if old is None:
+                tx.put_record("candidate", rid, new)
+                existing[rid] = {**new, "id": rid}
+                counts["created"] += 1
+                continue
+            combined = merge_records(json.loads(json.dumps(new)), _without_id(old))
+            if combined == _without_id(old):
+                counts["unchanged"] += 1
+            else:
+                tx.put_record("candidate", rid, combined)
+                existing[rid] = {**combined, "id": rid}
+                counts["updated"] += 1
+    return counts
+
+
+def load_candidates(store: Any) -> list[dict[str, Any]]:
+    """All stored candidate records, sorted by id."""
+    return list(store.list_records("candidate"))
+
+
+def demo_pool_path() -> Any:
+    """The shipped demo pool ``graph_seed/candidates_demo.csv`` (an importlib.resources Traversable)."""
+    from importlib.resources import files
+
+    return files("graph_seed") / "candidates_demo.csv"
+
+
+def load_demo_candidates(data: Any = None) -> ImportResult:
+    """Read the shipped demo pool (real enterprises, figures deliberately empty)."""
+    p = demo_pool_path()
+    try:
+        raw = p.read_bytes()
+    except (FileNotFoundError, OSError):
+        raise InvalidInput(
+            "the demo candidate pool graph_seed/candidates_demo.csv is missing", hint="reinstall chainmap"
+        ) from None
+    return read_candidates(raw, filename="candidates_demo.csv", data=data)
+
+
+def is_demo(record: Mapping[str, Any]) -> bool:
+    """True if the record comes from the demo pool (its ``demo`` attribute is true)."""
+    v = (record.get("attributes") or {}).get("demo")
+    if isinstance(v, bool):
+        return v
+    return str(v).strip().lower() in _TRUE if v is not None else False
