@@ -64,7 +64,7 @@ def normalize_company_name(name: str) -> str:
     """Normalise a company name to a matching key.
 
     Steps: Unicode NFKC (full-width letters, digits and brackets become
-    half-width), case folding, every bracket kind unified to ``(`` ``)``,
+    half-width), case folding (NFKC again after it), every bracket kind unified to ``(`` ``)``,
     whitespace removed, then legal-form / group suffixes (有限公司,
     股份有限公司, 有限责任公司, 集团, ``(集团)``, ``Co., Ltd.`` ...) stripped
     from the end repeatedly.  A name that would become empty keeps its last
@@ -95,7 +95,7 @@ def normalize_company_name(name: str) -> str:
     >>> normalize_company_name("集团")
     '集团'
     """
-    key = unicodedata.normalize("NFKC", name).casefold().translate(_BRACKETS)
+    key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold()).translate(_BRACKETS)
     key = _SPACE_RE.sub("", key)
     changed = True
     while changed:
