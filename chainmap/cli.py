@@ -286,10 +286,11 @@ def export_cmd(file: Path = typer.Argument(..., help="JSON Lines 文件 / file")
     lang = norm_lang(lang)
     store = _open_store()
     try:
-        n = export_jsonl(store, file)
+        counts = export_jsonl(store, file)
     finally:
         store.close()
-    typer.echo(pick(lang, f"已导出 {n} 条记录到 {file}", f"Exported {n} objects to {file}"))
+    text = _counts_text(counts, lang)
+    typer.echo(pick(lang, f"已导出到 {file}：{text}", f"Exported to {file}: {text}"))
 
 
 @app.command("import")
@@ -303,7 +304,7 @@ def import_cmd(file: Path = typer.Argument(..., help="JSON Lines 文件 / file")
         raise InvalidInput(f"file not found: {file}", field="FILE")
     store = _open_store()
     try:
-        n = import_jsonl(store, file)
+        counts = import_jsonl(store, file)
     finally:
         store.close()
-    typer.echo(pick(lang, f"已导入 {n} 条记录", f"Imported {n} objects"))
+    typer.echo(pick(lang, f"已导入：{_counts_text(counts, lang)}", f"Imported: {_counts_text(counts, lang)}"))

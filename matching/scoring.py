@@ -203,6 +203,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
     intercept_ : float
     mean_, scale_ : ndarray (n_features,)
     n_features_in_ : int
+    n_iter_ : ndarray, iterations of the logistic regression
     """
 
     def __init__(self, C: float = 1.0, calibrate_min_per_class: int = 15, max_iter: int = 1000) -> None:
@@ -221,15 +222,15 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         except ValueError as err:
             raise ScoringInputError(_actionable(err), field="X") from err
         check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ScoringInputError(
+                f"LeadScorer needs both classes (signed = 1 and dropped = 0); got one class only ({classes[0]!r})",
+                field="y",
+                hint="record outcomes of dropped as well as signed leads before training",
+            )
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type != "binary":
-            classes = np.unique(y)
-            if len(classes) < 2:
-                raise ScoringInputError(
-                    f"LeadScorer needs both classes (signed = 1 and dropped = 0); got only class {classes[0]!r}",
-                    field="y",
-                    hint="record outcomes of dropped as well as signed leads before training",
-                )
             raise ScoringInputError(
                 f"Only binary classification is supported. The type of the target is {y_type}.", field="y"
             )
@@ -248,6 +249,7 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
                 self.calibrator_ = CalibratedClassifierCV(
                     LogisticRegression(C=self.C, max_iter=self.max_iter), method="sigmoid", cv=3, ensemble=False
                 ).fit(Z, yb)
+        self.n_iter_ = self.model_.n_iter_
         self.coef_ = self.model_.coef_.ravel().copy()
         self.intercept_ = float(self.model_.intercept_[0])
         self.mean_ = self.scaler_.mean_.copy()
@@ -278,10 +280,12 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
         return np.asarray(cal.predict(f.ravel()), dtype=np.float64).reshape(f.shape)
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
         p = self.proba_from_decision(self.decision_function(X))
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
     def linear_terms(self) -> tuple[np.ndarray, float]:

@@ -306,7 +306,7 @@
 
   async function loadGaps() {
     state.gaps = new Map();
-    const body = await getJSON("/gaps", { chain: state.chain, region: state.region, lang: state.lang });
+    const body = await getJSON("/gaps", { chain: state.chain, region: state.region, lang: state.lang, page_size: 1000 });
     for (const g of body.items || []) state.gaps.set(g.segment_id, g);
     return body;
   }
@@ -359,7 +359,7 @@
   }
 
   function statusBadge(status) {
-    if (!status) return null;
+    if (!STATUSES.includes(status)) return null;
     return el("span", { class: `badge st-${status}`, text: t(`status.${status}`) || status });
   }
 

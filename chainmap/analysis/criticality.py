@@ -370,7 +370,9 @@ def _coefficients(H: nx.DiGraph, scale: float) -> tuple[list[str], sp.csc_array]
     if data.size:
         denom = colsum[np.asarray(cols)]
         data = np.divide(data * scale, denom, out=np.zeros_like(data), where=denom > 0)
-    A = sp.csc_array((data, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))), shape=(n, n))
+    A = sp.csc_array(
+        (data, (np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64))), shape=(n, n)
+    )
     return order, A
 
 

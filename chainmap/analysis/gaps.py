@@ -322,7 +322,9 @@ class _Presence:
     users: dict[str, Enterprise] = field(default_factory=dict)
     output: dict[str, float] = field(default_factory=dict)
     capacity: dict[str, dict[str, float]] = field(default_factory=dict)  # unit -> firm -> value
-    need: dict[str, dict[str, float]] = field(default_factory=dict)  # users' capacities, unit -> firm -> value
+    need: dict[str, dict[str, float]] = field(
+        default_factory=dict
+    )  # users' capacities, unit -> firm -> value
 
 
 def _presence(enterprises: Iterable[Enterprise], nodes: Iterable[str]) -> dict[str, _Presence]:
@@ -449,7 +451,12 @@ def fill_priority(*, demand: float, criticality: float, density: float, value_ad
     0.6625
     """
     w = FILL_WEIGHTS
-    p = w["demand"] * demand + w["criticality"] * criticality + w["density"] * density + w["value_added"] * value_added
+    p = (
+        w["demand"] * demand
+        + w["criticality"] * criticality
+        + w["density"] * density
+        + w["value_added"] * value_added
+    )
     return round(min(1.0, max(0.0, p)), _ROUND)
 
 
@@ -471,7 +478,12 @@ def extend_priority(*, density: float, value_added: float, gain: float, critical
     0.53
     """
     w = EXTEND_WEIGHTS
-    p = w["density"] * density + w["value_added"] * value_added + w["gain"] * gain + w["criticality"] * criticality
+    p = (
+        w["density"] * density
+        + w["value_added"] * value_added
+        + w["gain"] * gain
+        + w["criticality"] * criticality
+    )
     return round(min(1.0, max(0.0, p)), _ROUND)
 
 
@@ -609,7 +621,9 @@ def analyze_gaps(
     )
 
 
-def _leaders(G: nx.DiGraph, ch: str, segs: Sequence[str], pres: Mapping[str, _Presence]) -> list[LeaderCandidate]:
+def _leaders(
+    G: nx.DiGraph, ch: str, segs: Sequence[str], pres: Mapping[str, _Presence]
+) -> list[LeaderCandidate]:
     shares: dict[str, dict[str, float]] = {}
     firms: dict[str, Enterprise] = {}
     sole: dict[str, list[str]] = {}
@@ -840,7 +854,11 @@ def _rationale(
             )
         if it.local_users:
             out.append(
-                pick(lang, f"{it.local_users}家本地企业使用该环节产品", f"{it.local_users} local firms use its output")
+                pick(
+                    lang,
+                    f"{it.local_users}家本地企业使用该环节产品",
+                    f"{it.local_users} local firms use its output",
+                )
             )
         return out
 
@@ -854,7 +872,13 @@ def _rationale(
     elif it.status == "strengthen":
         firms = _join([e.name for e in it.local_enterprises], lang, limit=3)
         if it.local_count == 1:
-            parts.append(pick(lang, f"{it.segment_name}本地仅1家企业（{firms}）", f"{it.segment_name} has a single local firm ({firms})"))
+            parts.append(
+                pick(
+                    lang,
+                    f"{it.segment_name}本地仅1家企业（{firms}）",
+                    f"{it.segment_name} has a single local firm ({firms})",
+                )
+            )
         else:
             parts.append(
                 pick(
@@ -872,22 +896,36 @@ def _rationale(
                 pick(
                     lang,
                     f"本地产能{_num(s)}{unit}低于本地需求{_num(dmd)}{unit}",
-                    f"local capacity {_num(s)} {unit} below local demand {_num(dmd)} {unit}".replace("  ", " "),
+                    f"local capacity {_num(s)} {unit} below local demand {_num(dmd)} {unit}".replace(
+                        "  ", " "
+                    ),
                 )
             )
         if not it.has_chain_leader:
             parts.append(pick(lang, "无链主/链核企业", "no chain leader or core firm"))
         parts.extend(demand_parts())
     elif it.status == "extend":
-        dir_zh = {"downstream": "向下游延伸", "upstream": "向上游配套", "sub_segment": "细分环节", "cross_chain": "跨链协同"}
-        dir_en = {"downstream": "downstream", "upstream": "upstream", "sub_segment": "sub-segment", "cross_chain": "cross-chain"}
+        dir_zh = {
+            "downstream": "向下游延伸",
+            "upstream": "向上游配套",
+            "sub_segment": "细分环节",
+            "cross_chain": "跨链协同",
+        }
+        dir_en = {
+            "downstream": "downstream",
+            "upstream": "upstream",
+            "sub_segment": "sub-segment",
+            "cross_chain": "cross-chain",
+        }
         adj = _join([_name(G, a, lang) for a in it.adjacent_segments], lang)
         if zh:
             dirs = "、".join(dir_zh[x] for x in it.directions)
             parts.append(f"{it.segment_name}本地无企业，与本地优势环节{adj}相邻（{dirs}）")
         else:
             dirs = ", ".join(dir_en[x] for x in it.directions)
-            parts.append(f"{it.segment_name} has no local firm but is adjacent to local strengths {adj} ({dirs})")
+            parts.append(
+                f"{it.segment_name} has no local firm but is adjacent to local strengths {adj} ({dirs})"
+            )
         parts.append(dens)
         parts.append(pick(lang, f"附加值{it.value_added}/5", f"value added {it.value_added}/5"))
         gain = it.components.get("gain", 0.0)
@@ -906,9 +944,21 @@ def _rationale(
         parts.append(crit)
         parts.append(pick(lang, "暂无明显短板", "no evident weakness"))
     else:
-        parts.append(pick(lang, f"{it.segment_name}本地无企业，但暂无本地需求", f"{it.segment_name} has no local firm and no local demand"))
+        parts.append(
+            pick(
+                lang,
+                f"{it.segment_name}本地无企业，但暂无本地需求",
+                f"{it.segment_name} has no local firm and no local demand",
+            )
+        )
         parts.append(crit + pick(lang, f"低于{_fmt(CRIT_HIGH)}", f" below {_fmt(CRIT_HIGH)}"))
-        parts.append(pick(lang, "且不与本地企业环节相邻，暂不列为招商重点", "and no local neighbour: not a target for now"))
+        parts.append(
+            pick(
+                lang,
+                "且不与本地企业环节相邻，暂不列为招商重点",
+                "and no local neighbour: not a target for now",
+            )
+        )
     sep = "，" if zh else "; "
     colon = "：" if zh else ": "
     return f"{label}{colon}{sep.join(parts)}"
@@ -926,5 +976,9 @@ def select_items(
     """
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"unknown status {status!r}; valid: {', '.join(STATUSES)}", field="type")
-    out = [i for i in report.items if (status is None or i.status == status) and (chain is None or i.chain_id == chain)]
+    out = [
+        i
+        for i in report.items
+        if (status is None or i.status == status) and (chain is None or i.chain_id == chain)
+    ]
     return out[:top] if top is not None else out

@@ -70,7 +70,11 @@ FONT_FAMILY = (
 MAX_ROWS = 12
 
 _STAGES = ("upstream", "midstream", "downstream")
-_STAGE_TEXT = {"upstream": ("上游", "Upstream"), "midstream": ("中游", "Midstream"), "downstream": ("下游", "Downstream")}
+_STAGE_TEXT = {
+    "upstream": ("上游", "Upstream"),
+    "midstream": ("中游", "Midstream"),
+    "downstream": ("下游", "Downstream"),
+}
 _BOX_W, _BOX_H = 176, 46
 _GAP_Y, _SUB_GAP, _STAGE_GAP = 14, 34, 70
 _MARGIN, _HEADER = 24, 56
@@ -214,13 +218,17 @@ def render_chain_svg(
         elif vx < ux:
             x1, x2 = ux, vx + _BOX_W
             c = max(30.0, (x1 - x2) / 2)
-            path = f"M{x1:.1f},{y1:.1f} C{x1 - c:.1f},{y1 - 40:.1f} {x2 + c:.1f},{y2 - 40:.1f} {x2:.1f},{y2:.1f}"
+            path = (
+                f"M{x1:.1f},{y1:.1f} C{x1 - c:.1f},{y1 - 40:.1f} {x2 + c:.1f},{y2 - 40:.1f} {x2:.1f},{y2:.1f}"
+            )
         else:  # same sub-column: bow out to the right
             x1 = ux + _BOX_W
             path = f"M{x1:.1f},{y1:.1f} C{x1 + 40:.1f},{y1:.1f} {x1 + 40:.1f},{y2:.1f} {x1:.1f},{y2:.1f}"
         classes = f"cm-link cm-link-{kind}" + (" cm-link-cross" if cross else "")
         stroke = "#a0aec0" if cross else "#4a5568"
-        dash = ' stroke-dasharray="6 4"' if cross else (' stroke-dasharray="2 3"' if kind == "enables" else "")
+        dash = (
+            ' stroke-dasharray="6 4"' if cross else (' stroke-dasharray="2 3"' if kind == "enables" else "")
+        )
         out.append(
             f'<path class="{classes}" data-source={quoteattr(u)} data-target={quoteattr(v)} d="{path}" '
             f'fill="none" stroke="{stroke}" stroke-width="1.4"{dash} '
@@ -265,7 +273,9 @@ def render_chain_svg(
             line2 = ""
         else:
             label = pick(lang, *_STATUS_TEXT[status]) if status in _STATUS_TEXT else ""
-            line2 = pick(lang, f"本地企业 {int(count)} 家", f"local firms: {int(count)}") + (f" · {label}" if label else "")
+            line2 = pick(lang, f"本地企业 {int(count)} 家", f"local firms: {int(count)}") + (
+                f" · {label}" if label else ""
+            )
         chk = " ◆" if d.get("chokepoint") else ""
         out.append(
             f'<g {attrs} transform="translate({bx:.0f},{by:.0f})"><title>{escape(tip)}</title>'

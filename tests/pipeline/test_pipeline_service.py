@@ -1,0 +1,193 @@
+"""Persistence through the Store interface, on a real SQLite store."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from chainmap.exceptions import Conflict, InvalidInput, NotFound
+from chainmap.models import Chain, Region, Segment
+from chainmap.pipeline import (
+    ProjectStage,
+    create_project,
+    get_project,
+    list_followups,
+    list_projects,
+    list_targets,
+    log_followup,
+    project_kpis,
+    set_target,
+    transition_project,
+    update_project,
+)
+from chainmap.storage.base import Store
+
+S = ProjectStage
+
+
+def _add(store: Store, pid: str, **kw: object) -> None:
+    data = {
+        "id": pid,
+        "enterprise": {"name": f"{pid}示例企业有限公司"},
+        "task_force": "镁产业招商专班",
+        "task_force_kind": "招商专班",
+        "owner": "张三",
+        "created": date(2021, 1, 4),
+        "planned_investment": "10",
+        "planned_fixed_asset": "6",
+    }
+    data.update(kw)
+    create_project(store=store, project_in=data)
+
+
+def _to(store: Store, pid: str, *stages: tuple[str, str]) -> None:
+    for stage, on in stages:
+        transition_project(store=store, project_id=pid, to=stage, on=date.fromisoformat(on), actor="张三")
+
+
+def test_create_transition_and_reopen(tmp_path: Path) -> None:
+    from chainmap.storage.factory import open_store
+
+    db = tmp_path / "p.db"
+    with open_store(backend="sqlite", sqlite_path=db) as store:
+        _add(store, "p1", segment="cai.mg", gap_status="补链", county="wenxi")
+        _to(store, "p1", ("对接", "2021-01-10"), ("洽谈", "2021-02-01"), ("签约", "2021-03-01"))
+        transition_project(
+            store=store,
+            project_id="p1",
+            to="开工",
+            on=date(2021, 4, 1),
+            actor="李四",
+            note="一期开工",
+            changes={"new_fixed_asset_started": "6", "funds_in_place_fixed": "1.25"},
+        )
+    with open_store(backend="sqlite", sqlite_path=db) as store:
+        p = get_project(store=store, project_id="p1")
+    assert p.stage is S.started
+    assert [(t.to_stage, t.date, t.actor) for t in p.transitions][-1] == (S.started, date(2021, 4, 1), "李四")
+    assert p.transitions[-1].note == "一期开工"
+    assert (p.new_fixed_asset_started, p.funds_in_place_fixed) == (Decimal("6"), Decimal("1.25"))
+    assert p.gap_status is not None and p.gap_status.label_zh == "补链"
+
+
+def test_refused_transition_leaves_the_record_unchanged(store: Store) -> None:
+    _add(store, "p1")
+    before = store.get_record("project", "p1")
+    with pytest.raises(Conflict, match="允许的下一阶段：对接 \\(contacted\\)"):
+        transition_project(store=store, project_id="p1", to="签约", on=date(2021, 2, 1), actor="张三")
+    with pytest.raises(InvalidInput):
+        transition_project(
+            store=store, project_id="p1", to="contacted", on=date(2021, 2, 1), actor="张三",
+            changes={"planned_fixed_asset": "99"},
+        )  # fmt: skip
+    assert store.get_record("project", "p1") == before
+    with pytest.raises(NotFound):
+        transition_project(store=store, project_id="nope", to="contacted", actor="张三")
+
+
+def test_dates_backwards_are_refused_through_the_service(store: Store) -> None:
+    _add(store, "p1")
+    _to(store, "p1", ("contacted", "2021-02-01"))
+    with pytest.raises(InvalidInput) as info:
+        transition_project(store=store, project_id="p1", to="negotiating", on=date(2021, 1, 31), actor="张三")
+    assert info.value.context["field"] == "date"
+
+
+def test_followups(store: Store) -> None:
+    _add(store, "p1")
+    log_followup(store=store, project_id="p1", method="实地跟", on=date(2021, 2, 1), actor="张三", note="赴厂考察")
+    log_followup(store=store, project_id="p1", method="研判跟", on=date(2021, 1, 20), actor="李四", note="会商")
+    fus = list_followups(store=store, project_id="p1")
+    assert [(f.method.label_zh, f.date, f.actor) for f in fus] == [
+        ("研判跟", date(2021, 1, 20), "李四"),
+        ("实地跟", date(2021, 2, 1), "张三"),
+    ]
+    assert len({f.id for f in fus}) == 2
+    with pytest.raises(InvalidInput) as info:
+        log_followup(store=store, project_id="p1", method="喝茶跟", actor="张三")
+    assert "分类跟 classified" in str(info.value)
+    with pytest.raises(InvalidInput) as info:
+        log_followup(store=store, project_id="p1", method="定期跟", on=date(2020, 1, 1), actor="张三")
+    assert info.value.context["field"] == "date"
+    with pytest.raises(NotFound):
+        log_followup(store=store, project_id="nope", method="定期跟", actor="张三")
+
+
+def test_list_filters(store: Store) -> None:
+    store.upsert_region(Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"))
+    store.upsert_region(Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu", parent="yuncheng"))
+    store.upsert_region(Region(id="yongji", kind="county", name_zh="永济市", name_en="Yongji", parent="yuncheng"))
+    store.upsert_region(
+        Region(id="ycjk", kind="zone", name_zh="运城经开区", name_en="YC ETDZ", parent="yuncheng", county="yanhu")
+    )
+    _add(store, "p1", zone="ycjk", segment="qi.battery")
+    _add(store, "p2", county="yongji", task_force="永济市招商小分队", task_force_kind="squad", segment="cai.mg")
+    _add(store, "p3", county="yanhu", segment="cai.mg")
+    _to(store, "p3", ("contacted", "2021-02-01"))
+
+    def ids(**kw: object) -> list[str]:
+        return [p.id for p in list_projects(store=store, **kw)]  # type: ignore[arg-type]
+
+    assert ids() == ["p1", "p2", "p3"]
+    assert ids(stage="对接") == ["p3"]
+    assert ids(stage=S.lead) == ["p1", "p2"]
+    assert ids(task_force="永济市招商小分队") == ["p2"]
+    assert ids(segment="cai.mg") == ["p2", "p3"]
+    assert ids(region="yanhu") == ["p1", "p3"]  # p1 through its zone
+    assert ids(region="ycjk") == ["p1"]
+    assert ids(region="yuncheng") == ["p1", "p2", "p3"]
+    assert ids(region="yanhu", segment="cai.mg", stage="contacted") == ["p3"]
+    with pytest.raises(NotFound):
+        ids(region="atlantis")
+    with pytest.raises(InvalidInput):
+        ids(stage="开会")
+
+
+def test_update_project(store: Store) -> None:
+    _add(store, "p1")
+    p = update_project(store=store, project_id="p1", changes={"funds_in_place_non_fixed": "0.3", "owner": "王五"})
+    assert (p.funds_in_place_non_fixed, p.owner) == (Decimal("0.3"), "王五")
+    assert get_project(store=store, project_id="p1") == p
+    with pytest.raises(InvalidInput, match="cannot update stage"):
+        update_project(store=store, project_id="p1", changes={"stage": "signed"})
+    with pytest.raises(InvalidInput):
+        update_project(store=store, project_id="p1", changes={"funds_in_place_fixed": "-1"})
+
+
+def test_targets_and_kpis_from_the_store(store: Store) -> None:
+    store.upsert_region(Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"))
+    set_target(store=store, target_in={"year": 2021, "signed_value": "15", "start_rate": "60"})
+    set_target(store=store, target_in={"year": 2021, "region": "yuncheng", "signed_value": "20"})  # = the city
+    set_target(store=store, target_in={"year": 2022, "signed_value": "30"})
+    assert [(t.year, t.region, t.signed_value) for t in list_targets(store=store)] == [
+        (2021, None, Decimal("20")),
+        (2022, None, Decimal("30")),
+    ]
+    assert [t.year for t in list_targets(store=store, year=2022)] == [2022]
+    with pytest.raises(InvalidInput):
+        set_target(store=store, target_in={"year": 2021, "signed_value": "-5"})
+    _add(store, "p1")
+    _to(store, "p1", ("contacted", "2021-01-10"), ("negotiating", "2021-02-01"), ("signed", "2021-03-01"))
+    r = project_kpis(store=store, year=2021, today=date(2021, 12, 31), stalled_days=90)
+    assert (r.signed_count, r.signed_value_pct, r.start_rate) == (1, Decimal("50.00"), Decimal("0.00"))
+    assert [s.project_id for s in r.stalled] == ["p1"]
+
+
+def test_records_use_only_known_kinds(store: Store) -> None:
+    _add(store, "p1")
+    log_followup(store=store, project_id="p1", method="定期跟", on=date(2021, 2, 1), actor="张三")
+    set_target(store=store, target_in={"year": 2021})
+    assert [r["id"] for r in store.list_records("project")] == ["p1"]
+    assert len(store.list_records("followup", project="p1")) == 1
+    assert [r["id"] for r in store.list_records("target")] == ["2021.city"]
+
+
+def test_store_is_untouched_by_graph_data(store: Store) -> None:
+    """Projects may name segments that are not (yet) in the graph; the pipeline never writes graph data."""
+    store.upsert_chain(Chain(id="cai", name_zh="新材料", name_en="New materials", letter="材"))
+    store.upsert_segment(Segment(id="cai.mg", chain="cai", name_zh="镁", name_en="Mg", stage="midstream"))
+    _add(store, "p1", segment="cai.unknown")
+    assert [s.id for s in store.list_segments()] == ["cai.mg"]

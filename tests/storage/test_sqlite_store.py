@@ -1,0 +1,157 @@
+"""SQLite-specific behaviour: refusing foreign files untouched, migrations, threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from chainmap.exceptions import StorageUnavailable
+from chainmap.models import Chain
+from chainmap.storage import sqlite as sqlite_mod
+from chainmap.storage.sqlite import SQLiteStore
+
+
+def snapshot(path: Path) -> tuple[bytes, int, list[str]]:
+    """Bytes, mtime and sibling files: all must be unchanged by a refused open."""
+    return path.read_bytes(), path.stat().st_mtime_ns, sorted(p.name for p in path.parent.iterdir())
+
+
+def assert_refused_untouched(path: Path, match: str) -> None:
+    before = snapshot(path)
+    with pytest.raises(StorageUnavailable, match=match) as err:
+        SQLiteStore(path)
+    assert str(path) in str(err.value)
+    assert snapshot(path) == before
+
+
+def test_text_file_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("这不是数据库 — just some text\n" * 50, encoding="utf-8")
+    assert_refused_untouched(path, "not a SQLite database")
+
+
+def test_truncated_sqlite_file_is_refused_untouched(tmp_path: Path) -> None:
+    good = tmp_path / "good.db"
+    SQLiteStore(good).close()
+    path = tmp_path / "broken.db"
+    path.write_bytes(good.read_bytes()[:100] + b"\x00garbage" * 100)
+    assert_refused_untouched(path, "broken.db")
+
+
+def test_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES (1, 'a');")
+    conn.close()
+    assert_refused_untouched(path, "another application")
+
+
+def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "chainmap.db"
+    store = SQLiteStore(path)
+    store.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Mg", letter="材"))
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    assert_refused_untouched(path, "schema version 99")
+
+
+def test_missing_directory_and_directory_path(tmp_path: Path) -> None:
+    with pytest.raises(StorageUnavailable, match="does not exist"):
+        SQLiteStore(tmp_path / "no" / "such" / "x.db")
+    with pytest.raises(StorageUnavailable, match="is a directory"):
+        SQLiteStore(tmp_path)
+
+
+def test_new_file_gets_wal_foreign_keys_and_version(tmp_path: Path) -> None:
+    path = tmp_path / "chainmap.db"
+    SQLiteStore(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(sqlite_mod.MIGRATIONS)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'app'").fetchone()[0] == "chainmap"
+    conn.close()
+    store = SQLiteStore(path)
+    assert store._connection().execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.close()
+
+
+def test_forward_migration_applied_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "chainmap.db"
+    store = SQLiteStore(path)
+    store.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Mg", letter="材"))
+    store.close()
+    v2 = "CREATE TABLE note (id TEXT PRIMARY KEY, text TEXT NOT NULL); INSERT INTO note VALUES ('n1', 'hi')"
+    monkeypatch.setattr(sqlite_mod, "MIGRATIONS", [*sqlite_mod.MIGRATIONS, v2])
+    store = SQLiteStore(path)
+    conn = store._connection()
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("SELECT text FROM note").fetchone()[0] == "hi"
+    assert store.get_chain("mg").name_en == "Mg"  # data kept
+    store.close()
+    SQLiteStore(path).close()  # reopening does not re-run the migration
+
+
+def test_failed_migration_leaves_the_file_at_its_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "chainmap.db"
+    SQLiteStore(path).close()
+    monkeypatch.setattr(sqlite_mod, "MIGRATIONS", [*sqlite_mod.MIGRATIONS, "CREATE TABLE x (a); SELECT nope FROM y"])
+    with pytest.raises(StorageUnavailable, match="cannot be prepared"):
+        SQLiteStore(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'x'").fetchone()[0] == 0
+    conn.close()
+
+
+def test_closed_store_raises_storage_unavailable(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "c.db")
+    store.close()
+    with pytest.raises(StorageUnavailable, match="closed"):
+        store.list_chains()
+    assert store.ping()["reachable"] is False
+
+
+def test_default_path_from_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHAINMAP_SQLITE_PATH", str(tmp_path / "env.db"))
+    SQLiteStore().close()
+    assert (tmp_path / "env.db").exists()
+    monkeypatch.delenv("CHAINMAP_SQLITE_PATH")
+    monkeypatch.chdir(tmp_path)
+    SQLiteStore().close()
+    assert (tmp_path / "chainmap.db").exists()
+
+
+def test_two_stores_on_one_file_see_each_other(tmp_path: Path) -> None:
+    a, b = SQLiteStore(tmp_path / "s.db"), SQLiteStore(tmp_path / "s.db")
+    a.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Mg", letter="材"))
+    assert b.get_chain("mg").id == "mg"
+    assert b.revision() == a.revision() == 1
+    a.close()
+    b.close()
+
+
+def test_transaction_blocks_other_threads_until_commit(sqlite_store: SQLiteStore) -> None:
+    seen: list[int] = []
+    with sqlite_store.transaction() as tx:
+        tx.put_record("meta", "x", {"n": 1})
+        reader = threading.Thread(target=lambda: seen.append(len(sqlite_store.list_records("meta"))))
+        reader.start()
+        reader.join(timeout=0.2)
+        assert reader.is_alive()  # waits for the lock
+    reader.join()
+    assert seen == [1]
+
+
+def test_nested_transaction_failure_undoes_only_the_inner_block(sqlite_store: SQLiteStore) -> None:
+    with sqlite_store.transaction() as tx:
+        tx.put_record("meta", "outer", {})
+        with pytest.raises(RuntimeError), tx.transaction():
+            tx.put_record("meta", "inner", {})
+            raise RuntimeError
+    assert [r["id"] for r in sqlite_store.list_records("meta")] == ["outer"]

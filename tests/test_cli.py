@@ -1,0 +1,121 @@
+"""The domain layer's CLI through typer's CliRunner, on a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from chainmap.graph import read_graph
+from chainmap.seed import load_seed
+
+runner = CliRunner()
+MINI = Path(__file__).parent / "fixtures" / "mini_seed"
+
+
+@pytest.fixture(autouse=True)
+def _store_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    db = tmp_path / "cli.db"
+    monkeypatch.setenv("CHAINMAP_SQLITE_PATH", str(db))
+    monkeypatch.setenv("CHAINMAP_STORE", "sqlite")
+    return db
+
+
+def test_seed_check_ok() -> None:
+    res = runner.invoke(app, ["seed", "check"])
+    assert res.exit_code == 0, res.output
+    n = len(load_seed().segments)
+    assert f"{n}个环节" in res.output
+    res = runner.invoke(app, ["seed", "check", "--lang", "en"])
+    assert f"{n} segments" in res.output
+
+
+def test_seed_check_bad_folder_names_file_line_field(tmp_path: Path) -> None:
+    bad = tmp_path / "seed"
+    shutil.copytree(MINI, bad)
+    (bad / "links.csv").write_text("source,target,kind\nqi.body,qi.ghost,supplies\n", encoding="utf-8")
+    res = runner.invoke(app, ["seed", "check", str(bad)])
+    assert res.exit_code == 2
+    assert "links.csv:2: target: unknown segment 'qi.ghost'" in res.output
+
+
+def test_chains_json_counts() -> None:
+    res = runner.invoke(app, ["chains", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    by_id = {r["id"]: r for r in rows}
+    assert set(by_id) >= {"he", "qi", "sheng", "cai", "cai.mg"}
+    data = load_seed()
+    assert by_id["qi"]["segments"] == sum(1 for s in data.segments if data.chain_root[s.chain] == "qi")
+    assert all(set(r) == {"id", "name_zh", "name_en", "letter", "parent", "segments", "enterprises"} for r in rows)
+    assert by_id["cai"]["enterprises"] >= by_id["cai.mg"]["enterprises"] >= 1
+
+
+def test_chains_table_zh_and_en() -> None:
+    zh = runner.invoke(app, ["chains"])
+    assert zh.exit_code == 0 and "产业链" in zh.stdout and "智能网联" in zh.stdout
+    en = runner.invoke(app, ["chains", "--lang", "en"])
+    assert en.exit_code == 0 and "segments" in en.stdout and "产业链" not in en.stdout
+
+
+def test_bad_format_and_lang() -> None:
+    res = runner.invoke(app, ["chains", "--format", "yaml"])
+    assert res.exit_code == 2 and "expected one of table, json" in res.output
+    res = runner.invoke(app, ["chains", "--lang", "fr"])
+    assert res.exit_code == 2 and "expected zh or en" in res.output
+
+
+def test_chain_show() -> None:
+    res = runner.invoke(app, ["chain", "show", "qi"])
+    assert res.exit_code == 0, res.output
+    assert "[上游]" in res.stdout and "大运" in res.stdout
+    res = runner.invoke(app, ["chain", "show", "qi", "--format", "json"])
+    detail = json.loads(res.stdout)
+    assert detail["chain"]["id"] == "qi" and set(detail["stages"]) == {"upstream", "midstream", "downstream"}
+    res = runner.invoke(app, ["chain", "show", "nope"])
+    assert res.exit_code == 2 and "valid: cai" in res.output
+
+
+@pytest.mark.parametrize("fmt", ["json", "cytoscape", "gexf", "graphml"])
+def test_graph_export_round_trip(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"qi.{fmt}"
+    res = runner.invoke(app, ["graph", "export", "qi", "--format", fmt, "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    G = read_graph(out.read_text(encoding="utf-8"), fmt)
+    data = load_seed()
+    own = {s.id for s in data.segments if data.chain_root[s.chain] == "qi"}
+    assert own <= {str(n) for n in G.nodes}
+
+
+def test_init_then_seed_load_is_idempotent(_store_env: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    res = runner.invoke(app, ["init"])
+    assert res.exit_code == 0 and "存储已初始化" in res.stdout
+    before = json.loads(runner.invoke(app, ["chains", "--format", "json"]).stdout)
+    assert runner.invoke(app, ["seed", "load"]).exit_code == 0
+    after = json.loads(runner.invoke(app, ["chains", "--format", "json"]).stdout)
+    assert before == after
+
+
+def test_export_import_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dump = tmp_path / "all.jsonl"
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    res = runner.invoke(app, ["export", str(dump)])
+    assert res.exit_code == 0, res.output
+    monkeypatch.setenv("CHAINMAP_SQLITE_PATH", str(tmp_path / "other.db"))
+    res = runner.invoke(app, ["import", str(dump)])
+    assert res.exit_code == 0, res.output
+    dump2 = tmp_path / "again.jsonl"
+    assert runner.invoke(app, ["export", str(dump2)]).exit_code == 0
+    lines1 = sorted(dump.read_text(encoding="utf-8").splitlines()[1:])
+    lines2 = sorted(dump2.read_text(encoding="utf-8").splitlines()[1:])
+    assert lines1 == lines2
+
+
+def test_import_missing_file(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["import", str(tmp_path / "nope.jsonl")])
+    assert res.exit_code == 2 and "file not found" in res.output
