@@ -95,6 +95,16 @@ def normalize_company_name(name: str) -> str:
     >>> normalize_company_name("集团")
     '集团'
     """
+    key = name
+    for _ in range(5):  # removing spaces or suffixes can expose new compositions; repeat to a fixed point
+        previous = key
+        key = _normalize_once(key)
+        if key == previous:
+            break
+    return key
+
+
+def _normalize_once(name: str) -> str:
     key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold()).translate(_BRACKETS)
     key = _SPACE_RE.sub("", key)
     changed = True
@@ -106,4 +116,4 @@ def normalize_company_name(name: str) -> str:
                 key = key[: -len(suffix)]
                 changed = True
                 break
-    return key
+    return unicodedata.normalize("NFKC", key)

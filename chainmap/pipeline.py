@@ -1087,6 +1087,23 @@ def create_project(
         Invalid fields.
     Conflict
         A project with this id exists.
+
+    Examples
+    --------
+    >>> from chainmap.storage.factory import open_store
+    >>> store = open_store(backend="sqlite", sqlite_path=":memory:")
+    >>> lead = {"enterprise": {"name": "示例镁业股份有限公司"}, "task_force": "镁产业招商专班",
+    ...         "task_force_kind": "招商专班", "owner": "张三", "created": "2021-03-01"}
+    >>> create_project(store=store, project_in=lead | {"id": "p-a"}).warnings
+    []
+    >>> reg = create_project(store=store, project_in=lead | {
+    ...     "id": "p-b", "enterprise": {"name": "示例镁业有限公司"}, "task_force": "闻喜县招商小分队",
+    ...     "task_force_kind": "招商小分队", "owner": "李四"})
+    >>> print(reg.warnings[0].message("en"))
+    this enterprise is already followed by task force 镁产业招商专班 (special_team), owner 张三, project p-a (stage lead; same normalised name); the two projects are now linked
+    >>> reg.project.related_projects, get_project(store=store, project_id="p-a").related_projects
+    (['p-a'], ['p-b'])
+    >>> store.close()
     """
     data = _dump(project_in) if isinstance(project_in, BaseModel) else dict(project_in)
     created = data.get("created") or (today or date.today())

@@ -669,6 +669,7 @@ def read_candidates(
     refused = blank = read = 0
     by_cc: dict[str, int] = {}
     by_name: dict[str, int] = {}
+    first_row: list[int] = []
     merged = 0
     for row_no, values in rows:
         if all(_blank(v) for v in values):
@@ -696,6 +697,7 @@ def read_candidates(
         if idx is None:
             idx = len(records)
             records.append(rec)
+            first_row.append(row_no)
         else:
             merge_records(records[idx], rec)
             merged += 1
@@ -716,10 +718,12 @@ def read_candidates(
 
     _map_segments(records, fitted)
     unmapped = []
-    for rec in records:
+    for rec, row_no in zip(records, first_row, strict=True):
         rec["id"] = candidate_id(rec)
         if not rec["segments"] and not rec["mapped_segments"]:
-            unmapped.append({"id": rec["id"], "name": rec["name"], "main_products": rec["main_products"]})
+            unmapped.append(
+                {"row": row_no, "id": rec["id"], "name": rec["name"], "main_products": rec["main_products"]}
+            )
     return ImportResult(
         filename=filename,
         candidates=records,
@@ -743,8 +747,13 @@ def _map_segments(records: list[dict[str, Any]], mapper: SegmentMapper | None) -
         rec["mapped_segments"] = [{"segment": s, "confidence": c, "method": m} for s, c, m in matches]
 
 
-def write_error_report(errors: Iterable[RowError], path: str | os.PathLike[str]) -> int:
-    """Write refused rows' problems as CSV (UTF-8 with BOM so Excel opens it): row, column, value, reason."""
+def write_error_report(
+    errors: Iterable[RowError], path: str | os.PathLike[str], *, unmapped: Iterable[Mapping[str, Any]] = ()
+) -> int:
+    """Write the import report as CSV (UTF-8 with BOM so Excel opens it) with
+    columns row, column, value, reason: one line per problem of a refused row,
+    then one line per *kept* candidate whose products matched no segment.
+    Returns the number of refused-row lines."""
     n = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
@@ -752,6 +761,11 @@ def write_error_report(errors: Iterable[RowError], path: str | os.PathLike[str])
         for e in errors:
             w.writerow([e.row, e.column, "" if e.value is None else e.value, e.reason])
             n += 1
+        for u in unmapped:
+            w.writerow(
+                [u.get("row", ""), "main_products", u.get("main_products") or "",
+                 "kept, but no segment matched: add `segments` or product keywords"]
+            )  # fmt: skip
     return n
 
 

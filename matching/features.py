@@ -29,7 +29,6 @@ related), so scoring a million candidates needs no per-row Python loop.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +37,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from chainmap.exceptions import InvalidInput
+from chainmap.graph import chain_roots
+from chainmap.names import normalize_company_name
 from matching import geo
 from matching.candidates import ALLOWED_TAGS, EXCLUDING_RISKS
 
@@ -159,6 +160,9 @@ class SegmentContext:
     names_zh: list[str]
     names_en: list[str]
     chain_of: list[str]
+    seg_chain: list[str]
+    local_names: frozenset[str] = frozenset()
+    local_codes: frozenset[str] = frozenset()
 
     @property
     def n_segments(self) -> int:
@@ -233,6 +237,9 @@ def build_segment_context(data: Any) -> SegmentContext:
                     leader[i] = 1.0
     both = (A + A.T).tocsr()
     both.data[:] = 1.0
+    roots = getattr(data, "chain_root", None)
+    if roots is None:
+        roots = chain_roots(data.chains) if getattr(data, "chains", None) else {}
     tie_local = np.minimum(1.0, both @ local)
     tie_leader = np.minimum(1.0, both @ leader)
     return SegmentContext(
@@ -244,8 +251,10 @@ def build_segment_context(data: Any) -> SegmentContext:
         tie_leader=tie_leader,
         names_zh=[s.name_zh for s in segs],
         names_en=[s.name_en for s in segs],
-        chain_of=[getattr(data, "chain_root", {}).get(s.chain, s.chain) if hasattr(data, "chain_root") else s.chain
-                  for s in segs],
+        chain_of=[roots.get(s.chain, s.chain) for s in segs],
+        seg_chain=[s.chain for s in segs],
+        local_names=frozenset(normalize_company_name(e.name) for e in data.enterprises),
+        local_codes=frozenset(e.credit_code for e in data.enterprises if e.credit_code),
     )
 
 
@@ -304,10 +313,14 @@ def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: b
 class CandidateMatrix:
     """Candidates as arrays: ``X`` (n × candidate features, float32, in
     :data:`CANDIDATE_FEATURES` order), ``M`` (n × segments, CSR, match
-    confidence), ``excluded`` (dishonest / abnormal operation) and display columns."""
+    confidence), ``excluded`` (dishonest / abnormal operation), ``local``
+    (headquartered in 运城 or one of the seed's local enterprises — served by
+    local 强链 programmes, not attracted; skipped by the ranking unless
+    ``include_local``) and display columns."""
 
     ids: np.ndarray
     names: np.ndarray
+    name_norms: np.ndarray
     credit_codes: np.ndarray
     hq_city: np.ndarray
     hq_province: np.ndarray
@@ -317,6 +330,7 @@ class CandidateMatrix:
     excluded: np.ndarray
     raw: dict[str, np.ndarray]
     demo: np.ndarray
+    local: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -368,6 +382,7 @@ def build_candidate_matrix(candidates: Sequence[Mapping[str, Any]], ctx: Segment
     cols_ = {
         "id": [r.get("id") for r in recs],
         "name": [r.get("name") for r in recs],
+        "name_norm": [r.get("name_norm") or normalize_company_name(str(r.get("name") or "")) for r in recs],
         "credit_code": [r.get("credit_code") for r in recs],
         "hq_province": [r.get("hq_province") for r in recs],
         "hq_city": [r.get("hq_city") for r in recs],
@@ -411,7 +426,7 @@ def candidate_matrix_from_columns(
 ) -> CandidateMatrix:
     """Vectorised builder from columns (used for large synthetic pools).
 
-    ``cols`` holds ``id``, ``name``, ``credit_code``, ``hq_province``, ``hq_city``,
+    ``cols`` holds ``id``, ``name``, ``name_norm`` (optional), ``credit_code``, ``hq_province``, ``hq_city``,
     ``group`` (sequences) and the numeric columns ``revenue_cny_100m``,
     ``revenue_growth``, ``employees``, ``valuation_usd_bn``, ``expansions_3y``,
     ``shanxi_presence`` (floats, NaN = missing); ``tags`` is an n × len(ALLOWED_TAGS)
@@ -459,9 +474,18 @@ def candidate_matrix_from_columns(
     for k, name in enumerate(CANDIDATE_FEATURES):
         X[:, k] = f[name]
     obj = lambda key: np.asarray(cols.get(key, [None] * n), dtype=object)  # noqa: E731
+    import pandas as pd
+
+    norms = obj("name_norm") if "name_norm" in cols else obj("name")
+    local = (
+        pd.Series(obj("hq_city")).isin(["运城", "运城市"]).to_numpy()
+        | pd.Series(norms).isin(ctx.local_names).to_numpy()
+        | pd.Series(obj("credit_code")).isin(ctx.local_codes).to_numpy()
+    )
     return CandidateMatrix(
         ids=obj("id"),
         names=obj("name"),
+        name_norms=norms,
         credit_codes=obj("credit_code"),
         hq_city=obj("hq_city"),
         hq_province=obj("hq_province"),
@@ -474,6 +498,7 @@ def candidate_matrix_from_columns(
             "expansions_3y": exp_, "distance_km": dist, "region": region,
         },  # fmt: skip
         demo=np.asarray(cols.get("demo", np.zeros(n, dtype=bool)), dtype=bool),
+        local=local,
     )
 
 
@@ -529,5 +554,3 @@ def pair_features_for(
     return out
 
 
-def _finite(x: float | None) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x

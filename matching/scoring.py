@@ -83,6 +83,7 @@ class RankingSettings(BaseModel):
     max_list: int = Field(200, ge=1, le=10000)
     oversample: int = Field(3, ge=1, le=20)
     chunk_size: int = Field(65536, ge=256)
+    include_local: bool = False
 
 
 class MatchingConfig(BaseModel):

@@ -117,7 +117,9 @@ def live_server(app: Any, *, timeout: float = 60.0) -> Iterator[str]:
         thread.join(timeout=15)
 
 
-def wait_for_page(driver: Any, *, timeout: float = 60.0, region: str | None = None, lang: str | None = None) -> None:
+def wait_for_page(
+    driver: Any, *, timeout: float = 60.0, region: str | None = None, lang: str | None = None
+) -> None:
     """Wait until the page has booted and the diagram (for ``region`` / ``lang`` if given) is drawn."""
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -140,7 +142,9 @@ def wait_for_page(driver: Any, *, timeout: float = 60.0, region: str | None = No
     WebDriverWait(driver, timeout, poll_frequency=0.1).until(ready)
 
 
-def save_screenshot(driver: Any, out: str | Path, *, width: int = 1366, min_height: int = 768, max_height: int = 1100) -> Path:
+def save_screenshot(
+    driver: Any, out: str | Path, *, width: int = 1366, min_height: int = 768, max_height: int = 1100
+) -> Path:
     """Save a PNG ``width`` wide, as tall as the content (between ``min_height`` and ``max_height``)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -162,10 +166,16 @@ def save_screenshot(driver: Any, out: str | Path, *, width: int = 1366, min_heig
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("out", nargs="?", default=str(ROOT / "docs" / "screenshot-qi.png"), help="PNG to write")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "out", nargs="?", default=str(ROOT / "docs" / "screenshot-qi.png"), help="PNG to write"
+    )
     parser.add_argument("--url", help="page of a running server (otherwise a private server is started)")
-    parser.add_argument("--path", default="/ui/?chain=qi&region=yuncheng", help="page path on the private server")
+    parser.add_argument(
+        "--path", default="/ui/?chain=qi&region=yuncheng", help="page path on the private server"
+    )
     parser.add_argument("--width", type=int, default=1366)
     parser.add_argument("--height", type=int, default=768, help="minimum height")
     parser.add_argument("--max-height", type=int, default=1100)
@@ -185,7 +195,11 @@ def main(argv: list[str] | None = None) -> int:
             from api.settings import Settings
 
             app = create_app(
-                Settings(chainmap_store="sqlite", chainmap_sqlite_path=str(Path(tmp) / "chainmap.db"), chainmap_auth=False)
+                Settings(
+                    chainmap_store="sqlite",
+                    chainmap_sqlite_path=str(Path(tmp) / "chainmap.db"),
+                    chainmap_auth=False,
+                )
             )
             with live_server(app) as base:
                 out = _shoot(base + args.path, args, tmp)
@@ -208,9 +222,13 @@ def _shoot(url: str, args: argparse.Namespace, tmp: str) -> Path:
                 args.segment,
             )
             WebDriverWait(driver, 30).until(
-                lambda d: d.execute_script("return document.getElementById('panel').dataset.loaded") == args.segment
+                lambda d: (
+                    d.execute_script("return document.getElementById('panel').dataset.loaded") == args.segment
+                )
             )
-        return save_screenshot(driver, args.out, width=args.width, min_height=args.height, max_height=args.max_height)
+        return save_screenshot(
+            driver, args.out, width=args.width, min_height=args.height, max_height=args.max_height
+        )
     finally:
         driver.quit()
 

@@ -32,15 +32,14 @@ def _report(cache: CacheDep, store: Any, data: Any, chain: str | None, region: s
     )
 
 
-def _render(report: GapReport, items: list[Any], fmt: str, lang: str) -> bytes:
-    from chainmap.reports import gaps as render
+def _render(report: GapReport, items: list[Any], fmt: str, graph: Any) -> bytes:
+    """Markdown / HTML (with the chain diagrams) / XLSX of ``report`` restricted to ``items``;
+    the texts follow ``report.lang``."""
+    from chainmap.reports.gaps import render_gaps
 
     sub = report.model_copy(update={"items": items})
-    if fmt == "markdown":
-        return render.to_markdown(sub, lang=lang).encode("utf-8")
-    if fmt == "html":
-        return render.to_html(sub, lang=lang).encode("utf-8")
-    return render.to_xlsx(sub, lang=lang)
+    out = render_gaps(sub, fmt, graph=graph)
+    return out.encode("utf-8") if isinstance(out, str) else out
 
 
 def _gap_response(
@@ -54,6 +53,7 @@ def _gap_response(
     page: int,
     page_size: int,
     revision: int,
+    graph: Any = None,
 ) -> Response:
     fmt = "markdown" if fmt == "md" else fmt
     items = [i for i in select_items(report, status=status) if i.priority >= min_priority]
@@ -74,7 +74,7 @@ def _gap_response(
             page_size=page_size,
         )
         return JSONResponse(body, headers=headers)
-    content = _render(report, items, fmt, lang)
+    content = _render(report, items, fmt, graph)
     name = f"gaps-{report.chain or 'all'}-{report.region}.{_EXT[fmt]}"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return Response(content=content, media_type=_MEDIA[fmt], headers=headers)
@@ -107,7 +107,7 @@ def get_gaps(
     report = _report(cache, store, data, chain, region_id, lang)
     return _gap_response(
         request, report=report, status=type, min_priority=min_priority, fmt=format, lang=lang,
-        page=page, page_size=page_size, revision=store.revision(),
+        page=page, page_size=page_size, revision=store.revision(), graph=data.graph,
     )
 
 
@@ -131,5 +131,5 @@ def get_chain_gaps(
     report = _report(cache, store, data, chain_id, region_id, lang)
     return _gap_response(
         request, report=report, status=type, min_priority=min_priority, fmt=format, lang=lang,
-        page=page, page_size=page_size, revision=store.revision(),
+        page=page, page_size=page_size, revision=store.revision(), graph=data.graph,
     )

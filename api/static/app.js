@@ -21,6 +21,11 @@
       stage: { upstream: "上游", midstream: "中游", downstream: "下游" },
       status: { fill: "补链", strengthen: "强链", extend: "延链", sound: "健全" },
       priority: "优先级", numbers: "依据数据", rationale: "诊断说明",
+      components: {
+        demand: "本地需求", criticality: "关键度", density: "关联密度", value_added: "附加值",
+        gain: "升级增益", weakness: "薄弱度", weak_single: "仅一家企业", weak_lq: "区位熵偏低",
+        weak_capacity: "产能不足", weak_no_leader: "缺链主",
+      },
       localEnterprises: "本地企业", leads: "招商线索（前 5）", none: "暂无",
       score: "得分", total: "共 {n} 家", segmentsOf: "{n} 个环节",
       external: "其他产业链的相邻环节", openChain: "打开所在产业链",
@@ -48,6 +53,7 @@
       stage: { upstream: "Upstream", midstream: "Midstream", downstream: "Downstream" },
       status: { fill: "Fill", strengthen: "Strengthen", extend: "Extend", sound: "Sound" },
       priority: "Priority", numbers: "Numbers", rationale: "Rationale",
+      components: {},
       localEnterprises: "Local enterprises", leads: "Top leads (5)", none: "None",
       score: "score", total: "{n} in total", segmentsOf: "{n} segments",
       external: "Neighbour segment of another chain", openChain: "Open its chain",
@@ -426,11 +432,12 @@
   }
 
   function renderGap(node, gap) {
+    const labels = t("components") || {};
     const rows = Object.entries(gap.components || {}).map(([k, v]) =>
-      el("tr", {}, el("th", { scope: "row", text: k }), el("td", { text: fmtNumber(v) })));
+      el("tr", {}, el("th", { scope: "row" }, labels[k] || k, labels[k] ? el("code", { text: k }) : null),
+        el("td", { text: fmtNumber(v) })));
     node.append(
-      el("p", { class: "gap-line" }, statusBadge(gap.status), " ",
-        el("span", { text: `${t("priority")}: ${fmtNumber(gap.priority)}` })),
+      el("p", { class: "gap-line" }, el("span", { text: `${t("priority")}: ${fmtNumber(gap.priority)}` })),
       section(t("rationale"), el("p", { class: "rationale", text: gap.rationale || "—" })),
       rows.length ? section(t("numbers"), el("table", { class: "numbers" }, el("tbody", {}, rows))) : null,
     );
@@ -606,7 +613,8 @@
     $("#controls").addEventListener("submit", (ev) => { ev.preventDefault(); runSearch(true); });
     $("#chain-select").addEventListener("change", (ev) => { state.selected = null; closePanel(); selectChain(ev.target.value); });
     $("#region-select").addEventListener("change", (ev) => { state.region = ev.target.value; refresh(); });
-    $("#search").addEventListener("input", () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => runSearch(false), 250); });
+    const onSearchInput = () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => runSearch(false), 250); };
+    for (const ev of ["input", "change", "search"]) $("#search").addEventListener(ev, onSearchInput);
     $("#lang-toggle").addEventListener("click", () => {
       state.lang = state.lang === "zh" ? "en" : "zh";
       applyStrings();

@@ -70,6 +70,7 @@ REL_TYPES: dict[LinkKind, str] = {
 _KIND_OF_TYPE = {v: k for k, v in REL_TYPES.items()}
 _LINK_TYPES = "|".join(REL_TYPES.values())
 
+_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 _HINT = "is the server running? start it with `infra/neo4j/neo4j.sh start`, or check NEO4J_URI"
 
 _SCHEMA = [
@@ -163,6 +164,11 @@ class Neo4jStore(Store):
         user = user or os.environ.get("NEO4J_USER") or "neo4j"
         password = password if password is not None else os.environ.get("NEO4J_PASSWORD", "")
         self._local = threading.local()
+        if self.uri.split("://", 1)[0] not in _SCHEMES:
+            raise InvalidInput(
+                f"bad Neo4j URI {self.uri!r}: expected one of {', '.join(s + '://' for s in _SCHEMES)}",
+                field="NEO4J_URI",
+            )
         try:
             self._driver = neo4j.GraphDatabase.driver(
                 self.uri,
@@ -171,6 +177,7 @@ class Neo4jStore(Store):
                 connection_acquisition_timeout=2 * timeout,
                 max_transaction_retry_time=timeout,
                 liveness_check_timeout=30.0,
+                notifications_min_severity="OFF",
             )
         except (nx.ConfigurationError, ValueError) as err:
             raise InvalidInput(f"bad Neo4j URI {self.uri!r}: {err}", field="NEO4J_URI") from None

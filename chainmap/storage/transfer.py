@@ -110,7 +110,7 @@ def export_jsonl(store: Store, path_or_file: PathOrFile) -> dict[str, int]:
 
 def _error(err: ValidationError, name: str, line: int, kind: str) -> InvalidInput:
     first = err.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or kind
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".") or kind
     return InvalidInput(f"{kind}: {first['msg']}", file=name, line=line, field=field)
 
 
@@ -179,7 +179,8 @@ def _lines(fh: IO[str]) -> Iterator[tuple[int, str]]:
 
 def _validate(store: Store, fh: IO[str], name: str) -> dict[str, int]:
     """First pass: every line parses, ids are unique per kind, references resolve."""
-    first = next(_lines(fh), None)
+    lines = _lines(fh)
+    first = next(lines, None)
     if first is None:
         raise InvalidInput("empty file: expected the chainmap-export header", file=name, line=1)
     _check_header(first[1], name)
@@ -191,7 +192,7 @@ def _validate(store: Store, fh: IO[str], name: str) -> dict[str, int]:
     seen: dict[tuple[str, Any], int] = {}
     pending: list[tuple[int, str, str, str]] = []  # (line, field, kind, id) resolved after the pass
     counts = dict.fromkeys([*_COUNT_KEYS.values(), "records"], 0)
-    for number, text in _lines(fh):
+    for number, text in lines:
         kind, obj = _parse(text, name, number)
         key = (kind, obj.key if kind == "link" else (obj["id"] if isinstance(obj, dict) else obj.id))
         if key in seen:

@@ -84,8 +84,10 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if shots.find_browser() is None:
-        pytest.skip("headless Chromium not available: install Debian's chromium and chromium-driver "
-                    "(scripts/setup-test-env.sh does it)")
+        pytest.skip(
+            "headless Chromium not available: install Debian's chromium and chromium-driver "
+            "(scripts/setup-test-env.sh does it)"
+        )
     pytest.importorskip("selenium", reason="selenium is in the test extras: pip install -e '.[test]'")
     driver = shots.make_driver(tmp_path_factory.mktemp("chromium-profile"))
     try:

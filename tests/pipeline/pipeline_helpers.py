@@ -1,14 +1,22 @@
-"""Helpers of the pipeline tests: project builders and the golden 2021 fixture reader."""
+"""Helpers and fixtures of the pipeline tests: project builders, the golden 2021 fixture, a real SQLite store.
+
+Test modules import the fixtures they use from here (no conftest.py: with
+``--doctest-modules`` several same-named conftest modules collide).
+"""
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chainmap.pipeline import MAIN_LINE, Project, ProjectStage, transition
+from chainmap.storage.base import Store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOLDEN_CSV = FIXTURES / "yuncheng_2021_projects.csv"
@@ -73,10 +81,35 @@ def golden_project(row: dict[str, str]) -> Project:
     for stage in ("contacted", "negotiating", "signed", "started"):
         if row[f"{stage}_date"]:
             p = transition(p, stage, on=date.fromisoformat(row[f"{stage}_date"]), actor=p.owner)
-    return p.model_copy(
-        update={
+    return Project.model_validate(  # validated, so the fixture obeys every field rule
+        p.model_dump()
+        | {
             "new_fixed_asset_started": Decimal(row["new_fixed_asset_started"]),
             "funds_in_place_fixed": Decimal(row["funds_in_place_fixed"]),
             "funds_in_place_non_fixed": Decimal(row["funds_in_place_non_fixed"]),
         }
     )
+
+
+@pytest.fixture(name="golden_projects", scope="session")
+def golden_projects_fixture() -> list[Project]:
+    """The 538 synthetic projects of the golden 2021 fixture."""
+    return [golden_project(r) for r in read_golden_rows()]
+
+
+@pytest.fixture(name="store", params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def store_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A real store: SQLite in a temporary file (through ``open_store``), and Neo4j when reachable.
+
+    The Neo4j variant uses ``neo4j_store`` from tests/conftest.py (skipped when no server is up).
+    """
+    if request.param == "neo4j":
+        yield request.getfixturevalue("neo4j_store")
+        return
+    from chainmap.storage.factory import open_store
+
+    s = open_store(backend="sqlite", sqlite_path=tmp_path / "x.db")
+    try:
+        yield s
+    finally:
+        s.close()

@@ -40,7 +40,9 @@ def test_full_flow_in_chinese(run, tmp_path: Path) -> None:  # type: ignore[no-u
     r = run("move", "p1", "开工", "--actor", "李四", "--date", "2021-04-01", "--new-fixed-asset", "6",
             "--funds-fixed", "2", "--funds-non-fixed", "0.5")  # fmt: skip
     assert r.exit_code == 0, r.output
-    r = run("log", "p1", "--method", "实地跟", "--actor", "张三", "--date", "2021-04-02", "--note", "现场推进")
+    r = run(
+        "log", "p1", "--method", "实地跟", "--actor", "张三", "--date", "2021-04-02", "--note", "现场推进"
+    )
     assert r.exit_code == 0 and "实地跟" in r.stdout
     r = run("targets", "set", "--year", "2021", "--signed-value", "8", "--start-rate", "60",
             "--new-fixed-asset", "5", "--funds-fixed", "4", "--funds-non-fixed", "1")  # fmt: skip
@@ -57,7 +59,12 @@ def test_full_flow_in_chinese(run, tmp_path: Path) -> None:  # type: ignore[no-u
     assert "签约总额" in r.stdout and "125.00" in r.stdout and "签约开工率" in r.stdout
     r = run("kpi", "--year", "2021", "--today", "2021-12-31", "--format", "json")
     k = json.loads(r.stdout)
-    assert (k["signed_count"], k["signed_value_pct"], k["start_rate"], k["new_fixed_asset_pct"]) == (1, 125, 100, 120)
+    assert (k["signed_count"], k["signed_value_pct"], k["start_rate"], k["new_fixed_asset_pct"]) == (
+        1,
+        125,
+        100,
+        120,
+    )
     assert (k["funds_fixed_pct"], k["funds_non_fixed_pct"]) == (50, 50)
     r = run("kpi", "--year", "2021", "--today", "2021-12-31", "--stalled-days", "30", "--format", "json")
     assert [s["project_id"] for s in json.loads(r.stdout)["stalled"]] == ["p1"]
@@ -97,7 +104,9 @@ def test_errors_are_clean_with_exit_code_2(run) -> None:  # type: ignore[no-unty
     assert _add(run, "p1", "示例铝业有限公司", "甲队", "张三").exit_code == 0
     r = run("move", "p1", "签约", "--actor", "张三", "--date", "2021-02-01")
     assert r.exit_code == 2
-    assert "错误" in r.stderr and "允许的下一阶段：对接 (contacted)" in r.stderr and "Traceback" not in r.output
+    assert (
+        "错误" in r.stderr and "允许的下一阶段：对接 (contacted)" in r.stderr and "Traceback" not in r.output
+    )
     r = run("move", "p1", "对接", "--actor", "张三", "--date", "2020-12-01")
     assert r.exit_code == 2 and "date" in r.stderr
     r = run("move", "p1", "终止", "--actor", "张三", "--date", "2021-02-01")

@@ -29,7 +29,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pipeline_helpers import FIXTURES, GOLDEN_CSV
+from pipeline_helpers import FIXTURES, GOLDEN_CSV, golden_projects_fixture, store_fixture  # noqa: F401 (fixtures)
 
 from chainmap.pipeline import Project, Target, compute_kpis, percent_of, project_kpis, set_target
 from chainmap.storage.base import Store
@@ -97,9 +97,13 @@ def test_golden_kpis_through_the_sqlite_store(store: Store, golden_projects: lis
     set_target(store=store, target_in=TARGET_2021)
     r = project_kpis(store=store, year=2021, today=date(2021, 12, 31))
     assert (r.signed_count, r.started_count) == (538, 497)
-    assert [r.signed_value_pct, r.start_rate, r.new_fixed_asset_pct, r.funds_fixed_pct, r.funds_non_fixed_pct] == [
-        Decimal(x) for x in ("109.71", "92.38", "148.46", "198.41", "118.41")
-    ]
+    assert [
+        r.signed_value_pct,
+        r.start_rate,
+        r.new_fixed_asset_pct,
+        r.funds_fixed_pct,
+        r.funds_non_fixed_pct,
+    ] == [Decimal(x) for x in ("109.71", "92.38", "148.46", "198.41", "118.41")]
 
 
 @pytest.mark.parametrize(("actual", "target", "published"), PUBLISHED[:4])

@@ -26,7 +26,14 @@ REGIONS = [
     Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"),
     Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu", parent="yuncheng"),
     Region(id="yongji", kind="county", name_zh="永济市", name_en="Yongji", parent="yuncheng"),
-    Region(id="ycjk", kind="zone", name_zh="运城经开区", name_en="Yuncheng ETDZ", parent="yuncheng", county="yanhu"),
+    Region(
+        id="ycjk",
+        kind="zone",
+        name_zh="运城经开区",
+        name_en="Yuncheng ETDZ",
+        parent="yuncheng",
+        county="yanhu",
+    ),
 ]
 
 
@@ -39,7 +46,9 @@ def path(p: Project, *steps: tuple[str, str]) -> Project:
 def portfolio() -> list[Project]:
     """Four projects whose KPIs are worked out by hand in the tests."""
     a = path(
-        new_project(id="a", zone="ycjk", planned_investment="10", planned_fixed_asset="6", created=date(2021, 1, 1)),
+        new_project(
+            id="a", zone="ycjk", planned_investment="10", planned_fixed_asset="6", created=date(2021, 1, 1)
+        ),
         ("contacted", "2021-01-11"),
         ("negotiating", "2021-02-10"),
         ("signed", "2021-03-01"),
@@ -53,7 +62,9 @@ def portfolio() -> list[Project]:
         ("signed", "2021-05-01"),
     ).model_copy(update={"funds_in_place_non_fixed": Decimal("0.4")})  # fmt: skip
     c = path(  # signed in 2020, started in 2021
-        new_project(id="c", county="yanhu", planned_investment="7", planned_fixed_asset="5", created=date(2020, 6, 1)),
+        new_project(
+            id="c", county="yanhu", planned_investment="7", planned_fixed_asset="5", created=date(2020, 6, 1)
+        ),
         ("contacted", "2020-07-01"),
         ("negotiating", "2020-08-01"),
         ("signed", "2020-11-01"),
@@ -88,11 +99,17 @@ def test_city_kpis_by_hand() -> None:
 
 def test_a_project_counts_for_its_zone_its_county_and_the_city() -> None:
     a = portfolio()[0]
-    assert in_region(a, "ycjk", REGIONS) and in_region(a, "yanhu", REGIONS) and in_region(a, "yuncheng", REGIONS)
+    assert (
+        in_region(a, "ycjk", REGIONS) and in_region(a, "yanhu", REGIONS) and in_region(a, "yuncheng", REGIONS)
+    )
     assert not in_region(a, "yongji", REGIONS)
-    zone = compute_kpis(portfolio(), TARGETS, year=2021, region="ycjk", regions=REGIONS, today=date(2022, 1, 1))
+    zone = compute_kpis(
+        portfolio(), TARGETS, year=2021, region="ycjk", regions=REGIONS, today=date(2022, 1, 1)
+    )
     assert (zone.signed_count, zone.signed_value, zone.signed_value_target) == (1, Decimal("10"), None)
-    county = compute_kpis(portfolio(), TARGETS, year=2021, region="yanhu", regions=REGIONS, today=date(2022, 1, 1))
+    county = compute_kpis(
+        portfolio(), TARGETS, year=2021, region="yanhu", regions=REGIONS, today=date(2022, 1, 1)
+    )
     assert (county.signed_count, county.signed_value_pct) == (1, Decimal("200.00"))  # a, via its zone
     assert county.new_fixed_asset_started == Decimal("11")  # a and c started in 2021, both in 盐湖区
     with pytest.raises(NotFound):
@@ -105,11 +122,16 @@ def test_task_force_filter() -> None:
 
 
 def test_date_range_periods() -> None:
-    r = compute_kpis(portfolio(), TARGETS, start=date(2021, 1, 1), end=date(2021, 3, 31), today=date(2022, 1, 1))
-    assert (r.signed_count, r.year, r.signed_value_target) == (1, None, None)  # only a; no target for a quarter
+    r = compute_kpis(
+        portfolio(), TARGETS, start=date(2021, 1, 1), end=date(2021, 3, 31), today=date(2022, 1, 1)
+    )
+    # only a; a quarter has no target
+    assert (r.signed_count, r.year, r.signed_value_target) == (1, None, None)
     # start rate counts starts up to the end of the period only
     assert r.start_rate == Decimal("0.00")
-    whole = compute_kpis(portfolio(), TARGETS, start=date(2021, 1, 1), end=date(2021, 12, 31), today=date(2022, 1, 1))
+    whole = compute_kpis(
+        portfolio(), TARGETS, start=date(2021, 1, 1), end=date(2021, 12, 31), today=date(2022, 1, 1)
+    )
     assert whole.year == 2021 and whole.signed_value_target == Decimal("20")
     with pytest.raises(InvalidInput):
         compute_kpis(portfolio(), start=date(2021, 5, 1), end=date(2021, 1, 1))
@@ -151,7 +173,9 @@ def test_stalled_projects() -> None:
     assert [s.project_id for s in stalled_projects(ps, days=92, today=date(2021, 8, 1))] == ["c", "a"]
     assert stalled_projects(ps, days=365, today=date(2021, 8, 1)) == []
     # only signed-but-not-started
-    assert [s.project_id for s in stalled_projects(ps, days=90, today=date(2021, 8, 1), stages=["签约"])] == ["b"]
+    assert [s.project_id for s in stalled_projects(ps, days=90, today=date(2021, 8, 1), stages=["签约"])] == [
+        "b"
+    ]
     held = transition(ps[1], "on_hold", on=date(2021, 5, 2), actor="x")
     assert stalled_projects([held], days=10, today=date(2021, 8, 1)) == []
     assert stalled_projects([held], days=10, today=date(2021, 8, 1), stages=["on_hold"])[0].days == 91
@@ -160,7 +184,9 @@ def test_stalled_projects() -> None:
 
 
 def test_kpi_report_lists_stalled_in_scope() -> None:
-    r = compute_kpis(portfolio(), year=2021, region="yongji", regions=REGIONS, today=date(2021, 8, 1), stalled_days=90)
+    r = compute_kpis(
+        portfolio(), year=2021, region="yongji", regions=REGIONS, today=date(2021, 8, 1), stalled_days=90
+    )
     assert [s.project_id for s in r.stalled] == ["b"]
     assert r.stalled_days == 90
 
@@ -177,7 +203,9 @@ def test_lead_outcomes() -> None:
         ("d", 0, date(2021, 6, 1)),
     ]
     assert out[0].enterprise_name == "示例镁业有限公司" and out[0].task_force == "镁产业招商专班"
-    coded = new_project(id="f", segment="cai.mg", enterprise={"name": "x", "credit_code": "91350100M000100Y43"})
+    coded = new_project(
+        id="f", segment="cai.mg", enterprise={"name": "x", "credit_code": "91350100M000100Y43"}
+    )
     coded = path(coded, ("contacted", "2021-02-01"), ("negotiating", "2021-02-02"), ("signed", "2021-02-03"))
     [o] = lead_outcomes([coded])
     assert (o.credit_code, o.segment, o.label) == ("91350100M000100Y43", "cai.mg", 1)

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 from chainmap.exceptions import Conflict, InvalidInput
 from chainmap.names import normalize_company_name
@@ -66,10 +67,13 @@ def _lead(pid: str, name: str, team: str, owner: str, kind: str = "squad", **kw:
 
 def test_second_team_is_warned_and_both_projects_are_linked(store: Store) -> None:
     first = create_project(
-        store=store, project_in=_lead("p-a", "山西示例镁业股份有限公司", "镁产业招商专班", "张三", "special_team")
+        store=store,
+        project_in=_lead("p-a", "山西示例镁业股份有限公司", "镁产业招商专班", "张三", "special_team"),
     )
     assert first.warnings == []
-    second = create_project(store=store, project_in=_lead("p-b", "山西示例镁业有限公司", "闻喜县招商小分队", "李四"))
+    second = create_project(
+        store=store, project_in=_lead("p-b", "山西示例镁业有限公司", "闻喜县招商小分队", "李四")
+    )
     [w] = second.warnings
     assert (w.project_id, w.task_force, w.owner, w.match, w.same_task_force) == (
         "p-a",
@@ -88,9 +92,15 @@ def test_second_team_is_warned_and_both_projects_are_linked(store: Store) -> Non
 
 
 def test_same_credit_code_matches_despite_different_names(store: Store) -> None:
-    create_project(store=store, project_in=_lead("p-a", "甲公司", "盐湖区招商小分队", "张三", enterprise={"credit_code": CODE}))
+    create_project(
+        store=store,
+        project_in=_lead("p-a", "甲公司", "盐湖区招商小分队", "张三", enterprise={"credit_code": CODE}),
+    )
     reg = create_project(
-        store=store, project_in=_lead("p-b", "乙集团有限公司", "永济市招商小分队", "李四", enterprise={"credit_code": CODE})
+        store=store,
+        project_in=_lead(
+            "p-b", "乙集团有限公司", "永济市招商小分队", "李四", enterprise={"credit_code": CODE}
+        ),
     )
     assert [(w.project_id, w.match) for w in reg.warnings] == [("p-a", "credit_code")]
 
@@ -112,7 +122,9 @@ def test_same_team_twice_is_also_flagged(store: Store) -> None:
 
 def test_dropped_projects_do_not_hold_the_enterprise(store: Store) -> None:
     create_project(store=store, project_in=_lead("p-a", "示例铝业有限公司", "甲队", "张三"))
-    transition_project(store=store, project_id="p-a", to="终止", on=date(2021, 4, 1), actor="张三", reason="企业放弃")
+    transition_project(
+        store=store, project_id="p-a", to="终止", on=date(2021, 4, 1), actor="张三", reason="企业放弃"
+    )
     assert create_project(store=store, project_in=_lead("p-b", "示例铝业", "乙队", "李四")).warnings == []
 
 
@@ -121,13 +133,17 @@ def test_duplicate_id_is_a_conflict_and_bad_fields_are_invalid_input(store: Stor
     with pytest.raises(Conflict):
         create_project(store=store, project_in=_lead("p-a", "别的企业", "乙队", "李四"))
     with pytest.raises(InvalidInput) as info:
-        create_project(store=store, project_in=_lead("p-x", "某企业", "乙队", "李四", planned_investment="-3"))
+        create_project(
+            store=store, project_in=_lead("p-x", "某企业", "乙队", "李四", planned_investment="-3")
+        )
     assert info.value.context["field"] == "planned_investment"
     assert "greater than or equal to 0" in str(info.value)
     with pytest.raises(InvalidInput) as info:
         create_project(
             store=store,
-            project_in=_lead("p-y", "某企业", "乙队", "李四", planned_investment="1", planned_fixed_asset="2"),
+            project_in=_lead(
+                "p-y", "某企业", "乙队", "李四", planned_investment="1", planned_fixed_asset="2"
+            ),
         )
     assert "固定资产投资不能超过计划总投资" in str(info.value)
     assert [p.id for p in list_projects(store=store)] == ["p-a"]

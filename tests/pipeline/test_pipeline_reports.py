@@ -15,7 +15,9 @@ from chainmap.reports.projects import projects_csv, write_projects_csv, write_pr
 
 
 def _projects() -> list[Project]:
-    a = walk_to(new_project(id="a", planned_investment="12.5", planned_fixed_asset="8", county="yanhu"), "signed")
+    a = walk_to(
+        new_project(id="a", planned_investment="12.5", planned_fixed_asset="8", county="yanhu"), "signed"
+    )
     b = new_project(id="b", enterprise={"name": "示例铜业有限公司"}, task_force="盐湖区招商小分队",
                     task_force_kind="squad", planned_investment="3.25")  # fmt: skip
     return [a, b]
@@ -27,7 +29,9 @@ def _rows(ws) -> list[list]:  # type: ignore[no-untyped-def]
 
 def test_xlsx_has_three_sheets_with_chinese_headers_and_numbers(tmp_path: Path) -> None:
     ps = _projects()
-    report = compute_kpis(ps, [Target(year=2021, signed_value=10, start_rate=60)], year=2021, today=date(2021, 6, 30))
+    report = compute_kpis(
+        ps, [Target(year=2021, signed_value=10, start_rate=60)], year=2021, today=date(2021, 6, 30)
+    )
     out = tmp_path / "p.xlsx"
     write_projects_xlsx(out, ps, report)
     wb = load_workbook(out)

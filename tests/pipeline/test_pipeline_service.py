@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import Chain, Region, Segment
@@ -98,8 +99,12 @@ def test_dates_backwards_are_refused_through_the_service(store: Store) -> None:
 
 def test_followups(store: Store) -> None:
     _add(store, "p1")
-    log_followup(store=store, project_id="p1", method="实地跟", on=date(2021, 2, 1), actor="张三", note="赴厂考察")
-    log_followup(store=store, project_id="p1", method="研判跟", on=date(2021, 1, 20), actor="李四", note="会商")
+    log_followup(
+        store=store, project_id="p1", method="实地跟", on=date(2021, 2, 1), actor="张三", note="赴厂考察"
+    )
+    log_followup(
+        store=store, project_id="p1", method="研判跟", on=date(2021, 1, 20), actor="李四", note="会商"
+    )
     fus = list_followups(store=store, project_id="p1")
     assert [(f.method.label_zh, f.date, f.actor) for f in fus] == [
         ("研判跟", date(2021, 1, 20), "李四"),
@@ -118,13 +123,21 @@ def test_followups(store: Store) -> None:
 
 def test_list_filters(store: Store) -> None:
     store.upsert_region(Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"))
-    store.upsert_region(Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu", parent="yuncheng"))
-    store.upsert_region(Region(id="yongji", kind="county", name_zh="永济市", name_en="Yongji", parent="yuncheng"))
     store.upsert_region(
-        Region(id="ycjk", kind="zone", name_zh="运城经开区", name_en="YC ETDZ", parent="yuncheng", county="yanhu")
+        Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu", parent="yuncheng")
+    )
+    store.upsert_region(
+        Region(id="yongji", kind="county", name_zh="永济市", name_en="Yongji", parent="yuncheng")
+    )
+    store.upsert_region(
+        Region(
+            id="ycjk", kind="zone", name_zh="运城经开区", name_en="YC ETDZ", parent="yuncheng", county="yanhu"
+        )
     )
     _add(store, "p1", zone="ycjk", segment="qi.battery")
-    _add(store, "p2", county="yongji", task_force="永济市招商小分队", task_force_kind="squad", segment="cai.mg")
+    _add(
+        store, "p2", county="yongji", task_force="永济市招商小分队", task_force_kind="squad", segment="cai.mg"
+    )
     _add(store, "p3", county="yanhu", segment="cai.mg")
     _to(store, "p3", ("contacted", "2021-02-01"))
 
@@ -148,7 +161,9 @@ def test_list_filters(store: Store) -> None:
 
 def test_update_project(store: Store) -> None:
     _add(store, "p1")
-    p = update_project(store=store, project_id="p1", changes={"funds_in_place_non_fixed": "0.3", "owner": "王五"})
+    p = update_project(
+        store=store, project_id="p1", changes={"funds_in_place_non_fixed": "0.3", "owner": "王五"}
+    )
     assert (p.funds_in_place_non_fixed, p.owner) == (Decimal("0.3"), "王五")
     assert get_project(store=store, project_id="p1") == p
     with pytest.raises(InvalidInput, match="cannot update stage"):
@@ -160,7 +175,8 @@ def test_update_project(store: Store) -> None:
 def test_targets_and_kpis_from_the_store(store: Store) -> None:
     store.upsert_region(Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"))
     set_target(store=store, target_in={"year": 2021, "signed_value": "15", "start_rate": "60"})
-    set_target(store=store, target_in={"year": 2021, "region": "yuncheng", "signed_value": "20"})  # = the city
+    # the city's own id means the whole city
+    set_target(store=store, target_in={"year": 2021, "region": "yuncheng", "signed_value": "20"})
     set_target(store=store, target_in={"year": 2022, "signed_value": "30"})
     assert [(t.year, t.region, t.signed_value) for t in list_targets(store=store)] == [
         (2021, None, Decimal("20")),

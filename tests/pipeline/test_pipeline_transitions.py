@@ -39,7 +39,9 @@ VALID = {
 
 
 def _move(p: Project, to: S, days: int = 1) -> Project:
-    return transition(p, to, on=p.last_change + timedelta(days=days), actor="王五", note="测试", reason="企业放弃")
+    return transition(
+        p, to, on=p.last_change + timedelta(days=days), actor="王五", note="测试", reason="企业放弃"
+    )
 
 
 @pytest.mark.parametrize(("src", "dst"), [(a, b) for a, nexts in VALID.items() for b in sorted(nexts)])
@@ -165,7 +167,9 @@ def test_stored_history_is_checked_on_load() -> None:
     with pytest.raises(ValueError, match="disagrees with the last transition"):
         Project.model_validate(bad)
     bad = p.model_dump()
-    bad["transitions"].append(StageChange(from_stage=S.lead, to_stage=S.contacted, date=date(2022, 1, 1), actor="x"))
+    bad["transitions"].append(
+        StageChange(from_stage=S.lead, to_stage=S.contacted, date=date(2022, 1, 1), actor="x")
+    )
     with pytest.raises(ValueError, match="starts from lead, expected negotiating"):
         Project.model_validate(bad)
 
@@ -182,7 +186,11 @@ def test_stored_history_is_checked_on_load() -> None:
             "cannot exceed planned_fixed_asset",
         ),
         ({"planned_investment": "1.23456"}, "planned_investment", "no more than 4 decimal places"),
-        ({"enterprise": {"name": "x", "credit_code": "91140800MA0GXXXX0X"}}, "enterprise.credit_code", "GB 32100"),
+        (
+            {"enterprise": {"name": "x", "credit_code": "91140800MA0GXXXX0X"}},
+            "enterprise.credit_code",
+            "GB 32100",
+        ),
         ({"task_force_kind": "专案组"}, "task_force_kind", "Input should be"),
         ({"id": "Bad Id"}, "id", "pattern"),
         ({"owner": ""}, "owner", "at least 1 character"),
@@ -201,7 +209,15 @@ def test_amounts_are_decimals_and_labels_are_bilingual() -> None:
     p = new_project(planned_investment=0.1, planned_fixed_asset="0.05", task_force_kind="招商小分队")
     assert p.planned_investment == Decimal("0.1")
     assert p.task_force_kind.label("zh") == "招商小分队" and p.task_force_kind.label("en") == "squad"
-    assert [m.label_zh for m in FollowUpMethod] == ["分类跟", "实地跟", "定期跟", "专业跟", "持续跟", "拼着跟", "研判跟"]
+    assert [m.label_zh for m in FollowUpMethod] == [
+        "分类跟",
+        "实地跟",
+        "定期跟",
+        "专业跟",
+        "持续跟",
+        "拼着跟",
+        "研判跟",
+    ]
 
 
 @settings(max_examples=60, deadline=None)

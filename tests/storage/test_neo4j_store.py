@@ -47,6 +47,7 @@ def private_server(neo4j_missing: Callable[[str], None]) -> Iterator[str]:
         script("stop")
 
 
+@pytest.mark.slow
 def test_outage_is_storage_unavailable_and_store_recovers(private_server: str) -> None:
     from chainmap.storage.neo4j import Neo4jStore
 

@@ -1,0 +1,101 @@
+"""Candidate import and ranked leads (精准招商线索)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+
+from api.deps import CacheDep, DataDep, LangDep, Reader, SettingsDep, StoreDep, require, valid_region_id
+from api.schemas import Page
+from chainmap import pipeline
+from chainmap.analysis.gaps import analyze_gaps
+from chainmap.exceptions import NotFound
+from matching.candidates import load_candidates, load_demo_candidates, read_candidates, store_candidates
+from matching.ranking import LeadPage, rank_leads
+
+router = APIRouter(tags=["leads"])
+
+TaskForce = Annotated[dict[str, Any], Depends(require("candidates"))]
+
+
+def _pool(cache: CacheDep, store: Any, data: Any) -> tuple[list[dict[str, Any]], bool]:
+    """Stored candidates, or the shipped demo pool when none are stored."""
+
+    def compute() -> tuple[list[dict[str, Any]], bool]:
+        stored = load_candidates(store)
+        if stored:
+            return stored, False
+        return load_demo_candidates(data).candidates, True
+
+    return cache.get_or_compute(("pool", store.revision()), compute)
+
+
+@router.get("/leads", summary="招商线索排序 / ranked leads", response_model=LeadPage)
+def get_leads(
+    data: DataDep,
+    cache: CacheDep,
+    store: StoreDep,
+    _: Reader,
+    lang: LangDep,
+    chain: Annotated[str | None, Query(description="链编号 / chain id")] = None,
+    gap: Annotated[str | None, Query(description="缺口环节编号 / gap segment id")] = None,
+    region: Annotated[str | None, Query(description="区域编号，缺省运城市 / region")] = None,
+    k: Annotated[int, Query(ge=1, le=200, description="每页条数 / leads per page")] = 20,
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+) -> LeadPage:
+    """每条线索带得分、各特征贡献（贡献之和+基线=得分）和可以直接说出口的理由。
+    无候选企业时使用内置演示候选池（demo=true）。"""
+    if chain is not None and chain not in {c.id for c in data.chains}:
+        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(sorted(c.id for c in data.chains))}", field="chain")
+    if gap is not None and gap not in data.segment_by_id:
+        raise NotFound(f"unknown gap segment {gap!r}", field="gap", hint="use a segment id from /gaps")
+    region_id = valid_region_id(data, region)
+
+    def compute() -> LeadPage:
+        report = cache.get_or_compute(
+            ("gaps", store.revision(), None, region_id, lang), lambda: analyze_gaps(data, region=region_id, lang=lang)
+        )
+        pool, _demo = _pool(cache, store, data)
+        outcomes = pipeline.lead_outcomes(pipeline.list_projects(store=store))
+        return rank_leads(data, report.items, pool, k=k, chain=chain, gap=gap, page=page, lang=lang, outcomes=outcomes)
+
+    return cache.get_or_compute(("leads", store.revision(), chain, gap, region_id, k, page, lang), compute)
+
+
+@router.post("/candidates/import", summary="导入候选企业 / import candidates (CSV, XLSX, JSON)", response_model=dict[str, Any])
+def import_candidates(
+    store: StoreDep,
+    data: DataDep,
+    settings: SettingsDep,
+    _: TaskForce,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8/GBK), XLSX 或 JSON")],
+    skip_invalid: Annotated[bool, Query(description="跳过无效行并返回其错误 / keep valid rows, report the rest")] = False,
+) -> dict[str, Any]:
+    """有错误行时整体拒绝（422，逐行列出 row/column/value/reason）；skip_invalid=true 时导入有效行并返回被拒行。"""
+    from api.uploads import read_upload
+
+    raw, name = read_upload(file, settings.chainmap_max_upload_mb)
+    result = read_candidates(raw, filename=name, skip_invalid=skip_invalid, data=data)
+    counts = store_candidates(store, result.candidates)
+    return {
+        **result.summary(),
+        **counts,
+        "errors": [e.to_dict() for e in result.errors],
+        "unmapped_names": [c.get("name") for c in result.unmapped],
+    }
+
+
+@router.get("/candidates", summary="候选企业列表 / candidates", response_model=Page[dict[str, Any]])
+def list_candidates(
+    store: StoreDep,
+    _: Reader,
+    name: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=100000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Page[dict[str, Any]]:
+    items = load_candidates(store)
+    if name:
+        items = [c for c in items if name.lower() in str(c.get("name", "")).lower()]
+    start = (page - 1) * page_size
+    return Page[dict[str, Any]](items=items[start : start + page_size], total=len(items), page=page, page_size=page_size)

@@ -1,0 +1,642 @@
+"""Lead ranking: top-k per gap, per chain and overall, with diversity and reasons.
+
+:func:`rank_leads` scores every (candidate, gap) pair of the requested scope
+with the blended scorer (:mod:`matching.scoring`), keeps the best pairs per gap
+(``np.argpartition`` on chunks of candidates — no per-candidate Python loop),
+then builds one list:
+
+* ``gap`` given — the leads of that gap;
+* ``chain`` given — the leads of that chain's gaps, each candidate once (its best gap);
+* neither — all gaps, each candidate once.
+
+A pair is a lead only if the candidate relates to the gap segment (``fit_exact
++ fit_supplies + fit_buys + fit_related > min_fit``), is not excluded by a
+risk flag (dishonest, abnormal operation) and is not already local (HQ in 运城
+or a local enterprise of the seed; ``include_local`` to keep them).  **Diversity rule**: walking down the ranked list, a candidate is
+skipped when ``max_per_city`` firms with the same headquarters city or
+``max_per_group`` firms of the same group are already in the list
+(``weights.yaml`` → ``ranking``; overridable through ``config``).  A list holds
+at most ``max_list`` leads; ``total`` is its length and pages of ``k`` cut it.
+
+Every lead carries its score, the contribution of each feature (they add up to
+the score, with ``baseline`` when a learned model takes part), the blend weight
+and a reason sentence built from the largest contributions, e.g.
+``补链：本地缺少湿法隔膜；该企业主营湿法隔膜，近三年新建2个基地，总部位于长三角``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from pydantic import BaseModel, ConfigDict, Field
+
+from chainmap.exceptions import InvalidInput, NotFound
+from chainmap.i18n import norm_lang, pick
+from matching.features import (
+    FEATURE_NAMES,
+    N_GAP,
+    N_PAIR,
+    CandidateMatrix,
+    GapSpec,
+    SegmentContext,
+    build_candidate_matrix,
+    build_segment_context,
+    gap_specs,
+    pair_features_for,
+)
+from matching.geo import SOURCE_REGION_LABELS
+from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, fit_lead_scorer, load_config
+
+__all__ = [
+    "Lead",
+    "LeadPage",
+    "rank_leads",
+    "leads_per_gap",
+    "top_k_per_gap",
+    "make_scorer",
+    "training_set",
+    "TrainingSet",
+    "reason_sentence",
+    "apply_diversity",
+]
+
+
+class Lead(BaseModel):
+    """One ranked lead: a candidate for a gap."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rank: int
+    candidate_id: str
+    name: str
+    credit_code: str | None = None
+    hq_province: str | None = None
+    hq_city: str | None = None
+    group: str | None = None
+    chain_id: str
+    gap_segment_id: str
+    gap_segment_name: str
+    gap_status: str
+    gap_priority: float
+    score: float
+    prior_score: float
+    blend_weight: float = Field(description="share of the learned model: n/(n+n0)")
+    baseline: float = Field(0.0, description="blend_weight × the model's probability at the training mean")
+    contributions: dict[str, float] = Field(description="feature -> contribution; sum + baseline = score")
+    reason: str
+    demo: bool = False
+
+
+class LeadPage(BaseModel):
+    """A page of a ranked list."""
+
+    scope: str  # "gap" | "chain" | "overall"
+    chain: str | None = None
+    gap: str | None = None
+    page: int
+    page_size: int
+    total: int
+    items: list[Lead]
+    blend_weight: float
+    n_outcomes: int
+    model: str = Field(description="prior | prior+model")
+    demo: bool = False
+    lang: str = "zh"
+
+
+# ---------------------------------------------------------------------------
+# scorer
+# ---------------------------------------------------------------------------
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+class TrainingSet(NamedTuple):
+    X: np.ndarray
+    y: np.ndarray
+    dates: list[Any]
+    segments: list[str]
+    unmatched: int
+
+
+def training_set(
+    cm: CandidateMatrix, ctx: SegmentContext, gap_items: Iterable[Any], outcomes: Iterable[Any]
+) -> TrainingSet:
+    """Features and labels of past leads: ``(X, y, dates, segments, unmatched)``.
+
+    Each outcome (:class:`chainmap.pipeline.Outcome` or a mapping with
+    ``credit_code`` / ``enterprise_name``, ``segment``, ``label``, ``date``) is
+    matched to a candidate by credit code, else by normalised name, and to the
+    gap of its segment (a segment without a current gap counts as ``sound``,
+    priority 0).  Outcomes matching no candidate or no segment are counted in
+    ``unmatched``.
+    """
+    from chainmap.names import normalize_company_name
+
+    by_cc = {c: i for i, c in enumerate(cm.credit_codes.tolist()) if c}
+    by_name: dict[str, int] = {}
+    for i, nn in enumerate(cm.name_norms.tolist()):
+        by_name.setdefault(nn, i)
+    specs = {g.segment_id: g for g in gap_specs(ctx, gap_items, include_sound=True)}
+    rows, gaps, ys, dates = [], [], [], []
+    unmatched = 0
+    for o in outcomes:
+        cc = _get(o, "credit_code")
+        name = _get(o, "enterprise_name") or _get(o, "name") or ""
+        row = by_cc.get(str(cc).upper()) if cc else None
+        if row is None and name:
+            row = by_name.get(normalize_company_name(str(name)))
+        seg = _get(o, "segment")
+        spec = specs.get(seg)
+        if spec is None and seg in ctx.index:
+            spec = GapSpec(seg, ctx.index[seg], "sound", 0.0, ctx.chain_of[ctx.index[seg]], ctx.names_zh[ctx.index[seg]])
+        if row is None or spec is None:
+            unmatched += 1
+            continue
+        rows.append(row)
+        gaps.append(spec)
+        ys.append(int(_get(o, "label")))
+        dates.append(_get(o, "date"))
+    X = pair_features_for(cm, ctx, rows, gaps)
+    return TrainingSet(X, np.asarray(ys, dtype=int), dates, [g.segment_id for g in gaps], unmatched)
+
+
+def make_scorer(
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    gap_items: Sequence[Any],
+    outcomes: Iterable[Any] | None,
+    config: MatchingConfig,
+) -> BlendedScorer:
+    """Prior alone, or the prior blended with a LeadScorer trained on ``outcomes``."""
+    prior = PriorScorer(config.weights)
+    if not outcomes:
+        return BlendedScorer(prior)
+    X, y, *_rest = training_set(cm, ctx, gap_items, outcomes)
+    model = fit_lead_scorer(X, y, config)
+    return BlendedScorer(prior, model, n_outcomes=len(y) if model is not None else 0, n0=config.blend.n0)
+
+
+# ---------------------------------------------------------------------------
+# vectorised top-k
+# ---------------------------------------------------------------------------
+
+
+def _merge_topk(
+    best_v: np.ndarray, best_i: np.ndarray, S: np.ndarray, offset: int, K: int
+) -> tuple[np.ndarray, np.ndarray]:
+    if S.shape[0] > K:
+        part = np.argpartition(S, S.shape[0] - K, axis=0)[-K:]
+        vals = np.take_along_axis(S, part, axis=0)
+        idx = part + offset
+    else:
+        vals = S
+        idx = np.broadcast_to(np.arange(S.shape[0])[:, None] + offset, S.shape)
+    vals = np.concatenate([best_v, vals], axis=0)
+    idx = np.concatenate([best_i, idx], axis=0)
+    if vals.shape[0] > K:
+        part = np.argpartition(vals, vals.shape[0] - K, axis=0)[-K:]
+        vals = np.take_along_axis(vals, part, axis=0)
+        idx = np.take_along_axis(idx, part, axis=0)
+    return vals, idx
+
+
+def top_k_per_gap(
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    gaps: Sequence[GapSpec],
+    scorer: BlendedScorer,
+    *,
+    k: int,
+    min_fit: float = 0.0,
+    chunk_size: int = 65536,
+    include_local: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` candidates per gap: ``(rows, scores)``, each ``k' × len(gaps)``
+    (``k' = min(k, n)``), unsorted; ineligible slots have score ``-inf``.
+
+    Excluded candidates (risk) and, unless ``include_local``, local firms are skipped.
+    Candidates are processed in chunks: per chunk the four pair features are
+    dense ``chunk × gaps`` blocks from sparse products, the scores a few
+    vector operations, and ``np.argpartition`` keeps the running top ``k``.
+    """
+    G, n = len(gaps), len(cm)
+    K = max(1, min(k, n))
+    if G == 0 or n == 0:
+        return np.zeros((0, G), dtype=np.int64), np.zeros((0, G), dtype=np.float32)
+    cols = np.array([g.col for g in gaps], dtype=np.int64)
+    S_ = ctx.n_segments
+    sel = sp.csr_matrix((np.ones(G, dtype=np.float32), (cols, np.arange(G))), shape=(S_, G))
+    blocks = [sel, (ctx.A @ sel).astype(np.float32).tocsr(), (ctx.A.T @ sel).astype(np.float32).tocsr(),
+              (ctx.R @ sel).astype(np.float32).tocsr()]  # fmt: skip
+    gapF = np.array([g.features() for g in gaps])
+    wp, wm, bm = scorer.linear_parts()
+    cand = slice(N_PAIR + N_GAP, None)
+    gsl = slice(N_PAIR, N_PAIR + N_GAP)
+    base_p = cm.X @ wp[cand].astype(np.float32)
+    gc_p = (gapF @ wp[gsl]).astype(np.float32)
+    if wm is not None:
+        base_m = cm.X @ wm[cand].astype(np.float32)
+        gc_m = (gapF @ wm[gsl] + bm).astype(np.float32)
+    best_v = np.empty((0, G), dtype=np.float32)
+    best_i = np.empty((0, G), dtype=np.int64)
+    thr = np.float32(min_fit)
+    skip = cm.excluded if include_local else (cm.excluded | cm.local)
+    for start in range(0, n, chunk_size):
+        stop = min(n, start + chunk_size)
+        Mc = cm.M[start:stop]
+        fits = [(Mc @ b).toarray() for b in blocks]
+        for j in (1, 2, 3):
+            np.minimum(fits[j], 1.0, out=fits[j])
+        total_fit = fits[0] + fits[1] + fits[2] + fits[3]
+        Sp = base_p[start:stop, None] + gc_p[None, :]
+        for j in range(N_PAIR):
+            Sp += np.float32(wp[j]) * fits[j]
+        if wm is not None:
+            Sm = base_m[start:stop, None] + gc_m[None, :]
+            for j in range(N_PAIR):
+                Sm += np.float32(wm[j]) * fits[j]
+            Sp = scorer.combine(Sp, Sm).astype(np.float32)
+        ok = total_fit > thr
+        ok &= ~skip[start:stop, None]
+        Sp[~ok] = -np.inf
+        best_v, best_i = _merge_topk(best_v, best_i, Sp, start, K)
+    return best_i, best_v
+
+
+# ---------------------------------------------------------------------------
+# lists
+# ---------------------------------------------------------------------------
+
+
+def apply_diversity(
+    cities: Sequence[Any], groups: Sequence[Any], *, max_per_city: int, max_per_group: int, limit: int
+) -> list[int]:
+    """Positions kept from a ranked list under the diversity rule (at most
+    ``max_per_city`` per headquarters city and ``max_per_group`` per group;
+    unknown city / group are not limited), at most ``limit``.
+
+    >>> apply_diversity(["深圳", "深圳", "深圳", "上海"], [None, "g", "g", None],
+    ...                 max_per_city=2, max_per_group=1, limit=10)
+    [0, 1, 3]
+    """
+    kept: list[int] = []
+    per_city: dict[Any, int] = {}
+    per_group: dict[Any, int] = {}
+    for i, (c, g) in enumerate(zip(cities, groups, strict=True)):
+        if c and per_city.get(c, 0) >= max_per_city:
+            continue
+        if g and per_group.get(g, 0) >= max_per_group:
+            continue
+        kept.append(i)
+        if c:
+            per_city[c] = per_city.get(c, 0) + 1
+        if g:
+            per_group[g] = per_group.get(g, 0) + 1
+        if len(kept) >= limit:
+            break
+    return kept
+
+
+def _select_gaps(ctx: SegmentContext, specs: list[GapSpec], chain: str | None, gap: str | None) -> list[GapSpec]:
+    if gap is not None:
+        if gap not in ctx.index:
+            raise NotFound(f"unknown segment {gap!r}", field="gap", hint="list segment ids with `chainmap chains`")
+        out = [g for g in specs if g.segment_id == gap]
+        if not out:
+            raise NotFound(
+                f"segment {gap!r} has no gap to fill, strengthen or extend (status sound)",
+                field="gap",
+                hint="see `chainmap gaps` for the current gaps",
+            )
+        return out
+    if chain is not None:
+        out = [g for g in specs if chain in (g.chain_id, ctx.chain_of[g.col], ctx.seg_chain[g.col])]
+        if not out and chain not in set(ctx.chain_of) | set(ctx.seg_chain):
+            raise NotFound(f"unknown chain {chain!r}", field="chain", hint="chains: he, qi, sheng, cai (and cai.*)")
+        return out
+    return specs
+
+
+def _ranked_pairs(
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    gaps: list[GapSpec],
+    scorer: BlendedScorer,
+    cfg: MatchingConfig,
+    keep: int,
+) -> tuple[np.ndarray, list[GapSpec], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs of the scope, exactly re-scored and sorted: (rows, gaps, X, score, contrib, base)."""
+    rows, vals = top_k_per_gap(
+        cm, ctx, gaps, scorer, k=keep, min_fit=cfg.ranking.min_fit, chunk_size=cfg.ranking.chunk_size,
+        include_local=cfg.ranking.include_local,
+    )
+    r_idx, g_idx = np.nonzero(np.isfinite(vals))
+    pr = rows[r_idx, g_idx]
+    pg = [gaps[j] for j in g_idx.tolist()]
+    X = pair_features_for(cm, ctx, pr, pg)
+    score, contrib, base = scorer.explain(X)
+    order = np.lexsort((cm.ids[pr].astype(str), -score))
+    return pr[order], [pg[i] for i in order.tolist()], X[order], score[order], contrib[order], base[order]
+
+
+def rank_leads(
+    data: Any,
+    gap_items: Sequence[Any],
+    candidates: Sequence[Mapping[str, Any]] | CandidateMatrix,
+    *,
+    k: int = 20,
+    chain: str | None = None,
+    gap: str | None = None,
+    page: int = 1,
+    lang: str = "zh",
+    outcomes: Iterable[Any] | None = None,
+    config: MatchingConfig | None = None,
+    context: SegmentContext | None = None,
+    scorer: BlendedScorer | None = None,
+) -> LeadPage:
+    """Rank candidates for the gaps of ``gap_items`` and return one page.
+
+    Parameters
+    ----------
+    data : ChainData
+        Segments, links and local enterprises (:func:`chainmap.seed.load_seed`).
+    gap_items : sequence of GapItem
+        From :func:`chainmap.analysis.gaps.analyze_gaps` (``.items``); ``sound``
+        items are ignored.
+    candidates : candidate records or a CandidateMatrix
+    k : int
+        Page size (leads per page).
+    chain, gap : str, optional
+        Scope: one chain's gaps, or one gap segment; neither = all gaps.
+    page : int
+        1-based page of the list.
+    lang : "zh" | "en"
+        Language of the reasons.
+    outcomes : iterable of Outcome, optional
+        Past leads (signed = 1 / dropped = 0) to train the learned model; the
+        blend weight is n/(n+n0).
+    config : MatchingConfig, optional
+        Weights and ranking settings (default: ``weights.yaml``).
+    context, scorer : optional
+        Precomputed :class:`SegmentContext` / :class:`BlendedScorer` (reuse).
+
+    Raises
+    ------
+    InvalidInput
+        ``k`` or ``page`` out of range, or an unknown ``lang``.
+    NotFound
+        Unknown ``chain`` or ``gap``, or a ``gap`` segment without a gap.
+    """
+    lang = norm_lang(lang)
+    cfg = config or load_config()
+    if not isinstance(k, int) or not 1 <= k <= cfg.ranking.max_list:
+        raise InvalidInput(f"k must be between 1 and {cfg.ranking.max_list}, got {k!r}", field="k")
+    if not isinstance(page, int) or page < 1:
+        raise InvalidInput(f"page must be 1 or more, got {page!r}", field="page")
+    ctx = context or build_segment_context(data)
+    cm = candidates if isinstance(candidates, CandidateMatrix) else build_candidate_matrix(list(candidates), ctx)
+    specs = _select_gaps(ctx, gap_specs(ctx, gap_items), chain, gap)
+    bs = scorer or make_scorer(cm, ctx, gap_items, outcomes, cfg)
+    scope = "gap" if gap is not None else ("chain" if chain is not None else "overall")
+    max_list = cfg.ranking.max_list
+    rows, gaps, X, score, contrib, base = _ranked_pairs(cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample)
+    if scope != "gap":  # each candidate once, at its best gap
+        _u, first = np.unique(rows, return_index=True)
+        first.sort()
+        rows, X, score, contrib, base = rows[first], X[first], score[first], contrib[first], base[first]
+        gaps = [gaps[i] for i in first.tolist()]
+    kept = apply_diversity(
+        cm.hq_city[rows].tolist(),
+        cm.groups[rows].tolist(),
+        max_per_city=cfg.ranking.max_per_city,
+        max_per_group=cfg.ranking.max_per_group,
+        limit=max_list,
+    )
+    total = len(kept)
+    page_pos = kept[(page - 1) * k : page * k]
+    items = []
+    for rank0, pos in enumerate(page_pos, start=(page - 1) * k + 1):
+        items.append(_lead(cm, ctx, rows[pos], gaps[pos], X[pos], score[pos], contrib[pos], base[pos], bs, rank0, lang))
+    return LeadPage(
+        scope=scope,
+        chain=chain,
+        gap=gap,
+        page=page,
+        page_size=k,
+        total=total,
+        items=items,
+        blend_weight=round(bs.w, 4),
+        n_outcomes=bs.n_outcomes,
+        model="prior+model" if bs.w > 0 else "prior",
+        demo=bool(cm.demo[rows[kept]].any()) if total else bool(cm.demo.any()),
+        lang=lang,
+    )
+
+
+def leads_per_gap(
+    data: Any,
+    gap_items: Sequence[Any],
+    candidates: Sequence[Mapping[str, Any]] | CandidateMatrix,
+    *,
+    k: int = 20,
+    chain: str | None = None,
+    lang: str = "zh",
+    outcomes: Iterable[Any] | None = None,
+    config: MatchingConfig | None = None,
+) -> dict[str, LeadPage]:
+    """The first page of every gap's list (segment id -> LeadPage), sharing one scorer."""
+    cfg = config or load_config()
+    ctx = build_segment_context(data)
+    cm = candidates if isinstance(candidates, CandidateMatrix) else build_candidate_matrix(list(candidates), ctx)
+    bs = make_scorer(cm, ctx, gap_items, outcomes, cfg)
+    out = {}
+    for g in _select_gaps(ctx, gap_specs(ctx, gap_items), chain, None):
+        out[g.segment_id] = rank_leads(
+            data, gap_items, cm, k=k, gap=g.segment_id, lang=lang, config=cfg, context=ctx, scorer=bs
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------
+# leads and reasons
+# ---------------------------------------------------------------------------
+
+
+def _lead(
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    row: int,
+    g: GapSpec,
+    x: np.ndarray,
+    score: float,
+    contrib: np.ndarray,
+    base: float,
+    bs: BlendedScorer,
+    rank: int,
+    lang: str,
+) -> Lead:
+    contributions = {f: round(float(c), 6) for f, c in zip(FEATURE_NAMES, contrib, strict=True) if c != 0.0}
+    prior = float(bs.prior.score(x[None, :])[0])
+    city = cm.hq_city[row]
+    return Lead(
+        rank=rank,
+        candidate_id=str(cm.ids[row]),
+        name=str(cm.names[row]),
+        credit_code=cm.credit_codes[row] or None,
+        hq_province=cm.hq_province[row] or None,
+        hq_city=city or None,
+        group=cm.groups[row] or None,
+        chain_id=g.chain_id,
+        gap_segment_id=g.segment_id,
+        gap_segment_name=g.segment_name if lang == "zh" else ctx.names_en[g.col],
+        gap_status=g.status,
+        gap_priority=round(g.priority, 4),
+        score=round(float(score), 6),
+        prior_score=round(prior, 6),
+        blend_weight=round(bs.w, 4),
+        baseline=round(float(base), 6),
+        contributions=contributions,
+        reason=reason_sentence(
+            cm,
+            ctx,
+            row,
+            g,
+            dict(zip(FEATURE_NAMES, contrib.tolist(), strict=True)),
+            lang,
+            values=dict(zip(FEATURE_NAMES, x.tolist(), strict=True)),
+        ),
+        demo=bool(cm.demo[row]),
+    )
+
+
+_STATUS_PREFIX = {
+    "fill": ("补链：本地缺少{seg}", "Fill: Yuncheng lacks {seg}"),
+    "strengthen": ("强链：本地{seg}环节薄弱", "Strengthen: {seg} is weak locally"),
+    "extend": ("延链：可延伸至{seg}", "Extend: the chain can reach {seg}"),
+    "sound": ("{seg}", "{seg}"),
+}
+_TAG_LABELS = {
+    "tag_global500": ("世界500强", "a Fortune Global 500 firm"),
+    "tag_china500": ("中国500强", "a China Top 500 firm"),
+    "tag_private500": ("民营500强", "a Top 500 private firm"),
+    "tag_industry_top100": ("行业100强", "an industry top-100 firm"),
+    "tag_listed": ("上市公司", "listed"),
+    "tag_little_giant": ("专精特新小巨人", "a specialised 'little giant'"),
+    "tag_chain_leader": ("链主企业", "a chain leader"),
+    "tag_gazelle": ("瞪羚企业", "a gazelle firm"),
+    "tag_unicorn": ("独角兽企业", "a unicorn"),
+}
+
+
+def _names(ctx: SegmentContext, cols: Iterable[int], lang: str, limit: int = 2) -> str:
+    names = [ctx.names_en[c] if lang == "en" else ctx.names_zh[c] for c in cols][:limit]
+    return pick(lang, "、", ", ").join(names)
+
+
+def _phrase(feature: str, cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str) -> str | None:
+    seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
+    raw = cm.raw
+    if feature == "fit_exact":
+        return pick(lang, f"该企业主营{seg}", f"the firm makes {seg}")
+    if feature in ("fit_supplies", "fit_buys", "fit_related"):
+        mine = cm.M[row].indices
+        if feature == "fit_supplies":
+            rel = [s for s in mine if ctx.A[s, g.col]]
+            return pick(lang, f"该企业的{_names(ctx, rel, lang)}可为{seg}供货",
+                        f"its {_names(ctx, rel, lang)} supplies {seg}")  # fmt: skip
+        if feature == "fit_buys":
+            rel = [s for s in mine if ctx.A[g.col, s]]
+            return pick(lang, f"该企业的{_names(ctx, rel, lang)}需要{seg}配套",
+                        f"its {_names(ctx, rel, lang)} buys {seg}")  # fmt: skip
+        rel = [s for s in mine if ctx.R[s, g.col]]
+        return pick(lang, f"主营{_names(ctx, rel, lang)}，与{seg}相关", f"its {_names(ctx, rel, lang)} is related to {seg}")
+    if feature == "scale_revenue":
+        rev = raw["revenue_cny_100m"][row]
+        return None if math.isnan(rev) else pick(lang, f"营收{rev:g}亿元", f"revenue CNY {rev / 10:g} bn")
+    if feature == "scale_employees":
+        e = raw["employees"][row]
+        return None if math.isnan(e) else pick(lang, f"员工{e:,.0f}人", f"{e:,.0f} employees")
+    if feature in _TAG_LABELS:
+        zh, en = _TAG_LABELS[feature]
+        return pick(lang, zh, en)
+    if feature == "growth_revenue":
+        gr = raw["revenue_growth"][row]
+        return None if math.isnan(gr) else pick(lang, f"营收增长{gr:.0%}", f"revenue growth {gr:.0%}")
+    if feature == "valuation":
+        v = raw["valuation_usd_bn"][row]
+        return None if math.isnan(v) else pick(lang, f"估值{v * 10:g}亿美元", f"valued at USD {v:g} bn")
+    if feature == "expansions":
+        e = raw["expansions_3y"][row]
+        return None if math.isnan(e) else pick(lang, f"近三年新建{e:.0f}个基地", f"opened {e:.0f} new bases in three years")
+    if feature in ("hq_jjj", "hq_yrd", "hq_gba"):
+        zh, en = SOURCE_REGION_LABELS[feature[3:]]
+        return pick(lang, f"总部位于{zh}", f"headquartered in {en}")
+    if feature == "proximity":
+        d = raw["distance_km"][row]
+        return None if math.isnan(d) else pick(lang, f"总部距运城约{d:.0f}公里", f"headquarters about {d:.0f} km from Yuncheng")
+    if feature == "shanxi_presence":
+        return pick(lang, "已在山西布局", "already present in Shanxi")
+    if feature == "tie_local":
+        return pick(lang, "与本地企业存在供需关系", "trades with segments where local firms operate")
+    if feature == "tie_leader":
+        return pick(lang, "可与本地链主上下游配套", "can supply or buy from a local chain leader")
+    return None
+
+
+def reason_sentence(
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    row: int,
+    g: GapSpec,
+    contributions: Mapping[str, float],
+    lang: str = "zh",
+    *,
+    values: Mapping[str, float] | None = None,
+    n_reasons: int = 3,
+) -> str:
+    """Reason built from the largest contributions: the gap ("补链：本地缺少X"),
+    then the strongest segment-fit phrase and the next largest positive
+    contributions that have a phrase; risk flags are noted at the end.
+
+    Only features the candidate actually has (``values[f] > 0``) are named: a
+    positive contribution of an absent trait (a learned model rewarding *not*
+    being somewhere) is not a reason to state."""
+    has = (lambda f: values.get(f, 0.0) > 0) if values is not None else (lambda f: True)  # noqa: E731
+    zh, en = _STATUS_PREFIX.get(g.status, _STATUS_PREFIX["sound"])
+    seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
+    head = pick(lang, zh, en).format(seg=seg)
+    fits = [f for f in ("fit_exact", "fit_supplies", "fit_buys", "fit_related") if contributions.get(f, 0.0) > 0 and has(f)]
+    fits.sort(key=lambda f: -contributions[f])
+    phrases: list[str] = []
+    if fits:
+        p = _phrase(fits[0], cm, ctx, row, g, lang)
+        if p:
+            phrases.append(p)
+    others = sorted(
+        (
+            f
+            for f, c in contributions.items()
+            if c > 0 and has(f) and not f.startswith(("fit_", "gap_")) and not f.endswith("_missing")
+        ),
+        key=lambda f: -contributions[f],
+    )
+    for f in others:
+        if len(phrases) >= n_reasons:
+            break
+        p = _phrase(f, cm, ctx, row, g, lang)
+        if p and p not in phrases:
+            phrases.append(p)
+    text = head + (pick(lang, "；", "; ") + pick(lang, "，", ", ").join(phrases) if phrases else "")
+    risks = cm.X[row, list(FEATURE_NAMES[N_PAIR + N_GAP :]).index("risk_penalty")]
+    if risks > 0:
+        text += pick(lang, f"（注意：有{risks:.0f}项风险记录）", f" (caution: {risks:.0f} risk flag(s))")
+    return text
