@@ -146,6 +146,60 @@ def keys_revoke(key_id: str = typer.Argument(..., help="密钥编号 / key id"),
     typer.echo(pick(lang, f"已吊销 {key_id}", f"Revoked {key_id}"))
 
 
+@app.command("demo")
+@handle_errors
+def demo(
+    k: int = typer.Option(3, "-k", min=1, max=20, help="每条链显示的线索数 / leads shown per chain"),
+    lang: str = LANG,
+) -> None:
+    """演示：载入种子，打印合汽生材概览、缺口和招商线索 / demo: seed, summary, gaps and leads."""
+    from chainmap.cli import chains_cmd, ensure_initialised
+    from chainmap.cli_gaps import demo_summary
+    from chainmap.seed import chain_data_from_store
+    from matching.candidates import load_candidates, load_demo_candidates
+    from matching.ranking import rank_leads
+
+    from chainmap.analysis.gaps import analyze_gaps
+
+    lang = norm_lang(lang)
+    store = _store()
+    try:
+        ensure_initialised(store, lang)
+        data = chain_data_from_store(store)
+        info = store.ping()
+        pool = load_candidates(store)
+    finally:
+        store.close()
+    rule = "=" * 72
+    typer.echo(rule)
+    typer.echo(pick(lang, f"chainmap 演示 · 运城市「合汽生材」 · 存储：{info.get('backend')} {info.get('detail', '')}",
+                    f"chainmap demo · Yuncheng 合汽生材 · store: {info.get('backend')} {info.get('detail', '')}"))
+    typer.echo(rule)
+    typer.echo(pick(lang, "\n一、产业链与本地企业", "\n1. Chains and local enterprises"))
+    chains_cmd(fmt="table", lang=lang)
+    typer.echo(pick(lang, "\n二、缺口诊断", "\n2. Gap analysis"))
+    typer.echo(demo_summary(data, lang))
+    demo_pool = not pool
+    if demo_pool:
+        pool = load_demo_candidates(data).candidates
+    report = analyze_gaps(data, lang=lang)
+    typer.echo(pick(lang, f"三、招商线索（每条链前{k}名）", f"3. Leads (top {k} per chain)"))
+    if demo_pool:
+        typer.echo(pick(lang, f"  （候选池为内置演示数据：{len(pool)}家真实企业，数值字段留空）",
+                        f"  (candidate pool: shipped demo data, {len(pool)} real firms, numbers left empty)"))
+    for chain in report.chains:
+        page = rank_leads(data, report.items, pool, k=k, chain=chain, lang=lang)
+        typer.echo(f"\n  【{report.chain_names.get(chain, chain)}】")
+        for lead in page.items:
+            typer.echo(f"  {lead.rank}. {lead.name}  {pick(lang, '得分', 'score')} {lead.score:.2f} → {lead.gap_segment_name}")
+            typer.echo(f"     {lead.reason}")
+    typer.echo("\n" + pick(
+        lang,
+        "下一步：chainmap gaps --chain qi --format html -o qi.html（报告）；chainmap leads -k 10（线索）；chainmap serve --no-auth 后打开 http://127.0.0.1:8000/ui/（链图）",
+        "Next: chainmap gaps --chain qi --format html -o qi.html (report); chainmap leads -k 10 (leads); chainmap serve --no-auth then open http://127.0.0.1:8000/ui/ (chain map)",
+    ))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -74,6 +74,7 @@ __all__ = [
     "stalled_projects",
     "compute_kpis",
     "lead_outcomes",
+    "UPDATABLE_FIELDS",
     "create_project",
     "get_project",
     "update_project",

@@ -90,7 +90,7 @@ def test_golden_2021_kpis(golden_projects: list[Project]) -> None:
     assert r.funds_non_fixed_pct.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) == Decimal("118.4")
 
 
-def test_golden_kpis_through_the_sqlite_store(store: Store, golden_projects: list[Project]) -> None:
+def test_golden_kpis_through_the_store(store: Store, golden_projects: list[Project]) -> None:
     with store.transaction() as tx:
         for p in golden_projects:
             tx.put_record("project", p.id, p.model_dump(mode="json"))
