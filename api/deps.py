@@ -85,7 +85,9 @@ def require(area: str | None) -> Callable[..., dict[str, Any]]:
 Reader = Annotated[dict[str, Any], Depends(require(None))]
 
 
-def valid_chain_id(chain_id: str, data: DataDep) -> str:
+def valid_chain_id(chain_id: str, _: Reader, data: DataDep) -> str:
+    """The chain id, or 404 naming the valid ids -- only for a caller with a valid key (the key
+    is checked first, so an anonymous request gets 401, never the list of chains)."""
     ids = sorted(c.id for c in data.chains)
     if chain_id not in ids:
         raise NotFound(f"unknown chain {chain_id!r}; valid: {', '.join(ids)}", field="chain_id")

@@ -67,6 +67,10 @@ async def _validation_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, RequestValidationError)
     problems = []
     for e in err.errors():
+        if e.get("type") == "json_invalid":  # loc is ("body", <character position>): name the body
+            pos = e.get("loc", ("body", "?"))[-1]
+            problems.append({"field": "body", "reason": f"{e.get('msg', '')} at character {pos}", "value": None})
+            continue
         loc = [str(x) for x in e.get("loc", ()) if x not in ("body",)]
         problems.append({"field": ".".join(loc), "reason": e.get("msg", ""), "value": _safe(e.get("input"))})
     first = problems[0] if problems else {"field": "", "reason": "invalid request"}

@@ -11,7 +11,8 @@ mapped to segments by two complementary signals:
   two 0.75, four or more 0.95) and ``min(0.95, 0.5 + 0.05 * len(term))`` for
   ASCII terms.
 * **TF-IDF similarity** — the text is split into phrases at list separators
-  (``、，,;；/|`` and spaces); each phrase is compared with every term by the
+  (``、，,;；/|``, 及/和/与 between Chinese words, and spaces next to Chinese
+  characters — English phrases stay whole); each phrase is compared with every term by the
   cosine similarity of character n-gram TF-IDF vectors
   (``TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3))``), which works for
   Chinese without a word segmenter and tolerates variants (``"湿法锂电隔膜"`` ~
@@ -49,7 +50,9 @@ from chainmap.exceptions import InvalidInput
 
 __all__ = ["SegmentMapper", "segment_terms", "split_phrases", "keyword_confidence"]
 
-_SPLIT_RE = re.compile(r"[、，,;；/|｜\s。．·]+|(?<=[\u4e00-\u9fff])(?:及|和|与)(?=[\u4e00-\u9fff])")
+_SPLIT_RE = re.compile(
+    r"[、，,;；/|｜。．·]+|\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+|(?<=[\u4e00-\u9fff])(?:及|和|与)(?=[\u4e00-\u9fff])"
+)
 _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
 
 
@@ -60,10 +63,10 @@ def _norm(text: str) -> str:
 def split_phrases(text: str) -> list[str]:
     """Split a product list into phrases.
 
-    >>> split_phrases("湿法隔膜、涂覆隔膜；正极材料及负极材料 / separators")
-    ['湿法隔膜', '涂覆隔膜', '正极材料', '负极材料', 'separators']
+    >>> split_phrases("湿法隔膜、涂覆隔膜；正极材料及负极材料 / wet separators 隔膜")
+    ['湿法隔膜', '涂覆隔膜', '正极材料', '负极材料', 'wet separators', '隔膜']
     """
-    return [p for p in _SPLIT_RE.split(_norm(text)) if p]
+    return [p.strip() for p in _SPLIT_RE.split(_norm(text)) if p.strip()]
 
 
 def keyword_confidence(term: str) -> float:

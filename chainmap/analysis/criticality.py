@@ -78,7 +78,7 @@ LEONTIEF_SCALE = 0.5
 
 #: Exact betweenness up to this many nodes; above, Brandes' algorithm runs from
 #: :data:`BETWEENNESS_K` sampled sources (``seed`` fixed, so still deterministic).
-BETWEENNESS_EXACT_MAX = 1500
+BETWEENNESS_EXACT_MAX = 300
 BETWEENNESS_K = 64
 
 #: Weights of the normalised components in :func:`criticality` (they sum to 1).
@@ -94,8 +94,8 @@ CRITICALITY_WEIGHTS: dict[str, float] = {
 #: Super-source of the dominator computation: a tuple, so it never collides with a string id.
 _SUPER = ("__chainmap_super_source__",)
 
-# dense Leontief inverse up to this many nodes, sparse LU above
-_DENSE_MAX = 400
+# diagonal of the Leontief inverse inside a supply cycle: dense inverse up to this size, sparse LU above
+_DENSE_MAX = 200
 
 
 # ---------------------------------------------------------------- helpers
@@ -404,9 +404,9 @@ def _diag_of_inverse(H: nx.DiGraph, order: list[str], A: sp.csc_array) -> np.nda
         ids = np.asarray(sorted(idx[n] for n in comp))
         sub = sp.csc_array(A[ids][:, ids])
         M = sp.identity(len(ids), format="csc") - sub
-        if len(ids) <= _DENSE_MAX * 5:
+        if len(ids) <= _DENSE_MAX:
             d[ids] = np.diag(np.linalg.inv(M.toarray()))
-        else:  # pragma: no cover - huge supply cycles do not occur in chain maps
+        else:  # a large supply cycle: one sparse solve per member
             lu = spla.splu(sp.csc_matrix(M))
             for j, i in enumerate(ids):
                 e = np.zeros(len(ids))
@@ -433,7 +433,7 @@ def linkages(
       ``loss_share[k] = loss[k] / (1' L 1)``.
 
     Row and column sums come from one sparse LU factorisation of ``I - A``
-    (two solves), so this scales to 10^4 segments; ``L[k, k]`` is 1 outside
+    (two solves; no dense inverse), so this scales to 10^4 segments; ``L[k, k]`` is 1 outside
     supply cycles and is taken from each cycle's own block otherwise.
 
     Parameters
@@ -468,14 +468,10 @@ def _linkages(H: nx.DiGraph, scale: float) -> dict[str, dict[str, float]]:
         return {}
     M = sp.identity(n, format="csc") - A
     ones = np.ones(n)
-    if n <= _DENSE_MAX:
-        L = np.linalg.inv(M.toarray())
-        rows, cols, diag = L.sum(axis=1), L.sum(axis=0), np.diag(L).copy()
-    else:
-        lu = spla.splu(sp.csc_matrix(M))
-        rows = lu.solve(ones)
-        cols = lu.solve(ones, trans="T")
-        diag = _diag_of_inverse(H, order, A)
+    lu = spla.splu(sp.csc_matrix(M))
+    rows = lu.solve(ones)
+    cols = lu.solve(ones, trans="T")
+    diag = _diag_of_inverse(H, order, A)
     total = float(rows.sum())
     loss = cols * rows / diag
     mean_r, mean_c = rows.mean(), cols.mean()

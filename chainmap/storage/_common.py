@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from chainmap.exceptions import Conflict, InvalidInput
-from chainmap.models import ID_PATTERN, Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
+from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 from chainmap.storage.base import RECORD_KINDS
 
 __all__ = [

@@ -100,6 +100,17 @@ _HIERARCHY = {
     "segment": [("Segment", "IN_CHAIN", "Chain", "chain"), ("Segment", "CHILD_OF", "Segment", "parent")],
 }
 _LABEL = {"chain": "Chain", "region": "Region", "segment": "Segment"}
+_ENTERPRISE_RELS = (
+    "CALL (e, row) { UNWIND row.segs AS p MATCH (s:Segment {id: p.s}) "
+    "CREATE (e)-[r:OPERATES_IN]->(s) SET r = p.props } "
+    "WITH e, row CALL (e, row) { UNWIND row.places AS p MATCH (g:Region {id: p.r}) "
+    "CREATE (e)-[:LOCATED_IN {level: p.level}]->(g) }"
+)
+_ENTERPRISE_CREATE = "UNWIND $rows AS row CREATE (e:Enterprise) SET e = row.props WITH e, row " + _ENTERPRISE_RELS
+_ENTERPRISE_REPLACE = (
+    "UNWIND $rows AS row MERGE (e:Enterprise {id: row.id}) SET e = row.props "
+    "WITH e, row CALL (e) { MATCH (e)-[r:OPERATES_IN|LOCATED_IN]->() DELETE r } WITH e, row " + _ENTERPRISE_RELS
+)
 _ENTERPRISE_RETURN = (
     "RETURN properties(e) AS props, COLLECT { MATCH (e)-[r:OPERATES_IN]->(s:Segment) "
     "RETURN r{.*, segment: s.id} ORDER BY r.position } AS segs"
@@ -553,8 +564,9 @@ class Neo4jStore(Store):
     ) -> tuple[list[Enterprise], int]:
         limit, offset = common.check_page(limit, offset)
         where, params = ["true"], {}
-        if segment is not None:
-            where.append("EXISTS { (e)-[:OPERATES_IN]->(:Segment {id: $segment}) }")
+        match = "MATCH (e:Enterprise)"
+        if segment is not None:  # start from the segment's relationships, not from every enterprise
+            match = "MATCH (:Segment {id: $segment})<-[:OPERATES_IN]-(e:Enterprise) WITH DISTINCT e"
             params["segment"] = segment
         if tag is not None:
             where.append("$tag IN e.tags")
@@ -569,8 +581,8 @@ class Neo4jStore(Store):
             where.append("e._name_key CONTAINS $name")
             params["name"] = common.name_key(name.strip())
         cond = " AND ".join(where)  # fixed fragments only; values are parameters
-        count_q = f"MATCH (e:Enterprise) WHERE {cond} RETURN count(e) AS n"
-        page_q = f"MATCH (e:Enterprise) WHERE {cond} WITH e ORDER BY e.id SKIP $offset LIMIT $limit {_ENTERPRISE_RETURN}"
+        count_q = f"{match} WHERE {cond} RETURN count(e) AS n"
+        page_q = f"{match} WHERE {cond} WITH e ORDER BY e.id SKIP $offset LIMIT $limit {_ENTERPRISE_RETURN}"
 
         def work(tx: Any) -> tuple[int, list[Any]]:
             total = tx.run(count_q, **params).single()["n"]
@@ -593,8 +605,11 @@ class Neo4jStore(Store):
         common.check_batch_size(batch_size)
         counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises"), 0)
         with self._explicit() as tx, self._errors():
+            # A store without enterprises has no stored credit codes and nothing to replace.
+            fresh = tx.run("MATCH (e:Enterprise) RETURN e.id AS id LIMIT 1").single() is None
             v = common.BulkValidator(
-                lambda kind, ids: self._lookup(tx, kind, ids), lambda codes: self._owners(tx, codes)
+                lambda kind, ids: self._lookup(tx, kind, ids),
+                (lambda codes: {}) if fresh else (lambda codes: self._owners(tx, codes)),
             )
             cs, rs, ss, ls = v.chains(chains), v.regions(regions), v.segments(segments), v.links(links)
             for kind, items in (("chain", cs), ("region", rs), ("segment", ss)):
@@ -605,7 +620,7 @@ class Neo4jStore(Store):
             counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
             row = 1
             for batch in common.batched(enterprises, batch_size):
-                self._put_enterprises(tx, v.enterprises(batch, first_row=row))
+                self._put_enterprises(tx, v.enterprises(batch, first_row=row), replace=not fresh)
                 row += len(batch)
             counts["enterprises"] = row - 1
         return counts
@@ -642,36 +657,24 @@ class Neo4jStore(Store):
                 ).consume()
 
     @staticmethod
-    def _put_enterprises(tx: Any, batch: list[Enterprise]) -> None:
-        """MERGE enterprise nodes, then replace their OPERATES_IN / LOCATED_IN relationships."""
+    def _put_enterprises(tx: Any, batch: list[Enterprise], *, replace: bool = True) -> None:
+        """One query per batch: MERGE (or, for a fresh store, CREATE) the nodes and their
+        OPERATES_IN / LOCATED_IN relationships (old ones replaced when ``replace``)."""
         if not batch:
             return
-        rows, presences, places = [], [], []
+        rows = []
         for e in batch:
             props = _props(e, {"segments", "attributes"})
             props["_name_key"] = common.name_key(e.name)
             props["_attributes"] = json.dumps(e.attributes, ensure_ascii=False, sort_keys=True)
-            rows.append({"id": e.id, "props": props})
-            presences += [
-                {"e": e.id, "s": p.segment, "props": {**_props(p, {"segment"}), "position": i}}
-                for i, p in enumerate(e.segments)
-            ]
-            places += [{"e": e.id, "r": r, "level": lvl} for lvl, r in (("county", e.county), ("zone", e.zone)) if r]
-        tx.run("UNWIND $rows AS row MERGE (e:Enterprise {id: row.id}) SET e = row.props", rows=rows).consume()
-        tx.run(
-            "UNWIND $ids AS id MATCH (e:Enterprise {id: id})-[r:OPERATES_IN|LOCATED_IN]->() DELETE r",
-            ids=[e.id for e in batch],
-        ).consume()
-        tx.run(
-            "UNWIND $rows AS row MATCH (e:Enterprise {id: row.e}) MATCH (s:Segment {id: row.s}) "
-            "CREATE (e)-[r:OPERATES_IN]->(s) SET r = row.props",
-            rows=presences,
-        ).consume()
-        tx.run(
-            "UNWIND $rows AS row MATCH (e:Enterprise {id: row.e}) MATCH (g:Region {id: row.r}) "
-            "CREATE (e)-[:LOCATED_IN {level: row.level}]->(g)",
-            rows=places,
-        ).consume()
+            rows.append({
+                "id": e.id,
+                "props": props,
+                "segs": [{"s": p.segment, "props": {**_props(p, {"segment"}), "position": i}}
+                         for i, p in enumerate(e.segments)],
+                "places": [{"r": r, "level": lvl} for lvl, r in (("county", e.county), ("zone", e.zone)) if r],
+            })
+        tx.run(_ENTERPRISE_REPLACE if replace else _ENTERPRISE_CREATE, rows=rows).consume()
 
     # ---- records ---------------------------------------------------------------------
     def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:

@@ -605,8 +605,12 @@ class SQLiteStore(Store):
         common.check_batch_size(batch_size)
         counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises"), 0)
         with self._tx(write=True) as conn:
+            # A store without enterprises has no stored credit codes and nothing to replace:
+            # skip those look-ups (the validator still catches duplicates within the call).
+            fresh = conn.execute("SELECT 1 FROM enterprise LIMIT 1").fetchone() is None
             v = common.BulkValidator(
-                lambda kind, ids: self._lookup(conn, kind, ids), lambda codes: self._owners(conn, codes)
+                lambda kind, ids: self._lookup(conn, kind, ids),
+                (lambda codes: {}) if fresh else (lambda codes: self._owners(conn, codes)),
             )
             cs, rs, ss, ls = v.chains(chains), v.regions(regions), v.segments(segments), v.links(links)
             conn.executemany(_UPSERT["chain"], [(c.id, c.parent, c.model_dump_json()) for c in cs])
@@ -616,28 +620,39 @@ class SQLiteStore(Store):
             counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
             row = 1
             for batch in common.batched(enterprises, batch_size):
-                self._put_enterprises(conn, v.enterprises(batch, first_row=row))
+                self._put_enterprises(conn, v.enterprises(batch, first_row=row), replace=not fresh)
                 row += len(batch)
             counts["enterprises"] = row - 1
         return counts
 
-    @staticmethod
-    def _put_enterprises(conn: sqlite3.Connection, batch: list[Enterprise]) -> None:
-        """Write validated enterprises: main row, then fresh side-table rows."""
+    def _put_enterprises(self, conn: sqlite3.Connection, batch: list[Enterprise], *, replace: bool = True) -> None:
+        """Write validated enterprises: main row, then fresh side-table rows.
+
+        ``replace=False`` promises that none of them is stored yet (no old side rows to delete).
+        """
         if not batch:
             return
-        main, segs, tags, ids = [], [], [], []
+        main, segs, tags = [], [], []
         for e in batch:
             eid = e.id
-            ids.append((eid,))
             main.append((eid, common.name_key(e.name), e.credit_code, e.county, e.zone, e.model_dump_json()))
-            segs += [(eid, i, p.segment, p.role.value) for i, p in enumerate(e.segments)]
-            tags += [(eid, t.value) for t in dict.fromkeys(e.tags)]
-        conn.executemany("DELETE FROM enterprise_segment WHERE enterprise = ?", ids)
-        conn.executemany("DELETE FROM enterprise_tag WHERE enterprise = ?", ids)
+            segs += [(eid, i, p.segment, p.role) for i, p in enumerate(e.segments)]  # StrEnum binds as str
+            tags += [(eid, t) for t in dict.fromkeys(e.tags)]
+        if replace:
+            stored = [(i,) for i in self._lookup_enterprises(conn, [m[0] for m in main])]
+            conn.executemany("DELETE FROM enterprise_segment WHERE enterprise = ?", stored)
+            conn.executemany("DELETE FROM enterprise_tag WHERE enterprise = ?", stored)
         conn.executemany(_UPSERT["enterprise"], main)
         conn.executemany("INSERT INTO enterprise_segment(enterprise, position, segment, role) VALUES (?, ?, ?, ?)", segs)
         conn.executemany("INSERT INTO enterprise_tag(enterprise, tag) VALUES (?, ?)", tags)
+
+    @staticmethod
+    def _lookup_enterprises(conn: sqlite3.Connection, ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in common.batched(ids, _CHUNK):
+            marks = ",".join("?" * len(chunk))
+            found.update(r[0] for r in conn.execute(f"SELECT id FROM enterprise WHERE id IN ({marks})", chunk))
+        return found
 
     # ---- records -------------------------------------------------------------------
     def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:

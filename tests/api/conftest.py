@@ -3,6 +3,7 @@
 * ``app_client`` (function scope, parametrised over ``sqlite`` and ``neo4j``): a fresh app
   on a freshly seeded store, auth on, one key per role in ``client.keys``; for write tests.
 * ``read_client`` (module scope per backend): the same, shared by tests that do not write.
+* ``sqlite_client`` (function) / ``sqlite_shared`` (module): SQLite only, auth on, keys.
 * ``open_client``: SQLite, auth off (the ``chainmap serve --no-auth`` demo mode).
 * ``make_client(backend, auth=..., **settings)``: build your own (e.g. a tiny upload limit).
 
@@ -146,6 +147,13 @@ def app_client(request: pytest.FixtureRequest, make_client: Callable[..., ApiCli
     return make_client(request.param)
 
 
+@pytest.fixture
+def sqlite_client(make_client: Callable[..., ApiClient]) -> ApiClient:
+    """Like ``app_client`` on SQLite only: for write tests whose subject is the API, not the store
+    (Neo4j apps cost a wipe and a seed load each, so only the store-sensitive writes run on both)."""
+    return make_client("sqlite")
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def _shared_client(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeded_sqlite: Path
@@ -178,13 +186,23 @@ def read_client(_shared_client: ApiClient) -> ApiClient:
 
 
 @pytest.fixture(scope="module")
+def sqlite_shared(tmp_path_factory: pytest.TempPathFactory, seeded_sqlite: Path) -> Iterator[ApiClient]:
+    """SQLite, auth on, keys per role, module-wide; for tests that write nothing that matters."""
+    factory = _Factory(_NoRequest(), tmp_path_factory.mktemp("shared_sqlite"), seeded_sqlite)  # type: ignore[arg-type]
+    try:
+        yield factory("sqlite")
+    finally:
+        factory.close()
+
+
+class _NoRequest:
+    """Stands in for the fixture request of SQLite-only factories (only Neo4j needs it)."""
+
+
+@pytest.fixture(scope="module")
 def open_client(tmp_path_factory: pytest.TempPathFactory, seeded_sqlite: Path) -> Iterator[ApiClient]:
     """SQLite, auth off, module-wide; for tests that only read."""
-
-    class _Req:  # the factory needs a request only for Neo4j
-        pass
-
-    factory = _Factory(_Req(), tmp_path_factory.mktemp("open"), seeded_sqlite)  # type: ignore[arg-type]
+    factory = _Factory(_NoRequest(), tmp_path_factory.mktemp("open"), seeded_sqlite)  # type: ignore[arg-type]
     try:
         yield factory("sqlite", auth=False, keys=False)
     finally:

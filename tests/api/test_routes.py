@@ -1,7 +1,9 @@
 """Every /api/v1 route through the TestClient, on SQLite and on Neo4j, with the real seed.
 
 Read-only tests share one app per backend (``read_client``); tests that write get a fresh
-app (``app_client``).  Both have auth on; ``client.h(role)`` gives that role's key header.
+app (``app_client`` on both stores for the writes where the store matters: graph edits,
+cache invalidation, all-or-nothing import, the project pipeline; ``sqlite_client`` for the
+rest).  All have auth on; ``client.h(role)`` gives that role's key header.
 """
 
 from __future__ import annotations
@@ -335,8 +337,8 @@ def test_segment_create_update_delete(app_client: ApiClient) -> None:
     error_of(c.delete(f"{API}/segments/qi.solid_state", headers=h), 404, "NotFound")
 
 
-def test_segment_validation_names_the_field(app_client: ApiClient) -> None:
-    c, h = app_client, app_client.h("planner")
+def test_segment_validation_names_the_field(sqlite_client: ApiClient) -> None:
+    c, h = sqlite_client, sqlite_client.h("planner")
     body = error_of(c.post(f"{API}/segments", json={**NEW_SEGMENT, "chain": "zz"}, headers=h), 422, "InvalidInput")
     assert body["field"] == "chain"
     body = error_of(c.post(f"{API}/segments", json={**NEW_SEGMENT, "parent": "qi.ghost"}, headers=h), 422)
@@ -391,8 +393,8 @@ def test_links_create_validate_delete(app_client: ApiClient) -> None:
     assert c.delete(f"{API}/segments/qi.solid_state", headers=h).status_code == 204
 
 
-def test_cascade_delete_removes_links_and_presences(app_client: ApiClient) -> None:
-    c, h = app_client, app_client.h("planner")
+def test_cascade_delete_removes_links_and_presences(sqlite_client: ApiClient) -> None:
+    c, h = sqlite_client, sqlite_client.h("planner")
     assert c.post(f"{API}/segments", json=NEW_SEGMENT, headers=h).status_code == 201
     link = {"source": "qi.solid_state", "target": "qi.pack", "kind": "supplies"}
     assert c.post(f"{API}/links", json=link, headers=h).status_code == 201
@@ -438,8 +440,8 @@ def test_gap_cache_is_invalidated_by_an_enterprise_write(app_client: ApiClient) 
     assert nodes[seg]["local_enterprises"] == 1
 
 
-def test_gap_etag_changes_after_a_segment_write(app_client: ApiClient) -> None:
-    c, h = app_client, app_client.h("planner")
+def test_gap_etag_changes_after_a_segment_write(sqlite_client: ApiClient) -> None:
+    c, h = sqlite_client, sqlite_client.h("planner")
     etag = c.get(f"{API}/chains/qi/gaps", headers=h).headers["etag"]
     assert c.post(f"{API}/segments", json=NEW_SEGMENT, headers=h).status_code == 201
     r = c.get(f"{API}/chains/qi/gaps", headers={**h, "If-None-Match": etag})
@@ -451,8 +453,8 @@ def test_gap_etag_changes_after_a_segment_write(app_client: ApiClient) -> None:
 # ------------------------------------------------------------------ enterprises (write)
 
 
-def test_enterprise_create_and_update(app_client: ApiClient) -> None:
-    c, h = app_client, app_client.h("planner")
+def test_enterprise_create_and_update(sqlite_client: ApiClient) -> None:
+    c, h = sqlite_client, sqlite_client.h("planner")
     total = c.get(f"{API}/enterprises", params={"page_size": 1}, headers=h).json()["total"]
     r = c.post(f"{API}/enterprises", json={"name": "某新材料有限公司", "county": "hejin",
                                           "segments": [{"segment": "cai.mg.alloy"}], "revenue": 3.5}, headers=h)
@@ -487,8 +489,8 @@ GOOD_CSV = (
 )
 
 
-def test_enterprise_import_good_csv(app_client: ApiClient) -> None:
-    c, h = app_client, app_client.h("planner")
+def test_enterprise_import_good_csv(sqlite_client: ApiClient) -> None:
+    c, h = sqlite_client, sqlite_client.h("planner")
     before = c.get(f"{API}/enterprises", params={"page_size": 1}, headers=h).json()["total"]
     r = c.post(f"{API}/enterprises/import", files={"file": ("firms.csv", GOOD_CSV.encode("utf-8"), "text/csv")}, headers=h)
     assert r.status_code == 200, r.text
@@ -592,8 +594,8 @@ def test_project_lifecycle(app_client: ApiClient) -> None:
     assert "task_force" in body["detail"]
 
 
-def test_targets_kpis_and_export(app_client: ApiClient) -> None:
-    c, h = app_client, app_client.h("taskforce")
+def test_targets_kpis_and_export(sqlite_client: ApiClient) -> None:
+    c, h = sqlite_client, sqlite_client.h("taskforce")
     t = c.put(f"{API}/targets", json={"year": 2030, "signed_count": 4, "start_rate": 60}, headers=h)
     assert t.status_code == 200 and t.json()["signed_count"] == 4
     assert c.put(f"{API}/targets", json={"year": 2030, "region": "yongji", "signed_count": 1}, headers=h).status_code == 200
@@ -621,8 +623,8 @@ def test_targets_kpis_and_export(app_client: ApiClient) -> None:
 # ------------------------------------------------------------------ keys
 
 
-def test_keys_are_shown_once(app_client: ApiClient) -> None:
-    c, h = app_client, app_client.h("admin")
+def test_keys_are_shown_once(sqlite_client: ApiClient) -> None:
+    c, h = sqlite_client, sqlite_client.h("admin")
     r = c.post(f"{API}/keys", json={"role": "viewer", "label": "审计"}, headers=h)
     assert r.status_code == 201
     created = r.json()

@@ -38,6 +38,17 @@ b.scrollIntoView({block: 'center', inline: 'center'});
 return b;
 """
 
+# records what a download would save (name, bytes) instead of writing a file
+DOWNLOAD_HOOK_JS = """
+window.__saved = [];
+const blobs = new Map();
+const create = URL.createObjectURL;
+URL.createObjectURL = (b) => { const u = create.call(URL, b); blobs.set(u, b.size); return u; };
+HTMLAnchorElement.prototype.click = function () {
+  window.__saved.push([this.download, blobs.has(this.href) ? blobs.get(this.href) : -1]);
+};
+"""
+
 # the chain and region of the committed screenshot
 CHAIN, CITY = "qi", "yuncheng"
 
@@ -312,20 +323,14 @@ def test_downloads_use_fetch(browser: Any, server: Server) -> None:
 
     _open(browser, server, f"/ui/?chain={CHAIN}&region={CITY}", region=CITY)
     # record what would be saved instead of writing files
-    browser.execute_script(
-        """
-        window.__saved = [];
-        HTMLAnchorElement.prototype.click = function () {
-          const name = this.download;
-          fetch(this.href).then(r => r.blob()).then(b => window.__saved.push([name, b.size]));
-        };
-        """
-    )
+    browser.execute_script(DOWNLOAD_HOOK_JS)
     for b in browser.find_elements(By.CSS_SELECTOR, "button.dl"):
         b.click()
     WebDriverWait(browser, 60).until(
-        lambda d: len(d.execute_script("return window.__saved")) == 4
-        or d.find_element(By.ID, "message").is_displayed()
+        lambda d: (
+            len(d.execute_script("return window.__saved")) == 4
+            or d.find_element(By.ID, "message").is_displayed()
+        )
     )
     message = browser.find_element(By.ID, "message")
     assert not message.is_displayed(), f"a download failed: {message.text}"
@@ -357,5 +362,12 @@ def test_api_key_prompt_when_auth_is_on(browser: Any, auth_server: Server) -> No
     own = [b for b in _boxes(driver) if not b["external"]]
     assert own, "the diagram loads with the key"
     assert driver.execute_script("return sessionStorage.getItem('chainmap.apiKey')") == key
+    # downloads go through fetch, so they carry the key too
+    driver.execute_script(DOWNLOAD_HOOK_JS)
+    driver.find_element(By.CSS_SELECTOR, "button.dl[data-dl='graph-gexf']").click()
+    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return window.__saved.length") == 1)
+    name, size = driver.execute_script("return window.__saved[0]")
+    assert name.endswith(".gexf") and size > 0
+    assert not driver.find_element(By.ID, "message").is_displayed()
     driver.get_log("browser")  # the 401s before the key are expected
     driver.execute_script("sessionStorage.clear()")

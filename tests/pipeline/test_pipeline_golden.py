@@ -29,7 +29,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pipeline_helpers import FIXTURES, GOLDEN_CSV, golden_projects_fixture, store_fixture  # noqa: F401 (fixtures)
+from tests.pipeline.pipeline_helpers import FIXTURES, GOLDEN_CSV, golden_projects_fixture, store_fixture  # noqa: F401 (fixtures)
 
 from chainmap.pipeline import Project, Target, compute_kpis, percent_of, project_kpis, set_target
 from chainmap.storage.base import Store

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from pipeline_helpers import new_project
+from tests.pipeline.pipeline_helpers import new_project
 
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.models import Region

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
+from tests.pipeline.pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 from chainmap.exceptions import Conflict, InvalidInput
 from chainmap.names import normalize_company_name

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
-from pipeline_helpers import new_project, walk_to
+from tests.pipeline.pipeline_helpers import new_project, walk_to
 
 from chainmap.pipeline import Project, Target, compute_kpis
 from chainmap.reports.projects import projects_csv, write_projects_csv, write_projects_xlsx

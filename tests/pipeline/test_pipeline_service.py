@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
+from tests.pipeline.pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import Chain, Region, Segment

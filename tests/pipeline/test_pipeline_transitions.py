@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pipeline_helpers import START, at_stage, new_project, walk_to
+from tests.pipeline.pipeline_helpers import START, at_stage, new_project, walk_to
 
 from chainmap.exceptions import Conflict, InvalidInput
 from chainmap.pipeline import (
