@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chainmap.exceptions import (
@@ -23,7 +24,7 @@ from chainmap.exceptions import (
     StorageUnavailable,
 )
 
-__all__ = ["install_error_handlers", "STATUS_FOR", "error_body", "ERROR_RESPONSES"]
+__all__ = ["install_error_handlers", "STATUS_FOR", "error_body", "ERROR_RESPONSES", "ErrorBody"]
 
 log = logging.getLogger("chainmap.api")
 
@@ -36,6 +37,7 @@ STATUS_FOR: dict[type[ChainmapError], int] = {
 }
 
 _HINTS = {
+    400: "请求体无法解析：JSON 须为 UTF-8，上传须为 multipart/form-data / the body could not be parsed (UTF-8 JSON, or multipart/form-data for uploads)",
     401: "缺少或无效的 API 密钥：在请求头 X-API-Key 中提供由 `chainmap keys create` 创建的密钥 / missing or invalid API key",
     403: "该密钥的角色无权执行此操作 / this key's role may not do this",
     404: "资源不存在 / not found",
@@ -72,7 +74,7 @@ async def _validation_error(request: Request, err: Exception) -> JSONResponse:
             problems.append({"field": "body", "reason": f"{e.get('msg', '')} at character {pos}", "value": None})
             continue
         loc = [str(x) for x in e.get("loc", ()) if x not in ("body",)]
-        problems.append({"field": ".".join(loc), "reason": e.get("msg", ""), "value": _safe(e.get("input"))})
+        problems.append({"field": ".".join(loc) or "body", "reason": e.get("msg", ""), "value": _safe(e.get("input"))})
     first = problems[0] if problems else {"field": "", "reason": "invalid request"}
     return JSONResponse(
         status_code=422,
@@ -93,7 +95,7 @@ def _safe(value: Any) -> Any:
 
 async def _http_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, StarletteHTTPException)
-    name = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}.get(
+    name = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}.get(
         err.status_code, "HTTPError"
     )
     return JSONResponse(
@@ -118,10 +120,29 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected)
 
 
+class ErrorBody(BaseModel):
+    """The body of every error response (row-level problems add ``errors``; domain errors may
+    add context such as ``field`` or ``row``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    error: str = Field(description="NotFound | InvalidInput | Conflict | PayloadTooLarge | StorageUnavailable | Unauthorized | Forbidden ...")
+    detail: str
+    hint: str | None = None
+
+
+def _doc(description: str) -> dict[str, Any]:
+    return {"description": description, "model": ErrorBody}
+
+
 #: OpenAPI documentation of the error responses shared by all routes.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"description": "缺少或无效的 API 密钥 / missing or invalid API key"},
-    403: {"description": "角色无权限 / role not allowed"},
-    422: {"description": "参数错误 / invalid input"},
-    503: {"description": "存储不可用 / store unavailable"},
+    400: _doc("请求体无法解析 / the body could not be parsed"),
+    401: _doc("缺少或无效的 API 密钥 / missing or invalid API key"),
+    403: _doc("角色无权限 / role not allowed"),
+    404: _doc("资源不存在 / not found"),
+    409: _doc("与现有数据冲突 / conflicts with existing data"),
+    413: _doc("上传文件过大 / upload too large"),
+    422: _doc("参数错误 / invalid input"),
+    503: _doc("存储不可用 / store unavailable"),
 }

@@ -9,7 +9,7 @@ published Stata outputs in tests/fixtures/ecomplexity (max relative error per
 quantity).
 
     python benchmarks/bench_relatedness.py --quick   # 100x500 and 500x2000 only
-    python benchmarks/bench_relatedness.py           # also 2000x5000 (minutes: the PyPI package is slow)
+    python benchmarks/bench_relatedness.py           # also 2000x5000 (the PyPI package needs many minutes)
 
 ``run(quick)`` returns the rows (dicts with ``kind`` "timing" or "agreement").
 """
@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import io
 import statistics
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -204,7 +205,10 @@ def agreement() -> list[dict[str, Any]]:
 def run(quick: bool) -> list[dict[str, Any]]:
     """All rows: one timing row per size, then one agreement row per quantity."""
     sizes = QUICK_SIZES if quick else SIZES
-    rows = [time_size(n_loc, n_act) for n_loc, n_act in sizes]
+    rows = []
+    for n_loc, n_act in sizes:
+        rows.append(time_size(n_loc, n_act))
+        print(f"  timed {rows[-1]['case']}", file=sys.stderr, flush=True)  # progress: 2000x5000 takes long
     rows.extend(agreement())
     return rows
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import resource
 import sys
@@ -117,9 +118,9 @@ def bench_one(backend: str, n: int, workdir: Path) -> dict[str, Any]:
     try:
         store.bulk_upsert(**base)
         gc.collect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         counts = store.bulk_upsert(enterprises=rows, batch_size=5000 if backend == "sqlite" else 10000)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         t1 = time.perf_counter()
         _, total = store.search_enterprises(segment="cai.s07", limit=20)
         search_ms = (time.perf_counter() - t1) * 1000
@@ -136,6 +137,8 @@ def bench_one(backend: str, n: int, workdir: Path) -> dict[str, Any]:
         "presences": presences,
         "seconds": round(seconds, 2),
         "rows_per_s": round(n / seconds),
+        "cpu_s": round(cpu, 2),
+        "load_avg_1m": round(os.getloadavg()[0], 1),
         "peak_rss_mb": round(peak_rss_mb()),
         "generate_s": round(generate_s, 2),
         "search_segment_ms": round(search_ms, 1),
@@ -169,7 +172,7 @@ def print_row(row: dict[str, Any]) -> None:
         return
     print(
         f"{row['backend']:>7} n={row['n']:>9,}  {row['seconds']:>8.2f} s  {row['rows_per_s']:>9,} rows/s  "
-        f"peak RSS {row['peak_rss_mb']:>6,} MiB  (generate {row['generate_s']} s, "
+        f"peak RSS {row['peak_rss_mb']:>6,} MiB  cpu {row['cpu_s']} s  load {row['load_avg_1m']}  (generate {row['generate_s']} s, "
         f"search by segment {row['search_segment_ms']} ms, total {row['search_total']:,}) {row['note']}",
         flush=True,
     )

@@ -252,7 +252,9 @@ def synthetic_outcomes(
     fits = fit_blocks(cm.M[sample], ctx, [g.col for g in gaps])
     r, c = np.nonzero(fits[0] + fits[1] + fits[2] + fits[3] > 0)
     if len(r) == 0:
-        raise InvalidInput("no candidate relates to any gap; cannot build a synthetic history", field="candidates")
+        raise InvalidInput(
+            "no candidate relates to any gap; cannot build a synthetic history", field="candidates"
+        )
     pick = rng.choice(len(r), size=min(n, len(r)), replace=False)
     rows = sample[r[pick]]
     specs = [gaps[j] for j in c[pick].tolist()]

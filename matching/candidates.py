@@ -56,6 +56,7 @@ Rules:
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import json
@@ -65,6 +66,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -227,11 +229,15 @@ def _decode(raw: bytes, filename: str) -> tuple[str, str]:
         except UnicodeDecodeError:
             continue
     raise InvalidInput(
-        "the file is neither UTF-8 nor GBK/GB18030 text", file=filename, hint="save it as CSV UTF-8 from Excel"
+        "the file is neither UTF-8 nor GBK/GB18030 text",
+        file=filename,
+        hint="save it as CSV UTF-8 from Excel",
     )
 
 
-def _table_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
+def _table_rows(
+    raw: bytes, filename: str
+) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
     """(header, iterator of (row number, values), data row count estimate, encoding)."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
@@ -240,7 +246,9 @@ def _table_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[in
         return _json_rows(raw, filename)
     if suffix not in (".csv", ".txt", ".tsv", ""):
         raise InvalidInput(
-            f"unsupported file type {suffix!r}; expected .csv, .xlsx or .json", file=filename, field="filename"
+            f"unsupported file type {suffix!r}; expected .csv, .xlsx or .json",
+            file=filename,
+            field="filename",
         )
     text, enc = _decode(raw, filename)
     delim = "\t" if suffix == ".tsv" else ","
@@ -248,7 +256,9 @@ def _table_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[in
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidInput("the file is empty: expected a header row with at least `name`", file=filename) from None
+        raise InvalidInput(
+            "the file is empty: expected a header row with at least `name`", file=filename
+        ) from None
     except csv.Error as err:
         raise InvalidInput(f"not a readable CSV file: {err}", file=filename) from None
     n_est = text.count("\n")
@@ -258,7 +268,9 @@ def _table_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[in
             for values in reader:
                 yield reader.line_num, values
         except csv.Error as err:
-            raise InvalidInput(f"not a readable CSV file: {err}", file=filename, line=reader.line_num) from None
+            raise InvalidInput(
+                f"not a readable CSV file: {err}", file=filename, line=reader.line_num
+            ) from None
 
     return header, _renumber(rows()), n_est, enc
 
@@ -270,7 +282,9 @@ def _renumber(rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list
         yield i, values
 
 
-def _xlsx_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
+def _xlsx_rows(
+    raw: bytes, filename: str
+) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
     import zipfile
 
     from openpyxl import load_workbook
@@ -284,7 +298,9 @@ def _xlsx_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int
     try:
         header = ["" if v is None else str(v) for v in next(it)]
     except StopIteration:
-        raise InvalidInput("the sheet is empty: expected a header row with at least `name`", file=filename) from None
+        raise InvalidInput(
+            "the sheet is empty: expected a header row with at least `name`", file=filename
+        ) from None
     n_est = max(0, (ws.max_row or 1) - 1)
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -295,7 +311,9 @@ def _xlsx_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int
     return header, rows(), n_est, None
 
 
-def _json_rows(raw: bytes, filename: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
+def _json_rows(
+    raw: bytes, filename: str
+) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
     text, enc = _decode(raw, filename)
     try:
         doc = json.loads(text)
@@ -343,11 +361,14 @@ def _number(v: Any, what: str) -> float | None:
     if isinstance(v, int | float):
         x = float(v)
     else:
-        s = str(v).strip().replace(",", "").replace("，", "")
         try:
-            x = float(s)
+            x = float(v)
         except ValueError:
-            raise ValueError(f"expected {what}") from None
+            s = str(v).strip().replace(",", "").replace("，", "")
+            try:
+                x = float(s)
+            except ValueError:
+                raise ValueError(f"expected {what}") from None
     if not math.isfinite(x):
         raise ValueError(f"expected {what}, got a non-finite value")
     return x
@@ -368,7 +389,9 @@ def _integer(v: Any, what: str, lo: int = 0, hi: int | None = None) -> int | Non
         raise ValueError(f"expected {what} (a whole number)")
     n = int(x)
     if n < lo or (hi is not None and n > hi):
-        raise ValueError(f"{what} must be between {lo} and {hi}" if hi is not None else f"{what} must be ≥ {lo}")
+        raise ValueError(
+            f"{what} must be between {lo} and {hi}" if hi is not None else f"{what} must be ≥ {lo}"
+        )
     return n
 
 
@@ -384,7 +407,9 @@ def _growth(v: Any) -> float | None:
         x = _number(v, "a fraction such as 0.12 (or 12%)")
         assert x is not None
     if not -1.0 <= x <= 10.0:
-        raise ValueError("expected a fraction between -1 and 10 (0.35 means +35%); write 35% for a percentage")
+        raise ValueError(
+            "expected a fraction between -1 and 10 (0.35 means +35%); write 35% for a percentage"
+        )
     return x
 
 
@@ -417,7 +442,14 @@ def _split(v: Any) -> list[str]:
 
 
 def _tags(v: Any) -> list[str]:
-    out = []
+    if isinstance(v, str):
+        return list(_tags_cached(v))
+    return list(_tags_cached(";".join(map(str, v))))
+
+
+@lru_cache(maxsize=4096)
+def _tags_cached(v: str) -> tuple[str, ...]:
+    out: list[str] = []
     for t in _split(v):
         try:
             tag = Tag.parse(t).value
@@ -428,7 +460,7 @@ def _tags(v: Any) -> list[str]:
             raise ValueError(f"unknown tag {t!r}; allowed: {allowed}")
         if tag not in out:
             out.append(tag)
-    return out
+    return tuple(out)
 
 
 def _risks(v: Any) -> list[str]:
@@ -443,6 +475,7 @@ def _risks(v: Any) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=4096)
 def _province(v: Any) -> str | None:
     s = _text(v)
     if s is None:
@@ -459,7 +492,9 @@ def _credit(v: Any) -> str | None:
         return None
     c = s.upper()
     if not is_valid_credit_code(c):
-        raise ValueError("invalid 统一社会信用代码: expected 18 characters with a GB 32100-2015 check character")
+        raise ValueError(
+            "invalid 统一社会信用代码: expected 18 characters with a GB 32100-2015 check character"
+        )
     return c
 
 
@@ -494,41 +529,57 @@ def _canonical_header(header: Sequence[Any], filename: str) -> list[str]:
 
 
 def _parse_row(
-    row_no: int, header: Sequence[str], values: Sequence[Any], known_segments: frozenset[str] | None
+    row_no: int,
+    specs: Sequence[tuple[int, str, Callable[[Any], Any] | None]],
+    values: Sequence[Any],
+    known_segments: frozenset[str] | None,
+    width: int,
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
     errors: list[RowError] = []
-    rec: dict[str, Any] = {c: None for c in CANDIDATE_COLUMNS}
+    rec: dict[str, Any] = dict.fromkeys(CANDIDATE_COLUMNS)
     rec["segments"], rec["tags"], rec["risk_flags"] = [], [], []
     attrs: dict[str, Any] = {}
     n = len(values)
-
-    for j, col in enumerate(header):
-        v = values[j] if j < n else None
-        if col not in _PARSERS:
-            if col and not _blank(v):
+    seg_raw: Any = None
+    for j, col, parser in specs:
+        if j >= n:
+            break
+        v = values[j]
+        if v is None or v == "":
+            continue
+        if isinstance(v, str):
+            if v.isspace():
+                continue
+        elif isinstance(v, float) and math.isnan(v):
+            continue
+        if parser is None:
+            if col:
                 attrs[col] = v.strip() if isinstance(v, str) else v
             continue
         try:
-            rec[col] = _PARSERS[col](v)
+            rec[col] = parser(v)
         except ValueError as err:
             errors.append(RowError(row=row_no, column=col, value=v, reason=str(err)))
-    if len(values) > len(header) and any(not _blank(x) for x in values[len(header) :]):
+        if col == "segments":
+            seg_raw = v
+    if n > width and any(not _blank(x) for x in values[width:]):
         errors.append(
-            RowError(row=row_no, column="", value=values[len(header)], reason="more cells than header columns")
+            RowError(row=row_no, column="", value=values[width], reason="more cells than header columns")
         )
     if rec["name"] is None:
         errors.append(RowError(row=row_no, column="name", value=None, reason="name is required"))
     elif len(rec["name"]) > 200:
-        errors.append(RowError(row=row_no, column="name", value=rec["name"][:40] + "…", reason="name longer than 200"))
+        errors.append(
+            RowError(row=row_no, column="name", value=rec["name"][:40] + "…", reason="name longer than 200")
+        )
     if known_segments is not None:
-        j = header.index("segments") if "segments" in header else -1
         for s in rec["segments"]:
             if s not in known_segments:
                 errors.append(
                     RowError(
                         row=row_no,
                         column="segments",
-                        value=values[j] if 0 <= j < n else s,
+                        value=seg_raw,
                         reason=f"unknown segment id {s!r} (see `chainmap chains` for the ids)",
                     )
                 )
@@ -542,7 +593,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "name": _text,
     "credit_code": _credit,
     "hq_province": _province,
-    "hq_city": lambda v: geo.normalize_city(_text(v)),
+    "hq_city": lru_cache(maxsize=65536)(lambda v: geo.normalize_city(_text(v))),
     "main_products": _text,
     "segments": _split,
     "tags": _tags,
@@ -601,7 +652,9 @@ def merge_records(first: dict[str, Any], later: Mapping[str, Any]) -> dict[str, 
     return first
 
 
-def _fit_mapper(data: Any, segment_ids: Iterable[str] | None) -> tuple[frozenset[str] | None, SegmentMapper | None]:
+def _fit_mapper(
+    data: Any, segment_ids: Iterable[str] | None
+) -> tuple[frozenset[str] | None, SegmentMapper | None]:
     if data is None and segment_ids is None:
         from chainmap.seed import load_seed
 
@@ -661,9 +714,30 @@ def read_candidates(
     if mapper is not None:
         fitted = mapper
     raw = _read_bytes(path_or_bytes, filename)
+    # Millions of small dicts make the cyclic GC rescan the heap over and over;
+    # nothing here creates cycles, so pause it while reading.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read(raw, filename, skip_invalid, known, fitted, progress)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _read(
+    raw: bytes,
+    filename: str,
+    skip_invalid: bool,
+    known: frozenset[str] | None,
+    fitted: SegmentMapper | None,
+    progress: Callable[[int, int], None] | None,
+) -> ImportResult:
     header_raw, rows, n_est, enc = _table_rows(raw, filename)
     header = _canonical_header(header_raw, filename)
 
+    specs = [(j, col, _PARSERS.get(col)) for j, col in enumerate(header)]
+    width = len(header)
     records: list[dict[str, Any]] = []
     errors: list[RowError] = []
     refused = blank = read = 0
@@ -676,7 +750,7 @@ def read_candidates(
             blank += 1
             continue
         read += 1
-        rec, errs = _parse_row(row_no, header, values, known)
+        rec, errs = _parse_row(row_no, specs, values, known, width)
         if progress is not None and read % 5000 == 0:
             progress(read, n_est)
         if rec is None:

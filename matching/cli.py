@@ -21,7 +21,9 @@ from chainmap.textfmt import table
 
 __all__ = ["candidates_app", "leads_app"]
 
-candidates_app = typer.Typer(help="候选企业：导入与查看 / candidate enterprises: import and list", no_args_is_help=True)
+candidates_app = typer.Typer(
+    help="候选企业：导入与查看 / candidate enterprises: import and list", no_args_is_help=True
+)
 leads_app = typer.Typer(
     help="招商线索排序 / ranked investment leads (and `backtest`)",
     invoke_without_command=True,
@@ -59,7 +61,9 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] 
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True) as bar:
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+    ) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -77,8 +81,12 @@ def _progress(enabled: bool, label: str) -> Iterator[Callable[[int, int], None] 
 @handle_errors
 def import_cmd(
     file: Path = typer.Argument(..., help="CSV (UTF-8/GBK)、XLSX 或 JSON 文件 / CSV, XLSX or JSON file"),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="跳过错误行并写入报告 / import valid rows, report the rest"),
-    report: Path | None = typer.Option(None, "--report", help="导入报告 CSV / report file (row, column, value, reason)"),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="跳过错误行并写入报告 / import valid rows, report the rest"
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="导入报告 CSV / report file (row, column, value, reason)"
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度 / no progress bar"),
     fmt: str = typer.Option("table", "--format", "-f", help="table|json"),
     lang: str = LANG,
@@ -94,7 +102,9 @@ def import_cmd(
     try:
         data = _data(store, lang)
         with _progress(not quiet, pick(lang, "读取", "reading")) as cb:
-            result = read_candidates(file, filename=file.name, skip_invalid=skip_invalid, data=data, progress=cb)
+            result = read_candidates(
+                file, filename=file.name, skip_invalid=skip_invalid, data=data, progress=cb
+            )
         report_path = report
         if report_path is None and result.errors:
             report_path = file.with_name(file.stem + ".refused.csv")
@@ -105,7 +115,13 @@ def import_cmd(
         store.close()
     summary = {**result.summary(), **counts, "report": str(report_path) if report_path else None}
     if fmt == "json":
-        echo_json({**summary, "unmapped_candidates": result.unmapped, "errors": [e.to_dict() for e in result.errors]})
+        echo_json(
+            {
+                **summary,
+                "unmapped_candidates": result.unmapped,
+                "errors": [e.to_dict() for e in result.errors],
+            }
+        )
         return
     if quiet:
         return
@@ -122,12 +138,22 @@ def import_cmd(
     )
     if result.unmapped:
         typer.echo(
-            pick(lang, f"{len(result.unmapped)} 家企业的主营产品未匹配到环节：", f"{len(result.unmapped)} candidates matched no segment:")
+            pick(
+                lang,
+                f"{len(result.unmapped)} 家企业的主营产品未匹配到环节：",
+                f"{len(result.unmapped)} candidates matched no segment:",
+            )
         )
         for u in result.unmapped[:20]:
             typer.echo(f"  - row {u['row']}: {u['name']} ({u['main_products'] or '-'})")
         if len(result.unmapped) > 20:
-            typer.echo(pick(lang, f"  ……另有 {len(result.unmapped) - 20} 家", f"  ... {len(result.unmapped) - 20} more"))
+            typer.echo(
+                pick(
+                    lang,
+                    f"  ……另有 {len(result.unmapped) - 20} 家",
+                    f"  ... {len(result.unmapped) - 20} more",
+                )
+            )
     if report_path is not None:
         typer.echo(pick(lang, f"报告：{report_path}", f"report: {report_path}"))
 
@@ -161,7 +187,13 @@ def list_cmd(
         echo_json({"total": total, "items": recs})
         return
     if not total:
-        typer.echo(pick(lang, "没有候选企业；用 `chainmap candidates import FILE` 导入。", "No candidates; import some with `chainmap candidates import FILE`."))
+        typer.echo(
+            pick(
+                lang,
+                "没有候选企业；用 `chainmap candidates import FILE` 导入。",
+                "No candidates; import some with `chainmap candidates import FILE`.",
+            )
+        )
         return
     rows = []
     for r in recs:
@@ -216,7 +248,9 @@ def _write_xlsx(page: Any, path: Path, lang: str) -> None:
     ws2 = wb.create_sheet("contributions")
     ws2.append(["rank", "candidate_id", "baseline", *feats])
     for lead in page.items:
-        ws2.append([lead.rank, lead.candidate_id, lead.baseline, *(lead.contributions.get(f, 0.0) for f in feats)])
+        ws2.append(
+            [lead.rank, lead.candidate_id, lead.baseline, *(lead.contributions.get(f, 0.0) for f in feats)]
+        )
     try:
         wb.save(path)
     except OSError as err:
@@ -233,7 +267,9 @@ def leads(
     page: int = typer.Option(1, "--page", help="页码 / page"),
     region: str = typer.Option("yuncheng", "--region", help="区域 id / region id"),
     fmt: str = typer.Option("table", "--format", "-f", help="table|json|xlsx"),
-    output: Path | None = typer.Option(None, "-o", "--output", help="输出文件 / output file (xlsx: required)"),
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="输出文件 / output file (xlsx: required)"
+    ),
     demo: bool = typer.Option(False, "--demo", help="使用内置演示企业池 / use the shipped demo pool"),
     lang: str = LANG,
 ) -> None:
@@ -255,11 +291,19 @@ def leads(
     finally:
         store.close()
     report = analyze_gaps(data, region=region, lang=lang)
-    result = rank_leads(data, report.items, recs, k=k, chain=chain, gap=gap, page=page, lang=lang, outcomes=outcomes)
+    result = rank_leads(
+        data, report.items, recs, k=k, chain=chain, gap=gap, page=page, lang=lang, outcomes=outcomes
+    )
     if fmt == "xlsx":
         assert output is not None
         _write_xlsx(result, output, lang)
-        typer.echo(pick(lang, f"已写入 {output}（{len(result.items)} 条线索）", f"wrote {output} ({len(result.items)} leads)"))
+        typer.echo(
+            pick(
+                lang,
+                f"已写入 {output}（{len(result.items)} 条线索）",
+                f"wrote {output} ({len(result.items)} leads)",
+            )
+        )
         return
     if fmt == "json":
         doc = result.model_dump(mode="json")
@@ -274,7 +318,9 @@ def leads(
 
 
 def _print_leads(result: Any, lang: str, is_demo: bool) -> None:
-    scope = {"gap": result.gap, "chain": result.chain, "overall": pick(lang, "全部缺口", "all gaps")}[result.scope]
+    scope = {"gap": result.gap, "chain": result.chain, "overall": pick(lang, "全部缺口", "all gaps")}[
+        result.scope
+    ]
     model = (
         pick(lang, "先验评分", "prior score")
         if result.model == "prior"
@@ -292,8 +338,15 @@ def _print_leads(result: Any, lang: str, is_demo: bool) -> None:
     if not result.items:
         typer.echo(pick(lang, "没有符合条件的线索。", "No leads."))
         return
-    rows = [[ld.rank, ld.name, ld.gap_segment_id, ld.gap_status, round(ld.score, 3), ld.reason] for ld in result.items]
-    typer.echo(table(pick(lang, "名次 企业 缺口环节 类型 得分 理由", "rank name gap status score reason").split(), rows))
+    rows = [
+        [ld.rank, ld.name, ld.gap_segment_id, ld.gap_status, round(ld.score, 3), ld.reason]
+        for ld in result.items
+    ]
+    typer.echo(
+        table(
+            pick(lang, "名次 企业 缺口环节 类型 得分 理由", "rank name gap status score reason").split(), rows
+        )
+    )
 
 
 @leads_app.command("backtest")
@@ -302,7 +355,9 @@ def backtest_cmd(
     k: int = typer.Option(10, "-k", "--k", min=1, help="precision@k 等的 k"),
     split: str = typer.Option("time", "--split", help="time|group"),
     test_fraction: float = typer.Option(0.3, "--test-fraction", help="测试集比例 / test share"),
-    synthetic: bool = typer.Option(False, "--synthetic", help="无真实历史时用合成结果演示 / run on a synthetic history"),
+    synthetic: bool = typer.Option(
+        False, "--synthetic", help="无真实历史时用合成结果演示 / run on a synthetic history"
+    ),
     seed: int = typer.Option(0, "--seed", help="随机种子 / random seed"),
     region: str = typer.Option("yuncheng", "--region"),
     fmt: str = typer.Option("table", "--format", "-f", help="table|json"),
@@ -336,7 +391,14 @@ def backtest_cmd(
             err=True,
         )
         if not synthetic:
-            typer.echo(pick(lang, "可加 --synthetic 在合成历史上演示回测。", "Add --synthetic to demonstrate on a synthetic history."), err=True)
+            typer.echo(
+                pick(
+                    lang,
+                    "可加 --synthetic 在合成历史上演示回测。",
+                    "Add --synthetic to demonstrate on a synthetic history.",
+                ),
+                err=True,
+            )
             return
         outcomes = synthetic_outcomes(cm, sctx, items, seed=seed)
         is_synthetic = True

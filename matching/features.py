@@ -121,7 +121,15 @@ N_PAIR, N_GAP = len(PAIR_FEATURES), len(GAP_FEATURES)
 #: Neutral values used when a number is missing (raw units).
 NEUTRAL = {"revenue_cny_100m": 10.0, "employees": 500.0, "revenue_growth": 0.0, "proximity": 0.5}
 _REV_SCALE, _EMP_SCALE, _VAL_SCALE, _DIST_SCALE = 4.0, 6.0, 2.0, 3000.0
-_SCALE_TAGS = ("global500", "china500", "private500", "industry_top100", "listed", "little_giant", "chain_leader")
+_SCALE_TAGS = (
+    "global500",
+    "china500",
+    "private500",
+    "industry_top100",
+    "listed",
+    "little_giant",
+    "chain_leader",
+)
 _GAP_STATUSES = ("fill", "strengthen", "extend")
 
 
@@ -395,7 +403,9 @@ def build_candidate_matrix(candidates: Sequence[Mapping[str, Any]], ctx: Segment
         "shanxi_presence": np.array([np.nan if p is None else float(bool(p)) for p in presence]),
         "demo": np.array([is_demo(r) for r in recs], dtype=bool),
     }
-    return candidate_matrix_from_columns(cols_, ctx, tags=tags, segments=M, risk_penalty=risk_pen, excluded=excl)
+    return candidate_matrix_from_columns(
+        cols_, ctx, tags=tags, segments=M, risk_penalty=risk_pen, excluded=excl
+    )
 
 
 def _geo_columns(province: Sequence[Any], city: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -447,9 +457,13 @@ def candidate_matrix_from_columns(
     seg_tie_local = M @ ctx.tie_local
     seg_tie_leader = M @ ctx.tie_leader
     f: dict[str, np.ndarray] = {
-        "scale_revenue": np.minimum(1.0, np.log10(1 + np.where(np.isnan(rev), NEUTRAL["revenue_cny_100m"], rev)) / _REV_SCALE),
+        "scale_revenue": np.minimum(
+            1.0, np.log10(1 + np.where(np.isnan(rev), NEUTRAL["revenue_cny_100m"], rev)) / _REV_SCALE
+        ),
         "revenue_missing": np.isnan(rev).astype(np.float64),
-        "scale_employees": np.minimum(1.0, np.log10(1 + np.where(np.isnan(emp), NEUTRAL["employees"], emp)) / _EMP_SCALE),
+        "scale_employees": np.minimum(
+            1.0, np.log10(1 + np.where(np.isnan(emp), NEUTRAL["employees"], emp)) / _EMP_SCALE
+        ),
         "employees_missing": np.isnan(emp).astype(np.float64),
         **{f"tag_{t}": tag[t] for t in _SCALE_TAGS},
         "growth_revenue": np.clip(np.where(np.isnan(gro), NEUTRAL["revenue_growth"], gro), -0.5, 1.0),
@@ -462,7 +476,9 @@ def candidate_matrix_from_columns(
         "hq_jjj": (region == 1).astype(np.float64),
         "hq_yrd": (region == 2).astype(np.float64),
         "hq_gba": (region == 3).astype(np.float64),
-        "proximity": np.where(np.isnan(dist), NEUTRAL["proximity"], 1.0 - np.minimum(dist, _DIST_SCALE) / _DIST_SCALE),
+        "proximity": np.where(
+            np.isnan(dist), NEUTRAL["proximity"], 1.0 - np.minimum(dist, _DIST_SCALE) / _DIST_SCALE
+        ),
         "distance_missing": np.isnan(dist).astype(np.float64),
         "shanxi_presence": np.nan_to_num(pres, nan=0.0),
         "shanxi_missing": np.isnan(pres).astype(np.float64),
@@ -494,8 +510,13 @@ def candidate_matrix_from_columns(
         M=M,
         excluded=np.zeros(n, dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool),
         raw={
-            "revenue_cny_100m": rev, "revenue_growth": gro, "employees": emp, "valuation_usd_bn": val,
-            "expansions_3y": exp_, "distance_km": dist, "region": region,
+            "revenue_cny_100m": rev,
+            "revenue_growth": gro,
+            "employees": emp,
+            "valuation_usd_bn": val,
+            "expansions_3y": exp_,
+            "distance_km": dist,
+            "region": region,
         },  # fmt: skip
         demo=np.asarray(cols.get("demo", np.zeros(n, dtype=bool)), dtype=bool),
         local=local,
@@ -549,8 +570,15 @@ def pair_features_for(
     out[:, 1] = np.minimum(1.0, np.asarray((Mr @ ctx.A).multiply(E).sum(axis=1)).ravel())
     out[:, 2] = np.minimum(1.0, np.asarray((Mr @ ctx.A.T).multiply(E).sum(axis=1)).ravel())
     out[:, 3] = np.minimum(1.0, np.asarray((Mr @ ctx.R).multiply(E).sum(axis=1)).ravel())
-    out[:, N_PAIR : N_PAIR + N_GAP] = np.array([g.features() for g in gaps])
+    uniq: dict[int, int] = {}
+    first: list[GapSpec] = []
+    which = np.empty(n, dtype=np.int64)
+    for i, g in enumerate(gaps):
+        j = uniq.get(id(g))
+        if j is None:
+            j = uniq[id(g)] = len(first)
+            first.append(g)
+        which[i] = j
+    out[:, N_PAIR : N_PAIR + N_GAP] = np.array([g.features() for g in first])[which]
     out[:, N_PAIR + N_GAP :] = cm.X[rows]
     return out
-
-

@@ -4,7 +4,8 @@ A candidate's ``main_products`` (free text such as ``"湿法隔膜、涂覆隔�
 mapped to segments by two complementary signals:
 
 * **keyword hits** — a segment's ``keywords_zh``, ``keywords_en``, ``aliases``,
-  ``name_zh`` and ``name_en`` found verbatim in the (NFKC, lower-cased) text.
+  ``name_zh`` and ``name_en`` found verbatim in a phrase of the (NFKC,
+  lower-cased) text (phrases as below, each computed once).
   ASCII terms must stand on word boundaries (``"ev"`` does not hit ``"device"``).
   Confidence grows with the term's length, because long terms are specific:
   ``min(0.95, 0.55 + 0.1 * len(term))`` for Chinese terms (one character 0.65,
@@ -228,18 +229,24 @@ class SegmentMapper(BaseEstimator):
         phrase_sets = {t: split_phrases(t) for t in uniq}
         all_phrases = list({p: None for ps in phrase_sets.values() for p in ps})
         sims = dict(zip(all_phrases, self._phrase_similarities(all_phrases), strict=True))
+        hits = {p: self.keyword_hits(p) for p in all_phrases}
         cache: dict[str, list[tuple[str, float, str]]] = {}
         for t in uniq:
             best: dict[int, tuple[float, str]] = {}
-            for seg, conf in self.keyword_hits(t).items():
-                best[seg] = (conf, "keyword")
+            for p in phrase_sets[t]:
+                for seg, conf in hits[p].items():
+                    if conf > best.get(seg, (0.0, ""))[0]:
+                        best[seg] = (conf, "keyword")
             for p in phrase_sets[t]:
                 for seg, sim in sims[p].items():
                     if sim > best.get(seg, (0.0, ""))[0]:
                         best[seg] = (sim, "tfidf")
             ranked = sorted(
-                ((self.segment_ids_[s], round(min(1.0, c), 4), m) for s, (c, m) in best.items()
-                 if c >= self.min_confidence),
+                (
+                    (self.segment_ids_[s], round(min(1.0, c), 4), m)
+                    for s, (c, m) in best.items()
+                    if c >= self.min_confidence
+                ),
                 key=lambda x: (-x[1], x[0]),
             )
             cache[t] = ranked[: self.top_n]

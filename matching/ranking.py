@@ -157,7 +157,9 @@ def training_set(
         seg = _get(o, "segment")
         spec = specs.get(seg)
         if spec is None and seg in ctx.index:
-            spec = GapSpec(seg, ctx.index[seg], "sound", 0.0, ctx.chain_of[ctx.index[seg]], ctx.names_zh[ctx.index[seg]])
+            spec = GapSpec(
+                seg, ctx.index[seg], "sound", 0.0, ctx.chain_of[ctx.index[seg]], ctx.names_zh[ctx.index[seg]]
+            )
         if row is None or spec is None:
             unmatched += 1
             continue
@@ -190,23 +192,16 @@ def make_scorer(
 # ---------------------------------------------------------------------------
 
 
-def _merge_topk(
-    best_v: np.ndarray, best_i: np.ndarray, S: np.ndarray, offset: int, K: int
-) -> tuple[np.ndarray, np.ndarray]:
-    if S.shape[0] > K:
-        part = np.argpartition(S, S.shape[0] - K, axis=0)[-K:]
-        vals = np.take_along_axis(S, part, axis=0)
-        idx = part + offset
-    else:
-        vals = S
-        idx = np.broadcast_to(np.arange(S.shape[0])[:, None] + offset, S.shape)
-    vals = np.concatenate([best_v, vals], axis=0)
-    idx = np.concatenate([best_i, idx], axis=0)
-    if vals.shape[0] > K:
-        part = np.argpartition(vals, vals.shape[0] - K, axis=0)[-K:]
-        vals = np.take_along_axis(vals, part, axis=0)
-        idx = np.take_along_axis(idx, part, axis=0)
-    return vals, idx
+def _prune_topk(g: np.ndarray, r: np.ndarray, v: np.ndarray, K: int) -> tuple[np.ndarray, ...]:
+    """Keep the ``K`` best entries (highest ``v``) of every gap ``g``."""
+    if len(v) == 0:
+        return g, r, v
+    order = np.lexsort((-v, g))
+    g, r, v = g[order], r[order], v[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    first = np.repeat(starts, np.diff(np.r_[starts, len(g)]))
+    keep = (np.arange(len(g)) - first) < K
+    return g[keep], r[keep], v[keep]
 
 
 def top_k_per_gap(
@@ -220,56 +215,76 @@ def top_k_per_gap(
     chunk_size: int = 65536,
     include_local: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best ``k`` candidates per gap: ``(rows, scores)``, each ``k' × len(gaps)``
-    (``k' = min(k, n)``), unsorted; ineligible slots have score ``-inf``.
+    """Best ``k`` candidates per gap: ``(rows, scores)``, each ``k × len(gaps)``,
+    sorted best first; empty slots have row ``-1`` and score ``-inf``.
 
-    Excluded candidates (risk) and, unless ``include_local``, local firms are skipped.
-    Candidates are processed in chunks: per chunk the four pair features are
-    dense ``chunk × gaps`` blocks from sparse products, the scores a few
-    vector operations, and ``np.argpartition`` keeps the running top ``k``.
+    Only eligible pairs are ever materialised: per chunk of candidates one
+    sparse product ``M_chunk @ [I | A | Aᵀ | R]`` (restricted to the gap
+    columns) yields the four pair features of every related (candidate, gap)
+    pair; the scores are vector operations on those entries, and a grouped
+    sort keeps the running top ``k`` per gap.  Excluded candidates (risk) and,
+    unless ``include_local``, local firms are skipped.
     """
     G, n = len(gaps), len(cm)
-    K = max(1, min(k, n))
+    K = max(1, k)
+    out_r = np.full((K, G), -1, dtype=np.int64)
+    out_v = np.full((K, G), -np.inf, dtype=np.float64)
     if G == 0 or n == 0:
-        return np.zeros((0, G), dtype=np.int64), np.zeros((0, G), dtype=np.float32)
+        return out_r, out_v
     cols = np.array([g.col for g in gaps], dtype=np.int64)
     S_ = ctx.n_segments
-    sel = sp.csr_matrix((np.ones(G, dtype=np.float32), (cols, np.arange(G))), shape=(S_, G))
-    blocks = [sel, (ctx.A @ sel).astype(np.float32).tocsr(), (ctx.A.T @ sel).astype(np.float32).tocsr(),
-              (ctx.R @ sel).astype(np.float32).tocsr()]  # fmt: skip
+    sel = sp.csr_matrix((np.ones(G), (cols, np.arange(G))), shape=(S_, G))
+    B = sp.hstack([sel, ctx.A @ sel, ctx.A.T @ sel, ctx.R @ sel], format="csr").astype(np.float32)
+    gap_of = np.tile(np.arange(G), N_PAIR)
     gapF = np.array([g.features() for g in gaps])
     wp, wm, bm = scorer.linear_parts()
     cand = slice(N_PAIR + N_GAP, None)
     gsl = slice(N_PAIR, N_PAIR + N_GAP)
     base_p = cm.X @ wp[cand].astype(np.float32)
-    gc_p = (gapF @ wp[gsl]).astype(np.float32)
+    gc_p = gapF @ wp[gsl]
+    fw_p = np.repeat(wp[:N_PAIR], G)
     if wm is not None:
         base_m = cm.X @ wm[cand].astype(np.float32)
-        gc_m = (gapF @ wm[gsl] + bm).astype(np.float32)
-    best_v = np.empty((0, G), dtype=np.float32)
-    best_i = np.empty((0, G), dtype=np.int64)
-    thr = np.float32(min_fit)
+        gc_m = gapF @ wm[gsl] + bm
+        fw_m = np.repeat(wm[:N_PAIR], G)
     skip = cm.excluded if include_local else (cm.excluded | cm.local)
+    kg = np.empty(0, dtype=np.int64)
+    kr = np.empty(0, dtype=np.int64)
+    kv = np.empty(0, dtype=np.float64)
+    thr = np.full(G, -np.inf)  # K-th best score so far per gap (-inf while fewer than K)
     for start in range(0, n, chunk_size):
         stop = min(n, start + chunk_size)
-        Mc = cm.M[start:stop]
-        fits = [(Mc @ b).toarray() for b in blocks]
-        for j in (1, 2, 3):
-            np.minimum(fits[j], 1.0, out=fits[j])
-        total_fit = fits[0] + fits[1] + fits[2] + fits[3]
-        Sp = base_p[start:stop, None] + gc_p[None, :]
-        for j in range(N_PAIR):
-            Sp += np.float32(wp[j]) * fits[j]
+        F = (cm.M[start:stop] @ B).tocoo()
+        fr, fc = F.row, F.col
+        fv = np.minimum(F.data, 1.0)
+        fg = gap_of[fc]
+        shape = (stop - start, G)
+        W = sp.csr_matrix((fw_p[fc] * fv, (fr, fg)), shape=shape)
+        rr = np.repeat(np.arange(shape[0]), np.diff(W.indptr)) + start
+        gg = W.indices.astype(np.int64)
+        sc = base_p[rr] + gc_p[gg] + W.data
+        ok = ~skip[rr]
+        if min_fit > 0:
+            T = sp.csr_matrix((fv, (fr, fg)), shape=shape)
+            ok &= T.data > min_fit
         if wm is not None:
-            Sm = base_m[start:stop, None] + gc_m[None, :]
-            for j in range(N_PAIR):
-                Sm += np.float32(wm[j]) * fits[j]
-            Sp = scorer.combine(Sp, Sm).astype(np.float32)
-        ok = total_fit > thr
-        ok &= ~skip[start:stop, None]
-        Sp[~ok] = -np.inf
-        best_v, best_i = _merge_topk(best_v, best_i, Sp, start, K)
-    return best_i, best_v
+            Wm = sp.csr_matrix((fw_m[fc] * fv, (fr, fg)), shape=shape)
+            sc = scorer.combine(sc, base_m[rr] + gc_m[gg] + Wm.data)
+        ok &= sc > thr[gg]  # cannot enter a full top-K list
+        kg, kr, kv = _prune_topk(
+            np.concatenate([kg, gg[ok]]), np.concatenate([kr, rr[ok]]), np.concatenate([kv, sc[ok]]), K
+        )
+        counts = np.bincount(kg, minlength=G)
+        last = np.cumsum(counts) - 1
+        full = counts >= K
+        thr[full] = kv[last[full]]
+    if len(kg):
+        starts = np.flatnonzero(np.r_[True, kg[1:] != kg[:-1]])
+        first = np.repeat(starts, np.diff(np.r_[starts, len(kg)]))
+        pos = np.arange(len(kg)) - first
+        out_r[pos, kg] = kr
+        out_v[pos, kg] = kv
+    return out_r, out_v
 
 
 # ---------------------------------------------------------------------------
@@ -306,10 +321,14 @@ def apply_diversity(
     return kept
 
 
-def _select_gaps(ctx: SegmentContext, specs: list[GapSpec], chain: str | None, gap: str | None) -> list[GapSpec]:
+def _select_gaps(
+    ctx: SegmentContext, specs: list[GapSpec], chain: str | None, gap: str | None
+) -> list[GapSpec]:
     if gap is not None:
         if gap not in ctx.index:
-            raise NotFound(f"unknown segment {gap!r}", field="gap", hint="list segment ids with `chainmap chains`")
+            raise NotFound(
+                f"unknown segment {gap!r}", field="gap", hint="list segment ids with `chainmap chains`"
+            )
         out = [g for g in specs if g.segment_id == gap]
         if not out:
             raise NotFound(
@@ -321,7 +340,9 @@ def _select_gaps(ctx: SegmentContext, specs: list[GapSpec], chain: str | None, g
     if chain is not None:
         out = [g for g in specs if chain in (g.chain_id, ctx.chain_of[g.col], ctx.seg_chain[g.col])]
         if not out and chain not in set(ctx.chain_of) | set(ctx.seg_chain):
-            raise NotFound(f"unknown chain {chain!r}", field="chain", hint="chains: he, qi, sheng, cai (and cai.*)")
+            raise NotFound(
+                f"unknown chain {chain!r}", field="chain", hint="chains: he, qi, sheng, cai (and cai.*)"
+            )
         return out
     return specs
 
@@ -336,7 +357,13 @@ def _ranked_pairs(
 ) -> tuple[np.ndarray, list[GapSpec], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Candidate pairs of the scope, exactly re-scored and sorted: (rows, gaps, X, score, contrib, base)."""
     rows, vals = top_k_per_gap(
-        cm, ctx, gaps, scorer, k=keep, min_fit=cfg.ranking.min_fit, chunk_size=cfg.ranking.chunk_size,
+        cm,
+        ctx,
+        gaps,
+        scorer,
+        k=keep,
+        min_fit=cfg.ranking.min_fit,
+        chunk_size=cfg.ranking.chunk_size,
         include_local=cfg.ranking.include_local,
     )
     r_idx, g_idx = np.nonzero(np.isfinite(vals))
@@ -403,12 +430,18 @@ def rank_leads(
     if not isinstance(page, int) or page < 1:
         raise InvalidInput(f"page must be 1 or more, got {page!r}", field="page")
     ctx = context or build_segment_context(data)
-    cm = candidates if isinstance(candidates, CandidateMatrix) else build_candidate_matrix(list(candidates), ctx)
+    cm = (
+        candidates
+        if isinstance(candidates, CandidateMatrix)
+        else build_candidate_matrix(list(candidates), ctx)
+    )
     specs = _select_gaps(ctx, gap_specs(ctx, gap_items), chain, gap)
     bs = scorer or make_scorer(cm, ctx, gap_items, outcomes, cfg)
     scope = "gap" if gap is not None else ("chain" if chain is not None else "overall")
     max_list = cfg.ranking.max_list
-    rows, gaps, X, score, contrib, base = _ranked_pairs(cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample)
+    rows, gaps, X, score, contrib, base = _ranked_pairs(
+        cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample
+    )
     if scope != "gap":  # each candidate once, at its best gap
         _u, first = np.unique(rows, return_index=True)
         first.sort()
@@ -425,7 +458,9 @@ def rank_leads(
     page_pos = kept[(page - 1) * k : page * k]
     items = []
     for rank0, pos in enumerate(page_pos, start=(page - 1) * k + 1):
-        items.append(_lead(cm, ctx, rows[pos], gaps[pos], X[pos], score[pos], contrib[pos], base[pos], bs, rank0, lang))
+        items.append(
+            _lead(cm, ctx, rows[pos], gaps[pos], X[pos], score[pos], contrib[pos], base[pos], bs, rank0, lang)
+        )
     return LeadPage(
         scope=scope,
         chain=chain,
@@ -456,7 +491,11 @@ def leads_per_gap(
     """The first page of every gap's list (segment id -> LeadPage), sharing one scorer."""
     cfg = config or load_config()
     ctx = build_segment_context(data)
-    cm = candidates if isinstance(candidates, CandidateMatrix) else build_candidate_matrix(list(candidates), ctx)
+    cm = (
+        candidates
+        if isinstance(candidates, CandidateMatrix)
+        else build_candidate_matrix(list(candidates), ctx)
+    )
     bs = make_scorer(cm, ctx, gap_items, outcomes, cfg)
     out = {}
     for g in _select_gaps(ctx, gap_specs(ctx, gap_items), chain, None):
@@ -542,7 +581,9 @@ def _names(ctx: SegmentContext, cols: Iterable[int], lang: str, limit: int = 2) 
     return pick(lang, "、", ", ").join(names)
 
 
-def _phrase(feature: str, cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str) -> str | None:
+def _phrase(
+    feature: str, cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str
+) -> str | None:
     seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
     raw = cm.raw
     if feature == "fit_exact":
@@ -558,7 +599,11 @@ def _phrase(feature: str, cm: CandidateMatrix, ctx: SegmentContext, row: int, g:
             return pick(lang, f"该企业的{_names(ctx, rel, lang)}需要{seg}配套",
                         f"its {_names(ctx, rel, lang)} buys {seg}")  # fmt: skip
         rel = [s for s in mine if ctx.R[s, g.col]]
-        return pick(lang, f"主营{_names(ctx, rel, lang)}，与{seg}相关", f"its {_names(ctx, rel, lang)} is related to {seg}")
+        return pick(
+            lang,
+            f"主营{_names(ctx, rel, lang)}，与{seg}相关",
+            f"its {_names(ctx, rel, lang)} is related to {seg}",
+        )
     if feature == "scale_revenue":
         rev = raw["revenue_cny_100m"][row]
         return None if math.isnan(rev) else pick(lang, f"营收{rev:g}亿元", f"revenue CNY {rev / 10:g} bn")
@@ -576,13 +621,21 @@ def _phrase(feature: str, cm: CandidateMatrix, ctx: SegmentContext, row: int, g:
         return None if math.isnan(v) else pick(lang, f"估值{v * 10:g}亿美元", f"valued at USD {v:g} bn")
     if feature == "expansions":
         e = raw["expansions_3y"][row]
-        return None if math.isnan(e) else pick(lang, f"近三年新建{e:.0f}个基地", f"opened {e:.0f} new bases in three years")
+        return (
+            None
+            if math.isnan(e)
+            else pick(lang, f"近三年新建{e:.0f}个基地", f"opened {e:.0f} new bases in three years")
+        )
     if feature in ("hq_jjj", "hq_yrd", "hq_gba"):
         zh, en = SOURCE_REGION_LABELS[feature[3:]]
         return pick(lang, f"总部位于{zh}", f"headquartered in {en}")
     if feature == "proximity":
         d = raw["distance_km"][row]
-        return None if math.isnan(d) else pick(lang, f"总部距运城约{d:.0f}公里", f"headquarters about {d:.0f} km from Yuncheng")
+        return (
+            None
+            if math.isnan(d)
+            else pick(lang, f"总部距运城约{d:.0f}公里", f"headquarters about {d:.0f} km from Yuncheng")
+        )
     if feature == "shanxi_presence":
         return pick(lang, "已在山西布局", "already present in Shanxi")
     if feature == "tie_local":
@@ -614,7 +667,11 @@ def reason_sentence(
     zh, en = _STATUS_PREFIX.get(g.status, _STATUS_PREFIX["sound"])
     seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
     head = pick(lang, zh, en).format(seg=seg)
-    fits = [f for f in ("fit_exact", "fit_supplies", "fit_buys", "fit_related") if contributions.get(f, 0.0) > 0 and has(f)]
+    fits = [
+        f
+        for f in ("fit_exact", "fit_supplies", "fit_buys", "fit_related")
+        if contributions.get(f, 0.0) > 0 and has(f)
+    ]
     fits.sort(key=lambda f: -contributions[f])
     phrases: list[str] = []
     if fits:

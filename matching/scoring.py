@@ -248,7 +248,10 @@ class LeadScorer(ClassifierMixin, BaseEstimator):
             self.calibrator_ = None
             if counts.min() >= max(3, self.calibrate_min_per_class):
                 self.calibrator_ = CalibratedClassifierCV(
-                    LogisticRegression(C=self.C, max_iter=self.max_iter), method="sigmoid", cv=3, ensemble=False
+                    LogisticRegression(C=self.C, max_iter=self.max_iter),
+                    method="sigmoid",
+                    cv=3,
+                    ensemble=False,
                 ).fit(Z, yb)
         self.n_iter_ = self.model_.n_iter_
         self.coef_ = self.model_.coef_.ravel().copy()
@@ -331,7 +334,9 @@ def blend_weight(n: int, n0: float) -> float:
 class BlendedScorer:
     """Prior blended with an optional fitted :class:`LeadScorer`."""
 
-    def __init__(self, prior: PriorScorer, model: LeadScorer | None = None, n_outcomes: int = 0, n0: float = 50):
+    def __init__(
+        self, prior: PriorScorer, model: LeadScorer | None = None, n_outcomes: int = 0, n0: float = 50
+    ):
         self.prior = prior
         self.model = model
         self.n_outcomes = n_outcomes
@@ -381,7 +386,9 @@ class BlendedScorer:
         return score, contrib, base
 
 
-def fit_lead_scorer(X: np.ndarray, y: Sequence[int], config: MatchingConfig | None = None) -> LeadScorer | None:
+def fit_lead_scorer(
+    X: np.ndarray, y: Sequence[int], config: MatchingConfig | None = None
+) -> LeadScorer | None:
     """A fitted LeadScorer, or None when there are fewer than ``min_outcomes``
     outcomes or only one label (the prior alone is used then)."""
     cfg = config or _default_config()

@@ -21,14 +21,16 @@ _MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _EXT = {"json": "json", "markdown": "md", "html": "html", "xlsx": "xlsx"}
+#: OpenAPI: the 200 answer is JSON by default, or the report file named by ``format``
+_DOWNLOADS = {200: {"content": {m.split(";")[0]: {} for m in _MEDIA.values() if m != "application/json"}}}
 
 FormatQ = Annotated[str, Query(pattern="^(json|markdown|md|html|xlsx)$", description="json|markdown|html|xlsx")]
 TypeQ = Annotated[str | None, Query(pattern="^(fill|strengthen|extend|sound)$", description="fill 补链 | strengthen 强链 | extend 延链 | sound 健全")]
 
 
-def _report(cache: CacheDep, store: Any, data: Any, chain: str | None, region: str, lang: str) -> GapReport:
+def _report(cache: CacheDep, revision: int, data: Any, chain: str | None, region: str, lang: str) -> GapReport:
     return cache.get_or_compute(
-        ("gaps", store.revision(), chain, region, lang), lambda: analyze_gaps(data, region=region, chain=chain, lang=lang)
+        ("gaps", revision, chain, region, lang), lambda: analyze_gaps(data, region=region, chain=chain, lang=lang)
     )
 
 
@@ -42,10 +44,26 @@ def _render(report: GapReport, items: list[Any], fmt: str, graph: Any) -> bytes:
     return out.encode("utf-8") if isinstance(out, str) else out
 
 
+def _json_body(report: GapReport, items: list[Any], page: int, page_size: int) -> bytes:
+    total = len(items)
+    start = (page - 1) * page_size
+    body = report.model_dump(mode="json", exclude={"items"})
+    body.update(
+        items=[i.model_dump(mode="json") for i in items[start : start + page_size]],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+    return JSONResponse(body).body
+
+
 def _gap_response(
     request: Request,
     *,
-    report: GapReport,
+    cache: CacheDep,
+    data: Any,
+    chain: str | None,
+    region: str,
     status: str | None,
     min_priority: float,
     fmt: str,
@@ -53,28 +71,26 @@ def _gap_response(
     page: int,
     page_size: int,
     revision: int,
-    graph: Any = None,
 ) -> Response:
+    """304 when the ETag matches; JSON from a cache of serialised pages (a hit costs no
+    model_dump / JSON encoding); report files rendered per request."""
     fmt = "markdown" if fmt == "md" else fmt
-    items = [i for i in select_items(report, status=status) if i.priority >= min_priority]
-    etag = '"' + hashlib.sha1(
-        f"{revision}|{report.region}|{report.chain}|{status}|{min_priority}|{fmt}|{lang}|{page}|{page_size}".encode()
-    ).hexdigest()[:20] + '"'
+    key = (revision, region, chain, status, min_priority, fmt, lang, page, page_size)
+    etag = '"' + hashlib.sha1("|".join(map(str, key)).encode()).hexdigest()[:20] + '"'
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
+    report = _report(cache, revision, data, chain, region, lang)
     if fmt == "json":
-        total = len(items)
-        start = (page - 1) * page_size
-        body = report.model_dump(mode="json", exclude={"items"})
-        body.update(
-            items=[i.model_dump(mode="json") for i in items[start : start + page_size]],
-            total=total,
-            page=page,
-            page_size=page_size,
-        )
-        return JSONResponse(body, headers=headers)
-    content = _render(report, items, fmt, graph)
+
+        def page_body() -> bytes:
+            items = [i for i in select_items(report, status=status) if i.priority >= min_priority]
+            return _json_body(report, items, page, page_size)
+
+        content = cache.get_or_compute(("gaps-json", *key), page_body)
+        return Response(content=content, media_type="application/json", headers=headers)
+    items = [i for i in select_items(report, status=status) if i.priority >= min_priority]
+    content = _render(report, items, fmt, data.graph)
     name = f"gaps-{report.chain or 'all'}-{report.region}.{_EXT[fmt]}"
     headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return Response(content=content, media_type=_MEDIA[fmt], headers=headers)
@@ -85,7 +101,7 @@ _DOC = """每个环节一个状态（补链 fill / 强链 strengthen / 延链 ex
 `format=markdown|html|xlsx` 下载报告（HTML 含链图，可打印为 A4）。"""
 
 
-@router.get("/gaps", summary="缺口诊断 / gap analysis", description=_DOC, response_model=dict[str, Any])
+@router.get("/gaps", summary="缺口诊断 / gap analysis", description=_DOC, response_model=dict[str, Any], responses=_DOWNLOADS)
 def get_gaps(
     request: Request,
     data: DataDep,
@@ -104,14 +120,13 @@ def get_gaps(
     if chain is not None and chain not in {c.id for c in data.chains}:
         raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(sorted(c.id for c in data.chains))}", field="chain")
     region_id = valid_region_id(data, region)
-    report = _report(cache, store, data, chain, region_id, lang)
     return _gap_response(
-        request, report=report, status=type, min_priority=min_priority, fmt=format, lang=lang,
-        page=page, page_size=page_size, revision=store.revision(), graph=data.graph,
+        request, cache=cache, data=data, chain=chain, region=region_id, status=type, min_priority=min_priority,
+        fmt=format, lang=lang, page=page, page_size=page_size, revision=store.revision(),
     )
 
 
-@router.get("/chains/{chain_id}/gaps", summary="单链缺口诊断 / gaps of one chain", response_model=dict[str, Any])
+@router.get("/chains/{chain_id}/gaps", summary="单链缺口诊断 / gaps of one chain", response_model=dict[str, Any], responses=_DOWNLOADS)
 def get_chain_gaps(
     request: Request,
     chain_id: ChainIdDep,
@@ -128,8 +143,7 @@ def get_chain_gaps(
     page_size: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
     region_id = valid_region_id(data, region)
-    report = _report(cache, store, data, chain_id, region_id, lang)
     return _gap_response(
-        request, report=report, status=type, min_priority=min_priority, fmt=format, lang=lang,
-        page=page, page_size=page_size, revision=store.revision(), graph=data.graph,
+        request, cache=cache, data=data, chain=chain_id, region=region_id, status=type, min_priority=min_priority,
+        fmt=format, lang=lang, page=page, page_size=page_size, revision=store.revision(),
     )

@@ -79,7 +79,12 @@ def list_projects(
     return Page[Project](items=items[start : start + page_size], total=len(items), page=page, page_size=page_size)
 
 
-@router.get("/projects/export", summary="导出项目（XLSX 三表 / CSV）/ export", response_class=Response)
+@router.get(
+    "/projects/export",
+    summary="导出项目（XLSX 三表 / CSV）/ export",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}, "text/csv": {}}}},
+)
 def export_projects(
     store: StoreDep,
     _: Reader,

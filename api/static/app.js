@@ -27,6 +27,8 @@
         weak_capacity: "产能不足", weak_no_leader: "缺链主",
       },
       localEnterprises: "本地企业", leads: "招商线索（前 5）", none: "暂无",
+      noLeads: "该环节无补链、强链或延链缺口，不排招商线索。", leadsOtherChain: "请在其所在产业链中查看招商线索。",
+      demoPool: "演示候选池（尚未导入候选企业）",
       score: "得分", total: "共 {n} 家", segmentsOf: "{n} 个环节",
       external: "其他产业链的相邻环节", openChain: "打开所在产业链",
       notInGaps: "本链诊断中无此环节。",
@@ -55,6 +57,9 @@
       priority: "Priority", numbers: "Numbers", rationale: "Rationale",
       components: {},
       localEnterprises: "Local enterprises", leads: "Top leads (5)", none: "None",
+      noLeads: "No fill, strengthen or extend gap here, so no leads are ranked.",
+      leadsOtherChain: "See its leads in its own chain.",
+      demoPool: "Demo candidate pool (no candidates imported yet)",
       score: "score", total: "{n} in total", segmentsOf: "{n} segments",
       external: "Neighbour segment of another chain", openChain: "Open its chain",
       notInGaps: "This segment is not in this chain's gap analysis.",
@@ -261,6 +266,7 @@
     const token = ++state.svgToken;
     const box = $("#diagram");
     box.setAttribute("aria-busy", "true");
+    Object.assign(box.dataset, { chain: state.chain, region: state.region, lang: state.lang });
     try {
       const text = await getText(`/chains/${encodeURIComponent(state.chain)}/graph`,
         { format: "svg", region: state.region, lang: state.lang });
@@ -270,6 +276,9 @@
       if (!svg.getAttribute("viewBox") && svg.getAttribute("width") && svg.getAttribute("height")) {
         svg.setAttribute("viewBox", `0 0 ${parseFloat(svg.getAttribute("width"))} ${parseFloat(svg.getAttribute("height"))}`);
       }
+      // scale down to the column width, but never above the renderer's natural size
+      const natural = parseFloat(svg.getAttribute("width")) || (svg.viewBox.baseVal && svg.viewBox.baseVal.width);
+      if (natural) svg.style.maxWidth = `${Math.round(natural * 1.1)}px`;
       svg.removeAttribute("width");
       svg.removeAttribute("height");
       box.replaceChildren(svg);
@@ -279,9 +288,6 @@
       }
       markSelected();
       runSearch(false);
-      box.dataset.chain = state.chain;
-      box.dataset.region = state.region;
-      box.dataset.lang = state.lang;
     } catch (err) {
       if (token !== state.svgToken) return;
       box.replaceChildren(errorBox(err));
@@ -424,9 +430,15 @@
     const entJob = getJSON("/enterprises", { segment: segmentId, page_size: 100, ...regionFilter() })
       .then((page) => { if (token === state.panelToken) renderEnterprises(entSec, page); })
       .catch((err) => { if (token === state.panelToken) entSec.replaceChildren(errorBox(err)); });
-    const leadJob = getJSON("/leads", { gap: segmentId, k: 5, lang: state.lang })
-      .then((page) => { if (token === state.panelToken) renderLeads(leadSec, page); })
-      .catch((err) => { if (token === state.panelToken) leadSec.replaceChildren(errorBox(err)); });
+    // leads are ranked for gaps only: a sound segment (or another chain's) has none to show
+    let leadJob = Promise.resolve();
+    if (!external && ["fill", "strengthen", "extend"].includes(status)) {
+      leadJob = getJSON("/leads", { gap: segmentId, k: 5, region: state.region, lang: state.lang })
+        .then((page) => { if (token === state.panelToken) renderLeads(leadSec, page); })
+        .catch((err) => { if (token === state.panelToken) leadSec.replaceChildren(errorBox(err)); });
+    } else {
+      leadSec.replaceChildren(el("p", { class: "muted", text: t(external ? "leadsOtherChain" : "noLeads") }));
+    }
     await Promise.all([entJob, leadJob]);
     if (token === state.panelToken) panel.dataset.loaded = segmentId;
   }
@@ -468,6 +480,7 @@
         l.reason ? el("div", { class: "reason", text: l.reason }) : null));
     }
     node.replaceChildren(list);
+    if (items.some((l) => l.demo)) node.append(el("p", { class: "muted", text: t("demoPool") }));
   }
 
   function closePanel() {

@@ -29,10 +29,11 @@ relatedness density
 Classification (exactly one status per segment)
 -----------------------------------------------
 With ``n`` local producers, ``d`` local demand firms, criticality ``C`` and density
-``omega``:
+``omega``; *critical* means ``C > 0`` and ``C >= min(CRIT_HIGH, the chain's
+CRIT_QUANTILE-quantile of C)`` (reported as ``parameters["crit_threshold.<chain>"]``):
 
 ``fill`` (补链)
-    ``n == 0`` and (``d > 0`` or ``C >= CRIT_HIGH`` or (``omega >= DENSITY_HIGH``
+    ``n == 0`` and (``d > 0`` or critical or (``omega >= DENSITY_HIGH``
     with at least :data:`DENSITY_MIN_RELATED` related local segments)).
 ``extend`` (延链)
     ``n == 0``, not fill, and adjacent to a local segment: a local supplier or
@@ -40,8 +41,7 @@ With ``n`` local producers, ``d`` local demand firms, criticality ``C`` and dens
     enables (``upstream``, securing inputs), a local parent / child segment
     (``sub_segment``) or a local segment of another chain (``cross_chain``).
 ``strengthen`` (强链)
-    ``n >= 1`` and weak: a single local firm in a critical segment
-    (``C >= CRIT_HIGH``), ``LQ < 1``, local capacity below local demand
+    ``n >= 1`` and weak: a single local firm in a critical segment, ``LQ < 1``, local capacity below local demand
     (capacities of producers vs. of users, same unit), or no 链主 / 链核 in a
     critical segment.
 ``sound`` (健全)
@@ -100,6 +100,7 @@ import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from chainmap.analysis.criticality import chain_leader_candidates as _leader_scores
 from chainmap.analysis.criticality import criticality as _criticality
@@ -115,6 +116,7 @@ __all__ = [
     "STATUSES",
     "STATUS_LABELS",
     "CRIT_HIGH",
+    "CRIT_QUANTILE",
     "DENSITY_HIGH",
     "DENSITY_MIN_RELATED",
     "LQ_LOW",
@@ -150,8 +152,11 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "sound": ("健全", "sound"),
 }
 
-#: Criticality at or above which a segment counts as critical.
+#: Criticality at or above which a segment counts as critical ...
 CRIT_HIGH = 0.5
+#: ... or, when lower, the chain's 75th percentile of criticality (scores are relative to the
+#: most critical segment of the whole graph, so a small chain may never reach CRIT_HIGH).
+CRIT_QUANTILE = 0.75
 #: Density at or above which an absent segment is a fill target ...
 DENSITY_HIGH = 0.6
 #: ... provided at least this many related segments are local (one neighbour is adjacency, not density).
@@ -190,8 +195,8 @@ class ChainDataLike(Protocol):
 # ---------------------------------------------------------------- result models
 
 
-class EnterpriseRef(BaseModel):
-    """A local enterprise named in a gap item."""
+class EnterpriseRef(TypedDict):
+    """A local enterprise named in a gap item: ``{"id": ..., "name": ...}`` (a plain dict)."""
 
     id: str
     name: str
@@ -365,7 +370,7 @@ def relatedness_density(
     G: nx.DiGraph,
     scope: Sequence[str],
     present: Iterable[str],
-    enterprises: Iterable[Enterprise],
+    enterprises: Iterable[Enterprise | Sequence[str]],
     *,
     chain_nodes: Iterable[str] | None = None,
 ) -> tuple[dict[str, float], dict[str, int], str]:
@@ -379,8 +384,9 @@ def relatedness_density(
         The segments (a chain and its linked neighbours).
     present : iterable of str
         Segments with a local producer (the region's row of ``M``).
-    enterprises : iterable of Enterprise
-        All enterprises of the data, local or not, for co-occurrence.
+    enterprises : iterable of Enterprise or of segment-id lists
+        All enterprises of the data, local or not, for co-occurrence (or, to
+        save time on repeated calls, each one's list of producer segments).
     chain_nodes : iterable of str, optional
         The chain's own segments, for the coverage test (default: ``scope``).
 
@@ -406,7 +412,8 @@ def relatedness_density(
     own = set(scope if chain_nodes is None else chain_nodes)
     rows: list[list[int]] = []
     for e in enterprises:
-        cols = sorted({idx[s] for s in e.segment_ids(Role.producer) if s in idx})
+        segs = e.segment_ids(Role.producer) if isinstance(e, Enterprise) else e
+        cols = sorted({idx[s] for s in segs if s in idx})
         if cols:
             rows.append(cols)
     multi = [r for r in rows if len(r) >= 2]
@@ -572,25 +579,28 @@ def analyze_gaps(
     present = {n for n in nodes if pres[n].producers}
     n_region = len({k for n in nodes for k in pres[n].producers})
     crit = criticality_scores if criticality_scores is not None else _criticality(G)
-    all_enterprises = sorted(data.enterprises, key=lambda e: e.key)
+    produced = [e.segment_ids(Role.producer) for e in sorted(data.enterprises, key=lambda e: e.key)]
+    produced = [p for p in produced if p]
 
     items: list[GapItem] = []
     modes: dict[str, str] = {}
     summary: dict[str, dict[str, int]] = {}
     leaders: list[LeaderCandidate] = []
+    thresholds: dict[str, float] = {}
     for ch in chains:
         segs = chain_segments(G, ch)
         scope = set(segs)
         for n in segs:
             scope.update(G.predecessors(n))
             scope.update(G.successors(n))
-        dens, related, mode = relatedness_density(
-            G, sorted(scope), present, all_enterprises, chain_nodes=segs
-        )
+        dens, related, mode = relatedness_density(G, sorted(scope), present, produced, chain_nodes=segs)
         modes[ch] = mode
+        scores = [float(crit[n]["score"]) if n in crit else 0.0 for n in segs]
+        thr = min(CRIT_HIGH, float(np.quantile(scores, CRIT_QUANTILE))) if scores else CRIT_HIGH
+        thresholds[ch] = round(thr, _ROUND)
         counts = dict.fromkeys(STATUSES, 0)
         for n in segs:
-            item = _classify(G, n, ch, reg.id, pres, present, n_region, crit, dens, related, lang)
+            item = _classify(G, n, ch, reg.id, pres, present, n_region, crit, dens, related, thr, lang)
             counts[item.status] += 1
             items.append(item)
         counts["total"] = len(segs)
@@ -617,6 +627,7 @@ def analyze_gaps(
             "cooccurrence_min_firms": float(COOCCURRENCE_MIN_FIRMS),
             "cooccurrence_min_coverage": COOCCURRENCE_MIN_COVERAGE,
             "local_producers": float(n_region),
+            **{f"crit_threshold.{c}": t for c, t in thresholds.items()},
         },
     )
 
@@ -665,6 +676,7 @@ def _classify(
     crit: Mapping[str, Mapping[str, float]],
     dens: Mapping[str, float],
     related: Mapping[str, int],
+    crit_thr: float,
     lang: str,
 ) -> GapItem:
     attrs = G.nodes[n]
@@ -707,7 +719,7 @@ def _classify(
     status: Status
 
     if count > 0:
-        critical = C >= CRIT_HIGH
+        critical = C >= crit_thr and C > 0
         signals = {
             "single": C if count == 1 else 0.0,
             "lq": max(0.0, 1.0 - lq) if lq is not None else 0.0,
@@ -737,7 +749,7 @@ def _classify(
         fill_reasons = []
         if d > 0:
             fill_reasons.append("demand")
-        if C >= CRIT_HIGH:
+        if C >= crit_thr and C > 0:
             fill_reasons.append("critical")
         if omega >= DENSITY_HIGH and related.get(n, 0) >= DENSITY_MIN_RELATED:
             fill_reasons.append("dense")
@@ -788,7 +800,7 @@ def _classify(
         priority=round(priority, _ROUND),
         components=comps,
         rationale="",
-        local_enterprises=[EnterpriseRef.model_construct(id=e.key, name=e.name) for e in producers],
+        local_enterprises=[EnterpriseRef(id=e.key, name=e.name) for e in producers],
         stage=str(attrs.get("stage", "")),
         value_added=va,
         tech_intensity=ti,
@@ -810,7 +822,7 @@ def _classify(
     cap_text = None
     if cap_ratio is not None:
         cap_text = (sum(rec.capacity[cap_unit].values()), sum(rec.need[cap_unit].values()), cap_unit)
-    item.rationale = _rationale(G, item, reasons, pres, dominated, cap_text, lang)
+    item.rationale = _rationale(G, item, reasons, pres, dominated, cap_text, crit_thr, lang)
     return item
 
 
@@ -829,6 +841,7 @@ def _rationale(
     pres: Mapping[str, _Presence],
     dominated: int,
     cap: tuple[float, float, str] | None,
+    crit_thr: float,
     lang: str,
 ) -> str:
     """One sentence quoting the numbers behind the status."""
@@ -872,7 +885,7 @@ def _rationale(
         if "dense" in reasons or it.density > 0:
             parts.append(dens)
     elif it.status == "strengthen":
-        firms = _join([e.name for e in it.local_enterprises], lang, limit=3)
+        firms = _join([e["name"] for e in it.local_enterprises], lang, limit=3)
         if it.local_count == 1:
             parts.append(
                 pick(
@@ -953,7 +966,7 @@ def _rationale(
                 f"{it.segment_name} has no local firm and no local demand",
             )
         )
-        parts.append(crit + pick(lang, f"低于{_fmt(CRIT_HIGH)}", f" below {_fmt(CRIT_HIGH)}"))
+        parts.append(crit + pick(lang, f"低于{_fmt(crit_thr)}", f" below {_fmt(crit_thr)}"))
         parts.append(
             pick(
                 lang,

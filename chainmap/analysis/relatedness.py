@@ -264,7 +264,8 @@ def _eigenvectors(A: Matrix) -> tuple[FloatArray, FloatArray, FloatArray, FloatA
         _, w = sla.eigh(G, subset_by_index=[small - 2, small - 1])
         u = w[:, 0]
     kp_v = dp * u
-    kp_v /= np.linalg.norm(kp_v)
+    with np.errstate(divide="ignore", invalid="ignore"):  # rank 1 (identical rows): no 2nd vector, NaN
+        kp_v /= np.linalg.norm(kp_v)
     kc_v = np.asarray(B @ kp_v).ravel() / kc0[vc]
     d = kc0[vc]
     if float(np.dot(d - d.mean(), kc_v - kc_v.mean())) < 0:
@@ -278,6 +279,8 @@ def _eigenvectors(A: Matrix) -> tuple[FloatArray, FloatArray, FloatArray, FloatA
 def _eci_stats(kc: FloatArray, kp0: FloatArray) -> tuple[float, float]:
     """Mean and long-table sd (ddof=1) of the raw ECI over locations that have one."""
     valid = kc[np.isfinite(kc)]
+    if valid.size == 0:
+        return math.nan, math.nan
     return float(valid.mean()), _long_sd(valid, int(np.count_nonzero(kp0)))
 
 
@@ -298,8 +301,9 @@ def _coi(A: Matrix, dens: FloatArray, kp: FloatArray, normalize: bool) -> FloatA
     located = _sums(A, 1) > 0
     out = np.full(raw.shape, np.nan)
     vals = raw[located]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[located] = (vals - vals.mean()) / _long_sd(vals, int(np.count_nonzero(_sums(A, 0))))
+    if vals.size:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[located] = (vals - vals.mean()) / _long_sd(vals, int(np.count_nonzero(_sums(A, 0))))
     return out
 
 

@@ -79,7 +79,7 @@ def _yes(flag: bool, lang: str) -> str:
 
 
 def _names(it: GapItem, lang: str) -> str:
-    return pick(lang, "、", ", ").join(e.name for e in it.local_enterprises)
+    return pick(lang, "、", ", ").join(e["name"] for e in it.local_enterprises)
 
 
 # (zh header, en header, getter(item, lang))

@@ -251,40 +251,50 @@ class BulkValidator:
     def enterprises(self, items: Iterable[Enterprise], *, first_row: int = 1) -> list[Enterprise]:
         """Validate one batch of enterprises; ids and credit codes are tracked across batches."""
         batch = self._typed(items, Enterprise, "enterprise")
-        seg_refs: list[tuple[int, str, str | None, str]] = []
-        region_refs: list[tuple[int, str, str | None, str]] = []
         new_codes: list[tuple[int, str, str]] = []
+        code_by_id, codes = self._code_by_id, self._codes
         for row, e in enumerate(batch, start=first_row):
-            if not e.id:
+            eid = e.id
+            if not eid:
                 raise InvalidInput(
                     f"enterprise {e.name!r} has no id; callers assign ids before storing",
                     row=row, field="id",
                 )
-            if e.id in self._code_by_id:
-                raise InvalidInput(f"duplicate enterprise id {e.id!r} in one bulk write", row=row, field="id")
-            self._code_by_id[e.id] = e.credit_code or ""
-            seg_refs += [(row, f"segments[{i}].segment", p.segment, e.id) for i, p in enumerate(e.segments)]
-            region_refs += [(row, "county", e.county, e.id), (row, "zone", e.zone, e.id)]
-            if e.credit_code:
-                other = self._codes.get(e.credit_code)
+            if eid in code_by_id:
+                raise InvalidInput(f"duplicate enterprise id {eid!r} in one bulk write", row=row, field="id")
+            code = e.credit_code
+            code_by_id[eid] = code or ""
+            if code:
+                other = codes.get(code)
                 if other is not None:
                     raise Conflict(
-                        f"credit code {e.credit_code} of {e.id!r} is also given to enterprise {other!r}",
+                        f"credit code {code} of {eid!r} is also given to enterprise {other!r}",
                         row=row, field="credit_code",
                     )
-                self._codes[e.credit_code] = e.id
-                new_codes.append((row, e.id, e.credit_code))
-        self._require("segment", seg_refs)
-        self._require("region", region_refs)
+                codes[code] = eid
+                new_codes.append((row, eid, code))
+        self._check_enterprise_refs(batch, first_row)
         if new_codes:
             owners = self._owners([c for _, _, c in new_codes])
             for row, eid, code in new_codes:
                 other = owners.get(code)
                 # A stored owner that this bulk already re-coded no longer holds the code.
-                if other is not None and other != eid and self._code_by_id.get(other, code) == code:
+                if other is not None and other != eid and code_by_id.get(other, code) == code:
                     raise Conflict(
                         f"credit code {code} of {eid!r} already belongs to enterprise {other!r}",
                         row=row, field="credit_code", hint=f"update or delete enterprise {other!r} first",
                     )
         return batch
 
+    def _check_enterprise_refs(self, batch: list[Enterprise], first_row: int) -> None:
+        """Segments and regions referenced by the batch exist (row/field found only on failure)."""
+        missing_segments = self._resolve("segment", {p.segment for e in batch for p in e.segments})
+        missing_regions = self._resolve("region", {r for e in batch for r in (e.county, e.zone) if r})
+        if not (missing_segments or missing_regions):
+            return
+        for row, e in enumerate(batch, start=first_row):
+            refs = [(f"segments[{i}].segment", "segment", p.segment) for i, p in enumerate(e.segments)]
+            refs += [("county", "region", e.county), ("zone", "region", e.zone)]
+            for field, kind, ref in refs:
+                if ref and ref in (missing_segments if kind == "segment" else missing_regions):
+                    raise InvalidInput(f"{e.id!r} refers to unknown {kind} {ref!r}", row=row, field=field)

@@ -84,6 +84,15 @@ def test_sampled_betweenness_is_deterministic(monkeypatch):
     assert b1 != pytest.approx(exact)  # really sampled (4 of 30 sources)
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_batched_brandes_equals_networkx(seed):
+    G = nx.gnp_random_graph(40, 0.08, seed=seed, directed=True)  # with cycles
+    G = nx.relabel_nodes(G, {i: f"n{i:02d}" for i in G})
+    nx.set_edge_attributes(G, "supplies", "kind")
+    ours = cr.supply_betweenness(G)
+    assert ours == pytest.approx(nx.betweenness_centrality(G))
+
+
 # ---------------------------------------------------------------- Leontief
 
 

@@ -168,8 +168,8 @@ def test_components_rationales_and_fields():
     assert items["qi.recycle"].rationale.startswith("延链：电池回收本地无企业，与本地优势环节整车相邻（向下游延伸）")
     assert items["qi.sep"].rationale == "补链：隔膜本地无企业，本地暂无直接需求，关键度0.80，属卡脖子环节"
     assert items["qi.body"].local_enterprises == [
-        gp.EnterpriseRef(id="ent.body1", name="乙车身"),
-        gp.EnterpriseRef(id="ent.body2", name="丙车身"),
+        {"id": "ent.body1", "name": "乙车身"},
+        {"id": "ent.body2", "name": "丙车身"},
     ]
     assert items["qi.body"].has_chain_leader and items["qi.body"].rationale.startswith("健全：车身本地有2家企业（含链主/链核）")
     assert items["qi.car"].chain_id == "qi" and items["cai.mg.alloy"].chain_id == "cai"
@@ -395,3 +395,15 @@ def test_output_independent_of_input_order_and_deterministic(parts, seed):
 def test_shuffled_fixture_is_identical():
     assert analyze(make_data(shuffle=1)).model_dump() == analyze(make_data()).model_dump()
     assert gp.analyze_gaps(make_data(shuffle=2)) == gp.analyze_gaps(make_data())
+
+
+def test_critical_threshold_is_the_lower_of_0_5_and_the_chain_quantile():
+    rep = analyze()
+    assert rep.parameters["crit_threshold.qi"] == 0.5 and rep.parameters["crit_threshold.cai"] == 0.5
+    # halve every score: qi's 75th percentile (linear) of .05,.05,.1,.15,.2,.3,.35,.4 is .3125
+    low = {n: {"score": v / 2, "dominated": 0.0} for n, v in CRIT.items()}
+    rep = gp.analyze_gaps(make_data(), criticality_scores=low)
+    assert rep.parameters["crit_threshold.qi"] == pytest.approx(0.3125)
+    items = by_id(rep)
+    assert items["qi.sep"].status == "fill"  # .4 >= .3125: still critical though below 0.5
+    assert items["qi.pack"].status == "sound"  # .3 < .3125: a single firm, but not critical

@@ -189,46 +189,62 @@ def test_one_box_per_segment(browser: Any, server: Server, chain: str) -> None:
     assert _severe(browser) == []
 
 
+def _panel_names(driver: Any, section: str) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll(arguments[0] + ' .ent-name')].map(n => n.textContent)", section
+    )
+
+
 @pytest.mark.browser
 def test_click_box_opens_panel(browser: Any, server: Server) -> None:
     gaps = server.json("/api/v1/gaps", chain=CHAIN, region=CITY, page_size=1000)["items"]
-    # a segment with local firms, so every part of the panel has something to show
+    _open(browser, server, f"/ui/?chain={CHAIN}&region={CITY}", region=CITY)
+
+    # 1. a segment with local firms: its firms, status, numbers and rationale
     gap = next(g for g in gaps if g["local_enterprises"])
     seg = gap["segment_id"]
-    _open(browser, server, f"/ui/?chain={CHAIN}&region={CITY}", region=CITY)
     _click_segment(browser, seg)
-
     assert _text(browser, "#panel-segment-id") == seg
     assert _text(browser, "#panel-title") == gap["segment_name"]
-    assert (
-        browser.execute_script(
-            "return document.querySelector('#diagram .cm-selected').getAttribute('data-segment-id')"
-        )
-        == seg
-    )
+    selected = "return document.querySelector('#diagram .cm-selected').getAttribute('data-segment-id')"
+    assert browser.execute_script(selected) == seg
     gap_text = _text(browser, "#panel-gap")
     assert gap["rationale"].split("\n")[0][:20] in gap_text
     for name in gap["components"]:
         assert name in gap_text
-
     firms = server.json("/api/v1/enterprises", segment=seg, page_size=100)
-    shown = browser.execute_script(
-        "return [...document.querySelectorAll('#panel-enterprises .ent-name')].map(n => n.textContent)"
-    )
-    assert sorted(shown) == sorted(e["name"] for e in firms["items"])
+    assert sorted(_panel_names(browser, "#panel-enterprises")) == sorted(e["name"] for e in firms["items"])
+    assert {e["name"] for e in gap["local_enterprises"]} <= set(_panel_names(browser, "#panel-enterprises"))
 
-    leads_panel = browser.execute_script("return document.getElementById('panel-leads').innerText")
-    status, _, body = server.get(f"/api/v1/leads?gap={seg}&k=5&lang=zh")
-    if status == 200:
-        leads = json.loads(body)["items"]
-        shown_leads = browser.execute_script(
-            "return [...document.querySelectorAll('#panel-leads .ent-name')].map(n => n.textContent)"
-        )
-        assert shown_leads == [lead["name"] for lead in leads][:5]
-        assert _severe(browser) == []
-    else:  # the panel shows the API's error detail instead of failing silently
-        err = json.loads(body)
-        assert str(err["detail"]) in leads_panel
+    # 2. the top-priority gap: its ranked leads, in the API's order
+    top = max((g for g in gaps if g["status"] != "sound"), key=lambda g: g["priority"])
+    _click_segment(browser, top["segment_id"])
+    assert _text(browser, "#panel-segment-id") == top["segment_id"]
+    assert browser.execute_script(selected) == top["segment_id"]
+    leads = server.json("/api/v1/leads", gap=top["segment_id"], k=5, region=CITY, lang="zh")["items"]
+    assert leads, "the demo candidate pool should give the top gap some leads"
+    assert _panel_names(browser, "#panel-leads") == [lead["name"] for lead in leads]
+    assert _severe(browser) == []
+
+
+@pytest.mark.browser
+def test_panel_shows_error_detail_and_hint(browser: Any, server: Server) -> None:
+    """A failing call shows the error body's detail and hint (here: a region the server does not know)."""
+    _open(browser, server, f"/ui/?chain={CHAIN}&region={CITY}", region=CITY)
+    browser.execute_script(
+        "const s = document.getElementById('region-select');"
+        "s.append(new Option('nowhere', 'nowhere')); s.value = 'nowhere';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    shots.wait_for_page(browser, region="nowhere")
+    status, _, body = server.get(f"/api/v1/chains/{CHAIN}/graph?format=svg&region=nowhere")
+    err = json.loads(body)
+    assert status == 404
+    shown = _text(browser, "#diagram")
+    assert str(err["detail"]) in shown
+    if err.get("hint"):
+        assert err["hint"] in shown
+    browser.get_log("browser")  # the 404s are expected here
 
 
 @pytest.mark.browser
@@ -351,7 +367,11 @@ def test_api_key_prompt_when_auth_is_on(browser: Any, auth_server: Server) -> No
     driver = browser
     driver.get(auth_server.url(f"/ui/?chain={CHAIN}&region={CITY}"))
     WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "auth").is_displayed())
-    assert "401" in _text(driver, "#message") or "API" in _text(driver, "#message")
+    status, _, body = auth_server.get("/api/v1/chains")
+    err = json.loads(body)
+    assert status == 401
+    message = _text(driver, "#message")  # the error body's detail and hint
+    assert "401" in message and err["detail"] in message and err["hint"] in message
 
     key, _ = create_key(auth_server.app.state.holder.get(), role="viewer", label="browser test")
     field = driver.find_element(By.ID, "api-key")

@@ -75,8 +75,10 @@ def test_xlsx_bad_row_numbers(tmp_path, toy_data):
 
 
 def test_json_list_and_object(toy_data):
-    items = [{"name": "甲公司", "segments": ["qi.cell"], "revenue_cny_100m": 5, "tags": ["gazelle"]},
-             {"name": "乙公司", "hq_province": "Zhejiang", "custom": 1}]
+    items = [
+        {"name": "甲公司", "segments": ["qi.cell"], "revenue_cny_100m": 5, "tags": ["gazelle"]},
+        {"name": "乙公司", "hq_province": "Zhejiang", "custom": 1},
+    ]
     for doc in (items, {"candidates": items}):
         r = read_candidates(json.dumps(doc, ensure_ascii=False).encode(), filename="c.json", data=toy_data)
         a, b = _by_name(r)["甲公司"], _by_name(r)["乙公司"]
@@ -109,8 +111,16 @@ def test_bad_rows_refuse_whole_file_with_excel_row_numbers(toy_data, BAD):
     assert "bad.csv" in str(err)
     got = {(e.row, e.column) for e in err.errors}
     assert got == {
-        (3, "credit_code"), (3, "hq_province"), (3, "segments"), (3, "tags"), (3, "revenue_cny_100m"),
-        (3, "revenue_growth"), (3, "employees"), (3, "founded_year"), (3, "shanxi_presence"), (3, "risk_flags"),
+        (3, "credit_code"),
+        (3, "hq_province"),
+        (3, "segments"),
+        (3, "tags"),
+        (3, "revenue_cny_100m"),
+        (3, "revenue_growth"),
+        (3, "employees"),
+        (3, "founded_year"),
+        (3, "shanxi_presence"),
+        (3, "risk_flags"),
         (5, "name"),
     }
     growth = next(e for e in err.errors if e.column == "revenue_growth")
@@ -184,13 +194,17 @@ def test_reimport_is_idempotent_in_sqlite(tmp_path, toy_data, good_csv, csv_text
         r = read_candidates(good_csv.encode(), filename="c.csv", data=toy_data)
         first = store_candidates(store, r.candidates)
         snapshot = store.list_records("candidate")
-        again = store_candidates(store, read_candidates(good_csv.encode(), filename="c.csv", data=toy_data).candidates)
+        again = store_candidates(
+            store, read_candidates(good_csv.encode(), filename="c.csv", data=toy_data).candidates
+        )
         assert first["created"] == 4
         assert again == {"created": 0, "updated": 0, "unchanged": 4, "replaced": 0}
         assert store.list_records("candidate") == snapshot
         # a later file with a credit code for a name-only candidate replaces it
         upd = csv_text("星源材质股份有限公司,91440300MA5F00001A,,,,,,50,,,,,,,,,")
-        counts = store_candidates(store, read_candidates(upd.encode(), filename="u.csv", data=toy_data).candidates)
+        counts = store_candidates(
+            store, read_candidates(upd.encode(), filename="u.csv", data=toy_data).candidates
+        )
         assert counts["replaced"] == 1
         recs = {r["name_norm"]: r for r in store.list_records("candidate")}
         assert recs["星源材质"]["id"] == "cand.91440300ma5f00001a"
@@ -203,7 +217,8 @@ def test_reimport_is_idempotent_in_sqlite(tmp_path, toy_data, good_csv, csv_text
 def test_progress_callback(toy_data, csv_text):
     rows = [f"公司{i},,,,,,,,,,,,,,,," for i in range(12000)]
     calls = []
-    r = read_candidates(csv_text(*rows).encode(), filename="p.csv", data=toy_data,
-                        progress=lambda d, t: calls.append((d, t)))
+    r = read_candidates(
+        csv_text(*rows).encode(), filename="p.csv", data=toy_data, progress=lambda d, t: calls.append((d, t))
+    )
     assert len(r.candidates) == 12000
     assert calls[0][0] == 5000 and calls[-1] == (12000, 12000)

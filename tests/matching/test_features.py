@@ -21,8 +21,15 @@ from matching.features import (
 
 
 def _rec(name, **kw):
-    base = {"id": f"cand.{name}", "name": name, "segments": [], "mapped_segments": [], "tags": [], "risk_flags": [],
-            "attributes": {}}
+    base = {
+        "id": f"cand.{name}",
+        "name": name,
+        "segments": [],
+        "mapped_segments": [],
+        "tags": [],
+        "risk_flags": [],
+        "attributes": {},
+    }
     base.update(kw)
     return base
 
@@ -65,7 +72,9 @@ def test_segment_fit_values(ctx, toy_gaps):
     assert f[1]["fit_exact"] == pytest.approx(0.8) and f[1]["fit_supplies"] == 0
     assert (f[2]["fit_exact"], f[2]["fit_supplies"], f[2]["fit_buys"]) == (0, 0, 1)
     assert sum(f[3][k] for k in ("fit_exact", "fit_supplies", "fit_buys", "fit_related")) == 0
-    assert f[0]["gap_priority"] == pytest.approx(0.6) and f[0]["gap_strengthen"] == 1 and f[0]["gap_fill"] == 0
+    assert (
+        f[0]["gap_priority"] == pytest.approx(0.6) and f[0]["gap_strengthen"] == 1 and f[0]["gap_fill"] == 0
+    )
     _cm, g = _features(ctx, recs, toy_gaps, "qi.pack")
     assert g[0]["fit_related"] == 0.5  # separator -> cell -> pack
     # ties weighted by the match confidence (0.8 for the mapped cell maker)
@@ -75,10 +84,27 @@ def test_segment_fit_values(ctx, toy_gaps):
 
 def test_scale_growth_geo_values(ctx, toy_gaps):
     recs = [
-        _rec("big", revenue_cny_100m=100.0, employees=999, revenue_growth=2.0, expansions_3y=7, hq_province="上海",
-             hq_city="上海", tags=["global500", "unicorn"], valuation_usd_bn=9.0, shanxi_presence=True),
+        _rec(
+            "big",
+            revenue_cny_100m=100.0,
+            employees=999,
+            revenue_growth=2.0,
+            expansions_3y=7,
+            hq_province="上海",
+            hq_city="上海",
+            tags=["global500", "unicorn"],
+            valuation_usd_bn=9.0,
+            shanxi_presence=True,
+        ),
         _rec("blank"),
-        _rec("zero", revenue_cny_100m=0.0, employees=0, hq_province="广东", hq_city="汕头", shanxi_presence=False),
+        _rec(
+            "zero",
+            revenue_cny_100m=0.0,
+            employees=0,
+            hq_province="广东",
+            hq_city="汕头",
+            shanxi_presence=False,
+        ),
     ]
     _cm, (b, m, z) = _features(ctx, recs, toy_gaps, "qi.separator")
     assert b["scale_revenue"] == pytest.approx(math.log10(101) / 4)
@@ -104,8 +130,10 @@ def test_scale_growth_geo_values(ctx, toy_gaps):
 def test_missing_revenue_scores_above_zero_revenue(ctx, toy_gaps):
     from matching.scoring import PriorScorer
 
-    recs = [_rec("blank", segments=["qi.separator"]),
-            _rec("zero", segments=["qi.separator"], revenue_cny_100m=0.0)]
+    recs = [
+        _rec("blank", segments=["qi.separator"]),
+        _rec("zero", segments=["qi.separator"], revenue_cny_100m=0.0),
+    ]
     cm = build_candidate_matrix(recs, ctx)
     spec = gap_specs(ctx, toy_gaps)[0]
     s = PriorScorer.from_config().score(pair_features(cm, ctx, spec))
@@ -113,8 +141,12 @@ def test_missing_revenue_scores_above_zero_revenue(ctx, toy_gaps):
 
 
 def test_risk_flags(ctx, toy_gaps):
-    recs = [_rec("ok"), _rec("bad", risk_flags=["dishonest"]), _rec("odd", risk_flags=["abnormal_operation"]),
-            _rec("pen", risk_flags=["env_penalty", "major_litigation"])]
+    recs = [
+        _rec("ok"),
+        _rec("bad", risk_flags=["dishonest"]),
+        _rec("odd", risk_flags=["abnormal_operation"]),
+        _rec("pen", risk_flags=["env_penalty", "major_litigation"]),
+    ]
     cm = build_candidate_matrix(recs, ctx)
     assert cm.excluded.tolist() == [False, True, True, False]
     col = CANDIDATE_FEATURES.index("risk_penalty")
@@ -128,7 +160,10 @@ def test_local_firms_flagged(ctx):
 
 
 def test_pair_features_for_matches_pair_features(ctx, toy_gaps):
-    recs = [_rec("a", segments=["qi.separator", "qi.electrolyte"]), _rec("b", segments=["qi.pack"], expansions_3y=2)]
+    recs = [
+        _rec("a", segments=["qi.separator", "qi.electrolyte"]),
+        _rec("b", segments=["qi.pack"], expansions_3y=2),
+    ]
     cm = build_candidate_matrix(recs, ctx)
     specs = gap_specs(ctx, toy_gaps)
     for spec in specs:

@@ -44,8 +44,10 @@ def test_methods_reported(mapper):
 def test_ascii_terms_need_word_boundaries(toy_data):
     from chainmap.models import Segment
 
-    segs = [*toy_data.segments,
-            Segment(id="qi.ev", chain="qi", name_zh="电动车", name_en="EV", stage="downstream")]
+    segs = [
+        *toy_data.segments,
+        Segment(id="qi.ev", chain="qi", name_zh="电动车", name_en="EV", stage="downstream"),
+    ]
     m = SegmentMapper().fit(segs)
     assert m.keyword_hits("smart device maker") == {}
     assert m.keyword_hits("EV maker") == {len(segs) - 1: keyword_confidence("ev")}
@@ -61,7 +63,10 @@ def test_split_phrases():
 
 def test_top_n_and_order(toy_data):
     m = SegmentMapper(top_n=1).fit(toy_data.segments)
-    assert m.transform(["动力电池、电池模组"])[0] == [("qi.cell", 1.0)] or len(m.transform(["动力电池、电池模组"])[0]) == 1
+    assert (
+        m.transform(["动力电池、电池模组"])[0] == [("qi.cell", 1.0)]
+        or len(m.transform(["动力电池、电池模组"])[0]) == 1
+    )
 
 
 def test_fit_errors():
