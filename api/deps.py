@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.keys import allowed, verify_key
 from api.settings import Settings
@@ -29,16 +30,24 @@ __all__ = [
 ]
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Cheap dependencies are ``async def`` so FastAPI runs them on the event loop
+# instead of a thread-pool hop each; anything that may touch the store runs in
+# the thread pool.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     holder: StoreHolder = request.app.state.holder
-    return holder.get()
+    store = holder.peek()
+    if store is not None:
+        return store
+    return await run_in_threadpool(holder.get)
 
 
-def get_cache(request: Request) -> RevisionCache:
+async def get_cache(request: Request) -> RevisionCache:
     return request.app.state.cache
 
 
@@ -54,7 +63,7 @@ def get_data(store: StoreDep, cache: CacheDep) -> ChainData:
 DataDep = Annotated[ChainData, Depends(get_data)]
 
 
-def get_lang(lang: Annotated[str, Query(description="语言 zh|en / language", pattern="^(zh|en)$")] = "zh") -> Lang:
+async def get_lang(lang: Annotated[str, Query(description="语言 zh|en / language", pattern="^(zh|en)$")] = "zh") -> Lang:
     return norm_lang(lang)
 
 
@@ -64,7 +73,7 @@ LangDep = Annotated[Lang, Depends(get_lang)]
 def require(area: str | None) -> Callable[..., dict[str, Any]]:
     """Dependency factory: a valid key whose role may act on ``area`` (None = read)."""
 
-    def dep(
+    async def dep(
         request: Request,
         x_api_key: Annotated[str | None, Header(description="API 密钥 / API key")] = None,
     ) -> dict[str, Any]:
@@ -72,7 +81,7 @@ def require(area: str | None) -> Callable[..., dict[str, Any]]:
         if not settings.chainmap_auth:
             return {"id": "no-auth", "role": "admin"}
         holder: StoreHolder = request.app.state.holder
-        key = verify_key(holder.get(), x_api_key)
+        key = await run_in_threadpool(lambda: verify_key(holder.get(), x_api_key))
         if key is None:
             raise HTTPException(status_code=401, detail="missing or invalid API key", headers={"WWW-Authenticate": "X-API-Key"})
         if not allowed(key["role"], area):

@@ -40,6 +40,10 @@ class StoreHolder:
             load_into_store(store, load_seed())
         return store
 
+    def peek(self) -> Store | None:
+        """The open store, or None if not opened yet (never blocks, never raises)."""
+        return self._store
+
     def get(self) -> Store:
         if self._store is not None:
             return self._store
@@ -88,4 +92,5 @@ class RevisionCache:
 
     def chain_data(self, store: Store) -> ChainData:
         """The store's data, cached per revision."""
-        return self.get_or_compute(("data", store.revision()), lambda: chain_data_from_store(store))
+        rev = store.revision()
+        return self.get_or_compute(("data", rev), lambda: chain_data_from_store(store))

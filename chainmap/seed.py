@@ -71,6 +71,8 @@ class ChainData:
     links: list[Link]
     enterprises: list[Enterprise]
     origin: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict, repr=False)
+    #: store revision the data was read at (None for data read from files)
+    revision: int | None = None
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -411,8 +413,14 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
 
 
 def chain_data_from_store(store: Any) -> ChainData:
-    """Read everything the analysis needs from a :class:`~chainmap.storage.base.Store`."""
+    """Read everything the analysis needs from a :class:`~chainmap.storage.base.Store`.
+
+    The revision is read *before* the data, so the data is at least as new as
+    ``revision`` and a cache keyed on it never serves data older than its key.
+    """
+    revision = store.revision()
     return ChainData(
+        revision=revision,
         chains=store.list_chains(),
         regions=store.list_regions(),
         segments=store.list_segments(),

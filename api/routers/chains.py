@@ -154,7 +154,7 @@ def chain_graph(
             return render_chain_svg(data.graph, chain_id, report.items, lang=lang)
         return export_graph(H, format)
 
-    text = cache.get_or_compute(("graph", store.revision(), chain_id, region_id, format, lang), build)
+    text = cache.get_or_compute(("graph", data.revision, chain_id, region_id, format, lang), build)
     return Response(content=text, media_type=_GRAPH_MEDIA[format])
 
 

@@ -122,7 +122,7 @@ def get_gaps(
     region_id = valid_region_id(data, region)
     return _gap_response(
         request, cache=cache, data=data, chain=chain, region=region_id, status=type, min_priority=min_priority,
-        fmt=format, lang=lang, page=page, page_size=page_size, revision=store.revision(),
+        fmt=format, lang=lang, page=page, page_size=page_size, revision=data.revision,
     )
 
 
@@ -145,5 +145,5 @@ def get_chain_gaps(
     region_id = valid_region_id(data, region)
     return _gap_response(
         request, cache=cache, data=data, chain=chain_id, region=region_id, status=type, min_priority=min_priority,
-        fmt=format, lang=lang, page=page, page_size=page_size, revision=store.revision(),
+        fmt=format, lang=lang, page=page, page_size=page_size, revision=data.revision,
     )

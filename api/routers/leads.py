@@ -28,7 +28,7 @@ def _pool(cache: CacheDep, store: Any, data: Any) -> tuple[list[dict[str, Any]],
             return stored, False
         return load_demo_candidates(data).candidates, True
 
-    return cache.get_or_compute(("pool", store.revision()), compute)
+    return cache.get_or_compute(("pool", data.revision), compute)
 
 
 @router.get("/leads", summary="招商线索排序 / ranked leads", response_model=LeadPage)
@@ -54,13 +54,13 @@ def get_leads(
 
     def compute() -> LeadPage:
         report = cache.get_or_compute(
-            ("gaps", store.revision(), None, region_id, lang), lambda: analyze_gaps(data, region=region_id, lang=lang)
+            ("gaps", data.revision, None, region_id, lang), lambda: analyze_gaps(data, region=region_id, lang=lang)
         )
         pool, _demo = _pool(cache, store, data)
         outcomes = pipeline.lead_outcomes(pipeline.list_projects(store=store))
         return rank_leads(data, report.items, pool, k=k, chain=chain, gap=gap, page=page, lang=lang, outcomes=outcomes)
 
-    return cache.get_or_compute(("leads", store.revision(), chain, gap, region_id, k, page, lang), compute)
+    return cache.get_or_compute(("leads", data.revision, chain, gap, region_id, k, page, lang), compute)
 
 
 @router.post("/candidates/import", summary="导入候选企业 / import candidates (CSV, XLSX, JSON)", response_model=dict[str, Any])
