@@ -24,8 +24,10 @@ lint:
 
 bench:
 	$(PYTHON) -m pip install -q -e '.[bench]'
+	command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(PYTHON) -m benchmarks all --quick
 
 bench-full:
 	$(PYTHON) -m pip install -q -e '.[bench]'
+	command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(PYTHON) -m benchmarks all --full

@@ -31,11 +31,12 @@ GAP_CLI_FORMATS = ("table", "json", "md", "html", "xlsx")
 _TYPES = STATUSES
 
 
-def load_chain_data() -> Any:
-    """The data the command analyses (the shipped seed for now)."""
-    from chainmap.seed import load_seed
+def load_chain_data(lang: str = "zh") -> Any:
+    """The data the command analyses: the configured store, initialised from the
+    shipped seed when empty (same as every other command)."""
+    from chainmap.cli import open_data
 
-    return load_seed()
+    return open_data(lang)
 
 
 def _filtered(report: GapReport, status: str | None) -> GapReport:

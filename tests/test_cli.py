@@ -119,3 +119,40 @@ def test_export_import_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 def test_import_missing_file(tmp_path: Path) -> None:
     res = runner.invoke(app, ["import", str(tmp_path / "nope.jsonl")])
     assert res.exit_code == 2 and "file not found" in res.output
+
+
+def test_gaps_reads_the_store_and_sees_edits(tmp_path: Path) -> None:
+    """`chainmap gaps` analyses the configured store: a local firm added there changes the result."""
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    res = runner.invoke(app, ["gaps", "--chain", "qi", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    before = {i["segment_id"]: i for i in json.loads(res.stdout)["items"]}
+    assert before["qi.lidar"]["local_count"] == 0
+    from chainmap.models import Enterprise
+    from chainmap.storage.factory import open_store
+
+    store = open_store()
+    try:
+        store.upsert_enterprise(Enterprise(id="ent.test-lidar", name="测试激光雷达", county="yongji", segments=[{"segment": "qi.lidar"}], source="test"))
+    finally:
+        store.close()
+    after = {i["segment_id"]: i for i in json.loads(runner.invoke(app, ["gaps", "--chain", "qi", "--format", "json"]).stdout)["items"]}
+    assert after["qi.lidar"]["local_count"] == 1
+    assert after["qi.lidar"]["status"] in ("strengthen", "sound")
+
+
+def test_gaps_shows_all_three_types_with_reasons() -> None:
+    res = runner.invoke(app, ["gaps", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    items = json.loads(res.stdout)["items"]
+    statuses = {i["status"] for i in items}
+    assert {"fill", "strengthen", "extend"} <= statuses
+    fill = next(i for i in items if i["status"] == "fill")
+    assert fill["rationale"].startswith("补链") and any(ch.isdigit() for ch in fill["rationale"])
+
+
+def test_demo_runs() -> None:
+    res = runner.invoke(app, ["demo", "-k", "2"])
+    assert res.exit_code == 0, res.output
+    assert "缺口" in res.stdout and "招商线索" in res.stdout
+    assert res.stdout.count("得分") >= 8  # two leads for each of the four chains

@@ -330,28 +330,57 @@ class _Presence:
     need: dict[str, dict[str, float]] = field(
         default_factory=dict
     )  # users' capacities, unit -> firm -> value
+    leaders: set[str] = field(default_factory=set)  # producers tagged 链主 / 链核
 
 
 def _presence(enterprises: Iterable[Enterprise], nodes: Iterable[str]) -> dict[str, _Presence]:
     pres = {n: _Presence() for n in nodes}
+    producer = Role.producer
     for e in enterprises:
+        key = e.key  # a property: read once per enterprise
+        leader = any(t in _LEADER_TAGS for t in e.tags)
         for p in e.segments:
-            if p.segment not in pres:
+            rec = pres.get(p.segment)
+            if rec is None:
                 continue
-            rec = pres[p.segment]
-            if p.role == Role.producer:
-                rec.producers[e.key] = e
+            if p.role == producer:
+                rec.producers[key] = e
+                if leader:
+                    rec.leaders.add(key)
+                else:
+                    rec.leaders.discard(key)
                 if p.output is not None:
-                    rec.output[e.key] = rec.output.get(e.key, 0.0) + p.output
+                    rec.output[key] = rec.output.get(key, 0.0) + p.output
                 if p.capacity is not None:
                     unit = p.capacity_unit or ""
-                    rec.capacity.setdefault(unit, {})[e.key] = p.capacity
+                    rec.capacity.setdefault(unit, {})[key] = p.capacity
             else:
-                rec.users[e.key] = e
+                rec.users[key] = e
                 if p.capacity is not None:
                     unit = p.capacity_unit or ""
-                    rec.need.setdefault(unit, {})[e.key] = p.capacity
+                    rec.need.setdefault(unit, {})[key] = p.capacity
     return pres
+
+
+def _producer_pairs(
+    enterprises: Iterable[Enterprise | Sequence[str]], idx: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(row, col)`` arrays: enterprise ``row`` (its position in ``enterprises``) produces in
+    segment ``col = idx[segment]``; segments not in ``idx`` are skipped, repeated pairs kept."""
+    rows: list[int] = []
+    cols: list[int] = []
+    producer = Role.producer
+    for i, e in enumerate(enterprises):
+        if isinstance(e, Enterprise):
+            segs: Iterable[str] = (p.segment for p in e.segments if p.role == producer)
+        else:
+            segs = e
+        for s in segs:
+            j = idx.get(s)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
 
 
 # ---------------------------------------------------------------- relatedness
@@ -409,33 +438,56 @@ def relatedness_density(
     if not scope:
         return {}, {}, "links"
     idx = {n: i for i, n in enumerate(scope)}
-    own = set(scope if chain_nodes is None else chain_nodes)
-    rows: list[list[int]] = []
-    for e in enterprises:
-        segs = e.segment_ids(Role.producer) if isinstance(e, Enterprise) else e
-        cols = sorted({idx[s] for s in segs if s in idx})
-        if cols:
-            rows.append(cols)
-    multi = [r for r in rows if len(r) >= 2]
-    covered = {scope[c] for r in multi for c in r} & own
+    rows, cols = _producer_pairs(enterprises, idx)
+    return _scope_density(G, scope, present, rows, cols, scope if chain_nodes is None else chain_nodes)
+
+
+def _scope_density(
+    G: nx.DiGraph,
+    scope: list[str],
+    present: Iterable[str],
+    rows: np.ndarray,
+    cols: np.ndarray,
+    chain_nodes: Iterable[str],
+) -> tuple[dict[str, float], dict[str, int], str]:
+    """:func:`relatedness_density` on producer pairs already mapped to ``scope`` (sorted) columns.
+
+    ``rows`` are enterprise numbers (any order, repeats allowed), ``cols`` positions in ``scope``.
+    The co-occurrence counts are integers, so the order of the enterprises does not matter.
+    """
+    n = len(scope)
+    idx = {s: i for i, s in enumerate(scope)}
+    own = set(chain_nodes)
     mode = "links"
-    if len(multi) >= COOCCURRENCE_MIN_FIRMS and own and len(covered) / len(own) >= COOCCURRENCE_MIN_COVERAGE:
-        mode = "cooccurrence"
-        indptr = np.cumsum([0] + [len(r) for r in rows])
-        indices = np.fromiter((c for r in rows for c in r), dtype=np.int64, count=int(indptr[-1]))
-        Ment = sp.csr_array((np.ones(indices.size), indices, indptr), shape=(len(rows), len(scope)))
-        phi = _proximity(Ment)
-    else:
+    if rows.size:
+        # one row per enterprise with a segment in scope, its columns deduplicated and sorted
+        pair = np.unique(rows * n + cols)
+        prow, pcol = pair // n, pair % n
+        _, start, per_row = np.unique(prow, return_index=True, return_counts=True)
+        multi = per_row >= 2
+        in_multi = np.repeat(multi, per_row)
+        covered = {scope[c] for c in np.unique(pcol[in_multi]).tolist()} & own
+        if (
+            int(multi.sum()) >= COOCCURRENCE_MIN_FIRMS
+            and own
+            and len(covered) / len(own) >= COOCCURRENCE_MIN_COVERAGE
+        ):
+            mode = "cooccurrence"
+            indptr = np.concatenate(([0], np.cumsum(per_row)))
+            Ment = sp.csr_array((np.ones(pcol.size), pcol, indptr), shape=(per_row.size, n))
+            phi = _proximity(Ment)
+    if mode == "links":
         phi = _link_phi(G, scope)
-    M = np.zeros((1, len(scope)))
+    M = np.zeros((1, n))
     for s in present:
         if s in idx:
             M[0, idx[s]] = 1.0
     omega = _density(M, phi)[0]
-    related = ((phi > 0) & (M[0][:, None] > 0)).sum(axis=0)
+    here = np.flatnonzero(M[0] > 0)
+    related = (phi[here] > 0).sum(axis=0)
     return (
-        {n: float(omega[i]) for i, n in enumerate(scope)},
-        {n: int(related[i]) for i, n in enumerate(scope)},
+        dict(zip(scope, omega.tolist())),
+        dict(zip(scope, related.tolist())),
         mode,
     )
 
@@ -579,8 +631,10 @@ def analyze_gaps(
     present = {n for n in nodes if pres[n].producers}
     n_region = len({k for n in nodes for k in pres[n].producers})
     crit = criticality_scores if criticality_scores is not None else _criticality(G)
-    produced = [e.segment_ids(Role.producer) for e in sorted(data.enterprises, key=lambda e: e.key)]
-    produced = [p for p in produced if p]
+    # every enterprise's producer segments (local or not) as (enterprise, node) pairs, once
+    node_idx = {n: i for i, n in enumerate(nodes)}
+    pair_ent, pair_node = _producer_pairs(data.enterprises, node_idx)
+    to_scope = np.full(len(nodes), -1, dtype=np.int64)
 
     items: list[GapItem] = []
     modes: dict[str, str] = {}
@@ -593,7 +647,12 @@ def analyze_gaps(
         for n in segs:
             scope.update(G.predecessors(n))
             scope.update(G.successors(n))
-        dens, related, mode = relatedness_density(G, sorted(scope), present, produced, chain_nodes=segs)
+        scope_list = sorted(scope)
+        to_scope[:] = -1
+        to_scope[[node_idx[x] for x in scope_list]] = np.arange(len(scope_list))
+        col = to_scope[pair_node]
+        keep = col >= 0
+        dens, related, mode = _scope_density(G, scope_list, present, pair_ent[keep], col[keep], segs)
         modes[ch] = mode
         scores = [float(crit[n]["score"]) if n in crit else 0.0 for n in segs]
         thr = min(CRIT_HIGH, float(np.quantile(scores, CRIT_QUANTILE))) if scores else CRIT_HIGH
@@ -700,7 +759,7 @@ def _classify(
 
     ref = attrs.get("reference_share")
     lq = (count / n_region) / ref if ref and n_region > 0 else None
-    has_leader = any(t in _LEADER_TAGS for e in rec.producers.values() for t in e.tags)
+    has_leader = bool(rec.leaders)
     local_output = round(sum(rec.output.values()), 6) if rec.output else None
     local_capacity = {u: round(sum(v.values()), 6) for u, v in sorted(rec.capacity.items())}
     cap_ratio = None
@@ -787,7 +846,7 @@ def _classify(
             priority = 0.0
 
     comps = {k: round(float(v), _ROUND) for k, v in comps.items()}
-    producers = [rec.producers[k] for k in sorted(rec.producers)]
+    producers = sorted(rec.producers.items(), key=_first)  # (key, enterprise); keys are unique
     # model_construct: every field is built here with its declared type (validation would cost
     # ~50 us per item and per enterprise reference on 10^4-segment maps)
     item = GapItem.model_construct(
@@ -800,7 +859,7 @@ def _classify(
         priority=round(priority, _ROUND),
         components=comps,
         rationale="",
-        local_enterprises=[EnterpriseRef(id=e.key, name=e.name) for e in producers],
+        local_enterprises=[{"id": k, "name": e.name} for k, e in producers],
         stage=str(attrs.get("stage", "")),
         value_added=va,
         tech_intensity=ti,
@@ -824,6 +883,10 @@ def _classify(
         cap_text = (sum(rec.capacity[cap_unit].values()), sum(rec.need[cap_unit].values()), cap_unit)
     item.rationale = _rationale(G, item, reasons, pres, dominated, cap_text, crit_thr, lang)
     return item
+
+
+def _first(pair: tuple[str, Enterprise]) -> str:
+    return pair[0]
 
 
 def _fmt(x: float) -> str:
