@@ -873,8 +873,10 @@ def plot(ser: dict[str, dict[float, tuple[float, str]]], path: Path, subtitle: s
         ax.set_xlabel(xlabel)
         ax.set_ylabel("seconds")
         ax.grid(True, which="both", alpha=0.3)
-        if ax.lines:
+        if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8, loc="upper left")
+        else:
+            ax.text(0.5, 0.5, "not measured", transform=ax.transAxes, ha="center", color="grey")
     fig.suptitle("chainmap: cost vs size (log-log; b = fitted exponent; F = point from the --full run)"
                  + (f"\n{subtitle}" if subtitle else ""), fontsize=10)  # fmt: skip
     fig.tight_layout()

@@ -102,7 +102,7 @@ import scipy.sparse as sp
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from chainmap.analysis.criticality import chain_leader_candidates as _leader_scores
+from chainmap.analysis.criticality import rank_firm_extraction as _rank_firms
 from chainmap.analysis.criticality import criticality as _criticality
 from chainmap.analysis.relatedness import density as _density
 from chainmap.analysis.relatedness import proximity as _proximity
@@ -694,7 +694,9 @@ def analyze_gaps(
 def _leaders(
     G: nx.DiGraph, ch: str, segs: Sequence[str], pres: Mapping[str, _Presence]
 ) -> list[LeaderCandidate]:
-    shares: dict[str, dict[str, float]] = {}
+    firm_of: list[str] = []
+    seg_of: list[str] = []
+    share_of: list[float] = []
     firms: dict[str, Enterprise] = {}
     sole: dict[str, list[str]] = {}
     for s in segs:
@@ -704,12 +706,18 @@ def _leaders(
         out = pres[s].output
         total = sum(out.values())
         by_output = total > 0 and len(out) == len(prod)
-        for k, e in prod.items():
-            firms[k] = e
-            shares.setdefault(k, {})[s] = out[k] / total if by_output else 1.0 / len(prod)
-            if len(prod) == 1:
+        even = 1.0 / len(prod)
+        firms.update(prod)
+        for k in prod:
+            share = out[k] / total if by_output else even
+            if share > 0 and s in G:
+                firm_of.append(k)
+                seg_of.append(s)
+                share_of.append(share)
+        if len(prod) == 1:
+            for k in prod:
                 sole.setdefault(k, []).append(s)
-    ranked = _leader_scores(G, shares, top=_TOP_LEADERS)
+    ranked = _rank_firms(G, firm_of, seg_of, share_of, top=_TOP_LEADERS)
     return [
         LeaderCandidate(
             chain_id=ch,

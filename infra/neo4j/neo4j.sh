@@ -11,7 +11,10 @@
 # Port: --port, else $NEO4J_BOLT_PORT, else 7687.  Data: --data, else run/data-<port>,
 # wiped on every start unless --keep-data.  Log: run/neo4j-<port>.log, PID: run/neo4j-<port>.pid.
 # Environment: NEO4J_JAVA (java binary, default `java`, must be 17 or 21),
-#              NEO4J_JAVA_OPTS (extra JVM flags), NEO4J_START_TIMEOUT (seconds, default 120).
+#              NEO4J_HEAP (max JVM heap, default 2g), NEO4J_PAGECACHE (default 512m),
+#              NEO4J_SETTINGS (extra Neo4j settings, "key=value" separated by ';' or newlines),
+#              NEO4J_JAVA_OPTS (extra JVM flags, last wins: e.g. -Xmx6g), NEO4J_START_TIMEOUT
+#              (seconds, default 120).
 # Messages go to stderr; only the URI (start/status) goes to stdout.
 set -euo pipefail
 
@@ -22,10 +25,12 @@ MARKER="$LIB/.fetch-complete"
 DATA_MARKER=".chainmap-neo4j-data"
 JAVA="${NEO4J_JAVA:-java}"
 START_TIMEOUT="${NEO4J_START_TIMEOUT:-120}"
+HEAP="${NEO4J_HEAP:-2g}"
+PAGECACHE="${NEO4J_PAGECACHE:-512m}"
 
 # Flags Neo4j's own server launcher passes (see neo4j.conf server.jvm.additional).
 JVM_FLAGS=(
-  -Xms256m -Xmx512m
+  -Xms256m "-Xmx$HEAP"
   -XX:+ExitOnOutOfMemoryError
   -XX:-OmitStackTraceInFastThrow
   -Djdk.nio.maxCachedBufferSize=1024
@@ -39,11 +44,18 @@ JVM_FLAGS=(
   --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
 )
 
+# Neo4j settings (besides the page cache) written for every start; see README "Memory".
+SETTINGS=(
+  "db.tx_log.rotation.retention_policy=1 files"
+  "db.tx_log.rotation.size=1m"
+  "db.checkpoint.interval.time=30s"
+)
+
 log() { echo "neo4j.sh: $*" >&2; }
 die() { echo "neo4j.sh: ERROR: $*" >&2; exit 1; }
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -123,6 +135,7 @@ parse_opts() {
   [[ "$PORT" =~ ^[0-9]+$ ]] && (( PORT > 0 && PORT < 65536 )) || die "bad port: $PORT"
   PIDFILE="$RUN/neo4j-$PORT.pid"
   LOGFILE="$RUN/neo4j-$PORT.log"
+  CONFFILE="$RUN/neo4j-$PORT.conf"
   URI="bolt://127.0.0.1:$PORT"
 }
 
@@ -139,6 +152,18 @@ running_pid() {
 
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Neo4j settings for Launcher.java (neo4j.conf syntax); NEO4J_SETTINGS entries come last and win.
+write_settings() {
+  {
+    echo "# written by neo4j.sh start; read by Launcher.java"
+    echo "server.memory.pagecache.size=$PAGECACHE"
+    printf '%s\n' "${SETTINGS[@]}"
+    if [[ -n "${NEO4J_SETTINGS:-}" ]]; then
+      tr ';' '\n' <<< "$NEO4J_SETTINGS" | sed -e 's/^[[:space:]]*//' -e '/^$/d'
+    fi
+  } > "$CONFFILE"
 }
 
 cmd_start() {
@@ -166,6 +191,10 @@ cmd_start() {
   fi
   touch "$DATA/$DATA_MARKER"
 
+  [[ "$HEAP" =~ ^[0-9]+[kKmMgG]?$ ]] || die "bad NEO4J_HEAP: $HEAP (e.g. 2g, 6g, 1536m)"
+  [[ "$PAGECACHE" =~ ^[0-9]+[kKmMgG]?$ ]] || die "bad NEO4J_PAGECACHE: $PAGECACHE (e.g. 512m, 2g)"
+  write_settings
+
   local opts=()
   if [[ -n "${NEO4J_JAVA_OPTS:-}" ]]; then read -r -a opts <<< "$NEO4J_JAVA_OPTS"; fi
   log "starting Neo4j on $URI (data $DATA$([[ $KEEP_DATA == 1 ]] && echo ', kept'), log $LOGFILE)"
@@ -173,7 +202,7 @@ cmd_start() {
   (
     cd "$HERE"
     exec nohup "$JAVA" "${JVM_FLAGS[@]}" ${opts[@]+"${opts[@]}"} -cp "$LIB/*" \
-      "$HERE/Launcher.java" "$PORT" "$DATA" > "$LOGFILE" 2>&1 < /dev/null
+      "$HERE/Launcher.java" "$PORT" "$DATA" "$CONFFILE" > "$LOGFILE" 2>&1 < /dev/null
   ) &
   pid=$!
   echo "$pid" > "$PIDFILE"

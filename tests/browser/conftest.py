@@ -7,6 +7,8 @@ Chromium / chromedriver missing -> browser tests are skipped with the reason
 
 from __future__ import annotations
 
+import os
+
 import importlib.util
 import json
 import sys
@@ -84,10 +86,13 @@ def auth_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if shots.find_browser() is None:
-        pytest.skip(
+        reason = (
             "headless Chromium not available: install Debian's chromium and chromium-driver "
             "(scripts/setup-test-env.sh does it)"
         )
+        if os.environ.get("CHAINMAP_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + " — required because CHAINMAP_REQUIRE_BROWSER=1")
+        pytest.skip(reason)
     pytest.importorskip("selenium", reason="selenium is in the test extras: pip install -e '.[test]'")
     driver = shots.make_driver(tmp_path_factory.mktemp("chromium-profile"))
     try:
