@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -383,9 +384,10 @@ def needs_neo4j(name: str, backends: tuple[str, ...] | None) -> bool:
 # ---------------------------------------------------------------------------------------------
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock (a ``.lock`` file next to ``path``) around read-modify-write."""
+    """An exclusive lock around read-modify-write of ``path`` (the lock file is in the temp folder)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix(path.suffix + ".lock"), "w") as fh:
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    with open(Path(tempfile.gettempdir()) / f"chainmap-bench-{digest}.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -732,7 +732,7 @@ def rank_firm_extraction(
     >>> G = nx.DiGraph()
     >>> G.add_edges_from([("a", "b"), ("b", "c")], kind="supplies", weight=None)
     >>> rank_firm_extraction(G, ["f1", "f2"], ["b", "a"], [1.0, 1.0], top=1)
-    [{'id': 'f1', 'score': 0.5294, 'segments': ['b']}]
+    [{'id': 'f1', 'score': 0.6, 'segments': ['b']}]
     """
     if not firms:
         return []
