@@ -115,7 +115,6 @@ def keys_create(
 def keys_list(fmt: str = typer.Option("table", "--format", "-f", help="table|json"), lang: str = LANG) -> None:
     """列出密钥（不含明文）/ list keys (never the secret)."""
     from api.keys import list_keys
-
     from chainmap.textfmt import table
 
     lang = norm_lang(lang)
@@ -153,13 +152,12 @@ def demo(
     lang: str = LANG,
 ) -> None:
     """演示：载入种子，打印合汽生材概览、缺口和招商线索 / demo: seed, summary, gaps and leads."""
+    from chainmap.analysis.gaps import analyze_gaps
     from chainmap.cli import chains_cmd, ensure_initialised
     from chainmap.cli_gaps import demo_summary
     from chainmap.seed import chain_data_from_store
     from matching.candidates import load_candidates, load_demo_candidates
     from matching.ranking import rank_leads
-
-    from chainmap.analysis.gaps import analyze_gaps
 
     lang = norm_lang(lang)
     store = _store()

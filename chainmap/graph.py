@@ -220,7 +220,7 @@ def export_graph(G: nx.DiGraph, fmt: str) -> str:
     """
     if fmt == "json":
         data = nx.node_link_data(G, edges="links")
-        data["graph"] = {k: v for k, v in G.graph.items()}
+        data["graph"] = dict(G.graph)
         return json.dumps(data, ensure_ascii=False, default=str)
     if fmt == "cytoscape":
         return json.dumps(nx.cytoscape_data(G), ensure_ascii=False, default=str)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import datetime as dt
+import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response

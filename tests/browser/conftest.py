@@ -7,10 +7,9 @@ Chromium / chromedriver missing -> browser tests are skipped with the reason
 
 from __future__ import annotations
 
-import os
-
 import importlib.util
 import json
+import os
 import sys
 import urllib.parse
 import urllib.request

@@ -29,10 +29,10 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.pipeline.pipeline_helpers import FIXTURES, GOLDEN_CSV, golden_projects_fixture, store_fixture  # noqa: F401 (fixtures)
 
 from chainmap.pipeline import Project, Target, compute_kpis, percent_of, project_kpis, set_target
 from chainmap.storage.base import Store
+from tests.pipeline.pipeline_helpers import FIXTURES, GOLDEN_CSV, golden_projects_fixture, store_fixture  # noqa: F401 (fixtures)
 
 TARGET_2021 = Target(
     year=2021, signed_value=3000, start_rate=60, new_fixed_asset=930, funds_fixed=280, funds_non_fixed=22

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.pipeline.pipeline_helpers import new_project
 
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.models import Region
@@ -20,6 +19,7 @@ from chainmap.pipeline import (
     stalled_projects,
     transition,
 )
+from tests.pipeline.pipeline_helpers import new_project
 
 S = ProjectStage
 REGIONS = [

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
-from tests.pipeline.pipeline_helpers import new_project, walk_to
 
 from chainmap.pipeline import Project, Target, compute_kpis
 from chainmap.reports.projects import projects_csv, write_projects_csv, write_projects_xlsx
+from tests.pipeline.pipeline_helpers import new_project, walk_to
 
 
 def _projects() -> list[Project]:

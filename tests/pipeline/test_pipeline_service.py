@@ -7,7 +7,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.pipeline.pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import Chain, Region, Segment
@@ -25,6 +24,7 @@ from chainmap.pipeline import (
     update_project,
 )
 from chainmap.storage.base import Store
+from tests.pipeline.pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 S = ProjectStage
 

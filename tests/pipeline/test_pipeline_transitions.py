@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.pipeline.pipeline_helpers import START, at_stage, new_project, walk_to
 
 from chainmap.exceptions import Conflict, InvalidInput
 from chainmap.pipeline import (
@@ -21,6 +20,7 @@ from chainmap.pipeline import (
     stage_dates,
     transition,
 )
+from tests.pipeline.pipeline_helpers import START, at_stage, new_project, walk_to
 
 S = ProjectStage
 ALL = list(S)
