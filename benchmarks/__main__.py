@@ -47,7 +47,9 @@ TIMEOUT = {"quick": 600.0, "full": 3 * 3600.0}  # per benchmark, seconds
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    p.add_argument("name", help=f"all, report, or one of: {', '.join(BENCHMARKS)}, storage:sqlite, storage:neo4j")
+    p.add_argument(
+        "name", help=f"all, report, or one of: {', '.join(BENCHMARKS)}, storage:sqlite, storage:neo4j"
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--quick", dest="mode", action="store_const", const="quick", help="small sizes (default)")
     g.add_argument("--full", dest="mode", action="store_const", const="full", help="the large sizes too")
@@ -55,11 +57,20 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=None, help="seconds per benchmark before it is killed")
     p.add_argument("--sizes", type=lambda s: tuple(int(x) for x in s.split(",")), default=None,
                    help="storage only: comma-separated sizes")  # fmt: skip
-    p.add_argument("--bench", action="append", default=[], metavar="NAME=MODULE",
-                   help="use MODULE.run(quick) as benchmark NAME (repeatable; replaces the built-in list)")
+    p.add_argument(
+        "--bench",
+        action="append",
+        default=[],
+        metavar="NAME=MODULE",
+        help="use MODULE.run(quick) as benchmark NAME (repeatable; replaces the built-in list)",
+    )
     p.add_argument("--results-dir", type=Path, default=C.RESULTS)
-    p.add_argument("--report-file", type=Path, default=None,
-                   help="the Markdown report to update (default BENCHMARKS.md when --results-dir is the default)")
+    p.add_argument(
+        "--report-file",
+        type=Path,
+        default=None,
+        help="the Markdown report to update (default BENCHMARKS.md when --results-dir is the default)",
+    )
     p.add_argument("--no-report", action="store_true", help="do not redraw the plot / BENCHMARKS.md")
     p.add_argument("--child-out", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--module", default=None, help=argparse.SUPPRESS)
@@ -80,7 +91,9 @@ def child(args: argparse.Namespace) -> int:
         for i in range(args.repeat or 1):
             if (args.repeat or 1) > 1:
                 print(f"  run {i + 1}/{args.repeat}", file=sys.stderr, flush=True)
-            runs.append(C.run_benchmark(args.name, quick, module=args.module, backends=backends, sizes=args.sizes))
+            runs.append(
+                C.run_benchmark(args.name, quick, module=args.module, backends=backends, sizes=args.sizes)
+            )
         result["rows"] = C.median_rows(runs)
         result["peak_rss_mb"] = round(C.peak_rss_mb(), 1)
     except BaseException as err:  # noqa: BLE001 - recorded, the driver goes on
@@ -104,7 +117,11 @@ def _pump(stream: Any, name: str, tail: deque[str]) -> None:
 def run_one(name: str, args: argparse.Namespace, module: str | None) -> dict[str, Any]:
     """Run benchmark ``name`` in a subprocess (with a Neo4j if it needs one); its result entry."""
     mode = args.mode
-    entry: dict[str, Any] = {"status": "ok", "started": C.now(), "load_avg_start": [round(x, 2) for x in os.getloadavg()]}
+    entry: dict[str, Any] = {
+        "status": "ok",
+        "started": C.now(),
+        "load_avg_start": [round(x, 2) for x in os.getloadavg()],
+    }
     repeat = args.repeat or REPEATS[mode].get(name, 1)
     entry["repeats"] = repeat
     env = dict(os.environ)
@@ -120,7 +137,9 @@ def run_one(name: str, args: argparse.Namespace, module: str | None) -> dict[str
             neo = C.PrivateNeo4j()
             try:
                 uri = neo.start()
-                entry["neo4j"] = f"private server at {uri} (NEO4J_JAVA_OPTS {C.NEO4J_HEAP}), stopped after the run"
+                entry["neo4j"] = (
+                    f"private server at {uri} (NEO4J_JAVA_OPTS {C.NEO4J_HEAP}), stopped after the run"
+                )
             except RuntimeError as err:
                 neo = None
                 env["CHAINMAP_BENCH_NEO4J_SKIP"] = f"{problem}; a private server could not be started: {err}"
@@ -130,7 +149,17 @@ def run_one(name: str, args: argparse.Namespace, module: str | None) -> dict[str
     tail: deque[str] = deque(maxlen=40)
     with tempfile.TemporaryDirectory(prefix="chainmap-bench-driver-") as tmp:
         out = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "benchmarks", name, f"--{mode}", "--child-out", str(out), "--repeat", str(repeat)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            name,
+            f"--{mode}",
+            "--child-out",
+            str(out),
+            "--repeat",
+            str(repeat),
+        ]
         if module:
             cmd += ["--module", module]
         if args.sizes:
@@ -194,7 +223,12 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         names = [args.name]
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
-    doc: dict[str, Any] = {"mode": args.mode, "command": command, "started": C.now(), "machine": C.machine_info()}
+    doc: dict[str, Any] = {
+        "mode": args.mode,
+        "command": command,
+        "started": C.now(),
+        "machine": C.machine_info(),
+    }
     t0 = time.perf_counter()
     entries: dict[str, dict[str, Any]] = {}
     for name in names:
@@ -211,7 +245,18 @@ def main(argv: list[str] | None = None) -> int:
             doc["benchmarks"] = entries
         else:  # merge into the existing results of this mode
             old = C.load(path) or {}
-            doc = {**old, **{k: doc[k] for k in ("mode", "machine")}, "benchmarks": {**old.get("benchmarks", {}), **entries}}
+            for name, entry in entries.items():  # keep earlier rows this run did not redo (other sizes)
+                prev = old.get("benchmarks", {}).get(name)
+                if prev and args.sizes:
+                    redone = {C.row_identity(r) for r in entry["rows"]}
+                    kept = [r for r in prev.get("rows", []) if C.row_identity(r) not in redone]
+                    entry["rows"] = sorted(kept + entry["rows"], key=lambda r: (str(r.get("backend")), r.get("n", 0)))
+                    entry["rows_kept_from"] = prev.get("finished")
+            doc = {
+                **old,
+                **{k: doc[k] for k in ("mode", "machine")},
+                "benchmarks": {**old.get("benchmarks", {}), **entries},
+            }
             doc.setdefault("started", entries[names[0]]["started"])
             doc["finished"] = C.now()
             cmds = [c for c in str(old.get("command", "")).split("; ") if c and c != command]
@@ -225,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as err:  # noqa: BLE001 - the results are written; say what went wrong
                 print(f"report not written: {type(err).__name__}: {err}", file=sys.stderr)
     failed = [n for n, e in entries.items() if e["status"] != "ok"]
-    print(f"wrote {path} and {path.with_suffix('.md')}; wall {doc['wall_s'] if args.name == 'all' else round(time.perf_counter() - t0, 1)} s")
+    print(
+        f"wrote {path} and {path.with_suffix('.md')}; wall {doc['wall_s'] if args.name == 'all' else round(time.perf_counter() - t0, 1)} s"
+    )
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -44,6 +44,7 @@ NEO4J_SH = ROOT / "infra" / "neo4j" / "neo4j.sh"
 DEFAULT_NEO4J_URI = "bolt://127.0.0.1:7687"
 NEO4J_HEAP = "-Xms1g -Xmx6g"
 PYPI_CAP_S = 600.0  # --full: the PyPI ecomplexity run on 2000x5000 is abandoned after this
+QUICK_NEO4J_BUDGET_S = 60.0  # --quick: a Neo4j size predicted to take longer is skipped (with the reason)
 PYPI_QUICK_CAP_S = 240.0  # --quick: its single run on 500x2000 (about a minute)
 LIBRARIES = (
     "numpy", "scipy", "networkx", "scikit-learn", "pandas", "pydantic", "fastapi", "uvicorn", "httpx",
@@ -53,7 +54,7 @@ BEGIN, END = "<!-- BEGIN GENERATED (python -m benchmarks report) -->", "<!-- END
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).astimezone().isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,6 +143,11 @@ def median_time(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, list[fl
     return statistics.median(samples), samples
 
 
+def row_identity(r: dict[str, Any]) -> tuple[Any, ...]:
+    """What a row measures (case / bench / backend / size / quantity), to line up runs."""
+    return (r.get("case"), r.get("bench"), r.get("backend"), r.get("n"), r.get("quantity"))
+
+
 _TIME_KEY = re.compile(r"(^seconds$|_s$|_ms$|^rps$)")
 
 
@@ -153,14 +159,14 @@ def median_rows(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     if len(runs) == 1:
         return runs[0]
     first = runs[0]
-    ident = lambda r: (r.get("case"), r.get("bench"), r.get("backend"), r.get("n"), r.get("quantity"))  # noqa: E731
+    ident = row_identity
     if any(len(r) != len(first) or [ident(x) for x in r] != [ident(x) for x in first] for r in runs):
         return [dict(r, repeats=1, note_repeats="runs did not line up; last run kept") for r in runs[-1]]
     out = []
     for i, row in enumerate(first):
         merged = dict(row)
         samples: dict[str, list[Any]] = {}
-        for key, value in row.items():
+        for key in row:
             values = [run[i].get(key) for run in runs]
             if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
                 continue
@@ -317,7 +323,6 @@ def _relatedness_capped(n_loc: int, n_act: int, cap_s: float) -> dict[str, Any]:
         "nnz_share": float(np.count_nonzero(X) / X.size), "ours_s": ours_s, "ecomplexity_s": None,
         "ratio": None, "repeats": br.REPEATS, "samples": {"ours_s": samples},
     }  # fmt: skip
-    del X
     if br._pypi() is None:
         row["ecomplexity_note"] = "ecomplexity not installed"
         return row
@@ -344,15 +349,44 @@ def _storage(quick: bool, backends: tuple[str, ...], sizes: tuple[int, ...] | No
 
     sizes = sizes or (bs.QUICK_SIZES if quick else bs.SIZES)
     skip = os.environ.get("CHAINMAP_BENCH_NEO4J_SKIP")
-    live = tuple(b for b in backends if not (b == "neo4j" and skip))
-    rows = bs.run(quick, backends=live, sizes=sizes) if live else []
+    rows: list[dict[str, Any]] = []
+    for backend in backends:
+        if backend == "neo4j" and skip:
+            continue
+        if not (quick and backend == "neo4j"):
+            rows += bs.run(quick, backends=(backend,), sizes=sizes)
+            continue
+        # --quick: a size runs only if, linear from the previous one, it fits the time budget
+        for n in sizes:
+            done = [r for r in rows if r.get("backend") == "neo4j" and "seconds" in r]
+            if done:
+                predicted = done[-1]["seconds"] * n / done[-1]["n"]
+                if predicted > QUICK_NEO4J_BUDGET_S:
+                    rows.append(
+                        {
+                            "benchmark": "storage.bulk_upsert",
+                            "backend": "neo4j",
+                            "n": n,
+                            "skipped": (
+                                f"quick-mode time budget: {_fmt_n(done[-1]['n'])} took {done[-1]['seconds']:.1f} s, so "
+                                f"{_fmt_n(n)} would take ~{predicted:.0f} s (> {QUICK_NEO4J_BUDGET_S:.0f} s); see the --full run"
+                            ),
+                        }
+                    )
+                    continue
+            new = bs.run(quick, backends=("neo4j",), sizes=(n,))
+            rows += new
+            if any("skipped" in r for r in new):
+                break
     for backend in backends:
         have = {r["n"] for r in rows if r.get("backend") == backend}
         reasons = [r["skipped"] for r in rows if r.get("backend") == backend and "skipped" in r]
         reason = skip if backend == "neo4j" and skip else (reasons[0] if reasons else "not run")
         for n in sizes:
             if n not in have:
-                rows.append({"benchmark": "storage.bulk_upsert", "backend": backend, "n": n, "skipped": reason})
+                rows.append(
+                    {"benchmark": "storage.bulk_upsert", "backend": backend, "n": n, "skipped": reason}
+                )
     order = {b: i for i, b in enumerate(backends)}
     rows.sort(key=lambda r: (order.get(r.get("backend"), 99), r.get("n", 0)))
     return rows
@@ -422,7 +456,9 @@ def rows_of(doc: dict[str, Any] | None, bench: str) -> list[tuple[dict[str, Any]
     return out
 
 
-def _find(doc: dict[str, Any] | None, bench: str, pred: Callable[[dict[str, Any]], bool]) -> tuple[dict, dict] | None:
+def _find(
+    doc: dict[str, Any] | None, bench: str, pred: Callable[[dict[str, Any]], bool]
+) -> tuple[dict, dict] | None:
     hits = [(r, e) for r, e in rows_of(doc, bench) if pred(r) and "error" not in r and "skipped" not in r]
     if not hits:
         return None
@@ -458,17 +494,21 @@ class Target:
 
 def _gaps_fallback(doc: dict[str, Any] | None) -> str | None:
     hit = _find(doc, "gaps", lambda r: r.get("case") == "synthetic 1000")
-    return f"the quick run's 1,000 segments / 10,000 enterprises took {_fmt_s(hit[0]['seconds'])}" if hit else None
+    return f"1,000 segments / 10,000 enterprises took {_fmt_s(hit[0]['seconds'])}" if hit else None
 
 
 def _size_fallback(bench: str, pred: Callable[[dict[str, Any]], bool], what: str,
-                   value: Callable[[dict[str, Any]], str]) -> Callable[[dict[str, Any] | None], str | None]:  # fmt: skip
+                   value: Callable[[dict[str, Any]], str], seconds_key: str | None = "seconds",
+                   ) -> Callable[[dict[str, Any] | None], str | None]:  # fmt: skip
     def fb(doc: dict[str, Any] | None) -> str | None:
         hits = [r for r, _ in rows_of(doc, bench) if pred(r) and "error" not in r and "skipped" not in r]
         if not hits:
             return None
         r = max(hits, key=lambda r: r.get("n", 0))
-        return f"largest measured in the quick run: {what} {_fmt_n(r['n'])} -> {value(r)}"
+        text = f"largest measured: {what} {_fmt_n(r['n'])} -> {value(r)}"
+        if seconds_key and r.get(seconds_key):
+            text += f"; linear extrapolation to 1M: ~{_fmt_s(r[seconds_key] * 1e6 / r['n'])}"
+        return text
 
     return fb
 
@@ -510,93 +550,166 @@ def _agreement(doc: dict[str, Any] | None, side: str) -> tuple[str, bool | None]
 
 TARGETS: list[Target] = [
     Target(
-        "gaps_seed", "Gap report, 运城市 + 13 counties, all 4 chains (seed)", "< 1 s", "gaps",
+        "gaps_seed",
+        "Gap report, 运城市 + 13 counties, all 4 chains (seed)",
+        "< 1 s",
+        "gaps",
         lambda r: r.get("case") == "seed: city + 13 counties",
         lambda r: (_fmt_s(r["seconds"]) + f" ({r.get('items', '?')} gap items)", r["seconds"] < 1.0),
         "Pure Python over a few hundred segments: criticality is computed once for the 14 regions, so the "
         "cost is 14 passes of per-segment presence counting; it is far below the target.",
     ),
     Target(
-        "gaps_10k", "Gap analysis, 10,000 segments / 100,000 enterprises", "< 10 s", "gaps",
+        "gaps_10k",
+        "Gap analysis, 10,000 segments / 100,000 enterprises",
+        "< 10 s",
+        "gaps",
         lambda r: r.get("case") == "synthetic 10000",
-        lambda r: (_fmt_s(r["seconds"]) + f" (+ graph build {_fmt_s(r['graph_seconds'])})", r["seconds"] < 10.0),
+        lambda r: (
+            _fmt_s(r["seconds"]) + f" (+ graph build {_fmt_s(r['graph_seconds'])})",
+            r["seconds"] < 10.0,
+        ),
         "Dominated by the criticality scores on the segment graph (networkx, pure Python) and the per-segment "
         "walk over enterprise presences; grows slightly faster than linearly with the segment count.",
         _gaps_fallback,
     ),
     Target(
-        "rank_1m", "Rank 1,000,000 candidates (all gaps, k=20)", "< 10 s", "leads",
+        "rank_1m",
+        "Rank 1,000,000 candidates (all gaps, k=20)",
+        "< 10 s",
+        "leads",
         lambda r: r.get("bench") == "rank" and r.get("n") == 1_000_000,
-        lambda r: (f"{_fmt_s(r['rank_s'])} ranking (+ {_fmt_s(r['build_s'])} building the candidate matrix)",
-                   r["rank_s"] < 10.0),
+        lambda r: (
+            f"{_fmt_s(r['rank_s'])} ranking (+ {_fmt_s(r['build_s'])} building the candidate matrix)",
+            r["rank_s"] < 10.0,
+        ),
         "Sparse candidate x segment products and chunked argpartition top-k, linear in candidates; the "
         "one-off candidate-matrix build (feature columns, geo lookups of object arrays) costs more than the ranking.",
-        _size_fallback("leads", lambda r: r.get("bench") == "rank", "rank",
-                       lambda r: f"{_fmt_s(r['rank_s'])} ranking, {r['peak_rss_mb']:.0f} MiB"),
+        _size_fallback(
+            "leads",
+            lambda r: r.get("bench") == "rank",
+            "rank",
+            lambda r: f"{_fmt_s(r['rank_s'])} ranking, {r['peak_rss_mb']:.0f} MiB",
+            "rank_s",
+        ),
     ),
     Target(
-        "rank_1m_rss", "Peak RSS ranking 1,000,000 candidates", "< 2 GB (2,048 MiB)", "leads",
+        "rank_1m_rss",
+        "Peak RSS ranking 1,000,000 candidates",
+        "< 2 GB (2,048 MiB)",
+        "leads",
         lambda r: r.get("bench") == "rank" and r.get("n") == 1_000_000,
         lambda r: (f"{r['peak_rss_mb']:,.0f} MiB", r["peak_rss_mb"] < 2048),
         "Peak is while building the candidate matrix (object arrays of ids/names/cities, ~1 KiB per "
         "candidate all told); the ranking itself works in chunks and keeps only top-k per gap.",
-        _size_fallback("leads", lambda r: r.get("bench") == "rank", "rank",
-                       lambda r: f"{r['peak_rss_mb']:.0f} MiB"),
+        _size_fallback(
+            "leads", lambda r: r.get("bench") == "rank", "rank", lambda r: f"{r['peak_rss_mb']:.0f} MiB", None
+        ),
     ),
     Target(
-        "import_1m", "Import a 1,000,000-row candidate CSV", "< 60 s", "leads",
+        "import_1m",
+        "Import a 1,000,000-row candidate CSV",
+        "< 60 s",
+        "leads",
         lambda r: r.get("bench") == "import" and r.get("n") == 1_000_000,
-        lambda r: (f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)", r["seconds"] < 60.0),
+        lambda r: (
+            f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s; peak RSS {r['peak_rss_mb']:,.0f} MiB)",
+            r["seconds"] < 60.0,
+        ),
         "Per-row Python: CSV parsing, validation (credit-code check digit), de-duplication and keyword "
         "mapping of products to segments; linear, single core.",
-        _size_fallback("leads", lambda r: r.get("bench") == "import", "import",
-                       lambda r: f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)"),
+        _size_fallback(
+            "leads",
+            lambda r: r.get("bench") == "import",
+            "import",
+            lambda r: f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)",
+        ),
     ),
     Target(
-        "sqlite_1m", "SQLite bulk load, 1,000,000 enterprises", "< 60 s", "storage",
+        "sqlite_1m",
+        "SQLite bulk load, 1,000,000 enterprises",
+        "< 60 s",
+        "storage",
         lambda r: r.get("backend") == "sqlite" and r.get("n") == 1_000_000,
-        lambda r: (f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s, {r['peak_rss_mb']:,} MiB RSS)",
-                   r["seconds"] < 60.0),
+        lambda r: (
+            f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s; CPU {_fmt_s(r['cpu_s'])}; "
+            f"{r['peak_rss_mb']:,} MiB RSS; load {r.get('load_avg_1m')})",
+            r["seconds"] < 60.0,
+        ),
         "One transaction of executemany batches; the cost is the Python side turning each enterprise "
         "(and its 1-3 presences) into parameter tuples plus SQLite's index maintenance; linear.",
-        _size_fallback("storage", lambda r: r.get("backend") == "sqlite", "sqlite",
-                       lambda r: f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)"),
+        _size_fallback(
+            "storage",
+            lambda r: r.get("backend") == "sqlite",
+            "sqlite",
+            lambda r: f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)",
+        ),
     ),
     Target(
-        "neo4j_1m", "Neo4j bulk load, 1,000,000 enterprises", "< 180 s", "storage",
+        "neo4j_1m",
+        "Neo4j bulk load, 1,000,000 enterprises",
+        "< 180 s",
+        "storage",
         lambda r: r.get("backend") == "neo4j" and r.get("n") == 1_000_000,
-        lambda r: (f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)", r["seconds"] < 180.0),
+        lambda r: (
+            f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s; Python CPU {_fmt_s(r['cpu_s'])}; "
+            f"load {r.get('load_avg_1m')})",
+            r["seconds"] < 180.0,
+        ),
         "UNWIND batches of 10,000 over Bolt into one embedded Neo4j server on the same 2 cores: the JVM's "
         "transaction state and relationship creation (plus Python-side packing) bound it.",
-        _size_fallback("storage", lambda r: r.get("backend") == "neo4j", "neo4j",
-                       lambda r: f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)"),
+        _size_fallback(
+            "storage",
+            lambda r: r.get("backend") == "neo4j",
+            "neo4j",
+            lambda r: f"{_fmt_s(r['seconds'])} ({r['rows_per_s']:,} rows/s)",
+        ),
     ),
     Target(
-        "api_rps", "API cached `/gaps?chain=qi`, 50 clients: throughput", ">= 500 req/s", "api",
-        _api(50), lambda r: (f"{r['rps']:,.0f} req/s", r["rps"] >= 500),
+        "api_rps",
+        "API cached `/gaps?chain=qi`, 50 clients: throughput",
+        ">= 500 req/s",
+        "api",
+        _api(50),
+        lambda r: (f"{r['rps']:,.0f} req/s", r["rps"] >= 500),
         "One uvicorn worker process: the client and server share the 2 cores, and each cached response "
         "still costs the server's per-request Python (routing, JSON bytes) — see server CPU ms/request.",
     ),
     Target(
-        "api_p99", "API cached `/gaps?chain=qi`, 50 clients: p99 latency", "< 50 ms", "api",
-        _api(50), lambda r: (f"p99 {r['p99_ms']:.1f} ms (p50 {r['p50_ms']:.1f} ms)", r["p99_ms"] < 50),
+        "api_p99",
+        "API cached `/gaps?chain=qi`, 50 clients: p99 latency",
+        "< 50 ms",
+        "api",
+        _api(50),
+        lambda r: (f"p99 {r['p99_ms']:.1f} ms (p50 {r['p50_ms']:.1f} ms)", r["p99_ms"] < 50),
         "With 50 clients on one event loop, p99 is queueing: ~50 requests in flight x the server's per-request CPU time.",
     ),
     Target(
-        "api_errors", "API, 50 concurrent clients: errors on every endpoint", "0 errors", "api",
+        "api_errors",
+        "API, 50 concurrent clients: errors on every endpoint",
+        "0 errors",
+        "api",
         lambda r: r.get("clients") == 50 and r.get("endpoint") == "gaps (cached)",
         None,  # type: ignore[arg-type]  # filled in below
         "Requests are bounded (keep-alive pool of 50); an error would be a 5xx, a timeout or a refused connection.",
     ),
     Target(
-        "rel_500", "Relatedness pipeline 500 x 2,000 vs PyPI `ecomplexity`", "report time and ratio", "relatedness",
-        lambda r: r.get("kind") == "timing" and r.get("case") == "500x2000", _ratio_text,
+        "rel_500",
+        "Relatedness pipeline 500 x 2,000 vs PyPI `ecomplexity`",
+        "report time and ratio",
+        "relatedness",
+        lambda r: r.get("kind") == "timing" and r.get("case") == "500x2000",
+        _ratio_text,
         "Ours is vectorised numpy/scipy on the matrix (RCA, proximity as a sparse co-occurrence product, "
         "eigenvectors); ecomplexity goes through pandas long tables and per-product loops.",
     ),
     Target(
-        "rel_2000", "Relatedness pipeline 2,000 x 5,000 vs PyPI `ecomplexity`", "report (full run only; PyPI capped at 600 s)",
-        "relatedness", lambda r: r.get("kind") == "timing" and r.get("case") == "2000x5000", _ratio_text,
+        "rel_2000",
+        "Relatedness pipeline 2,000 x 5,000 vs PyPI `ecomplexity`",
+        "report (full run only; PyPI capped at 600 s)",
+        "relatedness",
+        lambda r: r.get("kind") == "timing" and r.get("case") == "2000x5000",
+        _ratio_text,
         "The 5,000 x 5,000 proximity matrix (co-occurrence product) and the density products dominate ours; "
         "the PyPI package needs over ten minutes here.",
     ),
@@ -640,7 +753,9 @@ def target_rows(docs: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
             row.update(measured=text, ok=ok, run=run)
         else:
             reasons = [s for doc in docs.values() if (s := _skipped(doc, t.bench, t.pred))]
-            extra = [x for doc in docs.values() if t.fallback and (x := t.fallback(doc))]
+            extra = [
+                f"{mode} run: {x}" for mode, doc in docs.items() if t.fallback and (x := t.fallback(doc))
+            ]
             text = "not measured" + (f" — skipped: {reasons[0]}" if reasons else "")
             if extra:
                 text += f" ({extra[0]})"
@@ -947,12 +1062,20 @@ def write_report(results_dir: Path = RESULTS, report: Path | None = REPORT) -> N
     if not docs:
         return
     png = results_dir / "scaling.png"
-    plot(series(docs), png, "points: " + ", ".join(f"{m} run {d.get('started', '')[:10]}" for m, d in docs.items()))
+    plot(
+        series(docs),
+        png,
+        "points: " + ", ".join(f"{m} run {d.get('started', '')[:10]}" for m, d in docs.items()),
+    )
     if report is None:
         return
     png_rel = os.path.relpath(png, report.parent)
     body = generated_report(docs, png_rel)
-    text = report.read_text(encoding="utf-8") if report.exists() else "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n"
+    text = (
+        report.read_text(encoding="utf-8")
+        if report.exists()
+        else "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n"
+    )
     if BEGIN in text and END in text:
         head, rest = text.split(BEGIN, 1)
         tail = rest.split(END, 1)[1]

@@ -18,19 +18,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-FAKE_OK = '''
+FAKE_OK = """
 def run(quick):
     return [{"case": "tiny", "seconds": 0.01, "quick": quick},
             {"case": "tinier", "seconds": 0.002, "quick": quick}]
-'''
-FAKE_FAIL = '''
+"""
+FAKE_FAIL = """
 def run(quick):
     raise RuntimeError("boom in the fake benchmark")
-'''
-FAKE_ERROR_ROW = '''
+"""
+FAKE_ERROR_ROW = """
 def run(quick):
     return [{"bench": "rank", "n": 10, "error": ["child died"]}]
-'''
+"""
 
 
 def _driver(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +38,10 @@ def _driver(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     mods.mkdir(exist_ok=True)
     for name, src in (("fake_ok", FAKE_OK), ("fake_fail", FAKE_FAIL), ("fake_error_row", FAKE_ERROR_ROW)):
         (mods / f"{name}.py").write_text(textwrap.dedent(src))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(mods), str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(mods), str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     return subprocess.run(
         [sys.executable, "-m", "benchmarks", *args, "--results-dir", str(tmp_path / "results"),
          "--report-file", str(tmp_path / "BENCH.md")],
@@ -79,7 +82,9 @@ def test_driver_records_machine_rows_and_failures(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(60)
 def test_single_benchmark_merges_and_exits_zero(tmp_path: Path) -> None:
-    first = _driver(tmp_path, "all", "--full", "--bench", "ok=fake_ok", "--bench", "bad=fake_fail", "--no-report")
+    first = _driver(
+        tmp_path, "all", "--full", "--bench", "ok=fake_ok", "--bench", "bad=fake_fail", "--no-report"
+    )
     assert first.returncode == 1
     again = _driver(tmp_path, "ok", "--full", "--bench", "ok=fake_ok", "--bench", "bad=fake_fail", "--no-report",
                     "--repeat", "3")  # fmt: skip
@@ -96,7 +101,10 @@ def test_single_benchmark_merges_and_exits_zero(tmp_path: Path) -> None:
 def test_median_rows_and_targets() -> None:
     from benchmarks import common as C
 
-    runs = [[{"case": "a", "seconds": s, "peak_rss_mb": m, "rows": 7}] for s, m in ((3.0, 10), (1.0, 30), (2.0, 20))]
+    runs = [
+        [{"case": "a", "seconds": s, "peak_rss_mb": m, "rows": 7}]
+        for s, m in ((3.0, 10), (1.0, 30), (2.0, 20))
+    ]
     (row,) = C.median_rows(runs)
     assert row["seconds"] == 2.0 and row["peak_rss_mb"] == 30 and row["rows"] == 7 and row["repeats"] == 3
     assert row["samples"] == {"seconds": [3.0, 1.0, 2.0]}

@@ -47,6 +47,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+import scipy.sparse.csgraph as csgraph
 import scipy.sparse.linalg as spla
 
 from chainmap.exceptions import InvalidInput
@@ -134,18 +135,35 @@ def raw_inputs(G: nx.DiGraph) -> list[str]:
     return [n for n in H if H.in_degree(n) == 0]
 
 
+def _edge_index(H: nx.DiGraph) -> tuple[list[Any], dict[Any, int], np.ndarray, np.ndarray]:
+    """Node order, node -> position, and the edges as (source, target) position arrays."""
+    order = list(H)
+    idx = {v: i for i, v in enumerate(order)}
+    m = H.number_of_edges()
+    src = np.fromiter((idx[u] for u, _ in H.edges()), dtype=np.int64, count=m)
+    dst = np.fromiter((idx[v] for _, v in H.edges()), dtype=np.int64, count=m)
+    return order, idx, src, dst
+
+
+def _strong_components(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[int, np.ndarray]:
+    """Number of strongly connected components and each node's component label (scipy)."""
+    if n == 0:
+        return 0, np.zeros(0, dtype=np.int64)
+    A = sp.csr_array((np.ones(src.size), (src, dst)), shape=(n, n))
+    ncomp, labels = csgraph.connected_components(A, directed=True, connection="strong")
+    return int(ncomp), labels.astype(np.int64)
+
+
 def _rooted(H: nx.DiGraph) -> nx.DiGraph:
     """``H`` plus the super-source feeding every node of every source SCC."""
+    order, _, src, dst = _edge_index(H)
+    ncomp, lab = _strong_components(len(order), src, dst)
+    entered = np.zeros(ncomp, dtype=bool)
+    cross = lab[src] != lab[dst]
+    entered[lab[dst[cross]]] = True
     R = H.copy()
     R.add_node(_SUPER)
-    C = nx.condensation(H)
-    members = C.graph["mapping"]
-    by_comp: dict[int, list[str]] = {}
-    for n, c in members.items():
-        by_comp.setdefault(c, []).append(n)
-    for c in C.nodes:
-        if C.in_degree(c) == 0:
-            R.add_edges_from((_SUPER, n) for n in sorted(by_comp[c]))
+    R.add_edges_from((_SUPER, order[i]) for i in np.flatnonzero(~entered[lab]).tolist())
     return R
 
 
@@ -359,24 +377,38 @@ def downstream_reach(G: nx.DiGraph) -> dict[str, int]:
 
 
 def _reach(H: nx.DiGraph) -> dict[str, int]:
-    C = nx.condensation(H)
-    mapping = C.graph["mapping"]
-    index = {n: i for i, n in enumerate(H)}
-    comp_bits = dict.fromkeys(C.nodes, 0)
-    for c in C.nodes:
-        for m in C.nodes[c]["members"]:
-            comp_bits[c] |= 1 << index[m]
-    reach: dict[int, int] = {}
-    for c in reversed(list(nx.topological_sort(C))):
-        bits = comp_bits[c] if len(C.nodes[c]["members"]) > 1 else 0
-        for s in C.successors(c):
-            bits |= reach[s] | comp_bits[s]
+    order, _, src, dst = _edge_index(H)
+    n = len(order)
+    ncomp, lab = _strong_components(n, src, dst)
+    labels = lab.tolist()
+    size = np.bincount(lab, minlength=ncomp).tolist()
+    comp_bits = [0] * ncomp
+    for i, c in enumerate(labels):
+        comp_bits[c] |= 1 << i
+    cross = lab[src] != lab[dst]
+    pairs = np.unique(lab[src[cross]] * ncomp + lab[dst[cross]]).tolist()  # condensation edges
+    succ: list[list[int]] = [[] for _ in range(ncomp)]
+    indeg = [0] * ncomp
+    for p in pairs:
+        a, b = divmod(p, ncomp)
+        succ[a].append(b)
+        indeg[b] += 1
+    # Kahn's topological order of the condensation, then bitsets from the sinks up
+    topo = [c for c in range(ncomp) if indeg[c] == 0]
+    for c in topo:
+        for b in succ[c]:
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                topo.append(b)
+    reach = [0] * ncomp
+    for c in reversed(topo):
+        bits = comp_bits[c] if size[c] > 1 else 0
+        for b in succ[c]:
+            bits |= reach[b] | comp_bits[b]
         reach[c] = bits
-    out = {}
-    for n in H:
-        c = mapping[n]
-        out[n] = reach[c].bit_count() - (1 if len(C.nodes[c]["members"]) > 1 else 0)
-    return out
+    return {
+        v: reach[labels[i]].bit_count() - (1 if size[labels[i]] > 1 else 0) for i, v in enumerate(order)
+    }
 
 
 # ---------------------------------------------------------------- Leontief
@@ -461,11 +493,12 @@ def leontief_inverse(
 def _diag_of_inverse(H: nx.DiGraph, order: list[str], A: sp.csc_array) -> np.ndarray:
     """``diag((I - A)^-1)``: 1 outside supply cycles; per strongly connected component inside."""
     d = np.ones(len(order))
-    idx = {n: i for i, n in enumerate(order)}
-    for comp in nx.strongly_connected_components(H):
-        if len(comp) < 2:
-            continue
-        ids = np.asarray(sorted(idx[n] for n in comp))
+    _, _, src, dst = _edge_index(H)
+    ncomp, lab = _strong_components(len(order), src, dst)
+    by_comp = np.argsort(lab, kind="stable")  # node positions grouped by component, ascending
+    bounds = np.searchsorted(lab[by_comp], np.arange(ncomp + 1))
+    for c in np.flatnonzero(np.diff(bounds) >= 2).tolist():
+        ids = by_comp[bounds[c] : bounds[c + 1]]
         sub = sp.csc_array(A[ids][:, ids])
         M = sp.identity(len(ids), format="csc") - sub
         if len(ids) <= _DENSE_MAX:

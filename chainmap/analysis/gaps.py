@@ -333,21 +333,32 @@ class _Presence:
     leaders: set[str] = field(default_factory=set)  # producers tagged 链主 / 链核
 
 
-def _presence(enterprises: Iterable[Enterprise], nodes: Iterable[str]) -> dict[str, _Presence]:
+def _presence(
+    local: Iterable[Enterprise], others: Iterable[Enterprise], nodes: Sequence[str]
+) -> tuple[dict[str, _Presence], np.ndarray, np.ndarray]:
+    """Presence records of the ``local`` enterprises (in their order: output and capacity sums
+    follow it) and the ``(enterprise, node position)`` producer pairs of local and ``others``
+    (every enterprise of the data, for co-occurrence), in one pass."""
     pres = {n: _Presence() for n in nodes}
+    node_idx = {n: i for i, n in enumerate(nodes)}
     producer = Role.producer
-    for e in enterprises:
+    ent_of: list[int] = []
+    node_of: list[int] = []
+    i = -1
+    for i, e in enumerate(local):
         key = e.key  # a property: read once per enterprise
-        leader = any(t in _LEADER_TAGS for t in e.tags)
+        leader = bool(e.tags) and any(t in _LEADER_TAGS for t in e.tags)
         for p in e.segments:
             rec = pres.get(p.segment)
             if rec is None:
                 continue
             if p.role == producer:
+                ent_of.append(i)
+                node_of.append(node_idx[p.segment])
                 rec.producers[key] = e
                 if leader:
                     rec.leaders.add(key)
-                else:
+                elif rec.leaders:
                     rec.leaders.discard(key)
                 if p.output is not None:
                     rec.output[key] = rec.output.get(key, 0.0) + p.output
@@ -359,7 +370,12 @@ def _presence(enterprises: Iterable[Enterprise], nodes: Iterable[str]) -> dict[s
                 if p.capacity is not None:
                     unit = p.capacity_unit or ""
                     rec.need.setdefault(unit, {})[key] = p.capacity
-    return pres
+    rows, cols = _producer_pairs(others, node_idx)
+    return (
+        pres,
+        np.concatenate((np.asarray(ent_of, dtype=np.int64), rows + (i + 1))),
+        np.concatenate((np.asarray(node_of, dtype=np.int64), cols)),
+    )
 
 
 def _producer_pairs(
@@ -627,13 +643,13 @@ def analyze_gaps(
     chain_info = G.graph.get("chains", {})
     locals_ = local_enterprises(data, region)
     nodes = sorted(G.nodes)
-    pres = _presence(locals_, nodes)
+    local_ids = {id(e) for e in locals_}
+    others = [e for e in data.enterprises if id(e) not in local_ids]
+    pres, pair_ent, pair_node = _presence(locals_, others, nodes)
     present = {n for n in nodes if pres[n].producers}
     n_region = len({k for n in nodes for k in pres[n].producers})
     crit = criticality_scores if criticality_scores is not None else _criticality(G)
-    # every enterprise's producer segments (local or not) as (enterprise, node) pairs, once
     node_idx = {n: i for i, n in enumerate(nodes)}
-    pair_ent, pair_node = _producer_pairs(data.enterprises, node_idx)
     to_scope = np.full(len(nodes), -1, dtype=np.int64)
 
     items: list[GapItem] = []
