@@ -1045,13 +1045,37 @@ def _validated(model: type[_Base], data: Any) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
+        errors = err.errors()
+        first = ".".join(str(x) for x in errors[0]["loc"]) or None
         problems = []
-        for e in err.errors():
+        for i, e in enumerate(errors):
             loc = ".".join(str(x) for x in e["loc"])
             msg = e["msg"].removeprefix("Value error, ")
-            problems.append(f"{loc}: {msg}" if loc else msg)
-        first = ".".join(str(x) for x in err.errors()[0]["loc"]) or None
+            # InvalidInput(field=first) already prefixes "first: " to the message: name it once
+            problems.append(f"{loc}: {msg}" if loc and not (i == 0 and loc == first) else msg)
         raise InvalidInput("; ".join(problems), field=first) from None
+
+
+#: Project fields naming a record of the chain graph: field -> the store's getter.
+_REFERENCES = {"segment": "get_segment", "county": "get_region", "zone": "get_region"}
+
+
+def _check_references(store: Store, project: Project, fields: Iterable[str] = _REFERENCES) -> None:
+    """InvalidInput naming the field when ``project`` names a segment or region the store lacks.
+
+    Only the given ``fields`` are checked (an update checks what it changes).
+    """
+    for name in fields:
+        if name not in _REFERENCES:
+            continue
+        ref = getattr(project, name)
+        if ref is None:
+            continue
+        try:
+            getattr(store, _REFERENCES[name])(ref)
+        except NotFound:
+            what = "环节 / segment" if name == "segment" else "地区 / region"
+            raise InvalidInput(f"未知{what} {ref!r}", field=name) from None
 
 
 def _dump(model: BaseModel) -> dict[str, Any]:
@@ -1085,7 +1109,8 @@ def create_project(
     Raises
     ------
     InvalidInput
-        Invalid fields.
+        Invalid fields, or a ``segment``, ``county`` or ``zone`` id the store
+        does not know (``field`` names it).
     Conflict
         A project with this id exists.
 
@@ -1116,6 +1141,7 @@ def create_project(
     if project.transitions or project.stage != ProjectStage.lead:
         raise InvalidInput("a new project starts at 线索 lead; use transitions to move it", field="stage")
     with store.transaction() as tx:
+        _check_references(tx, project)
         try:
             tx.get_record("project", project.id)
         except NotFound:
@@ -1167,7 +1193,11 @@ UPDATABLE_FIELDS = frozenset(
 
 
 def update_project(*, store: Store, project_id: str, changes: Mapping[str, Any]) -> Project:
-    """Change a project's descriptive fields and amounts (not its stage: use transitions)."""
+    """Change a project's descriptive fields and amounts (not its stage: use transitions).
+
+    A changed ``segment``, ``county`` or ``zone`` must exist in the store (InvalidInput naming
+    the field otherwise); unknown fields and invalid values raise InvalidInput too.
+    """
     bad = sorted(set(changes) - UPDATABLE_FIELDS)
     if bad:
         raise InvalidInput(
@@ -1176,6 +1206,7 @@ def update_project(*, store: Store, project_id: str, changes: Mapping[str, Any])
     with store.transaction() as tx:
         project = get_project(store=tx, project_id=project_id)
         updated: Project = _validated(Project, _dump(project) | dict(changes))
+        _check_references(tx, updated, changes)
         tx.put_record("project", project_id, _dump(updated))
     return updated
 
@@ -1204,6 +1235,7 @@ def transition_project(
             if bad:
                 raise InvalidInput(f"cannot update {', '.join(bad)}", field=bad[0])
             moved = _validated(Project, _dump(moved) | dict(changes))
+            _check_references(tx, moved, changes)
         tx.put_record("project", project_id, _dump(moved))
     return moved
 

@@ -79,6 +79,8 @@ _BOX_W, _BOX_H = 176, 46
 _GAP_Y, _SUB_GAP, _STAGE_GAP = 14, 34, 70
 _MARGIN, _HEADER = 24, 56
 _FONT = 13
+# links within one sub-column: bow depth (px to the right of the boxes) and room kept beyond it
+_LOOP_MIN, _LOOP_STEP, _LOOP_MAX, _LOOP_PAD = 24.0, 6.0, 44.0, 12.0
 
 
 def _text_width(text: str, size: float) -> float:
@@ -174,6 +176,46 @@ def render_chain_svg(
     title = str(cinfo.get("name_en" if lang == "en" else "name_zh", chain))
     arrow = f"cm-arrow-{chain}"
     arrow_x = f"cm-arrow-x-{chain}"
+    # links (drawn first, boxes on top); part_of links are hierarchy, not flow, and are not drawn.
+    # Computed before the header: a link within one sub-column bows out to the right of its
+    # boxes, and the viewBox is widened to contain the bow (every control point is inside, so
+    # the whole curve is).
+    link_paths: list[str] = []
+    right = total_w
+    for u, v, d in sorted(H.edges(data=True), key=lambda e: (e[0], e[1])):
+        kind = d.get("kind", "supplies")
+        if kind == "part_of" or u not in pos or v not in pos:
+            continue
+        cross = bool(d.get("cross_chain")) or H.nodes[u].get("external") or H.nodes[v].get("external")
+        (ux, uy), (vx, vy) = pos[u], pos[v]
+        y1, y2 = uy + _BOX_H / 2, vy + _BOX_H / 2
+        if vx > ux:
+            x1, x2 = ux + _BOX_W, vx
+            c = max(30.0, (x2 - x1) / 2)
+            path = f"M{x1:.1f},{y1:.1f} C{x1 + c:.1f},{y1:.1f} {x2 - c:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+        elif vx < ux:
+            x1, x2 = ux, vx + _BOX_W
+            c = max(30.0, (x1 - x2) / 2)
+            path = (
+                f"M{x1:.1f},{y1:.1f} C{x1 - c:.1f},{y1 - 40:.1f} {x2 + c:.1f},{y2 - 40:.1f} {x2:.1f},{y2:.1f}"
+            )
+        else:  # same sub-column: an arc out to the right, deeper for links spanning more rows
+            x1 = ux + _BOX_W
+            rows = abs(vy - uy) / (_BOX_H + _GAP_Y)
+            bow = min(_LOOP_MAX, _LOOP_MIN + _LOOP_STEP * rows)
+            path = f"M{x1:.1f},{y1:.1f} C{x1 + bow:.1f},{y1:.1f} {x1 + bow:.1f},{y2:.1f} {x1:.1f},{y2:.1f}"
+            right = max(right, x1 + bow + _LOOP_PAD)
+        classes = f"cm-link cm-link-{kind}" + (" cm-link-cross" if cross else "")
+        stroke = "#a0aec0" if cross else "#4a5568"
+        dash = (
+            ' stroke-dasharray="6 4"' if cross else (' stroke-dasharray="2 3"' if kind == "enables" else "")
+        )
+        link_paths.append(
+            f'<path class="{classes}" data-source={quoteattr(u)} data-target={quoteattr(v)} d="{path}" '
+            f'fill="none" stroke="{stroke}" stroke-width="1.4"{dash} '
+            f'marker-end="url(#{arrow_x if cross else arrow})"/>'
+        )
+    total_w = math.ceil(right)
     out: list[str] = []
     out.append(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="cm-chain" data-chain-id={quoteattr(chain)} '
@@ -203,37 +245,7 @@ def render_chain_svg(
             f'font-size="15" font-weight="bold" fill="#2d3748">{escape(label)}</text>'
         )
 
-    # links (drawn first, boxes on top); part_of links are hierarchy, not flow, and are not drawn
-    for u, v, d in sorted(H.edges(data=True), key=lambda e: (e[0], e[1])):
-        kind = d.get("kind", "supplies")
-        if kind == "part_of" or u not in pos or v not in pos:
-            continue
-        cross = bool(d.get("cross_chain")) or H.nodes[u].get("external") or H.nodes[v].get("external")
-        (ux, uy), (vx, vy) = pos[u], pos[v]
-        y1, y2 = uy + _BOX_H / 2, vy + _BOX_H / 2
-        if vx > ux:
-            x1, x2 = ux + _BOX_W, vx
-            c = max(30.0, (x2 - x1) / 2)
-            path = f"M{x1:.1f},{y1:.1f} C{x1 + c:.1f},{y1:.1f} {x2 - c:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
-        elif vx < ux:
-            x1, x2 = ux, vx + _BOX_W
-            c = max(30.0, (x1 - x2) / 2)
-            path = (
-                f"M{x1:.1f},{y1:.1f} C{x1 - c:.1f},{y1 - 40:.1f} {x2 + c:.1f},{y2 - 40:.1f} {x2:.1f},{y2:.1f}"
-            )
-        else:  # same sub-column: bow out to the right
-            x1 = ux + _BOX_W
-            path = f"M{x1:.1f},{y1:.1f} C{x1 + 40:.1f},{y1:.1f} {x1 + 40:.1f},{y2:.1f} {x1:.1f},{y2:.1f}"
-        classes = f"cm-link cm-link-{kind}" + (" cm-link-cross" if cross else "")
-        stroke = "#a0aec0" if cross else "#4a5568"
-        dash = (
-            ' stroke-dasharray="6 4"' if cross else (' stroke-dasharray="2 3"' if kind == "enables" else "")
-        )
-        out.append(
-            f'<path class="{classes}" data-source={quoteattr(u)} data-target={quoteattr(v)} d="{path}" '
-            f'fill="none" stroke="{stroke}" stroke-width="1.4"{dash} '
-            f'marker-end="url(#{arrow_x if cross else arrow})"/>'
-        )
+    out.extend(link_paths)
 
     # boxes
     for n in sorted(pos):

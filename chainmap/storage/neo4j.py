@@ -47,13 +47,14 @@ import json
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from enum import Enum
 from typing import Any, TypeVar
 
 import neo4j
 from neo4j import exceptions as nx
 
 from chainmap.exceptions import ChainmapError, Conflict, InvalidInput, NotFound, StorageUnavailable
-from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
+from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, SegmentPresence, Tag
 from chainmap.storage import _common as common
 from chainmap.storage.base import SCHEMA_VERSION, Store
 
@@ -100,17 +101,26 @@ _HIERARCHY = {
     "segment": [("Segment", "IN_CHAIN", "Chain", "chain"), ("Segment", "CHILD_OF", "Segment", "parent")],
 }
 _LABEL = {"chain": "Chain", "region": "Region", "segment": "Segment"}
+# Bulk enterprise writes.  A row is ``{"p": node properties, "s": [{"s": segment id, "r":
+# relationship properties}], "g": [{"r": region id, "level": "county"|"zone"}]}``.  Segments
+# and regions are few and validated before the write, so each MATCH is a seek on a tiny
+# unique index; the enterprise node stays bound, it is never looked up again.
 _ENTERPRISE_RELS = (
-    "CALL (e, row) { UNWIND row.segs AS p MATCH (s:Segment {id: p.s}) "
-    "CREATE (e)-[r:OPERATES_IN]->(s) SET r = p.props } "
-    "WITH e, row CALL (e, row) { UNWIND row.places AS p MATCH (g:Region {id: p.r}) "
-    "CREATE (e)-[:LOCATED_IN {level: p.level}]->(g) }"
+    "WITH e, row CALL (e, row) { UNWIND row.s AS p MATCH (s:Segment {id: p.s}) "
+    "CREATE (e)-[r:OPERATES_IN]->(s) SET r = p.r } "
+    "WITH e, row CALL (e, row) { UNWIND row.g AS p MATCH (g:Region {id: p.r}) "
+    "CREATE (e)-[:LOCATED_IN {level: p.level}]->(g) } "
+    "RETURN count(*) AS n"  # a result column: the work runs on PULL, overlapping the client
 )
-_ENTERPRISE_CREATE = "UNWIND $rows AS row CREATE (e:Enterprise) SET e = row.props WITH e, row " + _ENTERPRISE_RELS
-_ENTERPRISE_REPLACE = (
-    "UNWIND $rows AS row MERGE (e:Enterprise {id: row.id}) SET e = row.props "
-    "WITH e, row CALL (e) { MATCH (e)-[r:OPERATES_IN|LOCATED_IN]->() DELETE r } WITH e, row " + _ENTERPRISE_RELS
+# Ids absent from the store (checked per batch): CREATE, no MERGE and nothing to delete.
+_ENTERPRISE_CREATE = "UNWIND $rows AS row CREATE (e:Enterprise) SET e = row.p " + _ENTERPRISE_RELS
+# Ids already stored: replace the properties and the relationships.
+_ENTERPRISE_UNCODE = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) REMOVE e.credit_code"
+_ENTERPRISE_UPDATE = (
+    "UNWIND $rows AS row MATCH (e:Enterprise {id: row.p.id}) SET e = row.p "
+    "WITH e, row CALL (e) { MATCH (e)-[r:OPERATES_IN|LOCATED_IN]->() DELETE r } " + _ENTERPRISE_RELS
 )
+_ENTERPRISE_EXISTING = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) RETURN e.id AS id"
 _ENTERPRISE_RETURN = (
     "RETURN properties(e) AS props, COLLECT { MATCH (e)-[r:OPERATES_IN]->(s:Segment) "
     "RETURN r{.*, segment: s.id} ORDER BY r.position } AS segs"
@@ -123,6 +133,60 @@ Work = Callable[..., R]
 def _props(model: Any, exclude: set[str] | None = None) -> dict[str, Any]:
     """Model fields as Neo4j properties (JSON types; ``None`` left out)."""
     return {k: v for k, v in model.model_dump(mode="json", exclude=exclude).items() if v is not None}
+
+
+_SIMPLE = (str, int, float, bool)
+
+
+class _NotSimple(Exception):
+    """A field value that needs pydantic's JSON serialisation."""
+
+
+def _simple(value: Any) -> Any:
+    """A str/int/float/bool/enum value (or a list of them) as its JSON form, else _NotSimple."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, _SIMPLE):
+        return value
+    if isinstance(value, list):
+        return [_simple(v) for v in value]
+    raise _NotSimple
+
+
+def _fast_props(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """``_props(model, <other fields>)`` without pydantic's serialiser for plain field values
+    (bulk writes: a million enterprises).  ``fields`` is the subset to keep."""
+    try:
+        values = model.__dict__
+        return {k: _simple(v) for k in fields if (v := values.get(k)) is not None}
+    except _NotSimple:
+        exclude = set(type(model).model_fields) - set(fields)
+        return _props(model, exclude)
+
+
+#: Enterprise fields stored as node properties (segments are relationships, attributes JSON).
+_ENTERPRISE_FIELDS = tuple(f for f in Enterprise.model_fields if f not in ("segments", "attributes"))
+_PRESENCE_FIELDS = tuple(f for f in SegmentPresence.model_fields if f != "segment")
+#: Enterprise properties left out when they hold the model's default empty value.
+_EMPTY_DEFAULTS = {"note": "", "tags": []}
+
+
+def _enterprise_row(e: Enterprise) -> dict[str, Any]:
+    """The bulk-write row of one (validated) enterprise; see ``_ENTERPRISE_CREATE``."""
+    props = _fast_props(e, _ENTERPRISE_FIELDS)
+    for k, empty in _EMPTY_DEFAULTS.items():
+        if props.get(k) == empty:
+            del props[k]
+    props["_name_key"] = common.name_key(e.name)
+    if e.attributes:
+        props["_attributes"] = json.dumps(e.attributes, ensure_ascii=False, sort_keys=True)
+    segs = []
+    for i, p in enumerate(e.segments):
+        rel = _fast_props(p, _PRESENCE_FIELDS)
+        rel["position"] = i
+        segs.append({"s": p.segment, "r": rel})
+    places = [{"r": r, "level": lvl} for lvl, r in (("county", e.county), ("zone", e.zone)) if r]
+    return {"p": props, "s": segs, "g": places}
 
 
 def _public(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -581,15 +645,17 @@ class Neo4jStore(Store):
             where.append("e._name_key CONTAINS $name")
             params["name"] = common.name_key(name.strip())
         cond = " AND ".join(where)  # fixed fragments only; values are parameters
-        count_q = f"{match} WHERE {cond} RETURN count(e) AS n"
-        page_q = f"{match} WHERE {cond} WITH e ORDER BY e.id SKIP $offset LIMIT $limit {_ENTERPRISE_RETURN}"
-
-        def work(tx: Any) -> tuple[int, list[Any]]:
-            total = tx.run(count_q, **params).single()["n"]
-            return total, list(tx.run(page_q, offset=offset, limit=limit, **params))
-
-        total, rows = self._read(work)
-        return [_enterprise(r["props"], r["segs"]) for r in rows], int(total)
+        # One query, one round trip: the page (sorted by the id index or, from a segment, a
+        # top-k sort of its few enterprises) and the total, each in its own subquery.
+        query = (
+            f"CALL () {{ {match} WHERE {cond} WITH e ORDER BY e.id SKIP $offset LIMIT $limit "
+            "RETURN collect({props: properties(e), segs: COLLECT { MATCH (e)-[r:OPERATES_IN]->(s:Segment) "
+            "RETURN r{.*, segment: s.id} ORDER BY r.position }}) AS page } "
+            f"CALL () {{ {match} WHERE {cond} RETURN count(e) AS total }} "
+            "RETURN page, total"
+        )
+        rec = self._read(lambda tx: tx.run(query, offset=offset, limit=limit, **params).single())
+        return [_enterprise(r["props"], r["segs"]) for r in rec["page"]], int(rec["total"])
 
     # ---- bulk ------------------------------------------------------------------------
     def bulk_upsert(
@@ -618,10 +684,17 @@ class Neo4jStore(Store):
             for batch in common.batched(ls, batch_size):
                 self._put_links(tx, batch)
             counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
-            row = 1
+            row, pending = 1, None
             for batch in common.batched(enterprises, batch_size):
-                self._put_enterprises(tx, v.enterprises(batch, first_row=row), replace=not fresh)
+                # Validate and encode batch k+1 while the server still writes batch k
+                # (one connection: the next query waits for the previous one's result).
+                rows = [_enterprise_row(e) for e in v.enterprises(batch, first_row=row)]
+                if pending is not None:
+                    pending.consume()
+                pending = self._put_enterprises(tx, rows, fresh=fresh)
                 row += len(batch)
+            if pending is not None:
+                pending.consume()
             counts["enterprises"] = row - 1
         return counts
 
@@ -657,24 +730,28 @@ class Neo4jStore(Store):
                 ).consume()
 
     @staticmethod
-    def _put_enterprises(tx: Any, batch: list[Enterprise], *, replace: bool = True) -> None:
-        """One query per batch: MERGE (or, for a fresh store, CREATE) the nodes and their
-        OPERATES_IN / LOCATED_IN relationships (old ones replaced when ``replace``)."""
-        if not batch:
-            return
-        rows = []
-        for e in batch:
-            props = _props(e, {"segments", "attributes"})
-            props["_name_key"] = common.name_key(e.name)
-            props["_attributes"] = json.dumps(e.attributes, ensure_ascii=False, sort_keys=True)
-            rows.append({
-                "id": e.id,
-                "props": props,
-                "segs": [{"s": p.segment, "props": {**_props(p, {"segment"}), "position": i}}
-                         for i, p in enumerate(e.segments)],
-                "places": [{"r": r, "level": lvl} for lvl, r in (("county", e.county), ("zone", e.zone)) if r],
-            })
-        tx.run(_ENTERPRISE_REPLACE if replace else _ENTERPRISE_CREATE, rows=rows).consume()
+    def _put_enterprises(tx: Any, rows: list[dict[str, Any]], *, fresh: bool) -> Any:
+        """Write one batch of enterprise rows (see ``_enterprise_row``); returns the last
+        query's result, not yet consumed, so that the caller can prepare the next batch.
+
+        On a store that had no enterprise when the bulk began, every id is new (ids are
+        unique within a bulk): CREATE only.  Otherwise one query finds the stored ids;
+        those are updated (credit codes released first, so that codes can move between
+        enterprises of the batch), the others created."""
+        if not rows:
+            return None
+        if not fresh:
+            ids = [r["p"]["id"] for r in rows]
+            existing = {r["id"] for r in tx.run(_ENTERPRISE_EXISTING, ids=ids)}
+            if existing:
+                old = [r for r in rows if r["p"]["id"] in existing]
+                rows = [r for r in rows if r["p"]["id"] not in existing]
+                tx.run(_ENTERPRISE_UNCODE, ids=sorted(existing)).consume()
+                result = tx.run(_ENTERPRISE_UPDATE, rows=old)
+                if not rows:
+                    return result
+                result.consume()
+        return tx.run(_ENTERPRISE_CREATE, rows=rows)
 
     # ---- records ---------------------------------------------------------------------
     def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:

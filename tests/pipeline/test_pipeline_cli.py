@@ -16,6 +16,12 @@ from chainmap.cli_projects import app
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CHAINMAP_STORE", "sqlite")
     monkeypatch.setenv("CHAINMAP_SQLITE_PATH", str(tmp_path / "cli.db"))
+    from chainmap.models import Region
+    from chainmap.storage.factory import open_store
+
+    with open_store(backend="sqlite", sqlite_path=tmp_path / "cli.db") as store:  # the county projects name
+        store.upsert_region(Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"))
+        store.upsert_region(Region(id="wenxi", kind="county", name_zh="闻喜县", name_en="Wenxi", parent="yuncheng"))
     runner = CliRunner()
 
     def invoke(*args: str):  # type: ignore[no-untyped-def]

@@ -44,6 +44,17 @@ def _add(store: Store, pid: str, **kw: object) -> None:
     create_project(store=store, project_in=data)
 
 
+def _graph(store: Store, segments: tuple[str, ...] = (), counties: tuple[str, ...] = ()) -> None:
+    """The chain-graph records projects refer to: their chains, segments and county regions."""
+    for sid in segments:
+        store.upsert_chain(Chain(id=sid.split(".")[0], name_zh="链", name_en="Chain", letter="材"))
+        store.upsert_segment(Segment(id=sid, chain=sid.split(".")[0], name_zh=sid, name_en=sid, stage="midstream"))
+    if counties:
+        store.upsert_region(Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"))
+    for rid in counties:
+        store.upsert_region(Region(id=rid, kind="county", name_zh=rid, name_en=rid, parent="yuncheng"))
+
+
 def _to(store: Store, pid: str, *stages: tuple[str, str]) -> None:
     for stage, on in stages:
         transition_project(store=store, project_id=pid, to=stage, on=date.fromisoformat(on), actor="张三")
@@ -54,6 +65,7 @@ def test_create_transition_and_reopen(tmp_path: Path) -> None:
 
     db = tmp_path / "p.db"
     with open_store(backend="sqlite", sqlite_path=db) as store:
+        _graph(store, segments=("cai.mg",), counties=("wenxi",))
         _add(store, "p1", segment="cai.mg", gap_status="补链", county="wenxi")
         _to(store, "p1", ("对接", "2021-01-10"), ("洽谈", "2021-02-01"), ("签约", "2021-03-01"))
         transition_project(
@@ -134,6 +146,7 @@ def test_list_filters(store: Store) -> None:
             id="ycjk", kind="zone", name_zh="运城经开区", name_en="YC ETDZ", parent="yuncheng", county="yanhu"
         )
     )
+    _graph(store, segments=("qi.battery", "cai.mg"))
     _add(store, "p1", zone="ycjk", segment="qi.battery")
     _add(
         store, "p2", county="yongji", task_force="永济市招商小分队", task_force_kind="squad", segment="cai.mg"
@@ -202,8 +215,54 @@ def test_records_use_only_known_kinds(store: Store) -> None:
 
 
 def test_store_is_untouched_by_graph_data(store: Store) -> None:
-    """Projects may name segments that are not (yet) in the graph; the pipeline never writes graph data."""
+    """A project must name a known segment; the pipeline never writes graph data."""
     store.upsert_chain(Chain(id="cai", name_zh="新材料", name_en="New materials", letter="材"))
     store.upsert_segment(Segment(id="cai.mg", chain="cai", name_zh="镁", name_en="Mg", stage="midstream"))
-    _add(store, "p1", segment="cai.unknown")
+    with pytest.raises(InvalidInput, match="cai.unknown"):
+        _add(store, "p1", segment="cai.unknown")
+    _add(store, "p2", segment="cai.mg")
     assert [s.id for s in store.list_segments()] == ["cai.mg"]
+    assert [r["id"] for r in store.list_records("project")] == ["p2"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("segment", "qi.ghost"), ("county", "ghost_county"), ("zone", "zone.ghost")]
+)
+def test_unknown_segment_or_region_is_invalid_input(store: Store, field: str, value: str) -> None:
+    _graph(store, segments=("qi.battery",), counties=("yanhu",))
+    with pytest.raises(InvalidInput) as err:
+        _add(store, "p1", **{field: value})
+    assert err.value.context["field"] == field
+    assert value in str(err.value) and str(err.value).count(f"{field}:") == 1
+    assert store.list_records("project") == []
+    # update_project and transition_project's changes check the same fields
+    _add(store, "p1", segment="qi.battery", county="yanhu")
+    with pytest.raises(InvalidInput) as err:
+        update_project(store=store, project_id="p1", changes={field: value})
+    assert err.value.context["field"] == field and value in str(err.value)
+    with pytest.raises(InvalidInput) as err:
+        transition_project(
+            store=store, project_id="p1", to="contacted", on=date(2021, 2, 1), actor="张三", changes={field: value}
+        )
+    assert err.value.context["field"] == field
+    p = get_project(store=store, project_id="p1")
+    assert (p.segment, p.county, p.zone, p.stage) == ("qi.battery", "yanhu", None, S.lead)
+    # known ids are accepted; an update that does not touch them does not re-check them
+    assert update_project(store=store, project_id="p1", changes={"owner": "李四"}).owner == "李四"
+
+
+def test_validation_messages_name_the_field_once(store: Store) -> None:
+    with pytest.raises(InvalidInput) as err:
+        create_project(store=store, project_in={"id": "p1", "task_force": "t", "task_force_kind": "squad",
+                                                "owner": "o", "created": "2021-01-04"})  # fmt: skip
+    assert err.value.context["field"] == "enterprise"
+    assert str(err.value) == "enterprise: Field required"
+    with pytest.raises(InvalidInput) as err:
+        _add(store, "p2", planned_investment="lots")
+    assert err.value.context["field"] == "planned_investment"
+    assert str(err.value).startswith("planned_investment: ") and str(err.value).count("planned_investment") == 1
+    # several problems: the first is named by the prefix, the others in the message
+    with pytest.raises(InvalidInput) as err:
+        create_project(store=store, project_in={"id": "p3", "task_force": "t", "task_force_kind": "squad",
+                                                "created": "2021-01-04"})  # fmt: skip
+    assert str(err.value) == "enterprise: Field required; owner: Field required"

@@ -99,3 +99,57 @@ def test_many_segments_wrap_into_sub_columns():
     xs = {g.get("transform").split(",")[0] for g in _boxes(root)}
     assert len(xs) == 3
     assert float(root.get("height")) < 1000
+
+
+_NUM = re.compile(r"-?\d+(?:\.\d+)?")
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _outside_viewbox(svg: str) -> list[str]:
+    """Every link path coordinate and every box outside the root viewBox, as messages."""
+    root = ET.fromstring(svg)
+    x0, y0, w, h = (float(v) for v in root.get("viewBox").split())
+    bad = []
+    for p in root.iter(f"{_SVG}path"):
+        if "cm-link" not in p.get("class", ""):
+            continue  # the arrow markers have their own 10 x 10 viewBox
+        nums = [float(v) for v in _NUM.findall(p.get("d"))]
+        for x, y in zip(nums[::2], nums[1::2]):
+            if not (x0 <= x <= x0 + w and y0 <= y <= y0 + h):
+                bad.append(f"{p.get('data-source')}->{p.get('data-target')}: ({x}, {y}) outside {w} x {h}")
+    for g in _boxes(root):
+        bx, by = (float(v) for v in _NUM.findall(g.get("transform")))
+        rect = g.find(f"{_SVG}rect")
+        if bx < x0 or by < y0 or bx + float(rect.get("width")) > x0 + w or by + float(rect.get("height")) > y0 + h:
+            bad.append(f"box {g.get('data-segment-id')} outside {w} x {h}")
+    return bad
+
+
+def test_same_column_link_bows_inside_the_viewbox():
+    import networkx as nx
+
+    G = nx.DiGraph(chains={"qi": {"name_zh": "汽车", "name_en": "V", "root": "qi", "letter": "汽"}})
+    for i, n in enumerate(["qi.a", "qi.b", "qi.c"]):
+        G.add_node(n, chain="qi", top_chain="qi", stage="downstream", order=i, name_zh=n, name_en=n)
+    G.add_edge("qi.a", "qi.c", kind="supplies", weight=None, cross_chain=False)  # last column, two rows apart
+    G.add_edge("qi.b", "qi.a", kind="supplies", weight=None, cross_chain=False)
+    svg = render_chain_svg(G, "qi")
+    assert _outside_viewbox(svg) == []
+    root = ET.fromstring(svg)
+    assert float(root.get("width")) == float(root.get("viewBox").split()[2])
+    loops = [p for p in root.iter(f"{_SVG}path") if p.get("data-source") in ("qi.a", "qi.b")]
+    assert len(loops) == 2
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_seed_chain_stays_inside_its_viewbox(lang):
+    from chainmap.analysis.gaps import analyze_gaps
+    from chainmap.seed import load_seed
+
+    data = load_seed()
+    chains = sorted(data.graph.graph["chains"])
+    items = analyze_gaps(data, lang=lang).items
+    assert "cai.al" in chains
+    for chain in chains:
+        svg = render_chain_svg(data.graph, chain, items, lang=lang)
+        assert _outside_viewbox(svg) == [], chain

@@ -1,12 +1,14 @@
 """Neo4j-specific behaviour: an outage becomes StorageUnavailable, and the store recovers.
 
-The fault test runs its own server on port 7688 (started and stopped here with
-``infra/neo4j/neo4j.sh``) so it never disturbs the shared server on 7687.
+The fault test runs its own server on a free loopback port (started and stopped
+here with ``infra/neo4j/neo4j.sh``) so it never disturbs the shared server, nor a
+second checkout running the same test at the same time.
 """
 
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +21,14 @@ from chainmap.models import Chain
 pytestmark = pytest.mark.neo4j
 
 SCRIPT = Path(__file__).resolve().parents[2] / "infra" / "neo4j" / "neo4j.sh"
-FAULT_PORT = 7688
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+FAULT_PORT = _free_port()
 
 
 def script(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
