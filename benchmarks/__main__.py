@@ -8,7 +8,7 @@
 * ``<name>`` runs one benchmark and merges its entry into ``results/<mode>.json`` (so the large
   sizes can be run one at a time: ``python -m benchmarks leads --full``).  ``storage:sqlite`` and
   ``storage:neo4j`` run one backend.
-* ``report`` only redraws the plot and BENCHMARKS.md.
+* ``report`` only re-renders ``results/<mode>.md``, the plot and BENCHMARKS.md from the JSON files.
 
 A benchmark that raises, exits non-zero, times out or returns rows with an ``error`` is recorded
 with the error; the driver goes on and exits 1 at the end.  The storage benchmark needs Neo4j:
@@ -213,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     results_dir: Path = args.results_dir
     report = args.report_file or (C.REPORT if results_dir.resolve() == C.RESULTS.resolve() else None)
     if args.name == "report":
+        for mode in ("quick", "full"):  # re-render the per-run tables with the current code
+            if doc := C.load(results_dir / f"{mode}.json"):
+                (results_dir / f"{mode}.md").write_text(C.render_mode_markdown(doc), encoding="utf-8")
         C.write_report(results_dir, report)
         print(f"wrote {results_dir / 'scaling.png'}" + (f" and {report}" if report else ""))
         return 0

@@ -406,9 +406,7 @@ def _reach(H: nx.DiGraph) -> dict[str, int]:
         for b in succ[c]:
             bits |= reach[b] | comp_bits[b]
         reach[c] = bits
-    return {
-        v: reach[labels[i]].bit_count() - (1 if size[labels[i]] > 1 else 0) for i, v in enumerate(order)
-    }
+    return {v: reach[labels[i]].bit_count() - (1 if size[labels[i]] > 1 else 0) for i, v in enumerate(order)}
 
 
 # ---------------------------------------------------------------- Leontief

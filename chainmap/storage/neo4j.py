@@ -101,23 +101,31 @@ _HIERARCHY = {
     "segment": [("Segment", "IN_CHAIN", "Chain", "chain"), ("Segment", "CHILD_OF", "Segment", "parent")],
 }
 _LABEL = {"chain": "Chain", "region": "Region", "segment": "Segment"}
-# Bulk enterprise writes.  A row is ``{"p": node properties, "s": [{"s": segment id, "r":
-# relationship properties}], "g": [{"r": region id, "level": "county"|"zone"}]}``.  Segments
-# and regions are few and validated before the write, so each MATCH is a seek on a tiny
-# unique index; the enterprise node stays bound, it is never looked up again.
+# Bulk enterprise writes.  Rows are positional lists (no map keys to encode: the Python
+# driver's packing is the client's main cost): row[i] is the property _NODE_FIELDS[i]
+# (None: not stored), row[-1] the segment presences [segment index into $segs, *_PRESENCE_FIELDS].
+# Segments and regions are few and validated before the write, so each MATCH is a seek on a
+# tiny unique index; the enterprise node stays bound, it is never looked up again.
+#: Enterprise fields stored as node properties (segments are relationships, attributes JSON).
+_ENTERPRISE_FIELDS = tuple(f for f in Enterprise.model_fields if f not in ("segments", "attributes"))
+_NODE_FIELDS = (*_ENTERPRISE_FIELDS, "_name_key", "_attributes")
+_PRESENCE_FIELDS = tuple(f for f in SegmentPresence.model_fields if f != "segment")
+_ROW_PROPS = "{" + ", ".join(f"`{f}`: row[{i}]" for i, f in enumerate(_NODE_FIELDS)) + "}"
+_REL_PROPS = "{" + ", ".join(f"`{f}`: p[{i}]" for i, f in enumerate(_PRESENCE_FIELDS, start=1)) + ", position: i}"
+_COUNTY, _ZONE = _NODE_FIELDS.index("county"), _NODE_FIELDS.index("zone")
 _ENTERPRISE_RELS = (
-    "WITH e, row CALL (e, row) { UNWIND row.s AS p MATCH (s:Segment {id: p.s}) "
-    "CREATE (e)-[r:OPERATES_IN]->(s) SET r = p.r } "
-    "WITH e, row CALL (e, row) { UNWIND row.g AS p MATCH (g:Region {id: p.r}) "
-    "CREATE (e)-[:LOCATED_IN {level: p.level}]->(g) } "
+    "WITH e, row CALL (e, row) { UNWIND range(0, size(row[-1]) - 1) AS i WITH e, i, row[-1][i] AS p "
+    f"MATCH (s:Segment {{id: $segs[p[0]]}}) CREATE (e)-[:OPERATES_IN {_REL_PROPS}]->(s) }} "
+    f"CALL (e, row) {{ MATCH (g:Region {{id: row[{_COUNTY}]}}) CREATE (e)-[:LOCATED_IN {{level: 'county'}}]->(g) }} "
+    f"CALL (e, row) {{ MATCH (g:Region {{id: row[{_ZONE}]}}) CREATE (e)-[:LOCATED_IN {{level: 'zone'}}]->(g) }} "
     "RETURN count(*) AS n"  # a result column: the work runs on PULL, overlapping the client
 )
-# Ids absent from the store (checked per batch): CREATE, no MERGE and nothing to delete.
-_ENTERPRISE_CREATE = "UNWIND $rows AS row CREATE (e:Enterprise) SET e = row.p " + _ENTERPRISE_RELS
+# Ids absent from the store (checked per batch): CREATE (null properties are not stored).
+_ENTERPRISE_CREATE = f"UNWIND $rows AS row CREATE (e:Enterprise {_ROW_PROPS}) " + _ENTERPRISE_RELS
 # Ids already stored: replace the properties and the relationships.
 _ENTERPRISE_UNCODE = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) REMOVE e.credit_code"
 _ENTERPRISE_UPDATE = (
-    "UNWIND $rows AS row MATCH (e:Enterprise {id: row.p.id}) SET e = row.p "
+    f"UNWIND $rows AS row MATCH (e:Enterprise {{id: row[0]}}) SET e = {_ROW_PROPS} "
     "WITH e, row CALL (e) { MATCH (e)-[r:OPERATES_IN|LOCATED_IN]->() DELETE r } " + _ENTERPRISE_RELS
 )
 _ENTERPRISE_EXISTING = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) RETURN e.id AS id"
@@ -136,6 +144,7 @@ def _props(model: Any, exclude: set[str] | None = None) -> dict[str, Any]:
 
 
 _SIMPLE = (str, int, float, bool)
+assert _NODE_FIELDS[0] == "id" and "note" in _NODE_FIELDS and "tags" in _NODE_FIELDS
 
 
 class _NotSimple(Exception):
@@ -153,40 +162,39 @@ def _simple(value: Any) -> Any:
     raise _NotSimple
 
 
-def _fast_props(model: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    """``_props(model, <other fields>)`` without pydantic's serialiser for plain field values
-    (bulk writes: a million enterprises).  ``fields`` is the subset to keep."""
+def _values(model: Any, fields: tuple[str, ...]) -> list[Any]:
+    """JSON values of ``fields`` (None for None), without pydantic's serialiser for plain
+    values (a million enterprises); falls back to ``model_dump`` for anything else."""
+    values = model.__dict__
     try:
-        values = model.__dict__
-        return {k: _simple(v) for k in fields if (v := values.get(k)) is not None}
+        return [None if (v := values.get(k)) is None else _simple(v) for k in fields]
     except _NotSimple:
-        exclude = set(type(model).model_fields) - set(fields)
-        return _props(model, exclude)
+        dumped = model.model_dump(mode="json", include=set(fields))
+        return [dumped.get(k) for k in fields]
 
 
-#: Enterprise fields stored as node properties (segments are relationships, attributes JSON).
-_ENTERPRISE_FIELDS = tuple(f for f in Enterprise.model_fields if f not in ("segments", "attributes"))
-_PRESENCE_FIELDS = tuple(f for f in SegmentPresence.model_fields if f != "segment")
-#: Enterprise properties left out when they hold the model's default empty value.
-_EMPTY_DEFAULTS = {"note": "", "tags": []}
+def _enterprise_row(e: Enterprise, seg_index: dict[str, int]) -> list[Any]:
+    """The bulk-write row of one (validated) enterprise (see ``_ENTERPRISE_CREATE``);
+    ``seg_index`` maps segment ids to their position in the batch's ``$segs``.
+
+    Empty ``note``, ``tags`` and ``attributes`` (the model's defaults) are not stored."""
+    row = _values(e, _ENTERPRISE_FIELDS)
+    row.append(common.name_key(e.name))
+    row.append(json.dumps(e.attributes, ensure_ascii=False, sort_keys=True) if e.attributes else None)
+    for i in _EMPTY_AT:
+        if not row[i]:
+            row[i] = None
+    presences = []
+    for p in e.segments:
+        k = seg_index.get(p.segment)
+        if k is None:
+            k = seg_index[p.segment] = len(seg_index)
+        presences.append([k, *_values(p, _PRESENCE_FIELDS)])
+    row.append(presences)
+    return row
 
 
-def _enterprise_row(e: Enterprise) -> dict[str, Any]:
-    """The bulk-write row of one (validated) enterprise; see ``_ENTERPRISE_CREATE``."""
-    props = _fast_props(e, _ENTERPRISE_FIELDS)
-    for k, empty in _EMPTY_DEFAULTS.items():
-        if props.get(k) == empty:
-            del props[k]
-    props["_name_key"] = common.name_key(e.name)
-    if e.attributes:
-        props["_attributes"] = json.dumps(e.attributes, ensure_ascii=False, sort_keys=True)
-    segs = []
-    for i, p in enumerate(e.segments):
-        rel = _fast_props(p, _PRESENCE_FIELDS)
-        rel["position"] = i
-        segs.append({"s": p.segment, "r": rel})
-    places = [{"r": r, "level": lvl} for lvl, r in (("county", e.county), ("zone", e.zone)) if r]
-    return {"p": props, "s": segs, "g": places}
+_EMPTY_AT = (_NODE_FIELDS.index("note"), _NODE_FIELDS.index("tags"))
 
 
 def _public(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -688,10 +696,11 @@ class Neo4jStore(Store):
             for batch in common.batched(enterprises, batch_size):
                 # Validate and encode batch k+1 while the server still writes batch k
                 # (one connection: the next query waits for the previous one's result).
-                rows = [_enterprise_row(e) for e in v.enterprises(batch, first_row=row)]
+                seg_index: dict[str, int] = {}
+                rows = [_enterprise_row(e, seg_index) for e in v.enterprises(batch, first_row=row)]
                 if pending is not None:
                     pending.consume()
-                pending = self._put_enterprises(tx, rows, fresh=fresh)
+                pending = self._put_enterprises(tx, rows, list(seg_index), fresh=fresh)
                 row += len(batch)
             if pending is not None:
                 pending.consume()
@@ -730,7 +739,7 @@ class Neo4jStore(Store):
                 ).consume()
 
     @staticmethod
-    def _put_enterprises(tx: Any, rows: list[dict[str, Any]], *, fresh: bool) -> Any:
+    def _put_enterprises(tx: Any, rows: list[list[Any]], segs: list[str], *, fresh: bool) -> Any:
         """Write one batch of enterprise rows (see ``_enterprise_row``); returns the last
         query's result, not yet consumed, so that the caller can prepare the next batch.
 
@@ -741,17 +750,17 @@ class Neo4jStore(Store):
         if not rows:
             return None
         if not fresh:
-            ids = [r["p"]["id"] for r in rows]
+            ids = [r[0] for r in rows]
             existing = {r["id"] for r in tx.run(_ENTERPRISE_EXISTING, ids=ids)}
             if existing:
-                old = [r for r in rows if r["p"]["id"] in existing]
-                rows = [r for r in rows if r["p"]["id"] not in existing]
+                old = [r for r in rows if r[0] in existing]
+                rows = [r for r in rows if r[0] not in existing]
                 tx.run(_ENTERPRISE_UNCODE, ids=sorted(existing)).consume()
-                result = tx.run(_ENTERPRISE_UPDATE, rows=old)
+                result = tx.run(_ENTERPRISE_UPDATE, rows=old, segs=segs)
                 if not rows:
                     return result
                 result.consume()
-        return tx.run(_ENTERPRISE_CREATE, rows=rows)
+        return tx.run(_ENTERPRISE_CREATE, rows=rows, segs=segs)
 
     # ---- records ---------------------------------------------------------------------
     def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:

@@ -233,3 +233,33 @@ def test_chain_leader_candidates_use_the_local_system_only():
     ranked = cr.chain_leader_candidates(G, {"f1": {"a": 1.0}, "f2": {"c": 1.0}, "f0": {"zz": 1.0}}, top=1)
     assert ranked == [{"id": "f1", "score": 0.5, "segments": ["a"]}]
     assert cr.chain_leader_candidates(G, {}) == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_scipy_components_equal_networkx_on_random_graphs_with_cycles(seed):
+    """Reach, dominated counts and diag(L) from scipy's strong components == networkx / dense algebra."""
+    rng = random.Random(seed)
+    n = 40
+    G = supply([(f"n{rng.randrange(n):02d}", f"n{rng.randrange(n):02d}") for _ in range(70)])
+    G.remove_edges_from(list(nx.selfloop_edges(G)))
+    H = cr.supply_digraph(G)
+    assert cr.downstream_reach(G) == {v: len(nx.descendants(H, v)) for v in H}
+    R = H.copy()
+    C = nx.condensation(H)
+    for c in C:
+        if C.in_degree(c) == 0:
+            R.add_edges_from((cr._SUPER, m) for m in C.nodes[c]["members"])
+    idom = nx.immediate_dominators(R, cr._SUPER)
+    sets = {v: {w for w in H if w != v and _dominates(idom, v, w)} for v in H}
+    assert cr.dominated_counts(G) == {v: len(s) for v, s in sets.items()}
+    order, L = cr.leontief_inverse(G)
+    _, A = cr.technical_coefficients(G)
+    assert np.allclose(cr._diag_of_inverse(H, order, A), np.diag(L), rtol=0, atol=1e-12)
+
+
+def _dominates(idom, v, w):
+    while w in idom and idom[w] != w and idom[w] != cr._SUPER:
+        w = idom[w]
+        if w == v:
+            return True
+    return False

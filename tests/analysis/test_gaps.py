@@ -10,6 +10,7 @@ import random
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -407,3 +408,139 @@ def test_critical_threshold_is_the_lower_of_0_5_and_the_chain_quantile():
     items = by_id(rep)
     assert items["qi.sep"].status == "fill"  # .4 >= .3125: still critical though below 0.5
     assert items["qi.pack"].status == "sound"  # .3 < .3125: a single firm, but not critical
+
+
+# ---------------------------------------------------------------- absent and not a target
+
+
+def test_absent_sound_rationale_says_it_is_not_a_current_priority():
+    zh = by_id(analyze())["qi.motor"]
+    assert zh.status == "sound" and zh.local_count == 0
+    assert zh.rationale.startswith("健全：电机本地无企业，暂无本地需求，非当前重点（关键度0.10低于0.50")
+    en = by_id(analyze(lang="en"))["qi.motor"]
+    assert en.rationale.startswith("Sound: motor has no local firm and no local demand yet: not a current priority")
+    # a present, sound segment keeps its own wording
+    assert "非当前重点" not in by_id(analyze())["qi.body"].rationale
+
+
+# ---------------------------------------------------------------- optimised paths == the plain ones
+
+
+def _random_map(seed: int, n: int = 60, firms: int = 400) -> ChainData:
+    """Two chains with cross links, cycles, sub-chains, users, leaders and firms elsewhere."""
+    rng = random.Random(seed)
+    chains = [Chain(id="qi", name_zh="汽车", name_en="V", letter="汽"), Chain(id="cai", name_zh="材料", name_en="M", letter="材"),
+              Chain(id="cai.mg", name_zh="镁", name_en="Mg", letter="材", parent="cai")]  # fmt: skip
+    homes = ["qi", "cai", "cai.mg"]
+    segments = [
+        Segment(id=f"{homes[i % 3]}.s{i:03d}", chain=homes[i % 3], name_zh=f"环节{i}", name_en=f"s{i}",
+                stage=STAGES[i * 3 // n], value_added=rng.randint(1, 5), chokepoint=rng.random() < 0.1,
+                reference_share=rng.choice([None, 0.05, 0.2]))
+        for i in range(n)
+    ]  # fmt: skip
+    ids = [s.id for s in segments]
+    pairs = {(rng.randrange(n), rng.randrange(n)) for _ in range(3 * n)}
+    links = [
+        Link(source=ids[u], target=ids[v], kind=rng.choice(["supplies", "supplies", "enables"]),
+             weight=rng.choice([None, 0.3, 0.8]))
+        for u, v in sorted(pairs) if u != v
+    ]  # fmt: skip
+    enterprises = []
+    for k in range(firms):
+        i = rng.randrange(n)
+        segs = sorted({ids[min(n - 1, i + rng.randint(0, 4))] for _ in range(rng.randint(1, 3))})
+        enterprises.append(
+            Enterprise(id=f"e{k:04d}", name=f"企业{k}", county=rng.choice(["yanhu", "wenxi", None]),
+                       segments=[{"segment": s, "role": "user" if rng.random() < 0.15 else "producer",
+                                  "output": rng.choice([None, 1.5, 4.0])} for s in segs],
+                       tags=["链主"] if rng.random() < 0.05 else [], source="t")
+        )  # fmt: skip
+    return ChainData(chains, list(REGIONS), segments, links, enterprises)
+
+
+def _plain_density(G, scope, present, enterprises, chain_nodes):
+    """relatedness_density as first written: one Python pass per enterprise, dense matrices."""
+    scope = sorted(scope)
+    idx = {n: i for i, n in enumerate(scope)}
+    rows = [sorted({idx[s] for s in e.segment_ids("producer") if s in idx}) for e in enterprises]
+    rows = [r for r in rows if r]
+    multi = [r for r in rows if len(r) >= 2]
+    own = set(chain_nodes)
+    covered = {scope[c] for r in multi for c in r} & own
+    if len(multi) >= gp.COOCCURRENCE_MIN_FIRMS and own and len(covered) / len(own) >= gp.COOCCURRENCE_MIN_COVERAGE:
+        Ment = np.zeros((len(rows), len(scope)))
+        for i, r in enumerate(rows):
+            Ment[i, r] = 1.0
+        phi, mode = proximity(sp.csr_array(Ment)), "cooccurrence"  # sparse, as first written (same layout)
+    else:
+        phi, mode = np.zeros((len(scope), len(scope))), "links"
+        for u, v in G.edges():
+            if u in idx and v in idx:
+                phi[idx[u], idx[v]] = phi[idx[v], idx[u]] = 1.0
+    M = np.zeros((1, len(scope)))
+    for s in present:
+        if s in idx:
+            M[0, idx[s]] = 1.0
+    omega = density(M, phi)[0]
+    related = ((phi > 0) & (M[0][:, None] > 0)).sum(axis=0)
+    return {n: float(omega[i]) for i, n in enumerate(scope)}, {n: int(related[i]) for i, n in enumerate(scope)}, mode
+
+
+def _plain_leaders(G, shares):
+    """chain_leader_candidates as first written: a Python sum per firm."""
+    from chainmap.analysis.criticality import linkages
+
+    present = sorted({s for m in shares.values() for s, v in m.items() if v > 0 and s in G})
+    if not present:
+        return []
+    lk = linkages(G, nodes=present)
+    out = []
+    for firm in sorted(shares):
+        segs = sorted(s for s, v in shares[firm].items() if v > 0 and s in lk)
+        score = sum(shares[firm][s] * lk[s]["loss_share"] for s in segs)
+        if score > 0:
+            out.append({"id": firm, "score": round(float(score), 4), "segments": segs})
+    out.sort(key=lambda r: (-r["score"], r["id"]))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_optimised_paths_equal_the_plain_computations(seed):
+    from chainmap.analysis.criticality import chain_leader_candidates
+    from chainmap.graph import chain_segments
+
+    data = _random_map(seed, firms=400 if seed % 2 else 40)  # co-occurrence and link proximity
+    G = data.graph
+    rep = gp.analyze_gaps(data)
+    items = {(i.chain_id, i.segment_id): i for i in rep.items}
+    local = gp.local_enterprises(data, "yuncheng")
+    present = {s for e in local for s in e.segment_ids("producer")}
+    modes = set()
+    for ch in rep.chains:
+        segs = chain_segments(G, ch)
+        scope = set(segs) | {m for n in segs for m in (*G.predecessors(n), *G.successors(n))}
+        ref = _plain_density(G, scope, present, data.enterprises, segs)
+        assert gp.relatedness_density(G, scope, present, data.enterprises, chain_nodes=segs) == ref
+        assert rep.density_mode[ch] == ref[2]
+        modes.add(ref[2])
+        for n in segs:
+            it = items[(ch, n)]
+            assert it.density == round(ref[0][n], 4)
+            producers = [e for e in local if n in e.segment_ids("producer")]
+            assert it.has_chain_leader == any(t.value in ("chain_leader", "chain_core") for e in producers for t in e.tags)
+            assert [r["id"] for r in it.local_enterprises] == sorted(e.key for e in producers)
+        # 链主 candidates: the vectorised ranking equals the per-firm sums
+        shares: dict[str, dict[str, float]] = {}
+        for n in segs:
+            prod = [e for e in local if n in e.segment_ids("producer")]
+            out = {e.key: sum(p.output for p in e.segments if p.segment == n and p.role == "producer" and p.output)
+                   for e in prod if any(p.output is not None for p in e.segments if p.segment == n and p.role == "producer")}  # fmt: skip
+            total = sum(out.values())
+            for e in prod:
+                share = out[e.key] / total if total > 0 and len(out) == len(prod) else 1.0 / len(prod)
+                shares.setdefault(e.key, {})[n] = share
+        plain = _plain_leaders(G, shares)
+        assert chain_leader_candidates(G, shares) == plain
+        got = [c for c in rep.chain_leader_candidates if c.chain_id == ch]
+        assert [(c.id, c.score, c.segments) for c in got] == [(r["id"], r["score"], r["segments"]) for r in plain[:5]]
+    assert ("cooccurrence" if seed % 2 else "links") in modes

@@ -114,7 +114,7 @@ def _outside_viewbox(svg: str) -> list[str]:
         if "cm-link" not in p.get("class", ""):
             continue  # the arrow markers have their own 10 x 10 viewBox
         nums = [float(v) for v in _NUM.findall(p.get("d"))]
-        for x, y in zip(nums[::2], nums[1::2]):
+        for x, y in zip(nums[::2], nums[1::2], strict=True):
             if not (x0 <= x <= x0 + w and y0 <= y <= y0 + h):
                 bad.append(f"{p.get('data-source')}->{p.get('data-target')}: ({x}, {y}) outside {w} x {h}")
     for g in _boxes(root):
