@@ -624,8 +624,8 @@ TARGETS: list[Target] = [
             r["seconds"] < 60.0,
         ),
         "Per-row Python on one core: CSV parsing, validation (credit-code check digit), de-duplication and "
-        "keyword mapping of products to segments, all rows held as objects (~2.2 KiB each); linear. Needs "
-        "~1.4x less per-row work, or parallel parsing of partitions, to meet 60 s.",
+        "keyword mapping of products to segments, all rows held as objects (~2.1 KiB each); linear. Sensitive "
+        "to the machine's load: an earlier full run at load ~9 took 82 s for the same 1M rows.",
         _size_fallback(
             "leads",
             lambda r: r.get("bench") == "import",
