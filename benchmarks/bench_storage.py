@@ -3,11 +3,10 @@
 Loads N synthetic enterprises, each operating in 1-3 of ~200 segments (4
 chains x 50 segments) and located in one of 13 counties, with one
 ``bulk_upsert`` call (one transaction), and prints seconds, rows/s and the
-peak RSS of this Python process.  For Neo4j the rows are streamed into the call
-(generation time excluded) and the server is a separate JVM whose memory is not
-included: the whole load is one transaction, held in the server's heap until it
-commits (see infra/neo4j/README.md, "Memory": 100k rows fit the default 2 GiB heap;
-1M rows need ``NEO4J_HEAP=14g``).
+peak RSS of this Python process.  For Neo4j the server is a separate JVM whose
+memory is not included: the whole load is one transaction, held in the server
+until it commits (see infra/neo4j/README.md, "Memory": 100k rows fit the default
+2 GiB heap, 500k need ``NEO4J_HEAP=10g``; 1M did not fit 14g).
 
 Usage::
 
@@ -29,7 +28,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any
 
 from chainmap.exceptions import StorageUnavailable
@@ -78,50 +76,25 @@ def skeleton() -> dict[str, list[Any]]:
 
 def enterprises(n: int, segment_ids: list[str], seed: int = 7) -> list[Enterprise]:
     """``n`` valid enterprises (built with ``model_construct``: the values are valid by construction)."""
-    return list(iter_enterprises(n, segment_ids, seed))
-
-
-def iter_enterprises(n: int, segment_ids: list[str], seed: int = 7) -> Iterator[Enterprise]:
-    """The enterprises of :func:`enterprises`, generated one at a time."""
     rng = random.Random(seed)
     tags = list(Tag)
+    out = []
     for i in range(n):
         first = f"91140800MA{i:07d}"
         presences = [
             SegmentPresence.model_construct(segment=s, role=Role.producer, capacity=None, capacity_unit=None, output=None)
             for s in rng.sample(segment_ids, rng.randint(1, 3))
         ]
-        yield Enterprise.model_construct(
-            id=f"e{i:07d}", name=f"运城企业{i} Enterprise {i}", name_en=None,
-            credit_code=first + credit_code_check_char(first), county=f"county{i % COUNTIES:02d}", zone=None,
-            segments=presences, tags=[tags[i % len(tags)]] if i % 10 == 0 else [],
-            revenue=round(rng.random() * 100, 2), employees=rng.randint(5, 5000), founded=None, source="bench",
-            confidence=Confidence.high, note="", attributes={},
+        out.append(
+            Enterprise.model_construct(
+                id=f"e{i:07d}", name=f"运城企业{i} Enterprise {i}", name_en=None,
+                credit_code=first + credit_code_check_char(first), county=f"county{i % COUNTIES:02d}", zone=None,
+                segments=presences, tags=[tags[i % len(tags)]] if i % 10 == 0 else [],
+                revenue=round(rng.random() * 100, 2), employees=rng.randint(5, 5000), founded=None, source="bench",
+                confidence=Confidence.high, note="", attributes={},
+            )
         )
-
-
-class TimedRows:
-    """Iterator over generated enterprises that times its own generation (excluded from the
-    load time) and counts the segment presences.  Used for Neo4j: streaming the rows into
-    ``bulk_upsert`` (a generator is consumed batch by batch) keeps a million enterprises
-    out of this process's memory (~6 GiB as a list), leaving it to the JVM."""
-
-    def __init__(self, rows: Iterator[Enterprise]) -> None:
-        self._rows = rows
-        self.seconds = 0.0
-        self.presences = 0
-
-    def __iter__(self) -> TimedRows:
-        return self
-
-    def __next__(self) -> Enterprise:
-        t0 = time.perf_counter()
-        try:
-            e = next(self._rows)
-        finally:
-            self.seconds += time.perf_counter() - t0
-        self.presences += len(e.segments)
-        return e
+    return out
 
 
 def open_backend(backend: str, workdir: Path) -> Store:
@@ -137,22 +110,11 @@ def open_backend(backend: str, workdir: Path) -> Store:
 
 
 def bench_one(backend: str, n: int, workdir: Path) -> dict[str, Any]:
-    """Load ``n`` enterprises into a fresh store of ``backend``; one result row.
-
-    SQLite gets a pre-generated list.  Neo4j gets the rows streamed (see :class:`TimedRows`);
-    the time spent generating them is measured and subtracted (``generate_s``), as is the
-    CPU time, so both backends report the load alone."""
+    """Load ``n`` enterprises into a fresh store of ``backend``; one result row."""
     base = skeleton()
-    segment_ids = [s.id for s in base["segments"]]
-    if backend == "neo4j":
-        timed = TimedRows(iter_enterprises(n, segment_ids))
-        rows: Any = timed
-        generate_s = 0.0
-    else:
-        timed = None
-        t0 = time.perf_counter()
-        rows = enterprises(n, segment_ids)
-        generate_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = enterprises(n, [s.id for s in base["segments"]])
+    generate_s = time.perf_counter() - t0
     store = open_backend(backend, workdir)
     try:
         store.bulk_upsert(**base)
@@ -160,14 +122,11 @@ def bench_one(backend: str, n: int, workdir: Path) -> dict[str, Any]:
         t0, c0 = time.perf_counter(), time.process_time()
         counts = store.bulk_upsert(enterprises=rows, batch_size=5000 if backend == "sqlite" else 10000)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-        if timed is not None:  # generation ran inside the load: take it out (it is all CPU)
-            generate_s = timed.seconds
-            seconds, cpu = seconds - generate_s, max(cpu - generate_s, 0.0)
         t1 = time.perf_counter()
         _, total = store.search_enterprises(segment="cai.s07", limit=20)
         search_ms = (time.perf_counter() - t1) * 1000
         assert counts["enterprises"] == n
-        presences = timed.presences if timed is not None else sum(len(e.segments) for e in rows)
+        presences = sum(len(e.segments) for e in rows)
         if backend == "neo4j":
             store.clear()
     finally:

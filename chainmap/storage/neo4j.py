@@ -37,7 +37,14 @@ errors) and are idempotent (``MERGE`` nodes, relationships replaced).  Every
 write transaction first bumps ``ChainmapMeta.revision``; that write lock
 serialises writers, which makes read-modify-write (``update_record``) safe.
 :meth:`Neo4jStore.bulk_upsert` validates, then writes ``UNWIND $rows``
-batches inside one explicit transaction: all or nothing.
+batches inside one explicit transaction: all or nothing.  Enterprise rows are
+positional lists (cheap for the driver to encode); ids not yet stored are
+CREATEd with their relationships in one query per batch (ids already stored are
+found with one query per batch and updated); the next batch is validated and
+encoded while the server writes the previous one.  Empty ``note``/``tags``/
+``attributes`` are not stored (they read back as the model's defaults).  The
+whole bulk is held by the server until it commits: see infra/neo4j/README.md
+("Memory") for the heap it needs.
 """
 
 from __future__ import annotations
