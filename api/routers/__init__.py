@@ -8,25 +8,10 @@ __all__ = ["include_all"]
 
 
 def include_all(app: FastAPI, prefix: str) -> None:
-    from api.routers import chains, enterprises, meta
+    from api.routers import chains, enterprises, gaps, keys, leads, meta, projects, ui
 
     app.include_router(meta.router, prefix=prefix)
     app.include_router(meta.root_router)
-    app.include_router(chains.router, prefix=prefix)
-    app.include_router(enterprises.router, prefix=prefix)
-    for name in ("gaps", "leads", "projects", "keys", "ui"):
-        mod = _optional(name)
-        if mod is not None:
-            if name == "ui":
-                app.include_router(mod.router)
-            else:
-                app.include_router(mod.router, prefix=prefix)
-
-
-def _optional(name: str):  # type: ignore[no-untyped-def]
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(f"api.routers.{name}") is None:
-        return None
-    return importlib.import_module(f"api.routers.{name}")
+    for area in (chains, enterprises, gaps, leads, projects, keys):
+        app.include_router(area.router, prefix=prefix)
+    app.include_router(ui.router)  # the page lives at /ui/, outside the versioned API

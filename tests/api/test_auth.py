@@ -177,13 +177,12 @@ def test_auth_off_needs_no_key(open_client: ApiClient) -> None:
 
 def test_leads_and_candidates_writes_belong_to_the_taskforce(sqlite_shared: ApiClient) -> None:
     """Every non-GET operation under /leads or /candidates: taskforce and admin pass the role
-    check, viewer and planner get 403.  Skips until those routers exist."""
+    check, viewer and planner get 403."""
     ops = [
         (m, p) for p, methods in sqlite_shared.app.openapi()["paths"].items()
         if p.startswith((f"{API}/leads", f"{API}/candidates")) for m in methods if m != "get"
     ]
-    if not ops:
-        pytest.skip("no write routes under /leads or /candidates yet")
+    assert ops, "the candidates import route must exist"
     for method, path in ops:
         url = re.sub(r"\{[^}]+\}", "x", path)
         for role in ("viewer", "planner"):

@@ -289,12 +289,11 @@ def test_project_reads_on_an_empty_pipeline(read_client: ApiClient) -> None:
     error_of(read_client.get(f"{API}/targets", params={"year": 1999}, headers=h), 422)
 
 
-# ------------------------------------------------------------------ leads (optional router)
+# ------------------------------------------------------------------ leads
 
 
 def test_leads_paginate_with_total(read_client: ApiClient) -> None:
-    if not read_client.has(f"{API}/leads"):
-        pytest.skip("api/routers/leads.py not present yet")
+    assert read_client.has(f"{API}/leads")
     h = read_client.h("viewer")
     r = read_client.get(f"{API}/leads", params={"chain": "qi", "k": 20}, headers=h)
     assert r.status_code == 200, r.text[:500]
@@ -317,8 +316,7 @@ def test_leads_paginate_with_total(read_client: ApiClient) -> None:
 
 
 def test_leads_for_one_gap(read_client: ApiClient) -> None:
-    if not read_client.has(f"{API}/leads"):
-        pytest.skip("api/routers/leads.py not present yet")
+    assert read_client.has(f"{API}/leads")
     h = read_client.h("viewer")
     gap = read_client.get(f"{API}/gaps", params={"chain": "qi", "type": "fill", "page_size": 1}, headers=h).json()
     seg = gap["items"][0]["segment_id"]
@@ -336,8 +334,7 @@ CANDIDATES_CSV = (
 
 def test_candidates_import_and_list(app_client: ApiClient) -> None:
     c = app_client
-    if not c.has(f"{API}/candidates/import"):
-        pytest.skip("candidates import not present yet")
+    assert c.has(f"{API}/candidates/import")
     h = c.h("taskforce")
     files = {"file": ("cands.csv", CANDIDATES_CSV.encode(), "text/csv")}
     error_of(c.post(f"{API}/candidates/import", files=files, headers=c.h("planner")), 403, "Forbidden")
