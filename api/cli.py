@@ -6,9 +6,6 @@ that sees all layers (chainmap -> matching -> api).
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 import typer
 
 from chainmap import cli as core_cli
@@ -42,12 +39,7 @@ def _mount_layers() -> None:
     app.add_typer(matching_cli.leads_app, name="leads")
 
 
-def _available(*modules: str) -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in modules)
-
-
-if _available("chainmap.cli_gaps", "chainmap.cli_projects", "matching.cli"):
-    _mount_layers()
+_mount_layers()
 
 
 @app.command("serve")
