@@ -25,6 +25,7 @@ __all__ = [
     "require",
     "Reader",
     "valid_chain_id",
+    "check_chain",
     "valid_region_id",
     "ChainIdDep",
 ]
@@ -94,12 +95,18 @@ def require(area: str | None) -> Callable[..., dict[str, Any]]:
 Reader = Annotated[dict[str, Any], Depends(require(None))]
 
 
+def check_chain(data: ChainData, chain: str | None, *, field: str = "chain") -> str | None:
+    """``chain`` if it is a known chain id (or None); NotFound listing the valid ids otherwise."""
+    ids = sorted(c.id for c in data.chains)
+    if chain is not None and chain not in ids:
+        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(ids)}", field=field)
+    return chain
+
+
 def valid_chain_id(chain_id: str, _: Reader, data: DataDep) -> str:
     """The chain id, or 404 naming the valid ids -- only for a caller with a valid key (the key
     is checked first, so an anonymous request gets 401, never the list of chains)."""
-    ids = sorted(c.id for c in data.chains)
-    if chain_id not in ids:
-        raise NotFound(f"unknown chain {chain_id!r}; valid: {', '.join(ids)}", field="chain_id")
+    check_chain(data, chain_id, field="chain_id")
     return chain_id
 
 

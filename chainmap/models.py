@@ -19,7 +19,7 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "ID_PATTERN",
@@ -37,6 +37,7 @@ __all__ = [
     "Region",
     "credit_code_check_char",
     "is_valid_credit_code",
+    "CreditCode",
     "TAG_LABELS_ZH",
     "STAGE_LABELS_ZH",
 ]
@@ -262,13 +263,27 @@ def is_valid_credit_code(code: str) -> bool:
     return credit_code_check_char(c[:17]) == c[17]
 
 
+def _check_credit_code(v: str | None) -> str | None:
+    """Normalise an optional credit code (upper case) or raise ValueError naming the rule."""
+    if v is None or v == "":
+        return None
+    c = v.strip().upper()
+    if not is_valid_credit_code(c):
+        raise ValueError(f"invalid 统一社会信用代码 {v!r}: expected 18 characters with a GB 32100-2015 check character")
+    return c
+
+
+#: An optional 统一社会信用代码, validated with its GB 32100-2015 check character.
+CreditCode = Annotated[str | None, AfterValidator(_check_credit_code)]
+
+
 class Enterprise(_Base):
     """An enterprise, local (with county / zone) or a candidate elsewhere."""
 
     id: Id | None = None
     name: str = Field(min_length=1, max_length=200)
     name_en: str | None = None
-    credit_code: str | None = None
+    credit_code: CreditCode = None
     county: Id | None = None
     zone: Id | None = None
     segments: list[SegmentPresence] = Field(default_factory=list)
@@ -280,18 +295,6 @@ class Enterprise(_Base):
     confidence: Confidence = Confidence.high
     note: str = ""
     attributes: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("credit_code")
-    @classmethod
-    def _credit_code(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
-        c = v.strip().upper()
-        if not is_valid_credit_code(c):
-            raise ValueError(
-                f"invalid 统一社会信用代码 {v!r}: expected 18 characters with a GB 32100-2015 check character"
-            )
-        return c
 
     @field_validator("tags", mode="before")
     @classmethod

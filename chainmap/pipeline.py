@@ -40,10 +40,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
-from chainmap.models import ID_PATTERN, Region, RegionKind, is_valid_credit_code
+from chainmap.models import ID_PATTERN, CreditCode, Region, RegionKind
 from chainmap.names import normalize_company_name
 from chainmap.storage.base import Store
 
@@ -280,20 +280,8 @@ class ProjectEnterprise(_Base):
     """The enterprise behind a project; ``enterprise_id`` when it is already stored."""
 
     name: str = Field(min_length=1, max_length=200)
-    credit_code: str | None = None
+    credit_code: CreditCode = None
     enterprise_id: Id | None = None
-
-    @field_validator("credit_code")
-    @classmethod
-    def _credit_code(cls, v: str | None) -> str | None:
-        if v is None or v == "":
-            return None
-        c = v.strip().upper()
-        if not is_valid_credit_code(c):
-            raise ValueError(
-                f"invalid 统一社会信用代码 {v!r}: expected 18 characters with a GB 32100-2015 check character"
-            )
-        return c
 
     @property
     def key(self) -> str:

@@ -6,9 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader, StoreDep, require, valid_region_id
+from api.deps import (
+    CacheDep,
+    ChainIdDep,
+    DataDep,
+    LangDep,
+    Reader,
+    StoreDep,
+    check_chain,
+    require,
+    valid_region_id,
+)
 from chainmap import editing
-from chainmap.exceptions import NotFound
 from chainmap.graph import chain_subgraph, export_graph
 from chainmap.models import Link, LinkKind, Region, Segment
 from chainmap.seed import ChainData
@@ -105,8 +114,7 @@ def delete_segment(
 
 @router.get("/links", summary="关联列表 / list links", response_model=list[Link])
 def list_links(store: StoreDep, data: DataDep, _: Reader, chain: str | None = None) -> list[Link]:
-    if chain is not None and chain not in {c.id for c in data.chains}:
-        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(sorted(c.id for c in data.chains))}", field="chain")
+    check_chain(data, chain)
     return store.list_links(chain)
 
 

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader, StoreDep, valid_region_id
+from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader, StoreDep, check_chain, valid_region_id
 from chainmap.analysis.gaps import GapReport, analyze_gaps, select_items
-from chainmap.exceptions import NotFound
 
 router = APIRouter(tags=["gaps"])
 
@@ -117,8 +116,7 @@ def get_gaps(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
-    if chain is not None and chain not in {c.id for c in data.chains}:
-        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(sorted(c.id for c in data.chains))}", field="chain")
+    check_chain(data, chain)
     region_id = valid_region_id(data, region)
     return _gap_response(
         request, cache=cache, data=data, chain=chain, region=region_id, status=type, min_priority=min_priority,

@@ -6,7 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 
-from api.deps import CacheDep, DataDep, LangDep, Reader, SettingsDep, StoreDep, require, valid_region_id
+from api.deps import (
+    CacheDep,
+    DataDep,
+    LangDep,
+    Reader,
+    SettingsDep,
+    StoreDep,
+    check_chain,
+    require,
+    valid_region_id,
+)
 from api.schemas import Page
 from chainmap import pipeline
 from chainmap.analysis.gaps import analyze_gaps
@@ -46,8 +56,7 @@ def get_leads(
 ) -> LeadPage:
     """每条线索带得分、各特征贡献（贡献之和+基线=得分）和可以直接说出口的理由。
     无候选企业时使用内置演示候选池（demo=true）。"""
-    if chain is not None and chain not in {c.id for c in data.chains}:
-        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(sorted(c.id for c in data.chains))}", field="chain")
+    check_chain(data, chain)
     if gap is not None and gap not in data.segment_by_id:
         raise NotFound(f"unknown gap segment {gap!r}", field="gap", hint="use a segment id from /gaps")
     region_id = valid_region_id(data, region)
