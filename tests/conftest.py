@@ -70,3 +70,30 @@ def neo4j_store(_neo4j_session_store: Store | str) -> Store:
     assert isinstance(_neo4j_session_store, Store)
     _neo4j_session_store.clear()
     return _neo4j_session_store
+
+
+#: Enterprises per transaction of ``neo4j_chunked_store``: any bulk of more rows is
+#: written in several transactions with an undo journal (Neo4jStore.bulk_upsert).
+CHUNKED_TX_ROWS = 2
+
+
+@pytest.fixture(scope="session")
+def _neo4j_chunked_session_store(_neo4j_session_store: Store | str) -> Iterator[Store | str]:
+    if isinstance(_neo4j_session_store, str):
+        yield _neo4j_session_store
+        return
+    from chainmap.storage.neo4j import Neo4jStore
+
+    store = Neo4jStore(_neo4j_uri(), timeout=3.0, tx_rows=CHUNKED_TX_ROWS)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def neo4j_chunked_store(_neo4j_chunked_session_store: Store | str) -> Store:
+    """The Neo4j store with tiny bulk transactions (the journalled multi-transaction path)."""
+    if isinstance(_neo4j_chunked_session_store, str):
+        _neo4j_missing(_neo4j_chunked_session_store)
+    assert isinstance(_neo4j_chunked_session_store, Store)
+    _neo4j_chunked_session_store.clear()
+    return _neo4j_chunked_session_store

@@ -69,7 +69,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def revision(self) -> int:
-        """A counter that grows on every committed write (for cache invalidation)."""
+        """A counter that grows on every committed write (for cache invalidation).
+
+        It never goes back: a failed bulk that a backend wrote in several
+        transactions and then undid leaves the data as before, with a higher revision."""
 
     @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[Store]:
@@ -199,8 +202,17 @@ class Store(abc.ABC):
         the same call); duplicate ids within one call are InvalidInput naming the
         row (1-based within its kind) and field.  ``enterprises`` may be a
         generator: it is consumed ``batch_size`` at a time, each batch validated
-        before it is written, all inside one transaction.  Returns
+        before it is written.  Returns
         ``{"chains", "regions", "segments", "links", "enterprises"}`` counts.
+
+        If anything fails (a bad row, a conflict, the backend going away, an
+        exception from the ``enterprises`` generator) nothing of the call stays
+        stored.  SQLite writes the whole call in one transaction.  Neo4j does so
+        up to ``tx_rows`` enterprises; a bigger bulk is written in several
+        transactions with an undo journal (a server heap holds only so much
+        uncommitted state), undone on failure, so readers may see part of it
+        while it runs (see ``Neo4jStore.bulk_upsert``).  Inside
+        :meth:`transaction` every backend keeps it in the caller's transaction.
         """
 
     # ---- records ---------------------------------------------------------

@@ -53,9 +53,10 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import neo4j
 from neo4j import exceptions as nx
@@ -110,9 +111,11 @@ _HIERARCHY = {
 _LABEL = {"chain": "Chain", "region": "Region", "segment": "Segment"}
 # Bulk enterprise writes.  Rows are positional lists (no map keys to encode: the Python
 # driver's packing is the client's main cost): row[i] is the property _NODE_FIELDS[i]
-# (None: not stored), row[-1] the segment presences [segment index into $segs, *_PRESENCE_FIELDS].
-# Segments and regions are few and validated before the write, so each MATCH is a seek on a
-# tiny unique index; the enterprise node stays bound, it is never looked up again.
+# (None: not stored), row[-3] / row[-2] the county / zone as an index into $regs (or None),
+# row[-1] the segment presences [segment index into $segs, *_PRESENCE_FIELDS].  The few
+# segment and region nodes of a batch are looked up once per query (a missing one is a null
+# in the list, and CREATE with a null end node fails loudly); each enterprise node stays
+# bound, it is never looked up again, and the plan has no Eager step.
 #: Enterprise fields stored as node properties (segments are relationships, attributes JSON).
 _ENTERPRISE_FIELDS = tuple(f for f in Enterprise.model_fields if f not in ("segments", "attributes"))
 _NODE_FIELDS = (*_ENTERPRISE_FIELDS, "_name_key", "_attributes")
@@ -120,28 +123,52 @@ _PRESENCE_FIELDS = tuple(f for f in SegmentPresence.model_fields if f != "segmen
 _ROW_PROPS = "{" + ", ".join(f"`{f}`: row[{i}]" for i, f in enumerate(_NODE_FIELDS)) + "}"
 _REL_PROPS = "{" + ", ".join(f"`{f}`: p[{i}]" for i, f in enumerate(_PRESENCE_FIELDS, start=1)) + ", position: i}"
 _COUNTY, _ZONE = _NODE_FIELDS.index("county"), _NODE_FIELDS.index("zone")
+_BIND_NODES = (
+    "WITH [id IN $segs | head(COLLECT { MATCH (s:Segment {id: id}) RETURN s })] AS sn, "
+    "[id IN $regs | head(COLLECT { MATCH (g:Region {id: id}) RETURN g })] AS rn "
+)
 _ENTERPRISE_RELS = (
-    "WITH e, row CALL (e, row) { UNWIND range(0, size(row[-1]) - 1) AS i WITH e, i, row[-1][i] AS p "
-    f"MATCH (s:Segment {{id: $segs[p[0]]}}) CREATE (e)-[:OPERATES_IN {_REL_PROPS}]->(s) }} "
-    f"CALL (e, row) {{ MATCH (g:Region {{id: row[{_COUNTY}]}}) CREATE (e)-[:LOCATED_IN {{level: 'county'}}]->(g) }} "
-    f"CALL (e, row) {{ MATCH (g:Region {{id: row[{_ZONE}]}}) CREATE (e)-[:LOCATED_IN {{level: 'zone'}}]->(g) }} "
+    "FOREACH (i IN range(0, size(row[-1]) - 1) | FOREACH (p IN [row[-1][i]] | FOREACH (s IN [sn[p[0]]] | "
+    f"CREATE (e)-[:OPERATES_IN {_REL_PROPS}]->(s)))) "
+    "FOREACH (g IN CASE WHEN row[-3] IS NULL THEN [] ELSE [rn[row[-3]]] END | "
+    "CREATE (e)-[:LOCATED_IN {level: 'county'}]->(g)) "
+    "FOREACH (g IN CASE WHEN row[-2] IS NULL THEN [] ELSE [rn[row[-2]]] END | "
+    "CREATE (e)-[:LOCATED_IN {level: 'zone'}]->(g)) "
     "RETURN count(*) AS n"  # a result column: the work runs on PULL, overlapping the client
 )
 # Ids absent from the store (checked per batch): CREATE (null properties are not stored).
-_ENTERPRISE_CREATE = f"UNWIND $rows AS row CREATE (e:Enterprise {_ROW_PROPS}) " + _ENTERPRISE_RELS
+_ENTERPRISE_CREATE = _BIND_NODES + f"UNWIND $rows AS row CREATE (e:Enterprise {_ROW_PROPS}) " + _ENTERPRISE_RELS
 # Ids already stored: replace the properties and the relationships.
 _ENTERPRISE_UNCODE = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) REMOVE e.credit_code"
 _ENTERPRISE_UPDATE = (
-    f"UNWIND $rows AS row MATCH (e:Enterprise {{id: row[0]}}) SET e = {_ROW_PROPS} "
-    "WITH e, row CALL (e) { MATCH (e)-[r:OPERATES_IN|LOCATED_IN]->() DELETE r } " + _ENTERPRISE_RELS
+    _BIND_NODES + f"UNWIND $rows AS row MATCH (e:Enterprise {{id: row[0]}}) SET e = {_ROW_PROPS} "
+    "WITH sn, rn, e, row CALL (e) { MATCH (e)-[r:OPERATES_IN|LOCATED_IN]->() DELETE r } " + _ENTERPRISE_RELS
 )
-_ENTERPRISE_EXISTING = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) RETURN e.id AS id"
 _ENTERPRISE_RETURN = (
     "RETURN properties(e) AS props, COLLECT { MATCH (e)-[r:OPERATES_IN]->(s:Segment) "
     "RETURN r{.*, segment: s.id} ORDER BY r.position } AS segs"
 )
+# Ids already stored, with their state before this bulk (for the undo journal).
+_ENTERPRISE_EXISTING = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) RETURN e.id AS id"
+_ENTERPRISE_BEFORE = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) " + _ENTERPRISE_RETURN
+_ENTERPRISE_DELETE = "UNWIND $ids AS id MATCH (e:Enterprise {id: id}) DETACH DELETE e"
+
+# Bulks larger than one transaction (see Neo4jStore.bulk_upsert): a journal per bulk and one
+# undo entry per committed transaction, deleted with the bulk's last transaction.
+_JOURNAL_BEAT = (
+    "MERGE (j:BulkJournal {id: $id}) ON CREATE SET j.started = timestamp() "
+    "SET j.heartbeat = timestamp(), j.rows = $rows, j.state = 'running'"
+)
+_JOURNAL_UNDO = "CREATE (:BulkUndo {journal: $id, seq: $seq, data: $data})"
+_JOURNAL_DONE = "MATCH (u:BulkUndo {journal: $id}) DELETE u WITH count(*) AS n MATCH (j:BulkJournal {id: $id}) DELETE j"
+_JOURNAL_STALE = (
+    "MATCH (j:BulkJournal) WHERE j.state = 'failed' OR j.heartbeat < timestamp() - $ms "
+    "RETURN j.id AS id ORDER BY j.started"
+)
+_JOURNAL_LAST = "MATCH (u:BulkUndo {journal: $id}) RETURN u.seq AS seq, u.data AS data ORDER BY u.seq DESC LIMIT 1"
 
 R = TypeVar("R")
+T = TypeVar("T")
 Work = Callable[..., R]
 
 
@@ -180,9 +207,10 @@ def _values(model: Any, fields: tuple[str, ...]) -> list[Any]:
         return [dumped.get(k) for k in fields]
 
 
-def _enterprise_row(e: Enterprise, seg_index: dict[str, int]) -> list[Any]:
+def _enterprise_row(e: Enterprise, seg_index: dict[str, int], reg_index: dict[str, int]) -> list[Any]:
     """The bulk-write row of one (validated) enterprise (see ``_ENTERPRISE_CREATE``);
-    ``seg_index`` maps segment ids to their position in the batch's ``$segs``.
+    ``seg_index`` / ``reg_index`` map segment / region ids to their position in the
+    batch's ``$segs`` / ``$regs`` (new ids are appended).
 
     Empty ``note``, ``tags`` and ``attributes`` (the model's defaults) are not stored."""
     row = _values(e, _ENTERPRISE_FIELDS)
@@ -191,13 +219,9 @@ def _enterprise_row(e: Enterprise, seg_index: dict[str, int]) -> list[Any]:
     for i in _EMPTY_AT:
         if not row[i]:
             row[i] = None
-    presences = []
-    for p in e.segments:
-        k = seg_index.get(p.segment)
-        if k is None:
-            k = seg_index[p.segment] = len(seg_index)
-        presences.append([k, *_values(p, _PRESENCE_FIELDS)])
-    row.append(presences)
+    for region in (e.county, e.zone):
+        row.append(None if not region else reg_index.setdefault(region, len(reg_index)))
+    row.append([[seg_index.setdefault(p.segment, len(seg_index)), *_values(p, _PRESENCE_FIELDS)] for p in e.segments])
     return row
 
 
@@ -215,6 +239,29 @@ def _enterprise(props: Mapping[str, Any], segs: list[Mapping[str, Any]]) -> Ente
     return Enterprise.model_validate(data)
 
 
+#: Default enterprises per transaction of a bulk write (see Neo4jStore.bulk_upsert).
+DEFAULT_TX_ROWS = 100_000
+
+
+def _tx_rows(value: int | None) -> int:
+    """``tx_rows`` from the argument, else CHAINMAP_NEO4J_TX_ROWS, else the default."""
+    field = "tx_rows"
+    if value is None:
+        text = os.environ.get("CHAINMAP_NEO4J_TX_ROWS", "").strip()
+        if not text:
+            return DEFAULT_TX_ROWS
+        field = "CHAINMAP_NEO4J_TX_ROWS"
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            value = None
+        if value is None or value < 1:
+            raise InvalidInput(f"{field} must be a positive whole number of enterprises, got {text!r}", field=field)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(f"{field} must be a positive whole number of enterprises, got {value!r}", field=field)
+    return value
+
+
 class Neo4jStore(Store):
     """:class:`~chainmap.storage.base.Store` on a Neo4j 5 server.
 
@@ -230,6 +277,10 @@ class Neo4jStore(Store):
     timeout : float
         Seconds to wait for a connection, and to keep retrying a transaction
         that failed transiently, before raising StorageUnavailable.
+    tx_rows : int, optional
+        Enterprises per transaction of a bulk write; default CHAINMAP_NEO4J_TX_ROWS,
+        else 100,000 (fits the 2 GiB default heap of infra/neo4j with room to spare;
+        see :meth:`bulk_upsert`).
 
     Raises
     ------
@@ -248,9 +299,11 @@ class Neo4jStore(Store):
         password: str | None = None,
         database: str | None = None,
         timeout: float = 5.0,
+        tx_rows: int | None = None,
     ) -> None:
         self.uri = uri or os.environ.get("NEO4J_URI") or DEFAULT_URI
         self.database = database or os.environ.get("NEO4J_DATABASE") or "neo4j"
+        self.tx_rows = _tx_rows(tx_rows)
         user = user or os.environ.get("NEO4J_USER") or "neo4j"
         password = password if password is not None else os.environ.get("NEO4J_PASSWORD", "")
         self._local = threading.local()
@@ -285,7 +338,7 @@ class Neo4jStore(Store):
         """Translate driver errors into chainmap errors (no driver error leaves this module)."""
         try:
             yield
-        except ChainmapError:
+        except (ChainmapError, _SourceFailed):
             raise
         except nx.ConstraintError as err:
             raise Conflict(f"the write breaks a uniqueness rule: {err.message}") from None
@@ -399,16 +452,19 @@ class Neo4jStore(Store):
             self._driver.close()
 
     def clear(self) -> None:
-        labels = ("Enterprise", "Segment", "Region", "Chain", "Record")
+        """Delete everything chainmap stored, in transactions of at most 10,000 nodes (a
+        million enterprises in one transaction would outgrow the server's heap).  Not
+        atomic: a failure part-way leaves part of the data; calling ``clear`` again
+        finishes the job."""
+        labels = ("Enterprise", "Segment", "Region", "Chain", "Record", "BulkJournal", "BulkUndo")
 
-        def work(tx: Any) -> None:
-            for label in labels:  # fixed labels; batches keep each delete small
-                while tx.run(
-                    f"MATCH (n:{label}) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n"
-                ).single()["n"]:
-                    pass
+        def batch(tx: Any, label: str) -> int:
+            query = f"MATCH (n:{label}) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n"
+            return int(tx.run(query).single()["n"])  # fixed labels only
 
-        self._write(work)
+        for label in labels:  # inside transaction() the batches share the caller's transaction
+            while self._write(batch, label=label):
+                pass
 
     def ping(self) -> dict[str, Any]:
         info: dict[str, Any] = {"backend": self.backend, "detail": f"{self.uri} database {self.database}"}
@@ -683,36 +739,136 @@ class Neo4jStore(Store):
         enterprises: Iterable[Enterprise] = (),
         batch_size: int = 5000,
     ) -> dict[str, int]:
+        """All-or-nothing bulk write (see :meth:`Store.bulk_upsert`).
+
+        Up to ``tx_rows`` enterprises (and everything else of the call) go in one
+        transaction.  A bigger bulk is written in transactions of about ``tx_rows``
+        enterprises, each committed together with an undo entry in the bulk's
+        journal (``:BulkJournal``/``:BulkUndo`` nodes); the last transaction deletes the
+        journal.  If anything fails part-way (a bad row, a conflict, the server going
+        away, an error raised by the ``enterprises`` generator), the committed
+        transactions are undone newest first, so the store is left as before the call;
+        an undo that cannot finish (server down) is finished by
+        :meth:`recover_bulks` when a store is next opened.  Unlike one transaction,
+        readers may see part of such a bulk while it runs.  Inside
+        :meth:`transaction` everything stays in the caller's one transaction.
+        """
         common.check_batch_size(batch_size)
-        counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises"), 0)
-        with self._explicit() as tx, self._errors():
-            # A store without enterprises has no stored credit codes and nothing to replace.
-            fresh = tx.run("MATCH (e:Enterprise) RETURN e.id AS id LIMIT 1").single() is None
-            v = common.BulkValidator(
-                lambda kind, ids: self._lookup(tx, kind, ids),
-                (lambda codes: {}) if fresh else (lambda codes: self._owners(tx, codes)),
-            )
-            cs, rs, ss, ls = v.chains(chains), v.regions(regions), v.segments(segments), v.links(links)
-            for kind, items in (("chain", cs), ("region", rs), ("segment", ss)):
-                for batch in common.batched(items, batch_size):
-                    self._put_nodes(tx, kind, batch)
-            for batch in common.batched(ls, batch_size):
-                self._put_links(tx, batch)
-            counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
-            row, pending = 1, None
-            for batch in common.batched(enterprises, batch_size):
-                # Validate and encode batch k+1 while the server still writes batch k
-                # (one connection: the next query waits for the previous one's result).
+        nested = self._current() is not None
+        small = isinstance(enterprises, Sized) and len(enterprises) <= self.tx_rows
+        if not nested:
+            self.recover_bulks()
+        bulk = _Bulk(self, batch_size, before_images=not (nested or small))
+        pending = _Lookahead(common.batched(enterprises, batch_size))
+        try:
+            first = True
+            while first or pending.more():
+                with self._explicit() as tx, self._errors():
+                    if first:
+                        bulk.start(tx, chains, regions, segments, links)
+                        first = False
+                    bulk.write_enterprises(tx, pending, None if nested else self.tx_rows)
+                    if not nested and pending.more():
+                        bulk.journal(tx)
+                    elif bulk.seq:
+                        tx.run(_JOURNAL_DONE, id=bulk.id).consume()
+                bulk.committed = bulk.row - 1
+        except _SourceFailed as failed:  # the caller's generator: its own error, unchanged
+            if bulk.seq:
+                self._undo_after(bulk, failed.error)
+            raise failed.error from None
+        except BaseException as err:
+            if bulk.seq:
+                self._undo_after(bulk, err)
+            raise
+        return bulk.counts
+
+    def _undo_after(self, bulk: _Bulk, err: BaseException) -> None:
+        """Undo the committed part of a failed bulk; if that fails too, say so (and keep
+        the journal for :meth:`recover_bulks`)."""
+        try:
+            self._undo(bulk.id)
+        except ChainmapError as undo_err:
+            with contextlib.suppress(ChainmapError):
+                self._write(lambda tx: tx.run("MATCH (j:BulkJournal {id: $id}) SET j.state = 'failed'",
+                                              id=bulk.id).consume())
+            raise StorageUnavailable(
+                f"bulk write failed after {bulk.committed} enterprises were committed ({err}); "
+                f"undoing them failed too ({undo_err})",
+                hint="the next store that opens this database undoes them (Neo4jStore.recover_bulks)",
+            ) from None
+
+    def recover_bulks(self, *, stale_after: float = 600.0) -> int:
+        """Undo bulks left part-way by a writer that died (journal without a heartbeat for
+        ``stale_after`` seconds, or whose undo failed); returns how many were undone."""
+        with self._errors(), self._session() as session:
+            ids = [r["id"] for r in session.run(_JOURNAL_STALE, ms=int(stale_after * 1000))]
+        for journal in ids:
+            self._undo(journal)
+        return len(ids)
+
+    def _undo(self, journal: str) -> None:
+        """Undo a bulk's committed transactions newest first, one transaction each
+        (each also deletes its undo entry, so an interrupted undo resumes where it stopped)."""
+
+        def step(tx: Any) -> bool:
+            rec = tx.run(_JOURNAL_LAST, id=journal).single()
+            if rec is None:
+                tx.run(_JOURNAL_DONE, id=journal).consume()
+                return False
+            data = json.loads(rec["data"])
+            for ids in common.batched(data["created"], 10_000):
+                tx.run(_ENTERPRISE_DELETE, ids=ids).consume()
+            before = [Enterprise.model_validate(e) for e in data["updated"]]
+            for batch in common.batched(before, 10_000):
                 seg_index: dict[str, int] = {}
-                rows = [_enterprise_row(e, seg_index) for e in v.enterprises(batch, first_row=row)]
-                if pending is not None:
-                    pending.consume()
-                pending = self._put_enterprises(tx, rows, list(seg_index), fresh=fresh)
-                row += len(batch)
-            if pending is not None:
-                pending.consume()
-            counts["enterprises"] = row - 1
-        return counts
+                reg_index: dict[str, int] = {}
+                rows = [_enterprise_row(e, seg_index, reg_index) for e in batch]
+                tx.run(_ENTERPRISE_UNCODE, ids=[r[0] for r in rows]).consume()
+                tx.run(_ENTERPRISE_UPDATE, rows=rows, segs=list(seg_index), regs=list(reg_index)).consume()
+            if "graph" in data:
+                self._restore_graph(tx, data["graph"])
+            tx.run("MATCH (u:BulkUndo {journal: $id, seq: $seq}) DELETE u", id=journal, seq=rec["seq"]).consume()
+            return True
+
+        while self._write(step):
+            pass
+
+    def _restore_graph(self, tx: Any, graph: Mapping[str, Any]) -> None:
+        """Put chains, regions, segments and links back as they were before a bulk."""
+        models = {"chain": Chain, "region": Region, "segment": Segment}
+        for kind, model in models.items():
+            old = [model.model_validate(props) for props in graph[kind].values() if props is not None]
+            if old:
+                self._put_nodes(tx, kind, old)
+        for source, target, kind, props in graph["link"]:
+            rel = REL_TYPES[LinkKind(kind)]
+            query = f"MATCH (:Segment {{id: $s}})-[r:{rel}]->(:Segment {{id: $t}}) "
+            if props is None:
+                tx.run(query + "DELETE r", s=source, t=target).consume()
+            else:
+                tx.run(query + "SET r = $props", s=source, t=target, props=props).consume()
+        for kind in ("segment", "region", "chain"):
+            new = [i for i, props in graph[kind].items() if props is None]
+            tx.run(f"UNWIND $ids AS id MATCH (n:{_LABEL[kind]} {{id: id}}) DETACH DELETE n", ids=new).consume()
+
+    @staticmethod
+    def _graph_before(tx: Any, items: Mapping[str, list[Any]], links: list[Link]) -> dict[str, Any]:
+        """The stored state of the chains, regions, segments and links a bulk will write."""
+        graph: dict[str, Any] = {}
+        for kind, batch in items.items():
+            query = f"UNWIND $ids AS id MATCH (n:{_LABEL[kind]} {{id: id}}) RETURN n.id AS id, properties(n) AS p"
+            stored = {r["id"]: _public(r["p"]) for r in tx.run(query, ids=[m.id for m in batch])}
+            graph[kind] = {m.id: stored.get(m.id) for m in batch}
+        graph["link"] = []
+        for ln in links:
+            rel = REL_TYPES[ln.kind]
+            rec = tx.run(
+                f"MATCH (:Segment {{id: $s}})-[r:{rel}]->(:Segment {{id: $t}}) RETURN properties(r) AS p",
+                s=ln.source, t=ln.target,
+            ).single()
+            graph["link"].append([ln.source, ln.target, ln.kind.value, rec["p"] if rec else None])
+        return graph
 
     @staticmethod
     def _put_nodes(tx: Any, kind: str, batch: list[Any]) -> None:
@@ -745,30 +901,6 @@ class Neo4jStore(Store):
                     rows=rows,
                 ).consume()
 
-    @staticmethod
-    def _put_enterprises(tx: Any, rows: list[list[Any]], segs: list[str], *, fresh: bool) -> Any:
-        """Write one batch of enterprise rows (see ``_enterprise_row``); returns the last
-        query's result, not yet consumed, so that the caller can prepare the next batch.
-
-        On a store that had no enterprise when the bulk began, every id is new (ids are
-        unique within a bulk): CREATE only.  Otherwise one query finds the stored ids;
-        those are updated (credit codes released first, so that codes can move between
-        enterprises of the batch), the others created."""
-        if not rows:
-            return None
-        if not fresh:
-            ids = [r[0] for r in rows]
-            existing = {r["id"] for r in tx.run(_ENTERPRISE_EXISTING, ids=ids)}
-            if existing:
-                old = [r for r in rows if r[0] in existing]
-                rows = [r for r in rows if r[0] not in existing]
-                tx.run(_ENTERPRISE_UNCODE, ids=sorted(existing)).consume()
-                result = tx.run(_ENTERPRISE_UPDATE, rows=old, segs=segs)
-                if not rows:
-                    return result
-                result.consume()
-        return tx.run(_ENTERPRISE_CREATE, rows=rows, segs=segs)
-
     # ---- records ---------------------------------------------------------------------
     def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:
         _, text = common.record_payload(kind, record_id, data)
@@ -800,3 +932,139 @@ class Neo4jStore(Store):
                 raise NotFound(f"{kind} {record_id!r} not found")
 
         self._write(work, key=f"{kind}/{record_id}")
+
+
+_END = object()
+
+
+class _SourceFailed(Exception):
+    """An exception raised by the caller's iterable (not by Neo4j), carried through."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Lookahead(Generic[T]):
+    """An iterator whose next item can be looked at before it is taken."""
+
+    def __init__(self, items: Iterable[T]) -> None:
+        self._items = iter(items)
+        self._head: Any = _END
+        self._taken = True
+
+    def more(self) -> bool:
+        if self._taken:
+            try:
+                self._head = next(self._items, _END)
+            except Exception as err:
+                raise _SourceFailed(err) from err
+            self._taken = False
+        return self._head is not _END
+
+    def peek(self) -> T:
+        if not self.more():
+            raise IndexError("no more items")
+        return self._head  # type: ignore[no-any-return]
+
+    def take(self) -> T:
+        head = self.peek()
+        self._taken = True
+        return head
+
+
+class _Bulk:
+    """One :meth:`Neo4jStore.bulk_upsert` call across its transactions: the validator
+    (ids and credit codes tracked over the whole bulk), counts, and the undo entry of the
+    transaction being written (when ``before_images``: the bulk may need several)."""
+
+    def __init__(self, store: Neo4jStore, batch_size: int, *, before_images: bool) -> None:
+        self.store = store
+        self.batch_size = batch_size
+        self.before_images = before_images
+        self.id = uuid.uuid4().hex
+        self.seq = 0  # undo entries written
+        self.committed = 0  # enterprises written before the current transaction
+        self.row = 1  # next enterprise row (1-based, for error messages)
+        self.fresh = False
+        self.counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises"), 0)
+        self.validator: common.BulkValidator | None = None
+        self.undo: dict[str, Any] = {"created": [], "updated": []}
+
+    def start(self, tx: Any, chains: Iterable[Chain], regions: Iterable[Region],
+              segments: Iterable[Segment], links: Iterable[Link]) -> None:
+        """Validate and write everything but the enterprises (first transaction)."""
+        store = self.store
+        # A store without enterprises has no stored credit codes and nothing to replace.
+        self.fresh = tx.run("MATCH (e:Enterprise) RETURN e.id AS id LIMIT 1").single() is None
+        v = self.validator = common.BulkValidator(
+            lambda kind, ids: store._lookup(store._current(), kind, ids),
+            (lambda codes: {}) if self.fresh else (lambda codes: store._owners(store._current(), codes)),
+        )
+        cs, rs, ss, ls = v.chains(chains), v.regions(regions), v.segments(segments), v.links(links)
+        if self.before_images:
+            self.undo["graph"] = store._graph_before(tx, {"chain": cs, "region": rs, "segment": ss}, ls)
+        for kind, items in (("chain", cs), ("region", rs), ("segment", ss)):
+            for batch in common.batched(items, self.batch_size):
+                store._put_nodes(tx, kind, batch)
+        for batch in common.batched(ls, self.batch_size):
+            store._put_links(tx, batch)
+        self.counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
+
+    def write_enterprises(self, tx: Any, pending: _Lookahead[list[Enterprise]], limit: int | None) -> None:
+        """Write batches until about ``limit`` enterprises (whole batches; None: all).
+        Batch k+1 is validated and encoded while the server still writes batch k (one
+        connection: the next query waits for the previous one's result)."""
+        assert self.validator is not None
+        written, result = 0, None
+        while pending.more() and (limit is None or not written or written + len(pending.peek()) <= limit):
+            batch = pending.take()
+            seg_index: dict[str, int] = {}
+            reg_index: dict[str, int] = {}
+            valid = self.validator.enterprises(batch, first_row=self.row)
+            rows = [_enterprise_row(e, seg_index, reg_index) for e in valid]
+            if result is not None:
+                result.consume()
+            result = self._put(tx, rows, list(seg_index), list(reg_index))
+            self.row += len(batch)
+            written += len(batch)
+        if result is not None:
+            result.consume()
+        self.counts["enterprises"] = self.row - 1
+
+    def _put(self, tx: Any, rows: list[list[Any]], segs: list[str], regs: list[str]) -> Any:
+        """Write one batch; returns the last query's result, not yet consumed.
+
+        On a store that had no enterprise when the bulk began, every id is new (ids are
+        unique within a bulk): CREATE only.  Otherwise one query finds the stored ids (with
+        their state, for the undo entry); those are updated (credit codes released first,
+        so that codes can move between enterprises of the batch), the others created."""
+        if not self.fresh:
+            ids = [r[0] for r in rows]
+            if self.before_images:
+                stored = list(tx.run(_ENTERPRISE_BEFORE, ids=ids))
+                existing = {r["props"]["id"] for r in stored}
+                self.undo["updated"] += [_enterprise(r["props"], r["segs"]).model_dump(mode="json") for r in stored]
+            else:
+                existing = {r["id"] for r in tx.run(_ENTERPRISE_EXISTING, ids=ids)}
+            if existing:
+                updates = [r for r in rows if r[0] in existing]
+                rows = [r for r in rows if r[0] not in existing]
+                tx.run(_ENTERPRISE_UNCODE, ids=sorted(existing)).consume()
+                result = tx.run(_ENTERPRISE_UPDATE, rows=updates, segs=segs, regs=regs)
+                if not rows:
+                    return result
+                result.consume()
+        if self.before_images:
+            self.undo["created"] += [r[0] for r in rows]
+        return tx.run(_ENTERPRISE_CREATE, rows=rows, segs=segs, regs=regs)
+
+    def journal(self, tx: Any) -> None:
+        """Commit the undo entry of this transaction with it (more transactions follow)."""
+        if not self.before_images:  # only if len(enterprises) was smaller than the rows it gave
+            raise InvalidInput("enterprises gave more rows than its len() said", field="enterprises")
+        self.seq += 1
+        tx.run(_JOURNAL_BEAT, id=self.id, rows=self.row - 1).consume()
+        data = json.dumps(self.undo, ensure_ascii=False)
+        tx.run(_JOURNAL_UNDO, id=self.id, seq=self.seq, data=data).consume()
+        self.undo = {"created": [], "updated": []}

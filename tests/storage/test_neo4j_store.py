@@ -105,3 +105,94 @@ def test_no_driver_type_in_public_results(neo4j_store) -> None:
     info = neo4j_store.ping()
     assert info["reachable"] and info["version"].startswith("Neo4j/")
     assert type(neo4j_store.get_chain("mg").sources) is list
+
+
+# ---- bulks in several transactions (tx_rows) ------------------------------------------
+
+_CRASHING_WRITER = """
+import os, sys
+from chainmap.models import Enterprise, SegmentPresence
+from chainmap.storage.neo4j import Neo4jStore
+
+store = Neo4jStore(sys.argv[1], tx_rows=2)
+
+def rows():
+    for i in range(9):
+        if i == 7:
+            os._exit(3)  # the writer dies: no exception, no undo
+        yield Enterprise(id=f"new{i}", name=f"new {i}", segments=[SegmentPresence(segment="s1")])
+
+store.bulk_upsert(enterprises=rows(), batch_size=2)
+"""
+
+
+def _journal_nodes(store) -> int:
+    with store._session() as session:
+        return session.run("MATCH (n) WHERE n:BulkJournal OR n:BulkUndo RETURN count(n) AS n").single()["n"]
+
+
+def _seed_small(store) -> None:
+    from chainmap.models import Enterprise, Segment, SegmentPresence
+
+    store.bulk_upsert(
+        chains=[Chain(id="c", name_zh="链", name_en="c", letter="材")],
+        segments=[Segment(id="s1", chain="c", name_zh="一", name_en="one", stage="upstream")],
+        enterprises=[Enterprise(id="old", name="old", segments=[SegmentPresence(segment="s1")])],
+    )
+
+
+def test_big_bulk_commits_in_chunks_and_leaves_no_journal(neo4j_store, neo4j_uri: str) -> None:
+    from chainmap.models import Enterprise, SegmentPresence
+    from chainmap.storage.neo4j import Neo4jStore
+
+    _seed_small(neo4j_store)
+    store = Neo4jStore(neo4j_uri, tx_rows=3)
+    try:
+        r0 = store.revision()
+        rows = [Enterprise(id=f"n{i}", name=f"n{i}", segments=[SegmentPresence(segment="s1")]) for i in range(10)]
+        assert store.bulk_upsert(enterprises=rows, batch_size=1)["enterprises"] == 10
+        assert store.revision() - r0 == 4  # ceil(10 / 3) transactions
+        assert store.search_enterprises(segment="s1")[1] == 11
+        assert _journal_nodes(store) == 0
+    finally:
+        store.close()
+
+
+def test_crashed_writer_is_undone_by_recovery(neo4j_store, neo4j_uri: str, tmp_path: Path) -> None:
+    """A writer process that dies part-way leaves its committed transactions and its
+    journal; a live-looking journal is left alone, a stale one is undone."""
+    import sys
+
+    _seed_small(neo4j_store)
+    before = [e.model_dump() for e in neo4j_store.list_enterprises()]
+    writer = tmp_path / "writer.py"
+    writer.write_text(_CRASHING_WRITER)
+    proc = subprocess.run([sys.executable, str(writer), neo4j_uri], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    left = {e.id for e in neo4j_store.list_enterprises()}
+    assert {"new0", "new1", "new2", "new3"} <= left  # committed before the crash
+    assert _journal_nodes(neo4j_store) >= 2
+    assert neo4j_store.recover_bulks() == 0  # heartbeat seconds ago: maybe still running
+    assert {"new0", "new1"} <= {e.id for e in neo4j_store.list_enterprises()}
+    assert neo4j_store.recover_bulks(stale_after=0) == 1
+    assert [e.model_dump() for e in neo4j_store.list_enterprises()] == before
+    assert _journal_nodes(neo4j_store) == 0
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5"])
+def test_bad_tx_rows_setting_names_it(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from chainmap.storage.neo4j import Neo4jStore
+
+    monkeypatch.setenv("CHAINMAP_NEO4J_TX_ROWS", value)
+    with pytest.raises(InvalidInput) as err:
+        Neo4jStore("bolt://127.0.0.1:1")  # refused before any connection
+    assert err.value.context["field"] == "CHAINMAP_NEO4J_TX_ROWS"
+    assert repr(value) in str(err.value)
+
+
+def test_tx_rows_argument_checked() -> None:
+    from chainmap.storage.neo4j import Neo4jStore
+
+    with pytest.raises(InvalidInput) as err:
+        Neo4jStore("bolt://127.0.0.1:1", tx_rows=0)
+    assert err.value.context["field"] == "tx_rows"
