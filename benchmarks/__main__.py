@@ -13,7 +13,7 @@
 A benchmark that raises, exits non-zero, times out or returns rows with an ``error`` is recorded
 with the error; the driver goes on and exits 1 at the end.  The storage benchmark needs Neo4j:
 if nothing answers at NEO4J_URI (default bolt://127.0.0.1:7687) a private server is started on a
-free port (``infra/neo4j/neo4j.sh``, heap ``-Xms1g -Xmx6g``) and stopped afterwards; without Java
+free port (``infra/neo4j/neo4j.sh``, its default 2 GiB heap) and stopped afterwards; without Java
 or the jars its Neo4j rows are recorded as skipped, with the reason.
 
 ``--bench NAME=MODULE`` replaces the benchmarks by modules exposing ``run(quick)`` (used by the
@@ -139,7 +139,7 @@ def run_one(name: str, args: argparse.Namespace, module: str | None) -> dict[str
             try:
                 uri = neo.start()
                 entry["neo4j"] = (
-                    f"private server at {uri} (NEO4J_JAVA_OPTS {C.NEO4J_HEAP}), stopped after the run"
+                    f"private server at {uri} (heap {os.environ.get('NEO4J_HEAP', C.NEO4J_HEAP)}), stopped after the run"
                 )
             except RuntimeError as err:
                 neo = None

@@ -26,7 +26,7 @@ Relationships::
 Uniqueness constraints (created on open, ``IF NOT EXISTS``): ``id`` of Chain,
 Segment, Region, Enterprise and ChainmapMeta; ``Enterprise.credit_code``;
 ``Record.key``.  Indexes: Segment.chain, Enterprise.county, Enterprise.zone,
-Record.kind.
+Record.kind.  Internal: ``:BulkJournal``/``:BulkUndo`` (below).
 
 Writes
 ------
@@ -37,14 +37,26 @@ errors) and are idempotent (``MERGE`` nodes, relationships replaced).  Every
 write transaction first bumps ``ChainmapMeta.revision``; that write lock
 serialises writers, which makes read-modify-write (``update_record``) safe.
 :meth:`Neo4jStore.bulk_upsert` validates, then writes ``UNWIND $rows``
-batches inside one explicit transaction: all or nothing.  Enterprise rows are
-positional lists (cheap for the driver to encode); ids not yet stored are
-CREATEd with their relationships in one query per batch (ids already stored are
-found with one query per batch and updated); the next batch is validated and
-encoded while the server writes the previous one.  Empty ``note``/``tags``/
-``attributes`` are not stored (they read back as the model's defaults).  The
-whole bulk is held by the server until it commits: see infra/neo4j/README.md
-("Memory") for the heap it needs.
+batches.  Enterprise rows are positional lists (cheap for the driver to encode); ids
+not yet stored are CREATEd with their relationships in one query per batch (ids
+already stored are found with one query per batch and updated); the next batch is
+validated and encoded while the server writes the previous one.  Empty
+``note``/``tags``/``attributes`` are not stored (they read back as the model's
+defaults).  Up to ``tx_rows`` enterprises (CHAINMAP_NEO4J_TX_ROWS, default 100,000)
+go in one transaction: all or nothing.  The server holds a transaction's whole state
+until it commits (~10 KiB of heap per enterprise with its relationships), so a bigger
+bulk is written in transactions of ``tx_rows`` enterprises, each committed with an
+undo entry::
+
+    (:BulkJournal {id, started, heartbeat, rows, state})
+    (:BulkUndo {journal, seq, data})    data = JSON: ids created, enterprises replaced
+                                        (as they were), chains/regions/segments/links
+                                        as they were (first entry)
+
+The last transaction deletes the journal.  On failure the entries are undone newest
+first (one transaction each); a journal left by a writer that died is undone by
+:meth:`Neo4jStore.recover_bulks` (run when a store opens and whenever a bulk starts)
+once its heartbeat is ten minutes old, or at once if its own undo failed.  See infra/neo4j/README.md ("Memory").
 """
 
 from __future__ import annotations
@@ -328,6 +340,7 @@ class Neo4jStore(Store):
             with self._errors():
                 self._driver.verify_connectivity()
                 self._setup()
+                self.recover_bulks()  # bulks left part-way by a writer that died
         except BaseException:
             self._driver.close()
             raise
@@ -860,14 +873,15 @@ class Neo4jStore(Store):
             query = f"UNWIND $ids AS id MATCH (n:{_LABEL[kind]} {{id: id}}) RETURN n.id AS id, properties(n) AS p"
             stored = {r["id"]: _public(r["p"]) for r in tx.run(query, ids=[m.id for m in batch])}
             graph[kind] = {m.id: stored.get(m.id) for m in batch}
-        graph["link"] = []
-        for ln in links:
-            rel = REL_TYPES[ln.kind]
-            rec = tx.run(
-                f"MATCH (:Segment {{id: $s}})-[r:{rel}]->(:Segment {{id: $t}}) RETURN properties(r) AS p",
-                s=ln.source, t=ln.target,
-            ).single()
-            graph["link"].append([ln.source, ln.target, ln.kind.value, rec["p"] if rec else None])
+        stored_links: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for kind, rel in REL_TYPES.items():
+            pairs = [[ln.source, ln.target] for ln in links if ln.kind == kind]
+            query = (f"UNWIND $pairs AS p MATCH (a:Segment {{id: p[0]}})-[r:{rel}]->(b:Segment {{id: p[1]}}) "
+                     "RETURN a.id AS s, b.id AS t, properties(r) AS p")
+            for r in tx.run(query, pairs=pairs) if pairs else ():
+                stored_links[(r["s"], r["t"], kind.value)] = r["p"]
+        graph["link"] = [[ln.source, ln.target, ln.kind.value, stored_links.get((ln.source, ln.target, ln.kind.value))]
+                         for ln in links]
         return graph
 
     @staticmethod
