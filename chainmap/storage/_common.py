@@ -127,6 +127,23 @@ def record_payload(kind: str, record_id: str, data: Mapping[str, Any]) -> tuple[
     return json.loads(text), text
 
 
+def record_payloads(records: Iterable[tuple[str, str, Mapping[str, Any]]]) -> list[tuple[str, str, str]]:
+    """``(kind, id, data)`` triples as ``(kind, id, JSON text)``; InvalidInput names the row.
+
+    A record given twice in one call keeps its last data (as repeated put_record calls)."""
+    out: dict[tuple[str, str], str] = {}
+    for row, item in enumerate(records, start=1):
+        if not (isinstance(item, tuple) and len(item) == 3):
+            raise InvalidInput(f"expected a (kind, id, data) triple, got {type(item).__name__}", row=row, field="records")
+        kind, record_id, data = item
+        try:
+            _, text = record_payload(kind, record_id, data)
+        except InvalidInput as err:
+            raise InvalidInput(str(err), row=row, field=err.context.get("field") or "records") from None
+        out[(kind, record_id)] = text
+    return [(k, i, text) for (k, i), text in out.items()]
+
+
 def same_value(a: Any, b: Any) -> bool:
     """Equality for record filters that does not confuse ``True`` with ``1``."""
     if isinstance(a, bool) or isinstance(b, bool):

@@ -194,16 +194,20 @@ class Store(abc.ABC):
         segments: Iterable[Segment] = (),
         links: Iterable[Link] = (),
         enterprises: Iterable[Enterprise] = (),
+        records: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
         batch_size: int = 5000,
     ) -> dict[str, int]:
         """All-or-nothing bulk write in dependency order; returns counts per kind.
+
+        ``records`` are ``(kind, id, data)`` triples stored as by :meth:`put_record`
+        (checked before anything is written).
 
         Same validation as the single upserts (references may point to objects of
         the same call); duplicate ids within one call are InvalidInput naming the
         row (1-based within its kind) and field.  ``enterprises`` may be a
         generator: it is consumed ``batch_size`` at a time, each batch validated
         before it is written.  Returns
-        ``{"chains", "regions", "segments", "links", "enterprises"}`` counts.
+        ``{"chains", "regions", "segments", "links", "enterprises", "records"}`` counts.
 
         If anything fails (a bad row, a conflict, the backend going away, an
         exception from the ``enterprises`` generator) nothing of the call stays

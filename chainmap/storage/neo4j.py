@@ -177,6 +177,8 @@ _JOURNAL_STALE = (
     "MATCH (j:BulkJournal) WHERE j.state = 'failed' OR j.heartbeat < timestamp() - $ms "
     "RETURN j.id AS id ORDER BY j.started"
 )
+_RECORDS_PUT = "UNWIND $rows AS row MERGE (r:Record {key: row[0]}) SET r.kind = row[1], r.id = row[2], r.data = row[3]"
+_RECORDS_BEFORE = "UNWIND $keys AS key MATCH (r:Record {key: key}) RETURN key, r.data AS data"
 _JOURNAL_LAST = "MATCH (u:BulkUndo {journal: $id}) RETURN u.seq AS seq, u.data AS data ORDER BY u.seq DESC LIMIT 1"
 
 R = TypeVar("R")
@@ -750,6 +752,7 @@ class Neo4jStore(Store):
         segments: Iterable[Segment] = (),
         links: Iterable[Link] = (),
         enterprises: Iterable[Enterprise] = (),
+        records: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
         batch_size: int = 5000,
     ) -> dict[str, int]:
         """All-or-nothing bulk write (see :meth:`Store.bulk_upsert`).
@@ -767,6 +770,7 @@ class Neo4jStore(Store):
         :meth:`transaction` everything stays in the caller's one transaction.
         """
         common.check_batch_size(batch_size)
+        recs = common.record_payloads(records)
         nested = self._current() is not None
         small = isinstance(enterprises, Sized) and len(enterprises) <= self.tx_rows
         if not nested:
@@ -778,7 +782,7 @@ class Neo4jStore(Store):
             while first or pending.more():
                 with self._explicit() as tx, self._errors():
                     if first:
-                        bulk.start(tx, chains, regions, segments, links)
+                        bulk.start(tx, chains, regions, segments, links, recs)
                         first = False
                     bulk.write_enterprises(tx, pending, None if nested else self.tx_rows)
                     if not nested and pending.more():
@@ -861,6 +865,10 @@ class Neo4jStore(Store):
                 tx.run(query + "DELETE r", s=source, t=target).consume()
             else:
                 tx.run(query + "SET r = $props", s=source, t=target, props=props).consume()
+        old_records = [[f"{k}/{i}", k, i, data] for k, i, data in graph.get("record", []) if data is not None]
+        tx.run(_RECORDS_PUT, rows=old_records).consume()
+        new_records = [f"{k}/{i}" for k, i, data in graph.get("record", []) if data is None]
+        tx.run("UNWIND $keys AS key MATCH (r:Record {key: key}) DELETE r", keys=new_records).consume()
         for kind in ("segment", "region", "chain"):
             new = [i for i, props in graph[kind].items() if props is None]
             tx.run(f"UNWIND $ids AS id MATCH (n:{_LABEL[kind]} {{id: id}}) DETACH DELETE n", ids=new).consume()
@@ -918,9 +926,8 @@ class Neo4jStore(Store):
     # ---- records ---------------------------------------------------------------------
     def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:
         _, text = common.record_payload(kind, record_id, data)
-        query = "MERGE (r:Record {key: $key}) SET r.kind = $kind, r.id = $id, r.data = $data"
-        self._write(lambda tx, **p: tx.run(query, **p).consume(), key=f"{kind}/{record_id}", kind=kind,
-                    id=record_id, data=text)
+        row = [f"{kind}/{record_id}", kind, record_id, text]
+        self._write(lambda tx, row: tx.run(_RECORDS_PUT, rows=[row]).consume(), row=row)
 
     def get_record(self, kind: str, record_id: str) -> dict[str, Any]:
         common.check_record_key(kind, record_id)
@@ -1001,12 +1008,12 @@ class _Bulk:
         self.committed = 0  # enterprises written before the current transaction
         self.row = 1  # next enterprise row (1-based, for error messages)
         self.fresh = False
-        self.counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises"), 0)
+        self.counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises", "records"), 0)
         self.validator: common.BulkValidator | None = None
         self.undo: dict[str, Any] = {"created": [], "updated": []}
 
     def start(self, tx: Any, chains: Iterable[Chain], regions: Iterable[Region],
-              segments: Iterable[Segment], links: Iterable[Link]) -> None:
+              segments: Iterable[Segment], links: Iterable[Link], records: list[tuple[str, str, str]]) -> None:
         """Validate and write everything but the enterprises (first transaction)."""
         store = self.store
         # A store without enterprises has no stored credit codes and nothing to replace.
@@ -1016,14 +1023,19 @@ class _Bulk:
             (lambda codes: {}) if self.fresh else (lambda codes: store._owners(store._current(), codes)),
         )
         cs, rs, ss, ls = v.chains(chains), v.regions(regions), v.segments(segments), v.links(links)
+        keys = [f"{kind}/{rid}" for kind, rid, _ in records]
         if self.before_images:
             self.undo["graph"] = store._graph_before(tx, {"chain": cs, "region": rs, "segment": ss}, ls)
+            stored = {r["key"]: r["data"] for r in tx.run(_RECORDS_BEFORE, keys=keys)}
+            self.undo["graph"]["record"] = [[kind, rid, stored.get(key)] for (kind, rid, _), key in zip(records, keys, strict=True)]
         for kind, items in (("chain", cs), ("region", rs), ("segment", ss)):
             for batch in common.batched(items, self.batch_size):
                 store._put_nodes(tx, kind, batch)
         for batch in common.batched(ls, self.batch_size):
             store._put_links(tx, batch)
-        self.counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
+        for batch in common.batched(records, self.batch_size):
+            tx.run(_RECORDS_PUT, rows=[[f"{k}/{i}", k, i, text] for k, i, text in batch]).consume()
+        self.counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls), records=len(records))
 
     def write_enterprises(self, tx: Any, pending: _Lookahead[list[Enterprise]], limit: int | None) -> None:
         """Write batches until about ``limit`` enterprises (whole batches; None: all).

@@ -151,6 +151,11 @@ def _unavailable(path: str, message: str, hint: str | None = None) -> StorageUna
     return StorageUnavailable(f"SQLite store {path}: {message}", hint=hint)
 
 
+_UPSERT_RECORD = (
+    "INSERT INTO record(kind, id, data) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data"
+)
+
+
 class SQLiteStore(Store):
     """:class:`~chainmap.storage.base.Store` on one SQLite file.
 
@@ -600,10 +605,12 @@ class SQLiteStore(Store):
         segments: Iterable[Segment] = (),
         links: Iterable[Link] = (),
         enterprises: Iterable[Enterprise] = (),
+        records: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
         batch_size: int = 5000,
     ) -> dict[str, int]:
         common.check_batch_size(batch_size)
-        counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises"), 0)
+        recs = common.record_payloads(records)
+        counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises", "records"), 0)
         with self._tx(write=True) as conn:
             # A store without enterprises has no stored credit codes and nothing to replace:
             # skip those look-ups (the validator still catches duplicates within the call).
@@ -623,6 +630,8 @@ class SQLiteStore(Store):
                 self._put_enterprises(conn, v.enterprises(batch, first_row=row), replace=not fresh)
                 row += len(batch)
             counts["enterprises"] = row - 1
+            conn.executemany(_UPSERT_RECORD, recs)
+            counts["records"] = len(recs)
         return counts
 
     def _put_enterprises(self, conn: sqlite3.Connection, batch: list[Enterprise], *, replace: bool = True) -> None:
@@ -658,10 +667,7 @@ class SQLiteStore(Store):
     def put_record(self, kind: str, record_id: str, data: Mapping[str, Any]) -> None:
         _, text = common.record_payload(kind, record_id, data)
         with self._tx(write=True) as conn:
-            conn.execute(
-                "INSERT INTO record(kind, id, data) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data",
-                (kind, record_id, text),
-            )
+            conn.execute(_UPSERT_RECORD, (kind, record_id, text))
 
     def get_record(self, kind: str, record_id: str) -> dict[str, Any]:
         common.check_record_key(kind, record_id)

@@ -14,7 +14,7 @@ Objects come in dependency order (chains, regions, segments, links,
 enterprises, records) and each kind sorted by id, so two exports of equal
 stores differ only in their header.  :func:`import_jsonl` validates every line
 before writing (errors name the line number and field), then writes all of it
-in one transaction: all or nothing.
+with one ``bulk_upsert``: all or nothing.
 
 >>> import io
 >>> from chainmap.storage.sqlite import SQLiteStore
@@ -219,7 +219,7 @@ def _objects(fh: IO[str], name: str, kind: str) -> Iterator[Any]:
 
 
 def import_jsonl(store: Store, path_or_file: PathOrFile) -> dict[str, int]:
-    """Validate a chainmap export, then write all of it in one transaction.
+    """Validate a chainmap export, then write all of it with one ``bulk_upsert`` (all or nothing).
 
     Objects are upserted (existing objects with the same ids are replaced;
     others are kept).  Nothing is written if any line is invalid.
@@ -244,13 +244,11 @@ def import_jsonl(store: Store, path_or_file: PathOrFile) -> dict[str, int]:
             fh.seek(start)
             return (obj for _, obj in _objects(fh, name, kind))
 
-        with store.transaction() as tx:
-            small = {k: list(objects(k)) for k in ("chain", "region", "segment", "link")}
-            tx.bulk_upsert(
-                chains=small["chain"], regions=small["region"], segments=small["segment"], links=small["link"],
-                enterprises=objects("enterprise"),
-            )
-            fh.seek(start)
-            for kind, rec in _objects(fh, name, "record"):
-                tx.put_record(kind.removeprefix("record:"), rec["id"], rec)
+        small = {k: list(objects(k)) for k in ("chain", "region", "segment", "link")}
+        fh.seek(start)
+        records = [(kind.removeprefix("record:"), rec["id"], rec) for kind, rec in _objects(fh, name, "record")]
+        store.bulk_upsert(  # one call: all or nothing (Neo4j: in several transactions if big)
+            chains=small["chain"], regions=small["region"], segments=small["segment"], links=small["link"],
+            enterprises=objects("enterprise"), records=records,
+        )
     return counts

@@ -406,7 +406,7 @@ def test_bulk_counts_and_references_within_the_call(store: Store) -> None:
         enterprises=(enterprise(f"e{i}", "a", county="wenxi") for i in range(7)),
         batch_size=3,
     )
-    assert counts == {"chains": 2, "regions": 2, "segments": 2, "links": 1, "enterprises": 7}
+    assert counts == {"chains": 2, "regions": 2, "segments": 2, "links": 1, "enterprises": 7, "records": 0}
     assert store.search_enterprises(segment="a")[1] == 7
     assert store.get_chain("mg.alloy").parent == "mg"
 
@@ -442,6 +442,7 @@ def snapshot(store: Store) -> dict[str, list]:
         "segments": store.list_segments(),
         "links": store.list_links(),
         "enterprises": store.list_enterprises(),
+        "records": store.list_records("project"),
     }
 
 
@@ -454,6 +455,7 @@ def test_failed_bulk_restores_updated_rows_and_graph(base: Store) -> None:
         enterprise("b", "auto.body", credit_code=code(2), county="yanhu", tags=["gazelle"]),
         enterprise("c", "mg.ingot", credit_code=code(3)),
     ])
+    base.put_record("project", "p1", {"stage": "lead", "name": "镁合金"})
     before = snapshot(base)
     rows = [
         enterprise("b", "mg.ore", credit_code=code(9), county="wenxi"),  # b gives up code 2 ...
@@ -470,9 +472,39 @@ def test_failed_bulk_restores_updated_rows_and_graph(base: Store) -> None:
             segments=[segment("mg.new"), segment("mg.ore").model_copy(update={"name_zh": "改"})],
             links=[Link(source="mg.ore", target="mg.ingot", weight=0.9), Link(source="mg.new", target="mg.ore")],
             enterprises=rows,
+            records=[("project", "p1", {"stage": "signed"}), ("project", "p2", {"stage": "lead"})],
             batch_size=1,
         )
     assert err.value.context["row"] == 6
+    assert snapshot(base) == before
+
+
+def test_bulk_writes_records_with_the_rest(base: Store) -> None:
+    base.put_record("project", "p1", {"stage": "lead"})
+    counts = base.bulk_upsert(
+        enterprises=[enterprise(f"e{i}", "mg.ore") for i in range(5)],
+        records=[("project", "p1", {"stage": "signed"}), ("project", "p2", {"stage": "lead"}),
+                 ("project", "p2", {"stage": "talks"})],  # the last data of a repeated record wins
+        batch_size=2,
+    )
+    assert counts["records"] == 2 and counts["enterprises"] == 5
+    assert base.list_records("project") == [{"id": "p1", "stage": "signed"}, {"id": "p2", "stage": "talks"}]
+
+
+@pytest.mark.parametrize(
+    ("records", "field"),
+    [
+        ([("project", "p1", {"a": 1}), ("nokind", "p2", {})], "kind"),
+        ([("project", "p1", {"a": 1}), ("project", "p2", [1, 2])], "data"),
+        ([("project", "p1", {"a": 1}), ("project", "p2")], "records"),
+    ],
+)
+def test_bulk_refuses_bad_records_before_writing(base: Store, records: list, field: str) -> None:
+    before = snapshot(base)
+    with pytest.raises(InvalidInput) as err:
+        base.bulk_upsert(enterprises=[enterprise("e1", "mg.ore")], records=records)
+    assert err.value.context["row"] == 2
+    assert err.value.context["field"] == field
     assert snapshot(base) == before
 
 

@@ -90,8 +90,16 @@ def test_round_trip_into_empty_sqlite(sqlite_store: Store, tmp_path: Path) -> No
 
 
 @pytest.mark.neo4j
-def test_round_trip_sqlite_neo4j_sqlite(sqlite_store: Store, neo4j_store: Store, tmp_path: Path) -> None:
+@pytest.mark.parametrize("target", ["neo4j_store", "neo4j_chunked_store"])
+def test_round_trip_sqlite_neo4j_sqlite(sqlite_store: Store, target: str, tmp_path: Path,
+                                         request: pytest.FixtureRequest) -> None:
+    """Also through Neo4j with bulk transactions of two enterprises (the journalled path)."""
+    neo4j_store = request.getfixturevalue(target)
     fill(sqlite_store)
+    sqlite_store.bulk_upsert(enterprises=[
+        Enterprise(id=f"x{i}", name=f"企业{i}", county="wenxi", segments=[SegmentPresence(segment="mg.ore")])
+        for i in range(5)
+    ])
     first = tmp_path / "a.jsonl"
     export_jsonl(sqlite_store, first)
     import_jsonl(neo4j_store, first)
