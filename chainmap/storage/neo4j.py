@@ -318,6 +318,7 @@ class Neo4jStore(Store):
         self.uri = uri or os.environ.get("NEO4J_URI") or DEFAULT_URI
         self.database = database or os.environ.get("NEO4J_DATABASE") or "neo4j"
         self.tx_rows = _tx_rows(tx_rows)
+        self._orphans: set[str] = set()  # journals of this store's failed bulks not yet undone
         user = user or os.environ.get("NEO4J_USER") or "neo4j"
         password = password if password is not None else os.environ.get("NEO4J_PASSWORD", "")
         self._local = threading.local()
@@ -806,22 +807,27 @@ class Neo4jStore(Store):
         try:
             self._undo(bulk.id)
         except ChainmapError as undo_err:
+            self._orphans.add(bulk.id)  # this store undoes it first thing next time
             with contextlib.suppress(ChainmapError):
                 self._write(lambda tx: tx.run("MATCH (j:BulkJournal {id: $id}) SET j.state = 'failed'",
                                               id=bulk.id).consume())
             raise StorageUnavailable(
                 f"bulk write failed after {bulk.committed} enterprises were committed ({err}); "
                 f"undoing them failed too ({undo_err})",
-                hint="the next store that opens this database undoes them (Neo4jStore.recover_bulks)",
+                hint="once Neo4j is back, this store undoes them on its next bulk write or "
+                "Neo4jStore.recover_bulks(); any other store does so when it opens (within ten minutes)",
             ) from None
 
     def recover_bulks(self, *, stale_after: float = 600.0) -> int:
-        """Undo bulks left part-way by a writer that died (journal without a heartbeat for
-        ``stale_after`` seconds, or whose undo failed); returns how many were undone."""
+        """Undo bulks left part-way: this store's own bulks whose undo failed, and those of
+        writers that died (journal without a heartbeat for ``stale_after`` seconds, or
+        marked failed); returns how many were undone."""
         with self._errors(), self._session() as session:
             ids = [r["id"] for r in session.run(_JOURNAL_STALE, ms=int(stale_after * 1000))]
+        ids = list(dict.fromkeys([*sorted(self._orphans), *ids]))
         for journal in ids:
             self._undo(journal)
+            self._orphans.discard(journal)
         return len(ids)
 
     def _undo(self, journal: str) -> None:

@@ -196,3 +196,36 @@ def test_tx_rows_argument_checked() -> None:
     with pytest.raises(InvalidInput) as err:
         Neo4jStore("bolt://127.0.0.1:1", tx_rows=0)
     assert err.value.context["field"] == "tx_rows"
+
+
+@pytest.mark.slow
+def test_server_lost_mid_bulk_is_undone_when_it_is_back(private_server: str) -> None:
+    """Neo4j goes away after some transactions of a big bulk were committed: the call
+    fails with StorageUnavailable saying the undo is pending, and the same store undoes
+    the committed part once the server is back."""
+    from chainmap.models import Enterprise, SegmentPresence
+    from chainmap.storage.neo4j import Neo4jStore
+
+    store = Neo4jStore(private_server, timeout=2.0, tx_rows=2)
+    try:
+        _seed_small(store)
+        before = [e.model_dump() for e in store.list_enterprises()]
+
+        def rows():
+            for i in range(8):
+                if i == 5:
+                    assert script("stop").returncode == 0
+                yield Enterprise(id=f"n{i}", name=f"n{i}", segments=[SegmentPresence(segment="s1")])
+
+        with pytest.raises(StorageUnavailable) as err:
+            store.bulk_upsert(enterprises=rows(), batch_size=1)
+        assert "undoing them failed too" in str(err.value)
+        assert "recover_bulks" in (err.value.hint or "")
+        restarted = script("start", "--keep-data")
+        assert restarted.returncode == 0, restarted.stderr
+        assert {"n0", "n1", "n2", "n3"} <= {e.id for e in store.list_enterprises()}  # committed part
+        assert store.recover_bulks() == 1  # this store knows its bulk failed: no waiting
+        assert [e.model_dump() for e in store.list_enterprises()] == before
+        assert _journal_nodes(store) == 0
+    finally:
+        store.close()
