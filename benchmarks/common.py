@@ -49,7 +49,7 @@ QUICK_NEO4J_BUDGET_S = 60.0  # --quick: a Neo4j size predicted to take longer is
 PYPI_QUICK_CAP_S = 240.0  # --quick: its single run on 500x2000 (about a minute)
 LIBRARIES = (
     "numpy", "scipy", "networkx", "scikit-learn", "pandas", "pydantic", "fastapi", "uvicorn", "httpx",
-    "neo4j", "ecomplexity", "matplotlib", "psutil",
+    "neo4j", "neo4j-rust-ext", "ecomplexity", "matplotlib", "psutil",
 )  # fmt: skip
 BEGIN, END = "<!-- BEGIN GENERATED (python -m benchmarks report) -->", "<!-- END GENERATED -->"
 
@@ -671,7 +671,8 @@ TARGETS: list[Target] = [
         "cache) on the same 2 cores, committed every 100,000 enterprises with an undo journal (all or nothing "
         "on failure; one transaction of 1M would need ~10 KiB of server heap per row, ~18-20 GiB). The server's "
         "single transaction thread creating nodes, relationships and index entries (plus its GC) is the limit, "
-        "~0.15 ms per enterprise with 2 relationships; the Python client (~50 CPU-s per 1M) runs beside it.",
+        "~0.12-0.15 ms per enterprise with 2 relationships; the Python client (validation, row encoding; ~25 "
+        "CPU-s per 1M with neo4j-rust-ext encoding the Bolt messages, ~58 without) shares the 2 cores with it.",
         _size_fallback(
             "storage",
             lambda r: r.get("backend") == "neo4j",
