@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -49,13 +50,12 @@ def sqlite_store(tmp_path) -> Iterator[Store]:
     store.close()
 
 
-@pytest.fixture(scope="session")
-def _neo4j_session_store() -> Iterator[Store | str]:
+def _open_neo4j(**kw: Any) -> Iterator[Store | str]:
     """One Neo4j store (one driver) for the whole session, or the reason it is unavailable."""
     try:
         from chainmap.storage.neo4j import Neo4jStore
 
-        store = Neo4jStore(_neo4j_uri(), timeout=3.0)
+        store = Neo4jStore(_neo4j_uri(), timeout=3.0, **kw)
     except StorageUnavailable as err:
         yield f"Neo4j not reachable at {_neo4j_uri()}: {err} (start it: bash infra/neo4j/neo4j.sh start)"
         return
@@ -63,13 +63,13 @@ def _neo4j_session_store() -> Iterator[Store | str]:
     store.close()
 
 
-@pytest.fixture
-def neo4j_store(_neo4j_session_store: Store | str) -> Store:
-    if isinstance(_neo4j_session_store, str):
-        _neo4j_missing(_neo4j_session_store)
-    assert isinstance(_neo4j_session_store, Store)
-    _neo4j_session_store.clear()
-    return _neo4j_session_store
+def _cleared(store: Store | str) -> Store:
+    """The session store, emptied; a skip (or failure under CHAINMAP_REQUIRE_NEO4J=1) if absent."""
+    if isinstance(store, str):
+        _neo4j_missing(store)
+    assert isinstance(store, Store)
+    store.clear()
+    return store
 
 
 #: Enterprises per transaction of ``neo4j_chunked_store``: any bulk of more rows is
@@ -78,22 +78,21 @@ CHUNKED_TX_ROWS = 2
 
 
 @pytest.fixture(scope="session")
-def _neo4j_chunked_session_store(_neo4j_session_store: Store | str) -> Iterator[Store | str]:
-    if isinstance(_neo4j_session_store, str):
-        yield _neo4j_session_store
-        return
-    from chainmap.storage.neo4j import Neo4jStore
+def _neo4j_session_store() -> Iterator[Store | str]:
+    yield from _open_neo4j()
 
-    store = Neo4jStore(_neo4j_uri(), timeout=3.0, tx_rows=CHUNKED_TX_ROWS)
-    yield store
-    store.close()
+
+@pytest.fixture(scope="session")
+def _neo4j_chunked_session_store() -> Iterator[Store | str]:
+    yield from _open_neo4j(tx_rows=CHUNKED_TX_ROWS)
+
+
+@pytest.fixture
+def neo4j_store(_neo4j_session_store: Store | str) -> Store:
+    return _cleared(_neo4j_session_store)
 
 
 @pytest.fixture
 def neo4j_chunked_store(_neo4j_chunked_session_store: Store | str) -> Store:
     """The Neo4j store with tiny bulk transactions (the journalled multi-transaction path)."""
-    if isinstance(_neo4j_chunked_session_store, str):
-        _neo4j_missing(_neo4j_chunked_session_store)
-    assert isinstance(_neo4j_chunked_session_store, Store)
-    _neo4j_chunked_session_store.clear()
-    return _neo4j_chunked_session_store
+    return _cleared(_neo4j_chunked_session_store)
