@@ -55,8 +55,8 @@ undo entry::
 
 The last transaction deletes the journal.  On failure the entries are undone newest
 first (one transaction each); a journal left by a writer that died is undone by
-:meth:`Neo4jStore.recover_bulks` (run when a store opens and whenever a bulk starts)
-once its heartbeat is ten minutes old, or at once if its own undo failed.  See infra/neo4j/README.md ("Memory").
+:meth:`Neo4jStore.recover_bulks` (run when a store opens and when a bulk bigger than
+``tx_rows`` starts) once its heartbeat is ten minutes old, or at once if its undo failed.  See infra/neo4j/README.md ("Memory").
 """
 
 from __future__ import annotations
@@ -774,7 +774,7 @@ class Neo4jStore(Store):
         recs = common.record_payloads(records)
         nested = self._current() is not None
         small = isinstance(enterprises, Sized) and len(enterprises) <= self.tx_rows
-        if not nested:
+        if not nested and (self._orphans or not small):  # not on every single-object write
             self.recover_bulks()
         bulk = _Bulk(self, batch_size, before_images=not (nested or small))
         pending = _Lookahead(common.batched(enterprises, batch_size))
