@@ -268,19 +268,26 @@ class PrivateNeo4j:
 # ---------------------------------------------------------------------------------------------
 # how each benchmark is called (in the child process)
 # ---------------------------------------------------------------------------------------------
+def _relatedness_sizes(sizes: list[tuple[int, int]], cap_s: float) -> list[dict[str, Any]]:
+    """Every size as bench_relatedness times it, except the largest, whose PyPI side runs
+    in a subprocess abandoned after ``cap_s`` seconds; then the agreement rows."""
+    from benchmarks import bench_relatedness as br
+
+    rows = []
+    for k, (n_loc, n_act) in enumerate(sizes):
+        last = k == len(sizes) - 1
+        rows.append(_relatedness_capped(n_loc, n_act, cap_s=cap_s) if last else br.time_size(n_loc, n_act))
+        print(f"  timed {rows[-1]['case']}", file=sys.stderr, flush=True)
+    rows.extend(br.agreement())
+    return rows
+
+
 def _relatedness_full(cap_s: float = PYPI_CAP_S) -> list[dict[str, Any]]:
     """bench_relatedness.run(quick=False), but the PyPI side of the largest size runs in a
     subprocess that is abandoned after ``cap_s`` seconds (it needs well over ten minutes)."""
     from benchmarks import bench_relatedness as br
 
-    rows = []
-    for n_loc, n_act in br.SIZES[:-1]:
-        rows.append(br.time_size(n_loc, n_act))
-        print(f"  timed {rows[-1]['case']}", file=sys.stderr, flush=True)
-    rows.append(_relatedness_capped(*br.SIZES[-1], cap_s=cap_s))
-    print(f"  timed {rows[-1]['case']}", file=sys.stderr, flush=True)
-    rows.extend(br.agreement())
-    return rows
+    return _relatedness_sizes(list(br.SIZES), cap_s)
 
 
 def _relatedness_quick(cap_s: float = PYPI_QUICK_CAP_S) -> list[dict[str, Any]]:
@@ -290,14 +297,7 @@ def _relatedness_quick(cap_s: float = PYPI_QUICK_CAP_S) -> list[dict[str, Any]]:
     still the median of 3."""
     from benchmarks import bench_relatedness as br
 
-    rows = []
-    for n_loc, n_act in br.QUICK_SIZES[:-1]:
-        rows.append(br.time_size(n_loc, n_act))
-        print(f"  timed {rows[-1]['case']}", file=sys.stderr, flush=True)
-    rows.append(_relatedness_capped(*br.QUICK_SIZES[-1], cap_s=cap_s))
-    print(f"  timed {rows[-1]['case']}", file=sys.stderr, flush=True)
-    rows.extend(br.agreement())
-    return rows
+    return _relatedness_sizes(list(br.QUICK_SIZES), cap_s)
 
 
 _PYPI_CHILD = """

@@ -6,12 +6,8 @@ it never disturbs the shared server at NEO4J_URI (same approach as tests/storage
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,14 +15,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from tests.api.conftest import API, ApiClient, error_of
-
-SCRIPT = Path(__file__).resolve().parents[2] / "infra" / "neo4j" / "neo4j.sh"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.neo4j_infra import free_port, remove_run_files, require_infra
+from tests.neo4j_infra import neo4j_sh as _script
 
 
 def neo4j_app(uri: str, *, auth: bool = False) -> TestClient:
@@ -71,28 +61,16 @@ def test_same_answers_on_both_stores(make_client: Callable[..., ApiClient]) -> N
     assert neo.get(f"{API}/health").json()["store"]["backend"] == "neo4j"
 
 
-def _script(*args: str, port: int, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPT), *args, "--port", str(port)], capture_output=True, text=True, timeout=timeout, check=False
-    )
-
-
 @pytest.fixture
 def private_port(neo4j_missing: Callable[[str], None]) -> Iterator[int]:
     """A free port for a throw-away Neo4j (stopped at the end whatever happens)."""
-    if not SCRIPT.exists():
-        neo4j_missing(f"{SCRIPT} is missing")
-    if shutil.which("java") is None:
-        neo4j_missing("java is not installed (needed for infra/neo4j)")
-    if not (SCRIPT.parent / "lib" / ".fetch-complete").exists():
-        neo4j_missing("Neo4j jars are absent: run `bash infra/neo4j/neo4j.sh fetch`")
+    require_infra(neo4j_missing)
     port = free_port()
     try:
         yield port
     finally:
         _script("stop", port=port)
-        shutil.rmtree(SCRIPT.parent / "run" / f"data-{port}", ignore_errors=True)
-        (SCRIPT.parent / "run" / f"neo4j-{port}.log").unlink(missing_ok=True)
+        remove_run_files(port)
 
 
 @pytest.mark.neo4j

@@ -7,8 +7,6 @@ second checkout running the same test at the same time.
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,36 +15,21 @@ import pytest
 
 from chainmap.exceptions import InvalidInput, StorageUnavailable
 from chainmap.models import Chain
+from tests.neo4j_infra import free_port, neo4j_sh, require_infra
 
 pytestmark = pytest.mark.neo4j
 
-SCRIPT = Path(__file__).resolve().parents[2] / "infra" / "neo4j" / "neo4j.sh"
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-FAULT_PORT = _free_port()
+FAULT_PORT = free_port()
 
 
 def script(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["bash", str(SCRIPT), *args, "--port", str(FAULT_PORT)],
-        capture_output=True, text=True, timeout=timeout, check=False,
-    )
+    return neo4j_sh(*args, port=FAULT_PORT, timeout=timeout)
 
 
 @pytest.fixture
 def private_server(neo4j_missing: Callable[[str], None]) -> Iterator[str]:
     """A throw-away Neo4j on FAULT_PORT; its bolt URI."""
-    if not SCRIPT.exists():
-        neo4j_missing(f"{SCRIPT} is missing")
-    if shutil.which("java") is None:
-        neo4j_missing("java is not installed (needed for infra/neo4j)")
-    if not (SCRIPT.parent / "lib" / ".fetch-complete").exists():
-        neo4j_missing("Neo4j jars are absent: run `bash infra/neo4j/neo4j.sh fetch`")
+    require_infra(neo4j_missing)
     started = script("start")
     if started.returncode != 0:
         neo4j_missing(f"could not start Neo4j on port {FAULT_PORT}: {started.stderr.strip()[-500:]}")
