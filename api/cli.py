@@ -147,7 +147,7 @@ def demo(
     from chainmap.analysis.gaps import analyze_gaps
     from chainmap.cli import chains_cmd, ensure_initialised
     from chainmap.cli_gaps import demo_summary
-    from chainmap.seed import chain_data_from_store
+    from chainmap.data import chain_data_from_store
     from matching.candidates import load_candidates, load_demo_candidates
     from matching.ranking import rank_leads
 

@@ -11,9 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from api.keys import allowed, verify_key
 from api.settings import Settings
 from api.state import RevisionCache, StoreHolder
+from chainmap.data import ChainData
 from chainmap.exceptions import NotFound
 from chainmap.i18n import Lang, norm_lang
-from chainmap.seed import ChainData
 from chainmap.storage.base import Store
 
 __all__ = [

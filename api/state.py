@@ -8,8 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from api.settings import Settings
+from chainmap.data import ChainData, chain_data_from_store
 from chainmap.exceptions import StorageUnavailable
-from chainmap.seed import ChainData, chain_data_from_store, load_into_store, load_seed
+from chainmap.seed import load_into_store, load_seed
 from chainmap.storage.base import Store
 
 __all__ = ["StoreHolder", "RevisionCache"]

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chainmap.analysis.criticality import criticality
 from chainmap.analysis.gaps import analyze_gaps
+from chainmap.data import ChainData
 from chainmap.models import (
     Chain,
     Enterprise,
@@ -38,7 +39,7 @@ from chainmap.models import (
     Stage,
     Tag,
 )
-from chainmap.seed import ChainData, load_seed
+from chainmap.seed import load_seed
 
 COUNTIES = [
     "yanhu", "yongji", "hejin", "linyi", "wanrong", "jishan", "xinjiang",

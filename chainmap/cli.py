@@ -12,11 +12,12 @@ from typing import Any
 import typer
 
 from chainmap.cli_common import echo_json, handle_errors
+from chainmap.data import ChainData, chain_data_from_store
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.graph import EXPORT_FORMATS, chain_segments, chain_subgraph, export_graph, stage_layers
 from chainmap.i18n import norm_lang, pick
 from chainmap.models import STAGE_LABELS_ZH, Stage
-from chainmap.seed import ChainData, chain_data_from_store, load_into_store, load_seed
+from chainmap.seed import load_into_store, load_seed
 from chainmap.textfmt import table
 
 __all__ = ["app", "seed_app", "open_data", "ensure_initialised"]

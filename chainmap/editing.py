@@ -21,9 +21,9 @@ from typing import Any
 
 import networkx as nx
 
+from chainmap.data import ChainData, chain_data_from_store
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import Link, LinkKind, Segment
-from chainmap.seed import ChainData, chain_data_from_store
 
 __all__ = ["check_segment", "check_link", "save_segment", "remove_segment", "save_link", "remove_link"]
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput, RowError
 from chainmap.models import Enterprise, SegmentPresence
-from chainmap.seed import ChainData
 from chainmap.tabular import Table
 
 __all__ = ["ENTERPRISE_COLUMNS", "enterprises_from_table", "enterprise_id"]

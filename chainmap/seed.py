@@ -15,8 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,17 +24,15 @@ import networkx as nx
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput
-from chainmap.graph import build_graph, chain_roots
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, RegionKind, Segment
 
 __all__ = [
-    "ChainData",
     "SeedProblem",
     "load_seed",
     "seed_dir",
     "validate_data",
-    "chain_data_from_store",
     "load_into_store",
     "SEED_FILES",
 ]
@@ -56,73 +53,6 @@ class SeedProblem:
         where = f"{self.file}:{self.line}" if self.line else self.file
         fld = f" {self.field}:" if self.field else ""
         return f"{where}:{fld} {self.message}"
-
-
-@dataclass
-class ChainData:
-    """Everything the analysis needs: chains, regions, segments, links, enterprises.
-
-    ``origin`` maps ``(kind, id)`` to ``(file, line)`` for objects read from files.
-    """
-
-    chains: list[Chain]
-    regions: list[Region]
-    segments: list[Segment]
-    links: list[Link]
-    enterprises: list[Enterprise]
-    origin: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict, repr=False)
-    #: store revision the data was read at (None for data read from files)
-    revision: int | None = None
-
-    @cached_property
-    def graph(self) -> nx.DiGraph:
-        """The chain graph (see :mod:`chainmap.graph`)."""
-        return build_graph(self.chains, self.segments, self.links)
-
-    @cached_property
-    def chain_root(self) -> dict[str, str]:
-        return chain_roots(self.chains)
-
-    @cached_property
-    def region_by_id(self) -> dict[str, Region]:
-        return {r.id: r for r in self.regions}
-
-    @cached_property
-    def segment_by_id(self) -> dict[str, Segment]:
-        return {s.id: s for s in self.segments}
-
-    def top_chains(self) -> list[Chain]:
-        return [c for c in self.chains if not c.parent]
-
-    def summary(self) -> list[dict[str, Any]]:
-        """Per chain (top-level and sub-chains): id, names, letter, parent, segment and
-        enterprise counts (an enterprise counts once per chain it operates in)."""
-        roots = self.chain_root
-        seg_chain = {s.id: s.chain for s in self.segments}
-        out = []
-        for c in self.chains:
-            is_top = not c.parent
-
-            def in_chain(seg_id: str, c: Chain = c, is_top: bool = is_top) -> bool:
-                ch = seg_chain.get(seg_id)
-                if ch is None:
-                    return False
-                return roots.get(ch) == c.id if is_top else ch == c.id
-
-            n_seg = sum(1 for s in self.segments if in_chain(s.id))
-            n_ent = sum(1 for e in self.enterprises if any(in_chain(p.segment) for p in e.segments))
-            out.append(
-                {
-                    "id": c.id,
-                    "name_zh": c.name_zh,
-                    "name_en": c.name_en,
-                    "letter": c.letter,
-                    "parent": c.parent,
-                    "segments": n_seg,
-                    "enterprises": n_ent,
-                }
-            )
-        return out
 
 
 def seed_dir() -> Path:
@@ -410,23 +340,6 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
                 add("enterprise", e.id or e.name, "credit_code", f"credit code also used by {codes[e.credit_code]!r}")
             codes[e.credit_code] = e.id or e.name
     return problems
-
-
-def chain_data_from_store(store: Any) -> ChainData:
-    """Read everything the analysis needs from a :class:`~chainmap.storage.base.Store`.
-
-    The revision is read *before* the data, so the data is at least as new as
-    ``revision`` and a cache keyed on it never serves data older than its key.
-    """
-    revision = store.revision()
-    return ChainData(
-        revision=revision,
-        chains=store.list_chains(),
-        regions=store.list_regions(),
-        segments=store.list_segments(),
-        links=store.list_links(),
-        enterprises=store.list_enterprises(),
-    )
 
 
 def load_into_store(store: Any, data: ChainData) -> dict[str, int]:

@@ -40,7 +40,7 @@ def _open_store() -> Any:
 
 def _data(store: Any, lang: str) -> Any:
     from chainmap.cli import ensure_initialised
-    from chainmap.seed import chain_data_from_store
+    from chainmap.data import chain_data_from_store
 
     ensure_initialised(store, lang, quiet=True)
     return chain_data_from_store(store)

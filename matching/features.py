@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from chainmap.data import local_enterprises
 from chainmap.exceptions import InvalidInput
 from chainmap.graph import chain_roots
 from chainmap.names import normalize_company_name
@@ -235,7 +236,9 @@ def build_segment_context(data: Any) -> SegmentContext:
     R.eliminate_zeros()
     local = np.zeros(S)
     leader = np.zeros(S)
-    for e in data.enterprises:
+    city = data.region_index.city()
+    local_firms = local_enterprises(data, city.id) if city is not None else []
+    for e in local_firms:
         is_leader = any(str(getattr(t, "value", t)) == "chain_leader" for t in (e.tags or []))
         for p in e.segments:
             i = index.get(p.segment)
@@ -261,8 +264,8 @@ def build_segment_context(data: Any) -> SegmentContext:
         names_en=[s.name_en for s in segs],
         chain_of=[roots.get(s.chain, s.chain) for s in segs],
         seg_chain=[s.chain for s in segs],
-        local_names=frozenset(normalize_company_name(e.name) for e in data.enterprises),
-        local_codes=frozenset(e.credit_code for e in data.enterprises if e.credit_code),
+        local_names=frozenset(normalize_company_name(e.name) for e in local_firms),
+        local_codes=frozenset(e.credit_code for e in local_firms if e.credit_code),
     )
 
 

@@ -8,9 +8,10 @@ from collections import Counter
 import networkx as nx
 import pytest
 
+from chainmap.data import ChainData
 from chainmap.graph import chain_segments
 from chainmap.models import RegionKind, is_valid_credit_code
-from chainmap.seed import ChainData, load_seed, seed_dir
+from chainmap.seed import load_seed, seed_dir
 
 
 @pytest.fixture(scope="module")

@@ -18,9 +18,9 @@ from api.deps import (
     valid_region_id,
 )
 from chainmap import editing
+from chainmap.data import ChainData, local_enterprises
 from chainmap.graph import chain_subgraph, export_graph
 from chainmap.models import Link, LinkKind, Region, Segment
-from chainmap.seed import ChainData
 
 router = APIRouter(tags=["chains"])
 
@@ -35,22 +35,10 @@ _GRAPH_MEDIA = {
 }
 
 
-def _region_members(data: ChainData, region: str) -> set[str]:
-    """Enterprise ids counted in a region (city: all; county: its firms; zone: its firms)."""
-    r = data.region_by_id[region]
-    if r.kind.value == "city":
-        return {e.id or e.name for e in data.enterprises}
-    if r.kind.value == "county":
-        return {e.id or e.name for e in data.enterprises if e.county == region}
-    return {e.id or e.name for e in data.enterprises if e.zone == region}
-
-
 def local_counts(data: ChainData, region: str) -> dict[str, int]:
-    members = _region_members(data, region)
+    """Local producers per segment in ``region`` (the locality rule of :mod:`chainmap.data`)."""
     counts: dict[str, int] = {}
-    for e in data.enterprises:
-        if (e.id or e.name) not in members:
-            continue
+    for e in local_enterprises(data, region):
         for p in e.segments:
             if p.role.value == "producer":
                 counts[p.segment] = counts.get(p.segment, 0) + 1

@@ -101,7 +101,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
 import networkx as nx
 import numpy as np
@@ -116,10 +116,11 @@ from chainmap.analysis.criticality import rank_firm_extraction as _rank_firms
 # and finite by construction (the public functions would re-check 10^7 entries per chain)
 from chainmap.analysis.relatedness import _density as _density_of
 from chainmap.analysis.relatedness import _proximity as _proximity_of
+from chainmap.data import ChainData, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.graph import chain_segments
 from chainmap.i18n import norm_lang, pick
-from chainmap.models import Chain, Enterprise, Region, RegionKind, Role, Segment, Tag
+from chainmap.models import Enterprise, Region, Role, Tag
 
 __all__ = [
     "Status",
@@ -139,7 +140,6 @@ __all__ = [
     "GapItem",
     "LeaderCandidate",
     "GapReport",
-    "ChainDataLike",
     "local_enterprises",
     "region_ids",
     "analysis_chains",
@@ -188,18 +188,6 @@ _LEADER_TAGS = (Tag.chain_leader, Tag.chain_core)
 _ROUND = 4
 _TOP_LEADERS = 5
 _LETTER_ORDER = {"合": 0, "汽": 1, "生": 2, "材": 3}
-
-
-class ChainDataLike(Protocol):
-    """What :func:`analyze_gaps` reads: :class:`chainmap.seed.ChainData` or any lookalike."""
-
-    chains: list[Chain]
-    regions: list[Region]
-    segments: list[Segment]
-    enterprises: list[Enterprise]
-
-    @property
-    def graph(self) -> nx.DiGraph: ...
 
 
 # ---------------------------------------------------------------- result models
@@ -274,47 +262,16 @@ class GapReport(BaseModel):
 # ---------------------------------------------------------------- regions and presence
 
 
-def region_ids(data: ChainDataLike) -> list[str]:
+def region_ids(data: ChainData) -> list[str]:
     """Valid region ids, sorted."""
     return sorted(r.id for r in data.regions)
 
 
-def _region(data: ChainDataLike, region: str) -> Region:
-    for r in data.regions:
-        if r.id == region:
-            return r
-    raise NotFound(f"unknown region {region!r}; valid: {', '.join(region_ids(data))}", field="region")
+def _region(data: ChainData, region: str) -> Region:
+    return data.region_index.get(region)
 
 
-def local_enterprises(data: ChainDataLike, region: str) -> list[Enterprise]:
-    """Enterprises counted in ``region``, sorted by key.
-
-    An enterprise counts for its county, its zone (and the zone's county) and
-    the city; an enterprise with neither county nor zone is not local.
-
-    Raises
-    ------
-    NotFound
-        For an unknown region, listing the valid ids.
-    """
-    reg = _region(data, region)
-    zone_county = {r.id: r.county for r in data.regions if r.kind == RegionKind.zone}
-    out = []
-    for e in data.enterprises:
-        if not (e.county or e.zone):
-            continue
-        if reg.kind == RegionKind.city:
-            ok = True
-        elif reg.kind == RegionKind.zone:
-            ok = e.zone == reg.id
-        else:
-            ok = e.county == reg.id or (e.zone is not None and zone_county.get(e.zone) == reg.id)
-        if ok:
-            out.append(e)
-    return sorted(out, key=lambda e: e.key)
-
-
-def analysis_chains(data: ChainDataLike, chain: str | None) -> list[str]:
+def analysis_chains(data: ChainData, chain: str | None) -> list[str]:
     """The chains to analyse: ``[chain]`` or every top-level chain (合, 汽, 生, 材 order).
 
     Raises
@@ -602,7 +559,7 @@ def _complexity(G: nx.DiGraph, n: str) -> float:
 
 
 def analyze_gaps(
-    data: ChainDataLike,
+    data: ChainData,
     *,
     region: str = "yuncheng",
     chain: str | None = None,
@@ -615,7 +572,7 @@ def analyze_gaps(
     ----------
     data : ChainData
         Chains, regions, segments, links, enterprises and the cached ``graph``
-        (:class:`chainmap.seed.ChainData`).
+        (:class:`chainmap.data.ChainData`).
     region : str, default ``"yuncheng"``
         Region id: the city, a county or a zone.
     chain : str, optional

@@ -74,6 +74,20 @@ class Store(abc.ABC):
         It never goes back: a failed bulk that a backend wrote in several
         transactions and then undid leaves the data as before, with a higher revision."""
 
+    def graph_revision(self) -> int:
+        """A counter that grows on every committed write to the chain graph: chains,
+        segments, links, regions and enterprises (what :class:`~chainmap.data.ChainData`
+        holds).  Record writes (projects, follow-ups, targets, candidates, keys) leave
+        it unchanged, so caches of gap analyses survive them.
+
+        Backends that do not track it separately fall back to :meth:`revision`."""
+        return self.revision()
+
+    def record_revision(self) -> int:
+        """A counter that grows on every committed record write (``put_record`` and
+        friends); falls back to :meth:`revision`."""
+        return self.revision()
+
     @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[Store]:
         """Group writes: all of them commit, or none (on any exception).

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from chainmap.analysis import gaps as gp
 from chainmap.analysis.relatedness import density, proximity
+from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.models import Chain, Enterprise, Link, Region, Segment
-from chainmap.seed import ChainData
 
 CHAINS = [
     Chain(id="qi", name_zh="汽车", name_en="Vehicles", letter="汽"),

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from chainmap.models import Chain, Enterprise, Link, Segment
-from chainmap.seed import ChainData
+from chainmap.data import ChainData
+from chainmap.models import Chain, Enterprise, Link, Region, Segment
 
 
 def _seg(i: str, zh: str, en: str, kw=(), kw_en=(), aliases=()) -> Segment:
@@ -51,12 +51,15 @@ def toy_data() -> ChainData:
             name="运城本地电池包有限公司",
             segments=[{"segment": "qi.pack"}],
             tags=["chain_leader"],
-            county=None,
+            county="yanhu",
         )
     ]
     return ChainData(
         chains=[Chain(id="qi", name_zh="汽", name_en="Auto", letter="汽")],
-        regions=[],
+        regions=[
+            Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"),
+            Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu", parent="yuncheng"),
+        ],
         segments=segs,
         links=links,
         enterprises=ents,

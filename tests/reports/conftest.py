@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chainmap.analysis.gaps import GapReport, analyze_gaps
+from chainmap.data import ChainData
 from chainmap.models import Chain, Enterprise, Link, Region, Segment
-from chainmap.seed import ChainData
 
 
 def _seg(id: str, name: str, stage: str, chain: str, **kw) -> Segment:

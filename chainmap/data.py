@@ -1,0 +1,263 @@
+"""The read model: :class:`ChainData` and the ONE locality rule.
+
+:class:`ChainData` holds everything the analyses read (chains, regions,
+segments, links, enterprises) and is built either from seed files
+(:func:`chainmap.seed.load_seed`) or from a store (:func:`chain_data_from_store`).
+
+Locality — which enterprises (and projects) count for a region — is defined
+here once and used by gap analysis, graph exports and counts, ``chain show``,
+matching features, project KPIs and the web page's filters:
+
+* an object is *placed* by its ``county`` and ``zone`` fields (either may be
+  empty); a zone lies in the county its region record names;
+* the **city** counts every object placed anywhere in it: a known county, a
+  known zone, or the city itself given as the county (city-level firms whose
+  county no source states);
+* a **county** counts objects whose county is that county or whose zone lies
+  in it;
+* a **zone** counts objects in that zone only;
+* an object with neither county nor zone is placed nowhere and is local to no
+  region (its location is unknown, so it is never counted as local presence).
+
+>>> from chainmap.models import Region
+>>> regions = [Region(id="yc", kind="city", name_zh="运城市", name_en="Yuncheng"),
+...            Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu", parent="yc"),
+...            Region(id="ycjk", kind="zone", name_zh="运城经开区", name_en="YC ETDZ", county="yanhu")]
+>>> idx = RegionIndex(regions)
+>>> [idx.covers(r, county=None, zone="ycjk") for r in ("yc", "yanhu", "ycjk")]
+[True, True, True]
+>>> [idx.covers(r, county="yc", zone=None) for r in ("yc", "yanhu", "ycjk")]
+[True, False, False]
+>>> [idx.covers(r, county=None, zone=None) for r in ("yc", "yanhu", "ycjk")]
+[False, False, False]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
+
+import networkx as nx
+
+from chainmap.exceptions import NotFound
+from chainmap.graph import build_graph, chain_roots
+from chainmap.models import Chain, Enterprise, Link, Region, RegionKind, Role, Segment
+
+if TYPE_CHECKING:
+    from chainmap.storage.base import Store
+
+__all__ = [
+    "ChainData",
+    "RegionIndex",
+    "Placed",
+    "chain_data_from_store",
+    "local_enterprises",
+    "is_local",
+]
+
+
+class Placed(Protocol):
+    """Anything placed by county and zone: an enterprise, a project."""
+
+    @property
+    def county(self) -> str | None: ...
+
+    @property
+    def zone(self) -> str | None: ...
+
+
+class RegionIndex:
+    """The region hierarchy and the locality rule (see the module docstring)."""
+
+    def __init__(self, regions: Iterable[Region]) -> None:
+        self.by_id: dict[str, Region] = {r.id: r for r in regions}
+        self.zone_county: dict[str, str | None] = {
+            r.id: r.county for r in self.by_id.values() if r.kind == RegionKind.zone
+        }
+
+    def get(self, region: str) -> Region:
+        """The region ``region``; NotFound (listing the valid ids) when unknown."""
+        try:
+            return self.by_id[region]
+        except KeyError:
+            valid = ", ".join(sorted(self.by_id))
+            raise NotFound(f"unknown region {region!r}; valid: {valid}", field="region") from None
+
+    def city(self) -> Region | None:
+        """The city region (the first of kind ``city``), if any."""
+        return next((r for r in self.by_id.values() if r.kind == RegionKind.city), None)
+
+    def places(self, *, county: str | None, zone: str | None) -> frozenset[str]:
+        """The regions an object with this county and zone counts for (empty when placed nowhere)."""
+        own: set[str] = set()
+        if zone and zone in self.by_id:
+            own.add(zone)
+            zc = self.zone_county.get(zone)
+            if zc:
+                own.add(zc)
+        if county and county in self.by_id:
+            own.add(county)
+        if own:
+            own.update(r.id for r in self.by_id.values() if r.kind == RegionKind.city)
+        return frozenset(own)
+
+    def covers(self, region: str, *, county: str | None, zone: str | None) -> bool:
+        """True when an object with this county and zone counts for ``region``.
+
+        Raises NotFound for an unknown ``region``."""
+        self.get(region)
+        return region in self.places(county=county, zone=zone)
+
+    def covers_obj(self, region: str, obj: Placed) -> bool:
+        return self.covers(region, county=obj.county, zone=obj.zone)
+
+
+def _enterprise_key(e: Enterprise) -> str:
+    return e.key
+
+
+@dataclass
+class ChainData:
+    """Everything the analysis needs: chains, regions, segments, links, enterprises.
+
+    ``origin`` maps ``(kind, id)`` to ``(file, line)`` for objects read from files.
+    ``revision`` is the store's *graph* revision the data was read at (None for
+    data read from files).
+    """
+
+    chains: list[Chain]
+    regions: list[Region]
+    segments: list[Segment]
+    links: list[Link]
+    enterprises: list[Enterprise]
+    origin: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict, repr=False)
+    #: store graph revision the data was read at (None for data read from files)
+    revision: int | None = None
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The chain graph (see :mod:`chainmap.graph`)."""
+        return build_graph(self.chains, self.segments, self.links)
+
+    @cached_property
+    def chain_root(self) -> dict[str, str]:
+        return chain_roots(self.chains)
+
+    @cached_property
+    def region_by_id(self) -> dict[str, Region]:
+        return {r.id: r for r in self.regions}
+
+    @cached_property
+    def segment_by_id(self) -> dict[str, Segment]:
+        return {s.id: s for s in self.segments}
+
+    @cached_property
+    def region_index(self) -> RegionIndex:
+        """The region hierarchy with the locality rule."""
+        return RegionIndex(self.regions)
+
+    @cached_property
+    def _local_by_region(self) -> dict[str, tuple[Enterprise, ...]]:
+        idx = self.region_index
+        out: dict[str, list[Enterprise]] = {r: [] for r in idx.by_id}
+        for e in sorted(self.enterprises, key=_enterprise_key):
+            for r in idx.places(county=e.county, zone=e.zone):
+                out[r].append(e)
+        return {r: tuple(v) for r, v in out.items()}
+
+    def top_chains(self) -> list[Chain]:
+        return [c for c in self.chains if not c.parent]
+
+    def summary(self, region: str | None = None) -> list[dict[str, Any]]:
+        """Per chain (top-level and sub-chains): id, names, letter, parent, segment and
+        local-enterprise counts (an enterprise counts once per chain it operates in).
+
+        ``region`` (default: the city) chooses whose enterprises count, by the
+        locality rule."""
+        roots = self.chain_root
+        seg_chain = {s.id: s.chain for s in self.segments}
+        if region is None:
+            city = self.region_index.city()
+            firms: Sequence[Enterprise] = (
+                local_enterprises(self, city.id) if city is not None else list(self.enterprises)
+            )
+        else:
+            firms = local_enterprises(self, region)
+        out = []
+        for c in self.chains:
+            is_top = not c.parent
+
+            def in_chain(seg_id: str, c: Chain = c, is_top: bool = is_top) -> bool:
+                ch = seg_chain.get(seg_id)
+                if ch is None:
+                    return False
+                return roots.get(ch) == c.id if is_top else ch == c.id
+
+            n_seg = sum(1 for s in self.segments if in_chain(s.id))
+            n_ent = sum(1 for e in firms if any(in_chain(p.segment) for p in e.segments))
+            out.append(
+                {
+                    "id": c.id,
+                    "name_zh": c.name_zh,
+                    "name_en": c.name_en,
+                    "letter": c.letter,
+                    "parent": c.parent,
+                    "segments": n_seg,
+                    "enterprises": n_ent,
+                }
+            )
+        return out
+
+
+def local_enterprises(
+    data: ChainData, region: str, *, segment: str | None = None, role: Role | None = None
+) -> list[Enterprise]:
+    """Enterprises local to ``region`` by the locality rule, sorted by key.
+
+    ``segment`` keeps those present in that segment, ``role`` those with that
+    role (producer or user) there — or anywhere when ``segment`` is None.
+
+    Raises
+    ------
+    NotFound
+        For an unknown region, listing the valid ids.
+    """
+    data.region_index.get(region)
+    firms = data._local_by_region.get(region, ())
+    if segment is None and role is None:
+        return list(firms)
+    return [
+        e
+        for e in firms
+        if any((segment is None or p.segment == segment) and (role is None or p.role == role) for p in e.segments)
+    ]
+
+
+def is_local(data: ChainData, enterprise: Placed, region: str | None = None) -> bool:
+    """True when ``enterprise`` counts for ``region`` (default: the city)."""
+    idx = data.region_index
+    if region is None:
+        city = idx.city()
+        if city is None:
+            return False
+        region = city.id
+    return idx.covers(region, county=enterprise.county, zone=enterprise.zone)
+
+
+def chain_data_from_store(store: Store) -> ChainData:
+    """Read everything the analysis needs from a :class:`~chainmap.storage.base.Store`.
+
+    The graph revision is read *before* the data, so the data is at least as new
+    as ``revision`` and a cache keyed on it never serves data older than its key.
+    """
+    revision = store.graph_revision()
+    return ChainData(
+        revision=revision,
+        chains=store.list_chains(),
+        regions=store.list_regions(),
+        segments=store.list_segments(),
+        links=store.list_links(),
+        enterprises=store.list_enterprises(),
+    )
