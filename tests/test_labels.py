@@ -84,7 +84,7 @@ def test_models_vocabularies() -> None:
     ],
 )
 def test_pipeline_vocabularies(enum_name: str, vocab: L.Labels) -> None:
-    enum: type[StrEnum] = _current("chainmap.pipeline", enum_name)
+    enum: type[StrEnum] = _current("chainmap.projects.models", enum_name)
     expected = {m.value: (m.label("zh"), m.label("en")) for m in enum}  # type: ignore[attr-defined]
     assert expected == {k: v for k, v in vocab.items() if k in expected}
     if enum_name == "GapStatus":  # a project's gap status is one of the three gap kinds
@@ -94,8 +94,8 @@ def test_pipeline_vocabularies(enum_name: str, vocab: L.Labels) -> None:
 
 
 def test_pipeline_stage_table() -> None:
-    assert _current("chainmap.pipeline", "_STAGE_ZH") == L.zh_labels(L.PROJECT_STAGE)
-    main_line = _current("chainmap.pipeline", "MAIN_LINE")
+    assert _current("chainmap.projects.models", "_STAGE_ZH") == L.zh_labels(L.PROJECT_STAGE)
+    main_line = _current("chainmap.projects.models", "MAIN_LINE")
     assert [s.value for s in main_line] == list(L.PROJECT_STAGE)[:7]
 
 

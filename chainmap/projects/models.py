@@ -22,6 +22,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chainmap.exceptions import InvalidInput
+from chainmap.labels import FOLLOW_UP_METHOD, GAP_STATUS, PROJECT_STAGE, TASK_FORCE_KIND, zh_labels
 from chainmap.models import ID_PATTERN, CreditCode
 from chainmap.names import normalize_company_name
 
@@ -132,17 +133,7 @@ class ProjectStage(_LabelledEnum):
         return MAIN_LINE.index(self) if self in MAIN_LINE else -1
 
 
-_STAGE_ZH = {
-    "lead": "线索",
-    "contacted": "对接",
-    "negotiating": "洽谈",
-    "signed": "签约",
-    "started": "开工",
-    "in_production": "投产",
-    "at_design_output": "达效",
-    "on_hold": "搁置",
-    "dropped": "终止",
-}
+_STAGE_ZH = zh_labels(PROJECT_STAGE)
 
 #: The main line, in order.
 MAIN_LINE: tuple[ProjectStage, ...] = (
@@ -166,7 +157,7 @@ class TaskForceKind(_LabelledEnum):
 
     @classmethod
     def _labels_zh(cls) -> dict[str, str]:
-        return {"special_team": "招商专班", "squad": "招商小分队"}
+        return zh_labels(TASK_FORCE_KIND)
 
     @classmethod
     def _field_name(cls) -> str:
@@ -182,7 +173,7 @@ class GapStatus(_LabelledEnum):
 
     @classmethod
     def _labels_zh(cls) -> dict[str, str]:
-        return {"strengthen": "强链", "fill": "补链", "extend": "延链"}
+        return {k: v for k, v in zh_labels(GAP_STATUS).items() if k != "sound"}
 
     @classmethod
     def _field_name(cls) -> str:
@@ -206,15 +197,7 @@ class FollowUpMethod(_LabelledEnum):
 
     @classmethod
     def _labels_zh(cls) -> dict[str, str]:
-        return {
-            "classified": "分类跟",
-            "on_site": "实地跟",
-            "regular": "定期跟",
-            "professional": "专业跟",
-            "continuous": "持续跟",
-            "joint": "拼着跟",
-            "analytical": "研判跟",
-        }
+        return zh_labels(FOLLOW_UP_METHOD)
 
     @classmethod
     def _field_name(cls) -> str:
