@@ -556,7 +556,7 @@ def pair_features(cm: CandidateMatrix, ctx: SegmentContext, gap: GapSpec) -> np.
 
 
 def pair_features_for(
-    cm: CandidateMatrix, ctx: SegmentContext, rows: Sequence[int], gaps: Sequence[GapSpec]
+    cm: CandidateMatrix, ctx: SegmentContext, rows: Sequence[int] | np.ndarray, gaps: Sequence[GapSpec]
 ) -> np.ndarray:
     """Features of arbitrary (candidate row, gap) pairs, vectorised (``len(rows) == len(gaps)``)."""
     rows = np.asarray(rows, dtype=np.int64)

@@ -389,7 +389,7 @@ class BlendedScorer:
 
 
 def fit_lead_scorer(
-    X: np.ndarray, y: Sequence[int], config: MatchingConfig | None = None
+    X: np.ndarray, y: Sequence[int] | np.ndarray, config: MatchingConfig | None = None
 ) -> LeadScorer | None:
     """A fitted LeadScorer, or None when there are fewer than ``min_outcomes``
     outcomes or only one label (the prior alone is used then)."""
