@@ -94,7 +94,9 @@ def _outcomes(store: Store) -> list[Any]:
 
 
 def _cached(cache: ResultCache | None, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    if cache is None or any(part is None for part in key):
+    """``compute()`` through ``cache``; keys are ``(kind, graph revision, ...)`` and
+    data without a graph revision (read from files) is never cached."""
+    if cache is None or key[1] is None:
         return compute()
     return cache.get_or_compute(key, compute)
 
