@@ -9,10 +9,17 @@
   :func:`matching.candidates.read_candidates` (parse, validate, de-duplicate,
   map products to segments); prints rows/s.
 
-Targets: 1M candidates ranked in < 10 s and < 2 GB peak RSS on 2 cores; 1M-row
-import in < 60 s.
+* pages: 20,000 candidates imported into a SQLite store holding the seed;
+  :func:`matching.service.lead_page` on one warm :class:`~chainmap.cache.ResultCache`
+  (what ``GET /leads`` calls): the cold first page, then the server-side time
+  of a second page, of another k and of a repeated page (median of repeats),
+  plus the same requests through the API app in process.
 
-Run: ``python benchmarks/bench_leads.py [--quick]``.
+Targets: 1M candidates ranked in < 10 s and < 2 GB peak RSS on 2 cores; 1M-row
+import in < 60 s; a second page or another k on a warm cache < 10 ms with
+20,000 stored candidates.
+
+Run: ``python benchmarks/bench_leads.py [--quick] [--pages-only]``.
 """
 
 from __future__ import annotations
@@ -201,6 +208,102 @@ def child_import(n: int) -> dict[str, Any]:
     }
 
 
+def _median_ms(fn: Any, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return round(times[len(times) // 2], 3)
+
+
+def child_pages(n: int = 20_000, repeats: int = 15) -> dict[str, Any]:
+    """Server-side time of leads pages on a warm cache with ``n`` stored candidates."""
+    from chainmap import service as core
+    from chainmap.cache import ResultCache
+    from chainmap.seed import load_into_store, load_seed
+    from chainmap.storage.factory import open_store
+    from matching import service
+
+    with tempfile.TemporaryDirectory(prefix="chainmap-bench-") as tmp:
+        db = Path(tmp) / "chainmap.db"
+        store = open_store(backend="sqlite", sqlite_path=db)
+        try:
+            load_into_store(store, load_seed())
+            csv_path = Path(tmp) / "candidates.csv"
+            _write_csv(csv_path, n)
+            data = core.chain_data(store=store)
+            t0 = time.perf_counter()
+            imported = service.import_candidates(store=store, data=data, source=csv_path)
+            import_s = time.perf_counter() - t0
+            cache = ResultCache()
+            data = core.chain_data(store=store, cache=cache)
+
+            def page(**kw: Any) -> Any:
+                return service.lead_page(store=store, data=data, cache=cache, **kw)
+
+            t0 = time.perf_counter()
+            first = page(k=20)
+            cold_s = time.perf_counter() - t0
+            # the first call of a page builds its leads (reasons) once; later calls are slices
+            t0 = time.perf_counter()
+            page(k=20, page=2)
+            second_first_ms = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            page(k=50)
+            other_k_first_ms = (time.perf_counter() - t0) * 1000
+            second_ms = _median_ms(lambda: page(k=20, page=2), repeats)
+            other_k_ms = _median_ms(lambda: page(k=50), repeats)
+            chain_cold_s = time.perf_counter()
+            page(chain="qi", k=20)
+            chain_cold_s = time.perf_counter() - chain_cold_s
+            t0 = time.perf_counter()
+            page(chain="qi", k=20, page=2)
+            chain_second_ms = (time.perf_counter() - t0) * 1000
+            computed = dict(cache.computed)
+        finally:
+            store.close()
+        http = _pages_http(db, repeats)
+    return {
+        "bench": "pages",
+        "n": n,
+        "stored": imported.counts["created"],
+        "import_s": round(import_s, 2),
+        "total": first.total,
+        "cold_s": round(cold_s, 3),
+        "second_page_first_ms": round(second_first_ms, 3),
+        "other_k_first_ms": round(other_k_first_ms, 3),
+        "second_page_ms": second_ms,
+        "other_k_ms": other_k_ms,
+        "chain_cold_s": round(chain_cold_s, 3),
+        "chain_second_page_ms": round(chain_second_ms, 3),
+        "computed": computed,
+        **http,
+    }
+
+
+def _pages_http(db: Path, repeats: int) -> dict[str, Any]:
+    """The same pages through the API app in process (TestClient: includes the
+    client side and JSON encoding, an upper bound of the server time)."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    app = create_app(Settings(chainmap_store="sqlite", chainmap_sqlite_path=str(db), chainmap_auth=False))
+    with TestClient(app) as client:
+        url = "/api/v1/leads"
+        t0 = time.perf_counter()
+        assert client.get(url, params={"k": 20}).status_code == 200
+        cold_s = time.perf_counter() - t0
+        client.get(url, params={"k": 20, "page": 2})
+        client.get(url, params={"k": 50})
+        second = _median_ms(lambda: client.get(url, params={"k": 20, "page": 2}), repeats)
+        other_k = _median_ms(lambda: client.get(url, params={"k": 50}), repeats)
+    return {"http_cold_s": round(cold_s, 3), "http_second_page_ms": second, "http_other_k_ms": other_k}
+
+
 def _spawn(kind: str, n: int) -> dict[str, Any]:
     env = {**os.environ, "OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "2", "MKL_NUM_THREADS": "2"}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
@@ -213,27 +316,45 @@ def _spawn(kind: str, n: int) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(quick: bool) -> list[dict[str, Any]]:
+def run(quick: bool, pages_only: bool = False) -> list[dict[str, Any]]:
     """Run every benchmark; one dict per measurement."""
+    results = [_spawn("pages", 20_000)]
+    if pages_only:
+        return results
     sizes = (10_000, 100_000) if quick else (10_000, 100_000, 1_000_000)
-    results = [_spawn("rank", n) for n in sizes]
+    results += [_spawn("rank", n) for n in sizes]
     results.append(_spawn("import", 100_000 if quick else 1_000_000))
     return results
+
+
+def _print_pages(r: dict[str, Any]) -> None:
+    print(f"pages   n={r['n']:>9,} stored (import {r['import_s']:.1f} s), list of {r['total']}: "
+          f"cold first page {r['cold_s']:.2f} s")  # fmt: skip
+    print(f"        warm cache, server side: 2nd page {r['second_page_ms']:.2f} ms "
+          f"(first time {r['second_page_first_ms']:.2f} ms), another k {r['other_k_ms']:.2f} ms "
+          f"(first time {r['other_k_first_ms']:.2f} ms); chain list cold {r['chain_cold_s']:.2f} s, "
+          f"its 2nd page {r['chain_second_page_ms']:.2f} ms")  # fmt: skip
+    print(f"        in-process HTTP (TestClient): cold {r['http_cold_s']:.2f} s, 2nd page "
+          f"{r['http_second_page_ms']:.2f} ms, another k {r['http_other_k_ms']:.2f} ms; "
+          f"computed {r['computed']}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10k and 100k candidates; 100k-row import")
+    ap.add_argument("--pages-only", action="store_true", help="only the warm-cache leads pages (20k stored)")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, n = args.child[0], int(args.child[1])
-        res = child_rank(n) if kind == "rank" else child_import(n)
-        print(json.dumps(res, ensure_ascii=False))
+        children = {"rank": child_rank, "import": child_import, "pages": child_pages}
+        print(json.dumps(children[kind](n), ensure_ascii=False))
         return 0
-    for r in run(args.quick):
+    for r in run(args.quick, args.pages_only):
         if "error" in r:
             print(f"{r['bench']:<7} n={r['n']:>9,}  ERROR {r['error']}")
+        elif r["bench"] == "pages":
+            _print_pages(r)
         elif r["bench"] == "rank":
             print(f"rank    n={r['n']:>9,}  gaps={r['gaps']} ({r['gap_source']})  build {r['build_s']:.2f} s  "
                   f"rank {r['rank_s']:.2f} s  peak RSS {r['peak_rss_mb']:.0f} MB  leads={r['leads']}")  # fmt: skip

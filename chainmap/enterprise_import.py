@@ -4,7 +4,9 @@ Columns: ``name`` (required), ``id``, ``credit_code``, ``county``, ``zone``,
 ``segments`` (``segment_id[:role]`` separated by ``;``, role producer|user),
 ``tags`` (``;``-separated, Chinese or English), ``revenue`` (亿元),
 ``employees``, ``founded``, ``source``, ``confidence``, ``note``; other columns
-are kept in ``attributes``.  All rows are checked against the chain data; any
+are kept in ``attributes``.  The table comes from :func:`chainmap.tabular.read_table`
+(the one reader of every import; rows numbered as Excel shows them, JSON
+records from row 2).  All rows are checked against the chain data; any
 bad row refuses the whole file with a list of (row, column, value, reason).
 """
 
@@ -58,7 +60,7 @@ def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
         raise InvalidInput("missing required column 'name'", file=table.filename, field="name")
     seg_ids = {s.id for s in data.segments}
     regions = data.region_by_id
-    errors: list[RowError] = []
+    errors: list[RowError] = list(table.errors)  # rows the reader refused (a value beyond the header)
     out: list[Enterprise] = []
     seen: dict[str, int] = {}
     for row in table.rows:
@@ -95,6 +97,7 @@ def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
         ent.segments = [SegmentPresence.model_validate(p.model_dump()) for p in ent.segments]
         out.append(ent)
     if errors:
+        errors.sort(key=lambda e: e.row)
         raise InvalidInput(
             f"{len(errors)} invalid value(s); nothing was imported",
             file=table.filename,

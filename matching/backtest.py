@@ -41,7 +41,7 @@ import numpy as np
 
 from chainmap.exceptions import InvalidInput
 from matching.features import CandidateMatrix, SegmentContext, fit_blocks, gap_specs, pair_features_for
-from matching.scoring import LeadScorer, MatchingConfig, PriorScorer, load_config
+from matching.scoring import LeadScorer, MatchingConfig, PriorScorer, default_config
 
 __all__ = [
     "precision_at_k",
@@ -174,7 +174,7 @@ def backtest(
         raise InvalidInput("test_fraction must be between 0 and 1", field="test_fraction")
     if k < 1:
         raise InvalidInput("k must be at least 1", field="k")
-    cfg = config or load_config()
+    cfg = config or default_config()
     outcomes = list(outcomes)
     X, y, dates, matched_segs, unmatched = training_set(cm, ctx, gap_items, outcomes)
     if len(y) < 4:

@@ -2,7 +2,8 @@
 
 A *candidate* is an enterprise outside 运城 that a task force might attract.
 Candidates come from CSV (UTF-8 or GBK/GB18030, detected), XLSX or JSON files
-with these columns (only ``name`` is required; Chinese headers such as
+(a bare array, ``{"items": [...]}`` or ``{"candidates": [...]}``), read by
+:func:`chainmap.tabular.iter_table`, with these columns (only ``name`` is required; Chinese headers such as
 ``企业名称`` are accepted, see :data:`HEADER_ALIASES`):
 
 ======================  ==============================================================
@@ -36,8 +37,9 @@ Rules:
 * Every row is validated.  A file with bad rows is refused whole with an
   :class:`~chainmap.exceptions.InvalidInput` naming the file and listing
   ``RowError(row, column, value, reason)``; rows are numbered as Excel shows
-  them (header = row 1, first data row = row 2; for JSON, the 1-based position
-  in the array).  With ``skip_invalid=True`` the valid rows go in and the
+  them (header = row 1, first data row = row 2; JSON records likewise: the
+  first object is row 2) — the numbering and the file-level errors of
+  :mod:`chainmap.tabular`, the one reader shared with the enterprise import.  With ``skip_invalid=True`` the valid rows go in and the
   refused ones are listed in :attr:`ImportResult.errors` (the CLI writes them
   to a CSV report).  Completely empty rows are skipped and counted.
 * A missing number stays ``None``; it never becomes 0.
@@ -58,23 +60,22 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
-import io
 import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from chainmap.exceptions import InvalidInput, RowError
 from chainmap.models import TAG_LABELS_ZH, Tag, is_valid_credit_code
 from chainmap.names import normalize_company_name
+from chainmap.tabular import is_blank as _blank
+from chainmap.tabular import iter_table, read_source, surplus_cell_error
 from matching import geo
 from matching.mapping import SegmentMapper
 
@@ -85,7 +86,6 @@ __all__ = [
     "RISK_FLAGS",
     "EXCLUDING_RISKS",
     "HEADER_ALIASES",
-    "Candidate",
     "ImportResult",
     "read_candidates",
     "candidate_id",
@@ -145,33 +145,6 @@ _LIST_SPLIT = re.compile(r"[;；]")
 _THIS_YEAR = date.today().year
 
 
-class Candidate(BaseModel):
-    """A stored candidate (the record of kind ``"candidate"``)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: str
-    name: str
-    name_norm: str
-    credit_code: str | None = None
-    hq_province: str | None = None
-    hq_city: str | None = None
-    main_products: str | None = None
-    segments: list[str] = Field(default_factory=list)
-    mapped_segments: list[dict[str, Any]] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    revenue_cny_100m: float | None = None
-    revenue_growth: float | None = None
-    employees: int | None = None
-    founded_year: int | None = None
-    valuation_usd_bn: float | None = None
-    expansions_3y: int | None = None
-    shanxi_presence: bool | None = None
-    risk_flags: list[str] = Field(default_factory=list)
-    source: str | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
-
-
 @dataclass
 class ImportResult:
     """What :func:`read_candidates` read.
@@ -207,144 +180,8 @@ class ImportResult:
 
 
 # ---------------------------------------------------------------------------
-# reading files
-# ---------------------------------------------------------------------------
-
-
-def _read_bytes(path_or_bytes: str | os.PathLike[str] | bytes | IO[bytes], filename: str) -> bytes:
-    if isinstance(path_or_bytes, bytes | bytearray | memoryview):
-        return bytes(path_or_bytes)
-    if hasattr(path_or_bytes, "read"):
-        return path_or_bytes.read()  # type: ignore[union-attr,no-any-return]
-    try:
-        return Path(path_or_bytes).read_bytes()  # type: ignore[arg-type]
-    except OSError as err:
-        raise InvalidInput(f"cannot read the file: {err.strerror}", file=filename) from None
-
-
-def _decode(raw: bytes, filename: str) -> tuple[str, str]:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(enc), ("utf-8" if enc == "utf-8-sig" else enc)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput(
-        "the file is neither UTF-8 nor GBK/GB18030 text",
-        file=filename,
-        hint="save it as CSV UTF-8 from Excel",
-    )
-
-
-def _table_rows(
-    raw: bytes, filename: str
-) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
-    """(header, iterator of (row number, values), data row count estimate, encoding)."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _xlsx_rows(raw, filename)
-    if suffix == ".json":
-        return _json_rows(raw, filename)
-    if suffix not in (".csv", ".txt", ".tsv", ""):
-        raise InvalidInput(
-            f"unsupported file type {suffix!r}; expected .csv, .xlsx or .json",
-            file=filename,
-            field="filename",
-        )
-    text, enc = _decode(raw, filename)
-    delim = "\t" if suffix == ".tsv" else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InvalidInput(
-            "the file is empty: expected a header row with at least `name`", file=filename
-        ) from None
-    except csv.Error as err:
-        raise InvalidInput(f"not a readable CSV file: {err}", file=filename) from None
-    n_est = text.count("\n")
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for values in reader:
-                yield reader.line_num, values
-        except csv.Error as err:
-            raise InvalidInput(
-                f"not a readable CSV file: {err}", file=filename, line=reader.line_num
-            ) from None
-
-    return header, _renumber(rows()), n_est, enc
-
-
-def _renumber(rows: Iterable[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
-    # Excel numbering: header is row 1, data rows 2, 3 ... (a quoted multi-line
-    # cell is still one Excel row, so count records, not physical lines).
-    for i, (_line, values) in enumerate(rows, start=2):
-        yield i, values
-
-
-def _xlsx_rows(
-    raw: bytes, filename: str
-) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
-        raise InvalidInput(f"not a readable XLSX workbook: {err}", file=filename) from None
-    ws = wb.worksheets[0]
-    it = ws.iter_rows(values_only=True)
-    try:
-        header = ["" if v is None else str(v) for v in next(it)]
-    except StopIteration:
-        raise InvalidInput(
-            "the sheet is empty: expected a header row with at least `name`", file=filename
-        ) from None
-    n_est = max(0, (ws.max_row or 1) - 1)
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        for i, values in enumerate(it, start=2):
-            yield i, list(values)
-        wb.close()
-
-    return header, rows(), n_est, None
-
-
-def _json_rows(
-    raw: bytes, filename: str
-) -> tuple[list[str], Iterator[tuple[int, list[Any]]], int, str | None]:
-    text, enc = _decode(raw, filename)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise InvalidInput(f"not valid JSON: {err.msg}", file=filename, line=err.lineno) from None
-    if isinstance(doc, Mapping) and isinstance(doc.get("candidates"), list):
-        doc = doc["candidates"]
-    if not isinstance(doc, list):
-        raise InvalidInput('expected a JSON array of objects (or {"candidates": [...]})', file=filename)
-    header: list[str] = []
-    for i, item in enumerate(doc, start=1):
-        if not isinstance(item, Mapping):
-            raise InvalidInput(f"item {i} is not an object", file=filename, row=i)
-        for k in item:
-            if k not in header:
-                header.append(str(k))
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        for i, item in enumerate(doc, start=1):
-            yield i, [item.get(h) for h in header]
-
-    return header, rows(), len(doc), enc
-
-
-# ---------------------------------------------------------------------------
 # field parsers: return the value or raise ValueError(reason)
 # ---------------------------------------------------------------------------
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip()) or (isinstance(v, float) and math.isnan(v))
 
 
 def _text(v: Any) -> str | None:
@@ -562,10 +399,10 @@ def _parse_row(
             errors.append(RowError(row=row_no, column=col, value=v, reason=str(err)))
         if col == "segments":
             seg_raw = v
-    if n > width and any(not _blank(x) for x in values[width:]):
-        errors.append(
-            RowError(row=row_no, column="", value=values[width], reason="more cells than header columns")
-        )
+    if n > width:
+        surplus = surplus_cell_error(row_no, values, width)
+        if surplus is not None:
+            errors.append(surplus)
     if rec["name"] is None:
         errors.append(RowError(row=row_no, column="name", value=None, reason="name is required"))
     elif len(rec["name"]) > 200:
@@ -713,7 +550,7 @@ def read_candidates(
     known, fitted = _fit_mapper(data, segment_ids)
     if mapper is not None:
         fitted = mapper
-    raw = _read_bytes(path_or_bytes, filename)
+    raw = read_source(path_or_bytes, filename)
     # Millions of small dicts make the cyclic GC rescan the heap over and over;
     # nothing here creates cycles, so pause it while reading.
     gc_was_enabled = gc.isenabled()
@@ -733,8 +570,9 @@ def _read(
     fitted: SegmentMapper | None,
     progress: Callable[[int, int], None] | None,
 ) -> ImportResult:
-    header_raw, rows, n_est, enc = _table_rows(raw, filename)
-    header = _canonical_header(header_raw, filename)
+    table = iter_table(raw, filename=filename)
+    rows, n_est, enc = table.rows, table.size_hint, table.encoding
+    header = _canonical_header(table.header, filename)
 
     specs = [(j, col, _PARSERS.get(col)) for j, col in enumerate(header)]
     width = len(header)

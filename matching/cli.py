@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +18,12 @@ from chainmap.cli_common import echo_json, handle_errors
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 from chainmap.textfmt import table
+
+if TYPE_CHECKING:
+    from chainmap.cache import ResultCache
+    from chainmap.data import ChainData
+    from chainmap.storage.base import Store
+    from matching.ranking import LeadPage
 
 __all__ = ["candidates_app", "leads_app"]
 
@@ -32,18 +38,18 @@ leads_app = typer.Typer(
 LANG = typer.Option("zh", "--lang", help="zh|en")
 
 
-def _open_store() -> Any:
+def _open_store() -> Store:
     from chainmap.storage.factory import open_store
 
     return open_store()
 
 
-def _data(store: Any, lang: str) -> Any:
+def _data(store: Store, lang: str, cache: ResultCache | None = None) -> ChainData:
     from chainmap.cli import ensure_initialised
-    from chainmap.data import chain_data_from_store
+    from chainmap.service import chain_data
 
     ensure_initialised(store, lang, quiet=True)
-    return chain_data_from_store(store)
+    return chain_data(store=store, cache=cache)
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
@@ -92,7 +98,8 @@ def import_cmd(
     lang: str = LANG,
 ) -> None:
     """导入候选企业 / import candidate enterprises (all-or-nothing unless --skip-invalid)."""
-    from matching.candidates import read_candidates, store_candidates, write_error_report
+    from matching.candidates import write_error_report
+    from matching.service import import_candidates
 
     lang = norm_lang(lang)
     fmt = _check_format(fmt, ("table", "json"))
@@ -102,18 +109,23 @@ def import_cmd(
     try:
         data = _data(store, lang)
         with _progress(not quiet, pick(lang, "读取", "reading")) as cb:
-            result = read_candidates(
-                file, filename=file.name, skip_invalid=skip_invalid, data=data, progress=cb
+            done = import_candidates(
+                store=store,
+                data=data,
+                source=file,
+                filename=file.name,
+                skip_invalid=skip_invalid,
+                progress=cb,
             )
-        report_path = report
-        if report_path is None and result.errors:
-            report_path = file.with_name(file.stem + ".refused.csv")
-        if report_path is not None:
-            write_error_report(result.errors, report_path, unmapped=result.unmapped)
-        counts = store_candidates(store, result.candidates)
     finally:
         store.close()
-    summary = {**result.summary(), **counts, "report": str(report_path) if report_path else None}
+    result, counts = done.result, done.counts
+    report_path = report
+    if report_path is None and result.errors:
+        report_path = file.with_name(file.stem + ".refused.csv")
+    if report_path is not None:
+        write_error_report(result.errors, report_path, unmapped=result.unmapped)
+    summary = {**done.summary(), "report": str(report_path) if report_path else None}
     if fmt == "json":
         echo_json(
             {
@@ -167,22 +179,16 @@ def list_cmd(
     lang: str = LANG,
 ) -> None:
     """列出已导入的候选企业 / list stored candidates."""
-    from matching.candidates import load_candidates
+    from matching.service import list_candidates
 
     lang = norm_lang(lang)
     fmt = _check_format(fmt, ("table", "json"))
     store = _open_store()
     try:
-        recs = load_candidates(store)
+        listed = list_candidates(store=store, segment=segment, limit=limit)
     finally:
         store.close()
-    if segment:
-        recs = [
-            r for r in recs
-            if segment in (r.get("segments") or []) or any(m["segment"] == segment for m in r.get("mapped_segments") or [])
-        ]  # fmt: skip
-    total = len(recs)
-    recs = recs[:limit]
+    recs, total = listed.items, listed.total
     if fmt == "json":
         echo_json({"total": total, "items": recs})
         return
@@ -208,12 +214,7 @@ def list_cmd(
 # ---------------------------------------------------------------------------
 
 
-def _candidates_or_demo(store: Any, data: Any, lang: str, demo: bool) -> tuple[list[dict[str, Any]], bool]:
-    from matching.candidates import load_candidates, load_demo_candidates
-
-    recs = [] if demo else load_candidates(store)
-    if recs:
-        return recs, False
+def _note_demo_pool(lang: str) -> None:
     typer.echo(
         pick(
             lang,
@@ -222,16 +223,9 @@ def _candidates_or_demo(store: Any, data: Any, lang: str, demo: bool) -> tuple[l
         ),
         err=True,
     )
-    return load_demo_candidates(data).candidates, True
 
 
-def _outcomes(store: Any) -> list[Any]:
-    from chainmap.projects.service import list_outcomes
-
-    return list_outcomes(store=store)
-
-
-def _write_xlsx(page: Any, path: Path, lang: str) -> None:
+def _write_xlsx(page: LeadPage, path: Path, lang: str) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -276,24 +270,26 @@ def leads(
     """为缺口排序候选企业 / rank candidate enterprises for the gaps."""
     if ctx.invoked_subcommand is not None:
         return
-    from chainmap.analysis.gaps import analyze_gaps
-    from matching.ranking import rank_leads
+    from chainmap.cache import ResultCache
+    from matching.service import candidate_pool, lead_page
 
     lang = norm_lang(lang)
     fmt = _check_format(fmt, ("table", "json", "xlsx"))
     if fmt == "xlsx" and output is None:
         raise InvalidInput("--format xlsx needs an output file: -o leads.xlsx", field="output")
+    cache = ResultCache()
     store = _open_store()
     try:
-        data = _data(store, lang)
-        recs, is_demo = _candidates_or_demo(store, data, lang, demo)
-        outcomes = _outcomes(store)
+        data = _data(store, lang, cache)
+        is_demo = candidate_pool(store=store, data=data, cache=cache, demo=demo).demo
+        if is_demo:
+            _note_demo_pool(lang)
+        result = lead_page(
+            store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, k=k, page=page,
+            lang=lang, demo=demo,
+        )  # fmt: skip
     finally:
         store.close()
-    report = analyze_gaps(data, region=region, lang=lang)
-    result = rank_leads(
-        data, report.items, recs, k=k, chain=chain, gap=gap, page=page, lang=lang, outcomes=outcomes
-    )
     if fmt == "xlsx":
         assert output is not None
         _write_xlsx(result, output, lang)
@@ -310,14 +306,17 @@ def leads(
         if output is not None:
             import json
 
-            output.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+            try:
+                output.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+            except OSError as err:
+                raise InvalidInput(f"cannot write {output}: {err.strerror}", field="output") from None
         else:
             echo_json(doc)
         return
     _print_leads(result, lang, is_demo)
 
 
-def _print_leads(result: Any, lang: str, is_demo: bool) -> None:
+def _print_leads(result: LeadPage, lang: str, is_demo: bool) -> None:
     scope = {"gap": result.gap, "chain": result.chain, "overall": pick(lang, "全部缺口", "all gaps")}[
         result.scope
     ]
@@ -364,47 +363,45 @@ def backtest_cmd(
     lang: str = LANG,
 ) -> None:
     """回测：学习模型、先验与随机排序对比 / backtest: learned model vs prior vs random."""
-    from chainmap.analysis.gaps import analyze_gaps
-    from matching.backtest import backtest, format_table, synthetic_outcomes
-    from matching.features import build_candidate_matrix, build_segment_context
+    from chainmap.cache import ResultCache
+    from matching.backtest import format_table
+    from matching.service import MIN_REAL_OUTCOMES, lead_backtest
 
     lang = norm_lang(lang)
     fmt = _check_format(fmt, ("table", "json"))
+    cache = ResultCache()
     store = _open_store()
     try:
-        data = _data(store, lang)
-        outcomes = _outcomes(store)
-        recs, _is_demo = _candidates_or_demo(store, data, lang, demo=not outcomes and synthetic)
+        data = _data(store, lang, cache)
+        bt = lead_backtest(
+            store=store, data=data, cache=cache, region=region, k=k, split=split, test_fraction=test_fraction,
+            seed=seed, synthetic=synthetic, lang=lang,
+        )  # fmt: skip
     finally:
         store.close()
-    items = analyze_gaps(data, region=region, lang=lang).items
-    sctx = build_segment_context(data)
-    cm = build_candidate_matrix(recs, sctx)
-    is_synthetic = False
-    if len(outcomes) < 4:
+    if bt.demo_pool:
+        _note_demo_pool(lang)
+    if bt.n_real_outcomes < MIN_REAL_OUTCOMES:
+        n = bt.n_real_outcomes
         typer.echo(
             pick(
                 lang,
-                f"没有足够的真实线索结果历史（{len(outcomes)} 条已签约/已放弃的项目）：无法做真实回测。",
-                f"There is no real outcome history to speak of ({len(outcomes)} signed/dropped projects): no real backtest.",
+                f"没有足够的真实线索结果历史（{n} 条已签约/已放弃的项目）：无法做真实回测。",
+                f"There is no real outcome history to speak of ({n} signed/dropped projects): no real backtest.",
             ),
             err=True,
         )
-        if not synthetic:
-            typer.echo(
-                pick(
-                    lang,
-                    "可加 --synthetic 在合成历史上演示回测。",
-                    "Add --synthetic to demonstrate on a synthetic history.",
-                ),
-                err=True,
-            )
-            return
-        outcomes = synthetic_outcomes(cm, sctx, items, seed=seed)
-        is_synthetic = True
-    res = backtest(cm, sctx, items, outcomes, k=k, split=split, test_fraction=test_fraction, seed=seed,
-                   synthetic=is_synthetic)  # fmt: skip
+    if bt.result is None:
+        typer.echo(
+            pick(
+                lang,
+                "可加 --synthetic 在合成历史上演示回测。",
+                "Add --synthetic to demonstrate on a synthetic history.",
+            ),
+            err=True,
+        )
+        return
     if fmt == "json":
-        echo_json(res.to_dict())
+        echo_json(bt.result.to_dict())
     else:
-        typer.echo(format_table(res, lang))
+        typer.echo(format_table(bt.result, lang))

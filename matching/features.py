@@ -181,11 +181,12 @@ class SegmentContext:
 def build_segment_context(data: Any) -> SegmentContext:
     """Build the segment matrices from chain data (``segments``, ``links``, ``enterprises``).
 
-    >>> from types import SimpleNamespace as NS
-    >>> from chainmap.models import Segment, Link
+    >>> from chainmap.data import ChainData
+    >>> from chainmap.models import Chain, Segment, Link
     >>> segs = [Segment(id=i, chain="qi", name_zh=i, name_en=i, stage="midstream") for i in ("qi.a", "qi.b", "qi.c")]
-    >>> ctx = build_segment_context(NS(segments=segs, links=[Link(source="qi.a", target="qi.b"),
-    ...                                Link(source="qi.b", target="qi.c")], enterprises=[]))
+    >>> ctx = build_segment_context(ChainData(chains=[Chain(id="qi", name_zh="汽", name_en="Auto", letter="汽")],
+    ...     regions=[], segments=segs, links=[Link(source="qi.a", target="qi.b"), Link(source="qi.b", target="qi.c")],
+    ...     enterprises=[]))
     >>> ctx.A.toarray().astype(int).tolist()
     [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
     >>> ctx.R.toarray().tolist()
@@ -556,7 +557,7 @@ def pair_features(cm: CandidateMatrix, ctx: SegmentContext, gap: GapSpec) -> np.
 
 
 def pair_features_for(
-    cm: CandidateMatrix, ctx: SegmentContext, rows: Sequence[int], gaps: Sequence[GapSpec]
+    cm: CandidateMatrix, ctx: SegmentContext, rows: Sequence[int] | np.ndarray, gaps: Sequence[GapSpec]
 ) -> np.ndarray:
     """Features of arbitrary (candidate row, gap) pairs, vectorised (``len(rows) == len(gaps)``)."""
     rows = np.asarray(rows, dtype=np.int64)

@@ -20,14 +20,16 @@ at most ``max_list`` leads; ``total`` is its length and pages of ``k`` cut it.
 
 Every lead carries its score, the contribution of each feature (they add up to
 the score, with ``baseline`` when a learned model takes part), the blend weight
-and a reason sentence built from the largest contributions, e.g.
-``补链：本地缺少湿法隔膜；该企业主营湿法隔膜，近三年新建2个基地，总部位于长三角``.
+and a reason sentence built from the largest contributions by
+:mod:`matching.reasons` (this module computes numbers only).  :func:`rank_list`
+returns the whole list of a scope (:class:`RankedList`); :func:`rank_leads`
+one page of it.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -35,7 +37,7 @@ import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
 
 from chainmap.exceptions import InvalidInput, NotFound
-from chainmap.i18n import norm_lang, pick
+from chainmap.i18n import norm_lang
 from matching.features import (
     FEATURE_NAMES,
     N_GAP,
@@ -48,19 +50,21 @@ from matching.features import (
     gap_specs,
     pair_features_for,
 )
-from matching.geo import SOURCE_REGION_LABELS
-from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, fit_lead_scorer, load_config
+from matching.reasons import reason_sentence
+from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, default_config, fit_lead_scorer
 
 __all__ = [
     "Lead",
     "LeadPage",
     "rank_leads",
+    "rank_list",
+    "RankedList",
+    "check_page",
     "leads_per_gap",
     "top_k_per_gap",
     "make_scorer",
     "training_set",
     "TrainingSet",
-    "reason_sentence",
     "apply_diversity",
 ]
 
@@ -375,6 +379,131 @@ def _ranked_pairs(
     return pr[order], [pg[i] for i in order.tolist()], X[order], score[order], contrib[order], base[order]
 
 
+@dataclass(frozen=True)
+class RankedList:
+    """The ranked list of one scope, numbers only: the kept (candidate, gap) pairs
+    in rank order with their features, scores and contributions.
+
+    :meth:`lead` turns one position into a :class:`Lead` (with its reason
+    sentence, :mod:`matching.reasons`); :meth:`page` cuts a :class:`LeadPage`.
+    Neither re-ranks, so pages and page sizes of one list are slices."""
+
+    scope: str  # "gap" | "chain" | "overall"
+    chain: str | None
+    gap: str | None
+    cm: CandidateMatrix
+    ctx: SegmentContext
+    scorer: BlendedScorer
+    rows: np.ndarray
+    gaps: list[GapSpec]
+    X: np.ndarray
+    score: np.ndarray
+    contrib: np.ndarray
+    base: np.ndarray
+    demo: bool
+    max_list: int
+
+    @property
+    def total(self) -> int:
+        return len(self.rows)
+
+    def lead(self, pos: int, lang: str = "zh") -> Lead:
+        """The lead at 0-based position ``pos`` (rank ``pos + 1``)."""
+        return _lead(
+            self.cm, self.ctx, int(self.rows[pos]), self.gaps[pos], self.X[pos], float(self.score[pos]),
+            self.contrib[pos], float(self.base[pos]), self.scorer, pos + 1, norm_lang(lang),
+        )  # fmt: skip
+
+    def page(
+        self, *, k: int, page: int = 1, lang: str = "zh", lead: Callable[[int], Lead] | None = None
+    ) -> LeadPage:
+        """Page ``page`` (1-based) of ``k`` leads; ``lead(pos)`` may supply memoised leads."""
+        check_page(k, page, self.max_list)
+        lang = norm_lang(lang)
+        make = lead or (lambda pos: self.lead(pos, lang))
+        start = (page - 1) * k
+        return LeadPage(
+            scope=self.scope,
+            chain=self.chain,
+            gap=self.gap,
+            page=page,
+            page_size=k,
+            total=self.total,
+            items=[make(pos) for pos in range(start, min(self.total, start + k))],
+            blend_weight=round(self.scorer.w, 4),
+            n_outcomes=self.scorer.n_outcomes,
+            model="prior+model" if self.scorer.w > 0 else "prior",
+            demo=self.demo,
+            lang=lang,
+        )
+
+
+def check_page(k: Any, page: Any, max_list: int) -> None:
+    """InvalidInput unless ``1 <= k <= max_list`` and ``page >= 1`` (both integers)."""
+    if not isinstance(k, int) or not 1 <= k <= max_list:
+        raise InvalidInput(f"k must be between 1 and {max_list}, got {k!r}", field="k")
+    if not isinstance(page, int) or page < 1:
+        raise InvalidInput(f"page must be 1 or more, got {page!r}", field="page")
+
+
+def rank_list(
+    data: Any,
+    gap_items: Sequence[Any],
+    candidates: Sequence[Mapping[str, Any]] | CandidateMatrix,
+    *,
+    chain: str | None = None,
+    gap: str | None = None,
+    outcomes: Iterable[Any] | None = None,
+    config: MatchingConfig | None = None,
+    context: SegmentContext | None = None,
+    scorer: BlendedScorer | None = None,
+) -> RankedList:
+    """The whole ranked list of a scope (see :func:`rank_leads` for the parameters)."""
+    cfg = config or default_config()
+    ctx = context or build_segment_context(data)
+    cm = (
+        candidates
+        if isinstance(candidates, CandidateMatrix)
+        else build_candidate_matrix(list(candidates), ctx)
+    )
+    specs = _select_gaps(ctx, gap_specs(ctx, gap_items), chain, gap)
+    bs = scorer or make_scorer(cm, ctx, gap_items, outcomes, cfg)
+    scope = "gap" if gap is not None else ("chain" if chain is not None else "overall")
+    max_list = cfg.ranking.max_list
+    rows, gaps, X, score, contrib, base = _ranked_pairs(
+        cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample
+    )
+    if scope != "gap":  # each candidate once, at its best gap
+        _u, first = np.unique(rows, return_index=True)
+        first.sort()
+        rows, X, score, contrib, base = rows[first], X[first], score[first], contrib[first], base[first]
+        gaps = [gaps[i] for i in first.tolist()]
+    kept = apply_diversity(
+        cm.hq_city[rows].tolist(),
+        cm.groups[rows].tolist(),
+        max_per_city=cfg.ranking.max_per_city,
+        max_per_group=cfg.ranking.max_per_group,
+        limit=max_list,
+    )
+    idx = np.asarray(kept, dtype=np.int64)
+    return RankedList(
+        scope=scope,
+        chain=chain,
+        gap=gap,
+        cm=cm,
+        ctx=ctx,
+        scorer=bs,
+        rows=rows[idx],
+        gaps=[gaps[i] for i in kept],
+        X=X[idx],
+        score=score[idx],
+        contrib=contrib[idx],
+        base=base[idx],
+        demo=bool(cm.demo[rows[idx]].any()) if kept else bool(cm.demo.any()),
+        max_list=max_list,
+    )
+
+
 def rank_leads(
     data: Any,
     gap_items: Sequence[Any],
@@ -412,7 +541,7 @@ def rank_leads(
         Past leads (signed = 1 / dropped = 0) to train the learned model; the
         blend weight is n/(n+n0).
     config : MatchingConfig, optional
-        Weights and ranking settings (default: ``weights.yaml``).
+        Weights and ranking settings (default: ``weights.yaml``, read once).
     context, scorer : optional
         Precomputed :class:`SegmentContext` / :class:`BlendedScorer` (reuse).
 
@@ -422,59 +551,21 @@ def rank_leads(
         ``k`` or ``page`` out of range, or an unknown ``lang``.
     NotFound
         Unknown ``chain`` or ``gap``, or a ``gap`` segment without a gap.
+
+    Notes
+    -----
+    ``rank_list(...).page(k=k, page=page, lang=lang)``; keep the
+    :class:`RankedList` (``matching.service.lead_list`` caches it) to serve
+    other pages or page sizes without ranking again.
     """
     lang = norm_lang(lang)
-    cfg = config or load_config()
-    if not isinstance(k, int) or not 1 <= k <= cfg.ranking.max_list:
-        raise InvalidInput(f"k must be between 1 and {cfg.ranking.max_list}, got {k!r}", field="k")
-    if not isinstance(page, int) or page < 1:
-        raise InvalidInput(f"page must be 1 or more, got {page!r}", field="page")
-    ctx = context or build_segment_context(data)
-    cm = (
-        candidates
-        if isinstance(candidates, CandidateMatrix)
-        else build_candidate_matrix(list(candidates), ctx)
-    )
-    specs = _select_gaps(ctx, gap_specs(ctx, gap_items), chain, gap)
-    bs = scorer or make_scorer(cm, ctx, gap_items, outcomes, cfg)
-    scope = "gap" if gap is not None else ("chain" if chain is not None else "overall")
-    max_list = cfg.ranking.max_list
-    rows, gaps, X, score, contrib, base = _ranked_pairs(
-        cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample
-    )
-    if scope != "gap":  # each candidate once, at its best gap
-        _u, first = np.unique(rows, return_index=True)
-        first.sort()
-        rows, X, score, contrib, base = rows[first], X[first], score[first], contrib[first], base[first]
-        gaps = [gaps[i] for i in first.tolist()]
-    kept = apply_diversity(
-        cm.hq_city[rows].tolist(),
-        cm.groups[rows].tolist(),
-        max_per_city=cfg.ranking.max_per_city,
-        max_per_group=cfg.ranking.max_per_group,
-        limit=max_list,
-    )
-    total = len(kept)
-    page_pos = kept[(page - 1) * k : page * k]
-    items = []
-    for rank0, pos in enumerate(page_pos, start=(page - 1) * k + 1):
-        items.append(
-            _lead(cm, ctx, rows[pos], gaps[pos], X[pos], score[pos], contrib[pos], base[pos], bs, rank0, lang)
-        )
-    return LeadPage(
-        scope=scope,
-        chain=chain,
-        gap=gap,
-        page=page,
-        page_size=k,
-        total=total,
-        items=items,
-        blend_weight=round(bs.w, 4),
-        n_outcomes=bs.n_outcomes,
-        model="prior+model" if bs.w > 0 else "prior",
-        demo=bool(cm.demo[rows[kept]].any()) if total else bool(cm.demo.any()),
-        lang=lang,
-    )
+    cfg = config or default_config()
+    check_page(k, page, cfg.ranking.max_list)
+    ranked = rank_list(
+        data, gap_items, candidates, chain=chain, gap=gap, outcomes=outcomes, config=cfg, context=context,
+        scorer=scorer,
+    )  # fmt: skip
+    return ranked.page(k=k, page=page, lang=lang)
 
 
 def leads_per_gap(
@@ -489,7 +580,7 @@ def leads_per_gap(
     config: MatchingConfig | None = None,
 ) -> dict[str, LeadPage]:
     """The first page of every gap's list (segment id -> LeadPage), sharing one scorer."""
-    cfg = config or load_config()
+    cfg = config or default_config()
     ctx = build_segment_context(data)
     cm = (
         candidates
@@ -506,7 +597,7 @@ def leads_per_gap(
 
 
 # ---------------------------------------------------------------------------
-# leads and reasons
+# leads (the reason sentence comes from matching.reasons)
 # ---------------------------------------------------------------------------
 
 
@@ -555,145 +646,3 @@ def _lead(
         ),
         demo=bool(cm.demo[row]),
     )
-
-
-_STATUS_PREFIX = {
-    "fill": ("补链：本地缺少{seg}", "Fill: Yuncheng lacks {seg}"),
-    "strengthen": ("强链：本地{seg}环节薄弱", "Strengthen: {seg} is weak locally"),
-    "extend": ("延链：可延伸至{seg}", "Extend: the chain can reach {seg}"),
-    "sound": ("{seg}", "{seg}"),
-}
-_TAG_LABELS = {
-    "tag_global500": ("世界500强", "a Fortune Global 500 firm"),
-    "tag_china500": ("中国500强", "a China Top 500 firm"),
-    "tag_private500": ("民营500强", "a Top 500 private firm"),
-    "tag_industry_top100": ("行业100强", "an industry top-100 firm"),
-    "tag_listed": ("上市公司", "listed"),
-    "tag_little_giant": ("专精特新小巨人", "a specialised 'little giant'"),
-    "tag_chain_leader": ("链主企业", "a chain leader"),
-    "tag_gazelle": ("瞪羚企业", "a gazelle firm"),
-    "tag_unicorn": ("独角兽企业", "a unicorn"),
-}
-
-
-def _names(ctx: SegmentContext, cols: Iterable[int], lang: str, limit: int = 2) -> str:
-    names = [ctx.names_en[c] if lang == "en" else ctx.names_zh[c] for c in cols][:limit]
-    return pick(lang, "、", ", ").join(names)
-
-
-def _phrase(
-    feature: str, cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str
-) -> str | None:
-    seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
-    raw = cm.raw
-    if feature == "fit_exact":
-        return pick(lang, f"该企业主营{seg}", f"the firm makes {seg}")
-    if feature in ("fit_supplies", "fit_buys", "fit_related"):
-        mine = cm.M[row].indices
-        if feature == "fit_supplies":
-            rel = [s for s in mine if ctx.A[s, g.col]]
-            return pick(lang, f"该企业的{_names(ctx, rel, lang)}可为{seg}供货",
-                        f"its {_names(ctx, rel, lang)} supplies {seg}")  # fmt: skip
-        if feature == "fit_buys":
-            rel = [s for s in mine if ctx.A[g.col, s]]
-            return pick(lang, f"该企业的{_names(ctx, rel, lang)}需要{seg}配套",
-                        f"its {_names(ctx, rel, lang)} buys {seg}")  # fmt: skip
-        rel = [s for s in mine if ctx.R[s, g.col]]
-        return pick(
-            lang,
-            f"主营{_names(ctx, rel, lang)}，与{seg}相关",
-            f"its {_names(ctx, rel, lang)} is related to {seg}",
-        )
-    if feature == "scale_revenue":
-        rev = raw["revenue_cny_100m"][row]
-        return None if math.isnan(rev) else pick(lang, f"营收{rev:g}亿元", f"revenue CNY {rev / 10:g} bn")
-    if feature == "scale_employees":
-        e = raw["employees"][row]
-        return None if math.isnan(e) else pick(lang, f"员工{e:,.0f}人", f"{e:,.0f} employees")
-    if feature in _TAG_LABELS:
-        zh, en = _TAG_LABELS[feature]
-        return pick(lang, zh, en)
-    if feature == "growth_revenue":
-        gr = raw["revenue_growth"][row]
-        return None if math.isnan(gr) else pick(lang, f"营收增长{gr:.0%}", f"revenue growth {gr:.0%}")
-    if feature == "valuation":
-        v = raw["valuation_usd_bn"][row]
-        return None if math.isnan(v) else pick(lang, f"估值{v * 10:g}亿美元", f"valued at USD {v:g} bn")
-    if feature == "expansions":
-        e = raw["expansions_3y"][row]
-        return (
-            None
-            if math.isnan(e)
-            else pick(lang, f"近三年新建{e:.0f}个基地", f"opened {e:.0f} new bases in three years")
-        )
-    if feature in ("hq_jjj", "hq_yrd", "hq_gba"):
-        zh, en = SOURCE_REGION_LABELS[feature[3:]]
-        return pick(lang, f"总部位于{zh}", f"headquartered in {en}")
-    if feature == "proximity":
-        d = raw["distance_km"][row]
-        return (
-            None
-            if math.isnan(d)
-            else pick(lang, f"总部距运城约{d:.0f}公里", f"headquarters about {d:.0f} km from Yuncheng")
-        )
-    if feature == "shanxi_presence":
-        return pick(lang, "已在山西布局", "already present in Shanxi")
-    if feature == "tie_local":
-        return pick(lang, "与本地企业存在供需关系", "trades with segments where local firms operate")
-    if feature == "tie_leader":
-        return pick(lang, "可与本地链主上下游配套", "can supply or buy from a local chain leader")
-    return None
-
-
-def reason_sentence(
-    cm: CandidateMatrix,
-    ctx: SegmentContext,
-    row: int,
-    g: GapSpec,
-    contributions: Mapping[str, float],
-    lang: str = "zh",
-    *,
-    values: Mapping[str, float] | None = None,
-    n_reasons: int = 3,
-) -> str:
-    """Reason built from the largest contributions: the gap ("补链：本地缺少X"),
-    then the strongest segment-fit phrase and the next largest positive
-    contributions that have a phrase; risk flags are noted at the end.
-
-    Only features the candidate actually has (``values[f] > 0``) are named: a
-    positive contribution of an absent trait (a learned model rewarding *not*
-    being somewhere) is not a reason to state."""
-    has = (lambda f: values.get(f, 0.0) > 0) if values is not None else (lambda f: True)  # noqa: E731
-    zh, en = _STATUS_PREFIX.get(g.status, _STATUS_PREFIX["sound"])
-    seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
-    head = pick(lang, zh, en).format(seg=seg)
-    fits = [
-        f
-        for f in ("fit_exact", "fit_supplies", "fit_buys", "fit_related")
-        if contributions.get(f, 0.0) > 0 and has(f)
-    ]
-    fits.sort(key=lambda f: -contributions[f])
-    phrases: list[str] = []
-    if fits:
-        p = _phrase(fits[0], cm, ctx, row, g, lang)
-        if p:
-            phrases.append(p)
-    others = sorted(
-        (
-            f
-            for f, c in contributions.items()
-            if c > 0 and has(f) and not f.startswith(("fit_", "gap_")) and not f.endswith("_missing")
-        ),
-        key=lambda f: -contributions[f],
-    )
-    for f in others:
-        if len(phrases) >= n_reasons:
-            break
-        p = _phrase(f, cm, ctx, row, g, lang)
-        if p and p not in phrases:
-            phrases.append(p)
-    text = head + (pick(lang, "；", "; ") + pick(lang, "，", ", ").join(phrases) if phrases else "")
-    risks = cm.X[row, list(FEATURE_NAMES[N_PAIR + N_GAP :]).index("risk_penalty")]
-    if risks > 0:
-        text += pick(lang, f"（注意：有{risks:.0f}项风险记录）", f" (caution: {risks:.0f} risk flag(s))")
-    return text

@@ -55,6 +55,7 @@ __all__ = [
     "RankingSettings",
     "MatchingConfig",
     "load_config",
+    "default_config",
     "PriorScorer",
     "LeadScorer",
     "BlendedScorer",
@@ -141,7 +142,8 @@ def load_config(path: str | Path | None = None, **overrides: Any) -> MatchingCon
 
 
 @lru_cache(maxsize=1)
-def _default_config() -> MatchingConfig:
+def default_config() -> MatchingConfig:
+    """The shipped ``weights.yaml``, read once per process (treat it as read-only)."""
     return load_config()
 
 
@@ -172,7 +174,7 @@ class PriorScorer:
 
     @classmethod
     def from_config(cls, config: MatchingConfig | None = None) -> PriorScorer:
-        return cls((config or _default_config()).weights)
+        return cls((config or default_config()).weights)
 
     def score(self, X: Any) -> np.ndarray:
         return _check_matrix(X) @ self.w
@@ -387,11 +389,11 @@ class BlendedScorer:
 
 
 def fit_lead_scorer(
-    X: np.ndarray, y: Sequence[int], config: MatchingConfig | None = None
+    X: np.ndarray, y: Sequence[int] | np.ndarray, config: MatchingConfig | None = None
 ) -> LeadScorer | None:
     """A fitted LeadScorer, or None when there are fewer than ``min_outcomes``
     outcomes or only one label (the prior alone is used then)."""
-    cfg = config or _default_config()
+    cfg = config or default_config()
     y = np.asarray(y, dtype=int)
     if len(y) < cfg.blend.min_outcomes or len(np.unique(y)) < 2:
         return None

@@ -18,27 +18,12 @@ from api.deps import (
     valid_region_id,
 )
 from api.schemas import Page
-from chainmap.analysis.gaps import analyze_gaps
-from chainmap.exceptions import NotFound
-from chainmap.projects import service as projects
-from matching.candidates import load_candidates, load_demo_candidates, read_candidates, store_candidates
-from matching.ranking import LeadPage, rank_leads
+from matching import service
+from matching.ranking import LeadPage
 
 router = APIRouter(tags=["leads"])
 
 TaskForce = Annotated[dict[str, Any], Depends(require("candidates"))]
-
-
-def _pool(cache: CacheDep, store: Any, data: Any) -> tuple[list[dict[str, Any]], bool]:
-    """Stored candidates, or the shipped demo pool when none are stored."""
-
-    def compute() -> tuple[list[dict[str, Any]], bool]:
-        stored = load_candidates(store)
-        if stored:
-            return stored, False
-        return load_demo_candidates(data).candidates, True
-
-    return cache.get_or_compute(("pool", data.revision), compute)
 
 
 @router.get("/leads", summary="招商线索排序 / ranked leads", response_model=LeadPage)
@@ -57,19 +42,10 @@ def get_leads(
     """每条线索带得分、各特征贡献（贡献之和+基线=得分）和可以直接说出口的理由。
     无候选企业时使用内置演示候选池（demo=true）。"""
     check_chain(data, chain)
-    if gap is not None and gap not in data.segment_by_id:
-        raise NotFound(f"unknown gap segment {gap!r}", field="gap", hint="use a segment id from /gaps")
     region_id = valid_region_id(data, region)
-
-    def compute() -> LeadPage:
-        report = cache.get_or_compute(
-            ("gaps", data.revision, None, region_id, lang), lambda: analyze_gaps(data, region=region_id, lang=lang)
-        )
-        pool, _demo = _pool(cache, store, data)
-        outcomes = projects.list_outcomes(store=store)
-        return rank_leads(data, report.items, pool, k=k, chain=chain, gap=gap, page=page, lang=lang, outcomes=outcomes)
-
-    return cache.get_or_compute(("leads", data.revision, chain, gap, region_id, k, page, lang), compute)
+    return service.lead_page(
+        store=store, data=data, cache=cache, region=region_id, chain=chain, gap=gap, k=k, page=page, lang=lang
+    )
 
 
 @router.post("/candidates/import", summary="导入候选企业 / import candidates (CSV, XLSX, JSON)", response_model=dict[str, Any])
@@ -85,13 +61,11 @@ def import_candidates(
     from api.uploads import read_upload
 
     raw, name = read_upload(file, settings.chainmap_max_upload_mb)
-    result = read_candidates(raw, filename=name, skip_invalid=skip_invalid, data=data)
-    counts = store_candidates(store, result.candidates)
+    done = service.import_candidates(store=store, data=data, source=raw, filename=name, skip_invalid=skip_invalid)
     return {
-        **result.summary(),
-        **counts,
-        "errors": [e.to_dict() for e in result.errors],
-        "unmapped_names": [c.get("name") for c in result.unmapped],
+        **done.summary(),
+        "errors": [e.to_dict() for e in done.result.errors],
+        "unmapped_names": [c.get("name") for c in done.result.unmapped],
     }
 
 
@@ -103,8 +77,5 @@ def list_candidates(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[dict[str, Any]]:
-    items = load_candidates(store)
-    if name:
-        items = [c for c in items if name.lower() in str(c.get("name", "")).lower()]
-    start = (page - 1) * page_size
-    return Page[dict[str, Any]](items=items[start : start + page_size], total=len(items), page=page, page_size=page_size)
+    listed = service.list_candidates(store=store, name=name, offset=(page - 1) * page_size, limit=page_size)
+    return Page[dict[str, Any]](items=listed.items, total=listed.total, page=page, page_size=page_size)

@@ -79,18 +79,19 @@ def test_json_list_and_object(toy_data):
         {"name": "甲公司", "segments": ["qi.cell"], "revenue_cny_100m": 5, "tags": ["gazelle"]},
         {"name": "乙公司", "hq_province": "Zhejiang", "custom": 1},
     ]
-    for doc in (items, {"candidates": items}):
+    for doc in (items, {"candidates": items}, {"items": items}):
         r = read_candidates(json.dumps(doc, ensure_ascii=False).encode(), filename="c.json", data=toy_data)
         a, b = _by_name(r)["甲公司"], _by_name(r)["乙公司"]
         assert a["segments"] == ["qi.cell"] and a["mapped_segments"] == [] and a["revenue_cny_100m"] == 5.0
         assert b["hq_province"] == "浙江" and b["attributes"] == {"custom": 1}
 
 
-def test_json_bad_item_row_is_position(toy_data):
+def test_json_rows_are_numbered_like_a_sheet_under_a_header(toy_data):
+    """The first JSON record is row 2, as in CSV/XLSX (chainmap.tabular numbering)."""
     doc = [{"name": "甲"}, {"name": "乙", "revenue_cny_100m": -1}]
     with pytest.raises(InvalidInput) as ei:
         read_candidates(json.dumps(doc).encode(), filename="c.json", data=toy_data)
-    assert [(e.row, e.column) for e in ei.value.errors] == [(2, "revenue_cny_100m")]
+    assert [(e.row, e.column) for e in ei.value.errors] == [(3, "revenue_cny_100m")]
 
 
 @pytest.fixture

@@ -1,0 +1,414 @@
+"""Use cases of the matching layer, called by every front door (``GET /leads``,
+the candidate routes, ``chainmap leads``, ``chainmap candidates``, ``chainmap
+demo``).  Front doors only translate input and output; the pool choice, the
+ranking and the cache keys live here.
+
+Every piece is cached in a :class:`~chainmap.cache.ResultCache` per what it
+reads, so a page of leads costs a slice once its list is ranked:
+
+==================  ===============================================================  ==========================
+cache kind          key (after the kind)                                             built by
+==================  ===============================================================  ==========================
+``segment_context`` graph revision                                                   :func:`segment_context`
+``candidate_pool``  graph revision, candidate records (or ``"demo"``)                :func:`candidate_pool`
+``candidate_matrix`` graph revision, candidate records (or ``"demo"``)               :func:`candidate_matrix`
+``lead_scorer``     graph revision, candidate records, outcome records, region       :func:`lead_scorer`
+``ranking``         the scorer's key + chain, gap (numbers only, any language)        :func:`lead_list`
+``lead_list``       the ranking's key + lang (the leads with their reasons)          :func:`lead_list`
+==================  ===============================================================  ==========================
+
+The graph revision is ``data.revision`` (the store's graph revision the read
+model was loaded at, :func:`chainmap.service.chain_data`); record revisions are
+read from the store *before* the records, so an entry is never older than its
+key.  The gap report comes from :func:`chainmap.service.gap_report` (its own
+cache).  Without a cache, or for data read from files (``revision`` None),
+everything is computed afresh.
+
+Outcomes (signed / dropped investment projects) always train the scorer, for
+every front door, so ``chainmap demo`` and ``chainmap leads`` rank alike.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import IO, Any, TypeVar
+
+from chainmap.cache import ResultCache
+from chainmap.data import ChainData
+from chainmap.service import default_region, gap_report
+from chainmap.storage.base import Store
+from matching.backtest import BacktestResult, backtest, synthetic_outcomes
+from matching.candidates import (
+    ImportResult,
+    load_candidates,
+    load_demo_candidates,
+    read_candidates,
+    store_candidates,
+)
+from matching.features import CandidateMatrix, SegmentContext, build_candidate_matrix, build_segment_context
+from matching.ranking import Lead, LeadPage, RankedList, check_page, make_scorer, rank_list
+from matching.scoring import BlendedScorer, default_config
+
+__all__ = [
+    "CandidatePool",
+    "CandidateImport",
+    "CandidateList",
+    "LeadList",
+    "LeadBacktest",
+    "candidate_pool",
+    "segment_context",
+    "candidate_matrix",
+    "lead_scorer",
+    "lead_list",
+    "lead_page",
+    "import_candidates",
+    "list_candidates",
+    "lead_backtest",
+]
+
+T = TypeVar("T")
+
+#: Record kinds read by this module.
+CANDIDATE = "candidate"
+PROJECT = "project"
+
+
+# ---------------------------------------------------------------------------
+# the two places that reach outside the matching layer's own records
+# ---------------------------------------------------------------------------
+
+
+def _records_rev(store: Store, kind: str) -> int:
+    """Revision of the records of ``kind`` (today: of all records)."""
+    return store.record_revision()
+
+
+def _outcomes(store: Store) -> list[Any]:
+    """Labelled outcomes of past leads (signed = 1, dropped = 0) from the investment projects."""
+    from chainmap.projects.service import list_outcomes
+
+    return list(list_outcomes(store=store))
+
+
+def _cached(cache: ResultCache | None, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` through ``cache``; keys are ``(kind, graph revision, ...)`` and
+    data without a graph revision (read from files) is never cached."""
+    if cache is None or key[1] is None:
+        return compute()
+    return cache.get_or_compute(key, compute)
+
+
+# ---------------------------------------------------------------------------
+# candidates
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidatePool:
+    """The candidates leads are ranked from: the stored ones, or the shipped demo
+    pool (``demo`` True) when none are stored or the demo pool was asked for."""
+
+    candidates: list[dict[str, Any]]
+    demo: bool
+
+    def __len__(self) -> int:
+        return len(self.candidates)
+
+
+def _pool_key(store: Store, demo: bool) -> Hashable:
+    return "demo" if demo else _records_rev(store, CANDIDATE)
+
+
+def candidate_pool(
+    *, store: Store, data: ChainData, cache: ResultCache | None = None, demo: bool = False
+) -> CandidatePool:
+    """Stored candidates, or the demo pool when none are stored (``demo=True``:
+    always the demo pool), cached per (graph revision, candidate records)."""
+
+    def compute() -> CandidatePool:
+        stored = [] if demo else load_candidates(store)
+        if stored:
+            return CandidatePool(stored, demo=False)
+        return CandidatePool(load_demo_candidates(data).candidates, demo=True)
+
+    return _cached(cache, ("candidate_pool", data.revision, _pool_key(store, demo)), compute)
+
+
+@dataclass(frozen=True)
+class CandidateImport:
+    """A candidate file read (:class:`~matching.candidates.ImportResult`) and
+    stored (``counts``: created, updated, unchanged, replaced)."""
+
+    result: ImportResult
+    counts: dict[str, int]
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.result.summary(), **self.counts}
+
+
+def import_candidates(
+    *,
+    store: Store,
+    data: ChainData,
+    source: str | os.PathLike[str] | bytes | IO[bytes],
+    filename: str | None = None,
+    skip_invalid: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> CandidateImport:
+    """Read, validate, de-duplicate and map a candidate file, then store it (one
+    transaction).  Raises InvalidInput listing the bad rows unless ``skip_invalid``."""
+    result = read_candidates(
+        source, filename=filename, skip_invalid=skip_invalid, data=data, progress=progress
+    )
+    return CandidateImport(result, store_candidates(store, result.candidates))
+
+
+@dataclass(frozen=True)
+class CandidateList:
+    items: list[dict[str, Any]]
+    total: int
+
+
+def _segments_of(record: dict[str, Any]) -> list[str]:
+    return list(record.get("segments") or []) + [m["segment"] for m in record.get("mapped_segments") or []]
+
+
+def list_candidates(
+    *,
+    store: Store,
+    name: str | None = None,
+    segment: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> CandidateList:
+    """Stored candidates sorted by id: those whose name contains ``name`` (case
+    insensitive) and that have ``segment`` (given or mapped); ``total`` before
+    ``offset``/``limit``."""
+    items = load_candidates(store)
+    if name:
+        needle = name.lower()
+        items = [c for c in items if needle in str(c.get("name", "")).lower()]
+    if segment:
+        items = [c for c in items if segment in _segments_of(c)]
+    stop = None if limit is None else offset + limit
+    return CandidateList(items[offset:stop], len(items))
+
+
+# ---------------------------------------------------------------------------
+# context, matrix, scorer
+# ---------------------------------------------------------------------------
+
+
+def segment_context(*, data: ChainData, cache: ResultCache | None = None) -> SegmentContext:
+    """Segment index and adjacency of the chains, cached per graph revision."""
+    return _cached(cache, ("segment_context", data.revision), lambda: build_segment_context(data))
+
+
+def candidate_matrix(
+    *, store: Store, data: ChainData, cache: ResultCache | None = None, demo: bool = False
+) -> CandidateMatrix:
+    """The pool's feature matrix, cached per (graph revision, candidate records)."""
+    key = ("candidate_matrix", data.revision, _pool_key(store, demo))
+
+    def compute() -> CandidateMatrix:
+        pool = candidate_pool(store=store, data=data, cache=cache, demo=demo)
+        return build_candidate_matrix(pool.candidates, segment_context(data=data, cache=cache))
+
+    return _cached(cache, key, compute)
+
+
+def _scorer_key(store: Store, data: ChainData, region: str, demo: bool) -> tuple[Hashable, ...]:
+    return (data.revision, _pool_key(store, demo), _records_rev(store, PROJECT), region)
+
+
+def lead_scorer(
+    *,
+    store: Store,
+    data: ChainData,
+    cache: ResultCache | None = None,
+    region: str | None = None,
+    demo: bool = False,
+    lang: str = "zh",
+) -> BlendedScorer:
+    """The prior, blended with a model refitted on the outcomes when there are any;
+    cached per (graph revision, candidate records, outcome records, region).
+
+    The training pairs are matched to candidates and to the gaps of ``region``;
+    ``lang`` only picks which cached gap report is read (the gap numbers are the
+    same in every language)."""
+    region_id = region or default_region(data)
+    key = ("lead_scorer", *_scorer_key(store, data, region_id, demo))
+
+    def compute() -> BlendedScorer:
+        report = gap_report(data=data, cache=cache, region=region_id, lang=lang)
+        cm = candidate_matrix(store=store, data=data, cache=cache, demo=demo)
+        ctx = segment_context(data=data, cache=cache)
+        return make_scorer(cm, ctx, report.items, _outcomes(store), default_config())
+
+    return _cached(cache, key, compute)
+
+
+# ---------------------------------------------------------------------------
+# leads
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class LeadList:
+    """The full ranked list of one scope in one language.  Leads (with their
+    reason sentences) are built when first asked for and kept, so every page and
+    page size is a slice."""
+
+    ranked: RankedList
+    lang: str
+    _leads: dict[int, Lead] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def total(self) -> int:
+        return self.ranked.total
+
+    def __len__(self) -> int:
+        return self.ranked.total
+
+    def lead(self, pos: int) -> Lead:
+        """The lead at 0-based position ``pos`` (rank ``pos + 1``)."""
+        got = self._leads.get(pos)
+        if got is None:
+            got = self.ranked.lead(pos, self.lang)
+            with self._lock:
+                got = self._leads.setdefault(pos, got)
+        return got
+
+    def page(self, *, k: int = 20, page: int = 1) -> LeadPage:
+        return self.ranked.page(k=k, page=page, lang=self.lang, lead=self.lead)
+
+
+def lead_list(
+    *,
+    store: Store,
+    data: ChainData,
+    cache: ResultCache | None = None,
+    region: str | None = None,
+    chain: str | None = None,
+    gap: str | None = None,
+    lang: str = "zh",
+    demo: bool = False,
+) -> LeadList:
+    """The full ranked list for a scope (``gap``; else ``chain``; else every gap)
+    of ``region`` (default: the city), from :func:`candidate_pool` (``demo``: the
+    shipped demo pool even when candidates are stored), scored by
+    :func:`lead_scorer`; cached per (graph revision, candidate and outcome
+    records, region, chain, gap, lang).
+
+    Raises NotFound for an unknown region, chain or gap (or a gap segment without a gap)."""
+    region_id = region or default_region(data)
+    base = _scorer_key(store, data, region_id, demo)
+
+    def ranking() -> RankedList:
+        report = gap_report(data=data, cache=cache, region=region_id, lang=lang)
+        return rank_list(
+            data,
+            report.items,
+            candidate_matrix(store=store, data=data, cache=cache, demo=demo),
+            chain=chain,
+            gap=gap,
+            config=default_config(),
+            context=segment_context(data=data, cache=cache),
+            scorer=lead_scorer(store=store, data=data, cache=cache, region=region_id, demo=demo, lang=lang),
+        )
+
+    def compute() -> LeadList:
+        return LeadList(_cached(cache, ("ranking", *base, chain, gap), ranking), lang)
+
+    return _cached(cache, ("lead_list", *base, chain, gap, lang), compute)
+
+
+def lead_page(
+    *,
+    store: Store,
+    data: ChainData,
+    cache: ResultCache | None = None,
+    region: str | None = None,
+    chain: str | None = None,
+    gap: str | None = None,
+    k: int = 20,
+    page: int = 1,
+    lang: str = "zh",
+    demo: bool = False,
+) -> LeadPage:
+    """Page ``page`` of ``k`` leads of :func:`lead_list` (a slice: no re-ranking).
+
+    ``chainmap demo`` shows ``lead_page(chain=c, k=3)`` for each top-level chain.
+
+    Raises InvalidInput for ``k`` outside 1..max_list or ``page`` < 1 (before any work)."""
+    check_page(k, page, default_config().ranking.max_list)
+    leads = lead_list(
+        store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, lang=lang, demo=demo
+    )
+    return leads.page(k=k, page=page)
+
+
+# ---------------------------------------------------------------------------
+# backtest
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeadBacktest:
+    """``result`` is None when fewer than ``MIN_REAL_OUTCOMES`` real outcomes
+    exist and no synthetic history was asked for."""
+
+    n_real_outcomes: int
+    result: BacktestResult | None
+    demo_pool: bool = False
+
+
+MIN_REAL_OUTCOMES = 4
+
+
+def lead_backtest(
+    *,
+    store: Store,
+    data: ChainData,
+    cache: ResultCache | None = None,
+    region: str | None = None,
+    k: int = 10,
+    split: str = "time",
+    test_fraction: float = 0.3,
+    seed: int = 0,
+    synthetic: bool = False,
+    lang: str = "zh",
+) -> LeadBacktest:
+    """Learned model vs prior vs random on the real outcomes; with ``synthetic``
+    and too few real outcomes, on a synthetic history (over the demo pool when
+    there are no outcomes at all)."""
+    outcomes = _outcomes(store)
+    demo = not outcomes and synthetic
+    region_id = region or default_region(data)
+    items = gap_report(data=data, cache=cache, region=region_id, lang=lang).items
+    ctx = segment_context(data=data, cache=cache)
+    cm = candidate_matrix(store=store, data=data, cache=cache, demo=demo)
+    demo_pool = candidate_pool(store=store, data=data, cache=cache, demo=demo).demo
+    n_real = len(outcomes)
+    is_synthetic = False
+    if n_real < MIN_REAL_OUTCOMES:
+        if not synthetic:
+            return LeadBacktest(n_real, None, demo_pool)
+        outcomes = synthetic_outcomes(cm, ctx, items, seed=seed)
+        is_synthetic = True
+    res = backtest(
+        cm,
+        ctx,
+        items,
+        outcomes,
+        k=k,
+        split=split,
+        test_fraction=test_fraction,
+        seed=seed,
+        synthetic=is_synthetic,
+    )
+    return LeadBacktest(n_real, res, demo_pool)
