@@ -63,6 +63,7 @@ def _counts_text(counts: dict[str, int], lang: str) -> str:
         "segments": ("个环节", "segments"),
         "links": ("条关联", "links"),
         "enterprises": ("家企业", "enterprises"),
+        "records": ("条记录", "records"),
     }
     parts = []
     for k, v in counts.items():

@@ -105,7 +105,7 @@ def gaps(
             field="output",
             hint="-o gaps.xlsx",
         )
-    data = load_chain_data()
+    data = load_chain_data(lang)
     report = service.gap_report(data=data, region=region, chain=chain, lang=lang)
     if format == "table":
         text: str | bytes = _table(report.model_copy(update={"items": service.gap_items(report, status=type)}))
