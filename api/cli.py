@@ -30,7 +30,8 @@ LANG = typer.Option("zh", "--lang", help="zh|en")
 
 def _mount_layers() -> None:
     """Mount the other layers' command groups."""
-    from chainmap import cli_gaps, cli_projects
+    from chainmap import cli_gaps
+    from chainmap.projects import cli as cli_projects
     from matching import cli as matching_cli
 
     app.command("gaps")(cli_gaps.gaps)

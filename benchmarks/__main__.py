@@ -37,7 +37,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import BENCHMARKS
-from benchmarks import common as C
+from benchmarks._machine import machine_info, now, peak_rss_mb
+from benchmarks._markdown import render_mode_markdown
+from benchmarks._neo4j import DEFAULT_NEO4J_URI, NEO4J_HEAP, PrivateNeo4j, neo4j_problem
+from benchmarks._paths import REPORT, RESULTS, ROOT
+from benchmarks._report import write_report
+from benchmarks._results import dump, load, locked
+from benchmarks._runner import needs_neo4j, run_benchmark
+from benchmarks._timing import median_rows, row_identity
 
 # how many times a benchmark is run as a whole (timings: medians).  relatedness takes medians
 # of alternating runs itself; leads/storage/api run sizes that take tens of seconds once; gaps
@@ -65,7 +72,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME=MODULE",
         help="use MODULE.run(quick) as benchmark NAME (repeatable; replaces the built-in list)",
     )
-    p.add_argument("--results-dir", type=Path, default=C.RESULTS)
+    p.add_argument("--results-dir", type=Path, default=RESULTS)
     p.add_argument(
         "--report-file",
         type=Path,
@@ -93,10 +100,10 @@ def child(args: argparse.Namespace) -> int:
             if (args.repeat or 1) > 1:
                 print(f"  run {i + 1}/{args.repeat}", file=sys.stderr, flush=True)
             runs.append(
-                C.run_benchmark(args.name, quick, module=args.module, backends=backends, sizes=args.sizes)
+                run_benchmark(args.name, quick, module=args.module, backends=backends, sizes=args.sizes)
             )
-        result["rows"] = C.median_rows(runs)
-        result["peak_rss_mb"] = round(C.peak_rss_mb(), 1)
+        result["rows"] = median_rows(runs)
+        result["peak_rss_mb"] = round(peak_rss_mb(), 1)
     except BaseException as err:  # noqa: BLE001 - recorded, the driver goes on
         result["error"] = f"{type(err).__name__}: {err}"
         result["traceback"] = traceback.format_exc().splitlines()[-25:]
@@ -120,26 +127,26 @@ def run_one(name: str, args: argparse.Namespace, module: str | None) -> dict[str
     mode = args.mode
     entry: dict[str, Any] = {
         "status": "ok",
-        "started": C.now(),
+        "started": now(),
         "load_avg_start": [round(x, 2) for x in os.getloadavg()],
     }
     repeat = args.repeat or REPEATS[mode].get(name, 1)
     entry["repeats"] = repeat
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(C.ROOT), env.get("PYTHONPATH", "")] if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [str(ROOT), env.get("PYTHONPATH", "")] if p)
     neo = None
-    if module is None and C.needs_neo4j(name, None):
-        uri = os.environ.get("NEO4J_URI") or C.DEFAULT_NEO4J_URI
-        problem = C.neo4j_problem(uri)
+    if module is None and needs_neo4j(name, None):
+        uri = os.environ.get("NEO4J_URI") or DEFAULT_NEO4J_URI
+        problem = neo4j_problem(uri)
         if problem is None:
             entry["neo4j"] = f"existing server at {uri}"
         else:
             print(f"  [{name}] {problem}: starting a private Neo4j", file=sys.stderr, flush=True)
-            neo = C.PrivateNeo4j()
+            neo = PrivateNeo4j()
             try:
                 uri = neo.start()
                 entry["neo4j"] = (
-                    f"private server at {uri} (heap {os.environ.get('NEO4J_HEAP', C.NEO4J_HEAP)}), stopped after the run"
+                    f"private server at {uri} (heap {os.environ.get('NEO4J_HEAP', NEO4J_HEAP)}), stopped after the run"
                 )
             except RuntimeError as err:
                 neo = None
@@ -166,7 +173,7 @@ def run_one(name: str, args: argparse.Namespace, module: str | None) -> dict[str
         if args.sizes:
             cmd += ["--sizes", ",".join(map(str, args.sizes))]
         timeout = args.timeout or TIMEOUT[mode]
-        proc = subprocess.Popen(cmd, cwd=C.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, start_new_session=True)  # fmt: skip
         pump = threading.Thread(target=_pump, args=(proc.stdout, name, tail), daemon=True)
         pump.start()
@@ -182,11 +189,11 @@ def run_one(name: str, args: argparse.Namespace, module: str | None) -> dict[str
                     continue
             rc = None
         pump.join(timeout=5)
-        result = C.load(out) or {}
+        result = load(out) or {}
     if neo is not None:
         neo.stop()
     entry["wall_s"] = round(time.perf_counter() - t0, 1)
-    entry["finished"] = C.now()
+    entry["finished"] = now()
     entry["rows"] = result.get("rows", [])
     if "peak_rss_mb" in result:
         entry["driver_child_peak_rss_mb"] = result["peak_rss_mb"]
@@ -211,12 +218,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.child_out:
         return child(args)
     results_dir: Path = args.results_dir
-    report = args.report_file or (C.REPORT if results_dir.resolve() == C.RESULTS.resolve() else None)
+    report = args.report_file or (REPORT if results_dir.resolve() == RESULTS.resolve() else None)
     if args.name == "report":
         for mode in ("quick", "full"):  # re-render the per-run tables with the current code
-            if doc := C.load(results_dir / f"{mode}.json"):
-                (results_dir / f"{mode}.md").write_text(C.render_mode_markdown(doc), encoding="utf-8")
-        C.write_report(results_dir, report)
+            if doc := load(results_dir / f"{mode}.json"):
+                (results_dir / f"{mode}.md").write_text(render_mode_markdown(doc), encoding="utf-8")
+        write_report(results_dir, report)
         print(f"wrote {results_dir / 'scaling.png'}" + (f" and {report}" if report else ""))
         return 0
     modules = dict(b.split("=", 1) for b in args.bench)
@@ -230,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     doc: dict[str, Any] = {
         "mode": args.mode,
         "command": command,
-        "started": C.now(),
-        "machine": C.machine_info(),
+        "started": now(),
+        "machine": machine_info(),
     }
     t0 = time.perf_counter()
     entries: dict[str, dict[str, Any]] = {}
@@ -241,19 +248,19 @@ def main(argv: list[str] | None = None) -> int:
         entries[name] = entry
         status = entry["status"] + (f": {entry['error']}" if entry.get("error") else "")
         print(f"== {name}: {status} ({entry['wall_s']} s)", file=sys.stderr, flush=True)
-    doc["finished"] = C.now()
+    doc["finished"] = now()
     doc["wall_s"] = round(time.perf_counter() - t0, 1)
     path = results_dir / f"{args.mode}.json"
-    with C.locked(path):
+    with locked(path):
         if args.name == "all":
             doc["benchmarks"] = entries
         else:  # merge into the existing results of this mode
-            old = C.load(path) or {}
+            old = load(path) or {}
             for name, entry in entries.items():  # keep earlier rows this run did not redo (other sizes)
                 prev = old.get("benchmarks", {}).get(name)
                 if prev and args.sizes:
-                    redone = {C.row_identity(r) for r in entry["rows"]}
-                    kept = [r for r in prev.get("rows", []) if C.row_identity(r) not in redone]
+                    redone = {row_identity(r) for r in entry["rows"]}
+                    kept = [r for r in prev.get("rows", []) if row_identity(r) not in redone]
                     entry["rows"] = sorted(
                         kept + entry["rows"], key=lambda r: (str(r.get("backend")), r.get("n", 0))
                     )
@@ -264,15 +271,15 @@ def main(argv: list[str] | None = None) -> int:
                 "benchmarks": {**old.get("benchmarks", {}), **entries},
             }
             doc.setdefault("started", entries[names[0]]["started"])
-            doc["finished"] = C.now()
+            doc["finished"] = now()
             cmds = [c for c in str(old.get("command", "")).split("; ") if c and c != command]
             doc["command"] = "; ".join([*cmds, command])
             doc["wall_s"] = round(sum(e.get("wall_s", 0) for e in doc["benchmarks"].values()), 1)
-        C.dump(path, doc)
-        (results_dir / f"{args.mode}.md").write_text(C.render_mode_markdown(doc), encoding="utf-8")
+        dump(path, doc)
+        (results_dir / f"{args.mode}.md").write_text(render_mode_markdown(doc), encoding="utf-8")
         if not args.no_report:
             try:
-                C.write_report(results_dir, report)
+                write_report(results_dir, report)
             except Exception as err:  # noqa: BLE001 - the results are written; say what went wrong
                 print(f"report not written: {type(err).__name__}: {err}", file=sys.stderr)
     failed = [n for n, e in entries.items() if e["status"] != "ok"]

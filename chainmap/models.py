@@ -21,6 +21,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chainmap.labels import SEGMENT_STAGE, TAG
+
 __all__ = [
     "ID_PATTERN",
     "Stage",
@@ -61,7 +63,8 @@ class Stage(StrEnum):
         return {"upstream": 0, "midstream": 1, "downstream": 2}[self.value]
 
 
-STAGE_LABELS_ZH = {Stage.upstream: "上游", Stage.midstream: "中游", Stage.downstream: "下游"}
+#: Stage -> Chinese label (from :data:`chainmap.labels.SEGMENT_STAGE`).
+STAGE_LABELS_ZH: dict[Stage, str] = {Stage(code): zh for code, (zh, _en) in SEGMENT_STAGE.items()}
 
 
 class LinkKind(StrEnum):
@@ -109,19 +112,8 @@ class Tag(StrEnum):
         return cls(v)
 
 
-TAG_LABELS_ZH: dict[Tag, str] = {
-    Tag.chain_leader: "链主",
-    Tag.chain_core: "链核",
-    Tag.little_giant: "专精特新小巨人",
-    Tag.specialized: "专精特新",
-    Tag.gazelle: "瞪羚",
-    Tag.unicorn: "独角兽",
-    Tag.listed: "上市",
-    Tag.global500: "世界500强",
-    Tag.china500: "中国500强",
-    Tag.private500: "民营500强",
-    Tag.industry_top100: "行业100强",
-}
+#: Tag -> Chinese label (from :data:`chainmap.labels.TAG`, the one label catalogue).
+TAG_LABELS_ZH: dict[Tag, str] = {Tag(code): zh for code, (zh, _en) in TAG.items()}
 _TAG_BY_ZH = {v: k for k, v in TAG_LABELS_ZH.items()}
 
 

@@ -1,6 +1,6 @@
 """Backtest the lead scores on past leads: learned model vs prior vs random.
 
-Past leads (:func:`chainmap.pipeline.lead_outcomes`: 1 = signed or later,
+Past leads (:func:`chainmap.projects.lead_outcomes`: 1 = signed or later,
 0 = dropped) are matched to candidates and gaps (:func:`matching.ranking.training_set`)
 and split **by time** (the latest ``test_fraction`` of outcomes is the test
 set; the model never sees the future) or **by group** (whole gap segments held

@@ -226,9 +226,9 @@ def _candidates_or_demo(store: Any, data: Any, lang: str, demo: bool) -> tuple[l
 
 
 def _outcomes(store: Any) -> list[Any]:
-    from chainmap.pipeline import lead_outcomes, list_projects
+    from chainmap.projects.service import list_outcomes
 
-    return lead_outcomes(list_projects(store=store))
+    return list_outcomes(store=store)
 
 
 def _write_xlsx(page: Any, path: Path, lang: str) -> None:

@@ -132,7 +132,7 @@ def training_set(
 ) -> TrainingSet:
     """Features and labels of past leads: ``(X, y, dates, segments, unmatched)``.
 
-    Each outcome (:class:`chainmap.pipeline.Outcome` or a mapping with
+    Each outcome (:class:`chainmap.projects.Outcome` or a mapping with
     ``credit_code`` / ``enterprise_name``, ``segment``, ``label``, ``date``) is
     matched to a candidate by credit code, else by normalised name, and to the
     gap of its segment (a segment without a current gap counts as ``sound``,

@@ -5,7 +5,7 @@
   ``weight[f] × x[f]``; the contributions add up to the score.
 * :class:`LeadScorer` — ``LeadScorer(ClassifierMixin, BaseEstimator)``: a
   standardised logistic regression trained on past leads (1 = signed or later,
-  0 = dropped; :func:`chainmap.pipeline.lead_outcomes`).  Contributions to the
+  0 = dropped; :func:`chainmap.projects.lead_outcomes`).  Contributions to the
   log-odds are ``coef · (x − mean) / scale``.  Probabilities are calibrated by
   **sigmoid (Platt) calibration** — ``CalibratedClassifierCV(method="sigmoid",
   ensemble=False)`` — once each class has ``calibrate_min_per_class`` samples;

@@ -21,3 +21,6 @@ def test_import_linter_contracts_hold() -> None:
     assert "Contracts: " in out, out
     assert proc.returncode == 0, out
     assert " broken" not in out.replace("0 broken", ""), out
+    # the investment-project context's independence contracts are among those checked
+    assert "The investment-project context is independent" in out, out
+    assert "do not import the project context KEPT" in out, out

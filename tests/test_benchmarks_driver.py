@@ -99,22 +99,24 @@ def test_single_benchmark_merges_and_exits_zero(tmp_path: Path) -> None:
 
 
 def test_median_rows_and_targets() -> None:
-    from benchmarks import common as C
+    from benchmarks._scaling import extrapolate, fit
+    from benchmarks._targets import target_rows
+    from benchmarks._timing import median_rows
 
     runs = [
         [{"case": "a", "seconds": s, "peak_rss_mb": m, "rows": 7}]
         for s, m in ((3.0, 10), (1.0, 30), (2.0, 20))
     ]
-    (row,) = C.median_rows(runs)
+    (row,) = median_rows(runs)
     assert row["seconds"] == 2.0 and row["peak_rss_mb"] == 30 and row["rows"] == 7 and row["repeats"] == 3
     assert row["samples"] == {"seconds": [3.0, 1.0, 2.0]}
     doc = {"benchmarks": {"gaps": {"finished": "2025-01-01T00:00:00", "rows": [
         {"case": "seed: city + 13 counties", "seconds": 1.5, "items": 3},
         {"case": "synthetic 1000", "seconds": 0.5, "segments": 1000}]}}}  # fmt: skip
-    rows = {r["key"]: r for r in C.target_rows({"quick": doc})}
+    rows = {r["key"]: r for r in target_rows({"quick": doc})}
     assert rows["gaps_seed"]["ok"] is False and "1.5 s" in rows["gaps_seed"]["measured"]  # a miss is a miss
     assert rows["gaps_10k"].get("missing") and "1,000 segments" in rows["gaps_10k"]["measured"]
     assert rows["neo4j_1m"]["measured"].startswith("not measured")
-    f = C.fit({10.0: (1.0, "q"), 100.0: (10.0, "q"), 1000.0: (100.0, "q")})
+    f = fit({10.0: (1.0, "q"), 100.0: (10.0, "q"), 1000.0: (100.0, "q")})
     assert f is not None and abs(f["exponent_all"] - 1.0) < 1e-9
-    assert abs(C.extrapolate(f, 1e4) - 1000.0) < 1e-6
+    assert abs(extrapolate(f, 1e4) - 1000.0) < 1e-6

@@ -18,9 +18,9 @@ from api.deps import (
     valid_region_id,
 )
 from api.schemas import Page
-from chainmap import pipeline
 from chainmap.analysis.gaps import analyze_gaps
 from chainmap.exceptions import NotFound
+from chainmap.projects import service as projects
 from matching.candidates import load_candidates, load_demo_candidates, read_candidates, store_candidates
 from matching.ranking import LeadPage, rank_leads
 
@@ -66,7 +66,7 @@ def get_leads(
             ("gaps", data.revision, None, region_id, lang), lambda: analyze_gaps(data, region=region_id, lang=lang)
         )
         pool, _demo = _pool(cache, store, data)
-        outcomes = pipeline.lead_outcomes(pipeline.list_projects(store=store))
+        outcomes = projects.list_outcomes(store=store)
         return rank_leads(data, report.items, pool, k=k, chain=chain, gap=gap, page=page, lang=lang, outcomes=outcomes)
 
     return cache.get_or_compute(("leads", data.revision, chain, gap, region_id, k, page, lang), compute)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
@@ -11,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import LangDep, Reader, StoreDep, require
 from api.schemas import Page
-from chainmap import pipeline
-from chainmap.pipeline import FollowUp, KpiReport, Project, Target
+from chainmap.projects import FollowUp, KpiReport, Project, Target, service
 
 router = APIRouter(tags=["projects"])
 
@@ -56,7 +54,7 @@ def create_project(
     }])],
 ) -> RegistrationOut:
     """若其他专班/小分队已跟进同一企业（信用代码或规范化名称相同），仍登记但返回警告并相互关联。"""
-    reg = pipeline.create_project(store=store, project_in=body)
+    reg = service.create_project(store=store, project_in=body)
     return RegistrationOut(
         project=reg.project,
         warnings=[w.model_dump(mode="json") | {"message": w.message(lang)} for w in reg.warnings],
@@ -74,7 +72,7 @@ def list_projects(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[Project]:
-    items = pipeline.list_projects(store=store, stage=stage, task_force=task_force, region=region, segment=segment)
+    items = service.list_projects(store=store, stage=stage, task_force=task_force, region=region, segment=segment)
     start = (page - 1) * page_size
     return Page[Project](items=items[start : start + page_size], total=len(items), page=page, page_size=page_size)
 
@@ -95,39 +93,30 @@ def export_projects(
     task_force: Annotated[str | None, Query(max_length=100)] = None,
     stalled_days: Annotated[int, Query(ge=1, le=3650)] = 90,
 ) -> Response:
-    from chainmap.reports.projects import projects_csv, write_projects_xlsx
-
-    projects = pipeline.list_projects(store=store, task_force=task_force, region=region)
-    if format == "csv":
-        return Response(
-            content=projects_csv(projects, lang=lang).encode("utf-8"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="projects.csv"'},
-        )
-    report = pipeline.project_kpis(store=store, year=year or dt.date.today().year, region=region, task_force=task_force, stalled_days=stalled_days)
-    buf = io.BytesIO()
-    write_projects_xlsx(buf, projects, report, lang=lang)
+    export = service.export_projects(
+        store=store, format=format, year=year, region=region, task_force=task_force, stalled_days=stalled_days, lang=lang
+    )
     return Response(
-        content=buf.getvalue(),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="projects.xlsx"'},
+        content=export.content,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
 
 
 @router.get("/projects/{project_id}", summary="项目详情 / one project", response_model=Project)
 def get_project(project_id: str, store: StoreDep, _: Reader) -> Project:
-    return pipeline.get_project(store=store, project_id=project_id)
+    return service.get_project(store=store, project_id=project_id)
 
 
 @router.patch("/projects/{project_id}", summary="修改项目信息与金额 / update", response_model=Project)
 def patch_project(project_id: str, store: StoreDep, _: TaskForce, changes: dict[str, Any]) -> Project:
-    return pipeline.update_project(store=store, project_id=project_id, changes=changes)
+    return service.update_project(store=store, project_id=project_id, changes=changes)
 
 
 @router.post("/projects/{project_id}/transitions", summary="推进阶段 / move to another stage", response_model=Project)
 def post_transition(project_id: str, body: TransitionIn, store: StoreDep, _: TaskForce) -> Project:
     """只允许合法的阶段推进；否则 409 并列出允许的下一阶段。日期不能倒退。"""
-    return pipeline.transition_project(
+    return service.transition_project(
         store=store, project_id=project_id, to=body.to, on=body.date, actor=body.actor,
         note=body.note, reason=body.reason, changes=body.changes,
     )
@@ -135,13 +124,12 @@ def post_transition(project_id: str, body: TransitionIn, store: StoreDep, _: Tas
 
 @router.post("/projects/{project_id}/followups", status_code=201, summary="跟进记录（七跟法）/ log a follow-up", response_model=FollowUp)
 def post_followup(project_id: str, body: FollowUpIn, store: StoreDep, _: TaskForce) -> FollowUp:
-    return pipeline.log_followup(store=store, project_id=project_id, method=body.method, on=body.date, actor=body.actor, note=body.note)
+    return service.log_followup(store=store, project_id=project_id, method=body.method, on=body.date, actor=body.actor, note=body.note)
 
 
 @router.get("/projects/{project_id}/followups", summary="跟进记录列表 / follow-ups", response_model=list[FollowUp])
 def get_followups(project_id: str, store: StoreDep, _: Reader) -> list[FollowUp]:
-    pipeline.get_project(store=store, project_id=project_id)
-    return pipeline.list_followups(store=store, project_id=project_id)
+    return service.list_followups(store=store, project_id=project_id)
 
 
 @router.get("/kpis", summary="考核指标 / KPIs against annual targets", response_model=KpiReport)
@@ -154,14 +142,14 @@ def get_kpis(
     stalled_days: Annotated[int, Query(ge=1, le=3650, description="多少天无进展算停滞 / days without a transition")] = 90,
 ) -> KpiReport:
     """签约数、签约额及完成率、开工率、新开工固定资产投资、到位资金（固定/非固定）、阶段间天数、停滞项目。"""
-    return pipeline.project_kpis(store=store, year=year, region=region, task_force=task_force, stalled_days=stalled_days)
+    return service.project_kpis(store=store, year=year, region=region, task_force=task_force, stalled_days=stalled_days)
 
 
 @router.put("/targets", summary="设置年度目标 / set a year's targets", response_model=Target)
 def put_target(target: Target, store: StoreDep, _: TaskForce) -> Target:
-    return pipeline.set_target(store=store, target_in=target)
+    return service.set_target(store=store, target_in=target)
 
 
 @router.get("/targets", summary="年度目标 / targets", response_model=list[Target])
 def get_targets(store: StoreDep, _: Reader, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[Target]:
-    return pipeline.list_targets(store=store, year=year)
+    return service.list_targets(store=store, year=year)

@@ -5,7 +5,8 @@
 (function () {
   const API = "/api/v1";
   const KEY_STORE = "chainmap.apiKey";
-  const STATUSES = ["fill", "strengthen", "extend", "sound"];
+  /* Vocabularies (gap statuses and their colours, stages, tags, region kinds ...) are not copied
+   * here: they come from the server's one label catalogue, GET /labels?lang=zh|en. */
 
   const T = {
     zh: {
@@ -16,16 +17,8 @@
       authPrompt: "服务器要求 API 密钥，请粘贴：", authSave: "使用此密钥", authClear: "清除",
       authNote: "密钥仅保存在本标签页（sessionStorage）。",
       langButton: "English",
-      city: "市", counties: "县（市、区）", zones: "开发区",
       loading: "加载中…", error: "出错了",
-      stage: { upstream: "上游", midstream: "中游", downstream: "下游" },
-      status: { fill: "补链", strengthen: "强链", extend: "延链", sound: "健全" },
       priority: "优先级", numbers: "依据数据", rationale: "诊断说明",
-      components: {
-        demand: "本地需求", criticality: "关键度", density: "关联密度", value_added: "附加值",
-        gain: "升级增益", weakness: "薄弱度", weak_single: "仅一家企业", weak_lq: "区位熵偏低",
-        weak_capacity: "产能不足", weak_no_leader: "缺链主",
-      },
       localEnterprises: "本地企业", leads: "招商线索（前 5）", none: "暂无",
       noLeads: "该环节无补链、强链或延链缺口，不排招商线索。", leadsOtherChain: "请在其所在产业链中查看招商线索。",
       demoPool: "演示候选池（尚未导入候选企业）",
@@ -36,11 +29,6 @@
       searchOutside: "（部分不在当前链）",
       statusLine: "{chain} · {region} · {n} 个环节 · 点击方框查看企业、诊断与线索",
       download: "下载", downloadFailed: "下载失败",
-      tags: {
-        chain_leader: "链主", chain_core: "链核", little_giant: "专精特新小巨人", specialized: "专精特新",
-        gazelle: "瞪羚", unicorn: "独角兽", listed: "上市", global500: "世界500强", china500: "中国500强",
-        private500: "民营500强", industry_top100: "行业100强",
-      },
     },
     en: {
       title: "Yuncheng “He-Qi-Sheng-Cai” industrial chain map",
@@ -50,12 +38,8 @@
       authPrompt: "The server requires an API key; paste it:", authSave: "Use key", authClear: "Clear",
       authNote: "The key is kept in this tab only (sessionStorage).",
       langButton: "中文",
-      city: "City", counties: "Counties", zones: "Development zones",
       loading: "Loading…", error: "Error",
-      stage: { upstream: "Upstream", midstream: "Midstream", downstream: "Downstream" },
-      status: { fill: "Fill", strengthen: "Strengthen", extend: "Extend", sound: "Sound" },
       priority: "Priority", numbers: "Numbers", rationale: "Rationale",
-      components: {},
       localEnterprises: "Local enterprises", leads: "Top leads (5)", none: "None",
       noLeads: "No fill, strengthen or extend gap here, so no leads are ranked.",
       leadsOtherChain: "See its leads in its own chain.",
@@ -67,16 +51,12 @@
       searchOutside: " (some outside this chain)",
       statusLine: "{chain} · {region} · {n} segments · click a box for firms, rationale and leads",
       download: "Download", downloadFailed: "Download failed",
-      tags: {
-        chain_leader: "chain leader", chain_core: "chain core", little_giant: "little giant", specialized: "specialised",
-        gazelle: "gazelle", unicorn: "unicorn", listed: "listed", global500: "Global 500", china500: "China 500",
-        private500: "Private 500", industry_top100: "industry top 100",
-      },
     },
   };
 
   const state = {
     lang: "zh",
+    labels: {}, // lang -> the catalogue of GET /labels
     chains: [],
     regions: [],
     chain: null,
@@ -90,6 +70,14 @@
 
   const $ = (sel) => document.querySelector(sel);
   const t = (key) => key.split(".").reduce((o, k) => (o == null ? o : o[k]), T[state.lang]);
+  /** The label of ``code`` in the catalogue's ``vocab`` (the code itself when unknown). */
+  const lab = (vocab, code) => {
+    const v = (state.labels[state.lang] || {})[vocab];
+    return (v && v[code]) || code;
+  };
+  const codes = (vocab) => Object.keys((state.labels[state.lang] || {})[vocab] || {});
+  /** English headings start with a capital; Chinese is returned as is. */
+  const cap = (s) => (state.lang === "en" && s ? s[0].toUpperCase() + s.slice(1) : s);
   const fmt = (s, vars) => String(s).replace(/\{(\w+)\}/g, (_, k) => (vars[k] == null ? "" : vars[k]));
 
   function el(tag, attrs, ...children) {
@@ -202,11 +190,10 @@
   function fillRegionSelect() {
     const sel = $("#region-select");
     sel.replaceChildren();
-    const groups = [["city", t("city")], ["county", t("counties")], ["zone", t("zones")]];
-    for (const [kind, label] of groups) {
+    for (const kind of codes("region_kind")) {
       const items = state.regions.filter((r) => r.kind === kind);
       if (!items.length) continue;
-      const g = el("optgroup", { label });
+      const g = el("optgroup", { label: cap(lab("region_kind", kind)) });
       for (const r of items) g.append(el("option", { value: r.id, text: nameOf(r) }));
       sel.append(g);
     }
@@ -239,7 +226,7 @@
     if (s) return s;
     for (const c of box.classList) {
       const bare = c.replace(/^(status|gap)[-_]/, "");
-      if (STATUSES.includes(bare)) return bare;
+      if (codes("gap_status").includes(bare)) return bare;
     }
     return "";
   }
@@ -371,8 +358,8 @@
   }
 
   function statusBadge(status) {
-    if (!STATUSES.includes(status)) return null;
-    return el("span", { class: `badge st-${status}`, text: t(`status.${status}`) || status });
+    if (!codes("gap_status").includes(status)) return null;
+    return el("span", { class: `badge st-${status}`, text: cap(lab("gap_status", status)) });
   }
 
   async function openPanel(segmentId) {
@@ -395,7 +382,7 @@
       el("h2", { id: "panel-title", text: (gap && gap.segment_name) || nameOf(seg) || segmentId }),
       el("div", { class: "meta" },
         el("code", { id: "panel-segment-id", text: segmentId }),
-        seg ? el("span", { text: t(`stage.${seg.stage}`) }) : null,
+        seg ? el("span", { text: cap(lab("segment_stage", seg.stage)) }) : null,
         statusBadge(status)));
 
     const gapSec = el("div", { id: "panel-gap" });
@@ -432,7 +419,7 @@
       .catch((err) => { if (token === state.panelToken) entSec.replaceChildren(errorBox(err)); });
     // leads are ranked for gaps only: a sound segment (or another chain's) has none to show
     let leadJob = Promise.resolve();
-    if (!external && ["fill", "strengthen", "extend"].includes(status)) {
+    if (!external && codes("gap_status").includes(status) && status !== "sound") {
       leadJob = getJSON("/leads", { gap: segmentId, k: 5, region: state.region, lang: state.lang })
         .then((page) => { if (token === state.panelToken) renderLeads(leadSec, page); })
         .catch((err) => { if (token === state.panelToken) leadSec.replaceChildren(errorBox(err)); });
@@ -444,9 +431,8 @@
   }
 
   function renderGap(node, gap) {
-    const labels = t("components") || {};
     const rows = Object.entries(gap.components || {}).map(([k, v]) =>
-      el("tr", {}, el("th", { scope: "row" }, labels[k] || k, labels[k] ? el("code", { text: k }) : null),
+      el("tr", {}, el("th", { scope: "row" }, lab("gap_component", k), lab("gap_component", k) !== k ? el("code", { text: k }) : null),
         el("td", { text: fmtNumber(v) })));
     node.append(
       el("p", { class: "gap-line" }, el("span", { text: `${t("priority")}: ${fmtNumber(gap.priority)}` })),
@@ -461,7 +447,7 @@
     const list = el("ul", { class: "ents" });
     for (const e of items) {
       const where = [e.county, e.zone].filter(Boolean).map((id) => nameOf(regionById(id)) || id).join(" · ");
-      const tags = (e.tags || []).map((tag) => el("span", { class: "tag", text: t(`tags.${tag}`) || tag }));
+      const tags = (e.tags || []).map((tag) => el("span", { class: "tag", text: lab("tag", tag) }));
       const name = state.lang === "en" && e.name_en ? e.name_en : e.name;
       list.append(el("li", { "data-enterprise-id": e.id || "" },
         el("span", { class: "ent-name", text: name }), tags, where ? el("small", { text: where }) : null));
@@ -597,11 +583,21 @@
     return refresh({ segments: true });
   }
 
+  /** Fetch the label catalogue of the current language once, and paint the status colours from it. */
+  async function loadLabels() {
+    if (!state.labels[state.lang]) state.labels[state.lang] = await getJSON("/labels", { lang: state.lang });
+    const root = document.documentElement.style;
+    for (const [status, c] of Object.entries(state.labels[state.lang].gap_status_colours || {})) {
+      root.setProperty(`--${status}`, c.stroke);
+      root.setProperty(`--${status}-bg`, c.fill);
+    }
+  }
+
   async function boot() {
     applyStrings();
     showMessage(null);
     try {
-      const [chains, regions] = await Promise.all([getJSON("/chains"), getJSON("/regions")]);
+      const [chains, regions] = await Promise.all([getJSON("/chains"), getJSON("/regions"), loadLabels()]);
       state.chains = chains;
       state.regions = regions;
     } catch (err) {
@@ -628,8 +624,9 @@
     $("#region-select").addEventListener("change", (ev) => { state.region = ev.target.value; refresh(); });
     const onSearchInput = () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => runSearch(false), 250); };
     for (const ev of ["input", "change", "search"]) $("#search").addEventListener(ev, onSearchInput);
-    $("#lang-toggle").addEventListener("click", () => {
+    $("#lang-toggle").addEventListener("click", async () => {
       state.lang = state.lang === "zh" ? "en" : "zh";
+      try { await loadLabels(); } catch (err) { showMessage(err); }
       applyStrings();
       fillChainSelect();
       fillRegionSelect();

@@ -333,6 +333,41 @@ def test_english_toggle(browser: Any, server: Server) -> None:
 
 
 @pytest.mark.browser
+def test_labels_come_from_the_catalogue(browser: Any, server: Server) -> None:
+    """Status badge (text and colour), stage, tags, region groups and component names are the
+    server's label catalogue (GET /labels), in both languages."""
+    gaps = server.json("/api/v1/gaps", chain=CHAIN, region=CITY, page_size=1000)["items"]
+    gap = next(g for g in gaps if g["local_enterprises"] and g["components"])
+    tagged = server.json("/api/v1/enterprises", segment=gap["segment_id"], page_size=100)["items"]
+    seg = server.json(f"/api/v1/segments/{gap['segment_id']}")
+    badge_js = "const b = document.querySelector('#panel .badge'); return [b.textContent, getComputedStyle(b).backgroundColor]"
+    groups_js = "return [...document.querySelectorAll('#region-select optgroup')].map(g => g.label)"
+    tags_js = "return [...document.querySelectorAll('#panel-enterprises .tag')].map(n => n.textContent)"
+
+    def rgb(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+
+    for lang in ("zh", "en"):
+        cat = server.json("/api/v1/labels", lang=lang)
+        cap = (lambda s: s[:1].upper() + s[1:]) if lang == "en" else (lambda s: s)
+        _open(browser, server, f"/ui/?chain={CHAIN}&region={CITY}&lang={lang}", region=CITY)
+        _click_segment(browser, gap["segment_id"])
+        text, colour = browser.execute_script(badge_js)
+        assert text == cap(cat["gap_status"][gap["status"]])
+        assert colour == rgb(cat["gap_status_colours"][gap["status"]]["stroke"])
+        assert cap(cat["segment_stage"][seg["stage"]]) in _text(browser, "#panel .meta")
+        regions = {r["kind"] for r in server.json("/api/v1/regions")}
+        assert browser.execute_script(groups_js) == [cap(v) for k, v in cat["region_kind"].items() if k in regions]
+        expected_tags = [cat["tag"][t] for e in tagged for t in e.get("tags", [])]
+        assert sorted(browser.execute_script(tags_js)) == sorted(expected_tags)
+        gap_text = _text(browser, "#panel-gap")
+        for name in gap["components"]:
+            assert cat["gap_component"][name] in gap_text
+    assert _severe(browser) == []
+
+
+@pytest.mark.browser
 def test_downloads_use_fetch(browser: Any, server: Server) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait

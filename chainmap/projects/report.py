@@ -1,4 +1,4 @@
-"""Exports of the investment-project pipeline: XLSX workbook and CSV.
+"""Renderers of the investment-project context: tables, the XLSX workbook and the CSV export.
 
 The workbook has three sheets — 项目 (projects), 指标 (KPIs), 停滞项目
 (stalled) — with Chinese headers (English with ``lang="en"``), numbers
@@ -7,7 +7,7 @@ and column widths fitted to the content.  The CSV holds the projects table in
 UTF-8 with a BOM, so Excel opens the Chinese text correctly.
 
 >>> from datetime import date
->>> from chainmap.pipeline import Project
+>>> from chainmap.projects.models import Project
 >>> p = Project(id="p1", enterprise={"name": "示例镁业有限公司"}, task_force="镁专班",
 ...             task_force_kind="special_team", owner="张三", created=date(2021, 3, 1), planned_investment="5.5")
 >>> headers, rows = project_table([p], lang="en")
@@ -32,7 +32,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from chainmap.i18n import norm_lang, pick
-from chainmap.pipeline import KpiReport, Project, ProjectStage, StalledProject, percent_of, stage_dates
+from chainmap.projects.kpis import KpiReport, StalledProject, percent_of
+from chainmap.projects.models import Project, ProjectStage
+from chainmap.projects.stages import stage_dates
 from chainmap.textfmt import display_width
 
 __all__ = [
@@ -101,7 +103,7 @@ def project_table(projects: Iterable[Project], *, lang: str = "zh") -> tuple[lis
 def kpi_table(report: KpiReport, *, lang: str = "zh") -> tuple[list[str], list[list[Any]]]:
     """Headers and rows of the KPI table: indicator, actual, target, % of target, unit.
 
-    >>> from chainmap.pipeline import compute_kpis
+    >>> from chainmap.projects.kpis import compute_kpis
     >>> r = compute_kpis([], year=2021, today=date(2022, 1, 1))
     >>> kpi_table(r, lang="en")[1][0]
     ['signed projects', 0, None, None, 'projects']
@@ -120,7 +122,7 @@ def kpi_table(report: KpiReport, *, lang: str = "zh") -> tuple[list[str], list[l
     ]
     yi, n, pct = pick(lang, "亿元", "100m CNY"), pick(lang, "个", "projects"), "%"
     count_pct = percent_of(r.signed_count, r.signed_count_target)
-    rows = [
+    rows: list[list[Any]] = [
         [pick(lang, "签约项目数", "signed projects"), r.signed_count, r.signed_count_target, count_pct, n],
         [
             pick(lang, "签约总额", "signed value"),
@@ -267,7 +269,7 @@ def write_projects_xlsx(
     --------
     >>> import io
     >>> from openpyxl import load_workbook
-    >>> from chainmap.pipeline import compute_kpis
+    >>> from chainmap.projects.kpis import compute_kpis
     >>> buf = io.BytesIO()
     >>> write_projects_xlsx(buf, [], compute_kpis([], year=2021, today=date(2022, 1, 1)))
     >>> load_workbook(io.BytesIO(buf.getvalue())).sheetnames

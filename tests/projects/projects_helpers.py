@@ -1,4 +1,4 @@
-"""Helpers and fixtures of the pipeline tests: project builders, the golden 2021 fixture, a real SQLite store.
+"""Helpers and fixtures of the project tests: project builders, the golden 2021 fixture, a real SQLite store.
 
 Test modules import the fixtures they use from here (no conftest.py: with
 ``--doctest-modules`` several same-named conftest modules collide).
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from chainmap.pipeline import MAIN_LINE, Project, ProjectStage, transition
+from chainmap.projects import MAIN_LINE, Project, ProjectStage, transition
 from chainmap.storage.base import Store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -7,19 +7,20 @@ from decimal import Decimal
 
 import pytest
 
+from chainmap.data import RegionIndex
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.models import Region
-from chainmap.pipeline import (
+from chainmap.projects import (
     Project,
     ProjectStage,
     Target,
     compute_kpis,
-    in_region,
     lead_outcomes,
+    projects_in_region,
     stalled_projects,
     transition,
 )
-from tests.pipeline.pipeline_helpers import new_project
+from tests.projects.projects_helpers import new_project
 
 S = ProjectStage
 REGIONS = [
@@ -92,17 +93,21 @@ def test_city_kpis_by_hand() -> None:
     assert r.new_fixed_asset_pct == Decimal("137.50")
     assert (r.funds_fixed, r.funds_fixed_pct) == (Decimal("2.5"), Decimal("50.00"))
     assert (r.funds_non_fixed, r.funds_non_fixed_pct) == (Decimal("0.4"), Decimal("40.00"))
-    # passing the city's id is the same as passing nothing
+    # every project of the portfolio is placed, so the city's id gives the same report as no region
     assert compute_kpis(portfolio(), TARGETS, year=2021, region="yuncheng", regions=REGIONS,
                         today=date(2021, 12, 31)) == r  # fmt: skip
 
 
 def test_a_project_counts_for_its_zone_its_county_and_the_city() -> None:
     a = portfolio()[0]
-    assert (
-        in_region(a, "ycjk", REGIONS) and in_region(a, "yanhu", REGIONS) and in_region(a, "yuncheng", REGIONS)
-    )
-    assert not in_region(a, "yongji", REGIONS)
+    idx = RegionIndex(REGIONS)
+    assert [idx.covers(r, county=a.county, zone=a.zone) for r in ("ycjk", "yanhu", "yuncheng", "yongji")] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert [p.id for p in projects_in_region(portfolio(), "yanhu", REGIONS)] == ["a", "c"]
     zone = compute_kpis(
         portfolio(), TARGETS, year=2021, region="ycjk", regions=REGIONS, today=date(2022, 1, 1)
     )
@@ -114,6 +119,26 @@ def test_a_project_counts_for_its_zone_its_county_and_the_city() -> None:
     assert county.new_fixed_asset_started == Decimal("11")  # a and c started in 2021, both in 盐湖区
     with pytest.raises(NotFound):
         compute_kpis(portfolio(), year=2021, region="nowhere", regions=REGIONS)
+
+
+def test_a_project_placed_nowhere_counts_only_without_a_region() -> None:
+    """The one locality rule (chainmap.data): no county and no zone = local to no region, not even the city."""
+    nowhere = path(
+        new_project(id="n", planned_investment="3", created=date(2021, 1, 1)),
+        ("contacted", "2021-01-11"),
+        ("negotiating", "2021-02-10"),
+        ("signed", "2021-03-01"),
+    )
+    ps = [*portfolio(), nowhere]
+    whole = compute_kpis(ps, TARGETS, year=2021, regions=REGIONS, today=date(2021, 12, 31))
+    city = compute_kpis(ps, TARGETS, year=2021, region="yuncheng", regions=REGIONS, today=date(2021, 12, 31))
+    assert (whole.signed_count, whole.signed_value) == (3, Decimal("17"))
+    assert (city.signed_count, city.signed_value) == (2, Decimal("14"))
+    assert city.region is None and city.signed_value_target == Decimal("20")  # the city's report and targets
+    assert [p.id for p in projects_in_region(ps, "yuncheng", REGIONS)] == ["a", "b", "c", "d"]
+    assert [p.id for p in projects_in_region(ps, None, REGIONS)] == ["a", "b", "c", "d", "n"]
+    # the enterprise rule gives the same answer for the same placement
+    assert not RegionIndex(REGIONS).covers("yuncheng", county=None, zone=None)
 
 
 def test_task_force_filter() -> None:

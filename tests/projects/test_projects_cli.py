@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from chainmap.cli_projects import app
+from chainmap.projects.cli import app
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from chainmap.pipeline import Project, Target, compute_kpis
-from chainmap.reports.projects import projects_csv, write_projects_csv, write_projects_xlsx
-from tests.pipeline.pipeline_helpers import new_project, walk_to
+from chainmap.projects import Project, Target, compute_kpis
+from chainmap.projects.report import projects_csv, write_projects_csv, write_projects_xlsx
+from tests.projects.projects_helpers import new_project, walk_to
 
 
 def _projects() -> list[Project]:

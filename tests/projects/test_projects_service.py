@@ -10,11 +10,13 @@ import pytest
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import Chain, Region, Segment
-from chainmap.pipeline import (
+from chainmap.projects import (
     ProjectStage,
     create_project,
+    export_projects,
     get_project,
     list_followups,
+    list_outcomes,
     list_projects,
     list_targets,
     log_followup,
@@ -24,7 +26,7 @@ from chainmap.pipeline import (
     update_project,
 )
 from chainmap.storage.base import Store
-from tests.pipeline.pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
+from tests.projects.projects_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 S = ProjectStage
 
@@ -172,6 +174,45 @@ def test_list_filters(store: Store) -> None:
         ids(stage="开会")
 
 
+def test_region_filters_follow_the_one_locality_rule(store: Store) -> None:
+    """A project with neither county nor zone shows unfiltered only: not for the city, not for a county."""
+    _graph(store, counties=("yanhu",))
+    _add(store, "p1", county="yanhu")
+    _add(store, "p2")  # placed nowhere
+    _to(store, "p2", ("contacted", "2021-01-10"), ("negotiating", "2021-02-01"), ("signed", "2021-03-01"))
+    assert [p.id for p in list_projects(store=store)] == ["p1", "p2"]
+    assert [p.id for p in list_projects(store=store, region="yuncheng")] == ["p1"]
+    assert [p.id for p in list_projects(store=store, region="yanhu")] == ["p1"]
+    assert project_kpis(store=store, year=2021, today=date(2021, 12, 31)).signed_count == 1
+    city = project_kpis(store=store, year=2021, region="yuncheng", today=date(2021, 12, 31))
+    assert (city.signed_count, city.region) == (0, None)
+    with pytest.raises(NotFound, match="unknown region 'atlantis'") as info:
+        project_kpis(store=store, year=2021, region="atlantis")
+    assert info.value.context["field"] == "region"
+
+
+def test_followups_of_a_missing_project_are_not_found(store: Store) -> None:
+    with pytest.raises(NotFound) as info:
+        list_followups(store=store, project_id="nope")
+    assert info.value.context["field"] == "project_id"
+
+
+def test_outcomes_and_exports_through_the_service(store: Store) -> None:
+    _add(store, "p1")
+    _add(store, "p2")
+    _to(store, "p1", ("contacted", "2021-01-10"), ("negotiating", "2021-02-01"), ("signed", "2021-03-01"))
+    transition_project(store=store, project_id="p2", to="dropped", on=date(2021, 4, 1), actor="张三", reason="外迁")
+    assert [(o.project_id, o.label) for o in list_outcomes(store=store)] == [("p1", 1), ("p2", 0)]
+    csv = export_projects(store=store, format=" CSV ", stage="signed")
+    assert (csv.media_type, csv.filename, csv.count) == ("text/csv; charset=utf-8", "projects.csv", 1)
+    assert csv.content.decode("utf-8").startswith("\ufeff编号,") and "p2" not in csv.content.decode("utf-8")
+    xlsx = export_projects(store=store, year=2021, today=date(2021, 12, 31), lang="en")
+    assert (xlsx.filename, xlsx.count) == ("projects.xlsx", 2) and xlsx.content[:2] == b"PK"
+    with pytest.raises(InvalidInput, match="expected xlsx or csv") as info:
+        export_projects(store=store, format="pdf")
+    assert info.value.context["field"] == "format"
+
+
 def test_update_project(store: Store) -> None:
     _add(store, "p1")
     p = update_project(
@@ -215,7 +256,7 @@ def test_records_use_only_known_kinds(store: Store) -> None:
 
 
 def test_store_is_untouched_by_graph_data(store: Store) -> None:
-    """A project must name a known segment; the pipeline never writes graph data."""
+    """A project must name a known segment; the project service never writes graph data."""
     store.upsert_chain(Chain(id="cai", name_zh="新材料", name_en="New materials", letter="材"))
     store.upsert_segment(Segment(id="cai.mg", chain="cai", name_zh="镁", name_en="Mg", stage="midstream"))
     with pytest.raises(InvalidInput, match="cai.unknown"):

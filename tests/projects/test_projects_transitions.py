@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainmap.exceptions import Conflict, InvalidInput
-from chainmap.pipeline import (
+from chainmap.projects import (
     MAIN_LINE,
     FollowUpMethod,
     Project,
@@ -20,7 +20,7 @@ from chainmap.pipeline import (
     stage_dates,
     transition,
 )
-from tests.pipeline.pipeline_helpers import START, at_stage, new_project, walk_to
+from tests.projects.projects_helpers import START, at_stage, new_project, walk_to
 
 S = ProjectStage
 ALL = list(S)

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from chainmap.exceptions import Conflict, InvalidInput
 from chainmap.names import normalize_company_name
-from chainmap.pipeline import create_project, get_project, list_projects, transition_project
+from chainmap.projects import create_project, get_project, list_projects, transition_project
 from chainmap.storage.base import Store
-from tests.pipeline.pipeline_helpers import store_fixture  # noqa: F401 (the "store" fixture)
+from tests.projects.projects_helpers import store_fixture  # noqa: F401 (the "store" fixture)
 
 CODE = "91350100M000100Y43"  # valid check character (see chainmap.models)
 

@@ -30,9 +30,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chainmap.pipeline import Project, Target, compute_kpis, percent_of, project_kpis, set_target
+from chainmap.projects import Project, Target, compute_kpis, percent_of, project_kpis, set_target
 from chainmap.storage.base import Store
-from tests.pipeline.pipeline_helpers import FIXTURES, GOLDEN_CSV, golden_projects_fixture, store_fixture  # noqa: F401 (fixtures)
+from tests.projects.projects_helpers import FIXTURES, GOLDEN_CSV, golden_projects_fixture, store_fixture  # noqa: F401 (fixtures)
 
 TARGET_2021 = Target(
     year=2021, signed_value=3000, start_rate=60, new_fixed_asset=930, funds_fixed=280, funds_non_fixed=22

@@ -1,6 +1,6 @@
-"""Commands of the investment-project pipeline (``chainmap projects ...``).
+"""Commands of the investment-project context (``chainmap projects ...``).
 
-Thin: parse -> call :mod:`chainmap.pipeline` -> render.  Chinese output by
+Thin: parse -> call :mod:`chainmap.projects.service` -> render.  Chinese output by
 default, ``--lang en`` for English; errors go through
 :func:`chainmap.cli_common.handle_errors` (clean message, exit code 2).  The
 store comes from :func:`chainmap.storage.factory.open_store` (configured by
@@ -22,10 +22,10 @@ import typer
 from chainmap.cli_common import echo_json, handle_errors
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
-from chainmap.pipeline import (
-    KpiReport,
-    Project,
+from chainmap.projects.kpis import KpiReport
+from chainmap.projects.service import (
     create_project,
+    export_projects,
     get_project,
     list_followups,
     list_projects,
@@ -85,7 +85,8 @@ def _fmt(fmt: str) -> str:
 def _plain(obj: Any) -> Any:
     """Decimals as JSON numbers, dates as ISO strings, recursively."""
     if isinstance(obj, Decimal):
-        return int(obj) if obj == obj.to_integral_value() and obj.as_tuple().exponent >= 0 else float(obj)
+        exponent = obj.as_tuple().exponent
+        return int(obj) if isinstance(exponent, int) and exponent >= 0 else float(obj)
     if isinstance(obj, date):
         return obj.isoformat()
     if isinstance(obj, dict):
@@ -385,8 +386,6 @@ def _kpis(
     stalled_days: int,
     today: str | None,
 ) -> KpiReport:
-    if year is None and start is None and end is None:
-        year = date.today().year
     return project_kpis(
         store=store,
         year=year,
@@ -415,7 +414,7 @@ def kpi(
     lang: str = LANG,
 ) -> None:
     """招商指标 / investment-promotion KPIs."""
-    from chainmap.reports.projects import kpi_table, stage_duration_table, stalled_table
+    from chainmap.projects.report import kpi_table, stage_duration_table, stalled_table
 
     lang, fmt = norm_lang(lang), _fmt(fmt)
     with _store() as store:
@@ -463,33 +462,28 @@ def export(
     lang: str = LANG,
 ) -> None:
     """导出项目、指标与停滞项目（xlsx 三个工作表；csv 仅项目）/ export projects, KPIs, stalled."""
-    from chainmap.reports.projects import write_projects_csv, write_projects_xlsx
-
     lang = norm_lang(lang)
-    kind = fmt.strip().lower()
-    if kind not in ("xlsx", "csv"):
-        raise InvalidInput(f"unknown format {fmt!r}; expected xlsx or csv", field="format")
     with _store() as store:
-        projects: list[Project] = list_projects(
-            store=store, stage=stage, task_force=task_force, region=region
-        )
-        report = (
-            _kpis(store, year, None, None, region, task_force, stalled_days, today)
-            if kind == "xlsx"
-            else None
+        export = export_projects(
+            store=store,
+            format=fmt,
+            year=year,
+            region=region,
+            task_force=task_force,
+            stage=stage,
+            stalled_days=stalled_days,
+            today=_date(today, "today"),
+            lang=lang,
         )
     try:
-        if report is not None:
-            write_projects_xlsx(output, projects, report, lang=lang)
-        else:
-            write_projects_csv(output, projects, lang=lang)
+        output.write_bytes(export.content)
     except OSError as err:
         raise InvalidInput(f"cannot write {output}: {err.strerror}", field="output") from None
     typer.echo(
         pick(
             lang,
-            f"已导出 {len(projects)} 个项目到 {output}",
-            f"exported {len(projects)} projects to {output}",
+            f"已导出 {export.count} 个项目到 {output}",
+            f"exported {export.count} projects to {output}",
         )
     )
 

@@ -1,0 +1,357 @@
+"""The records of the investment-project context and their vocabularies.
+
+Vocabularies (:class:`ProjectStage`, :class:`TaskForceKind`,
+:class:`GapStatus`, :class:`FollowUpMethod`) accept the English code or the
+Chinese label; records (:class:`Project`, :class:`StageChange`,
+:class:`FollowUp`, :class:`Target`) validate their own consistency (a
+project's history must lead to its stage, amounts must add up).
+
+Money is in 亿元 (100 million CNY) and held as :class:`decimal.Decimal`.
+
+>>> ProjectStage("签约") is ProjectStage.signed, [s.value for s in MAIN_LINE][:3]
+(True, ['lead', 'contacted', 'negotiating'])
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chainmap.exceptions import InvalidInput
+from chainmap.labels import FOLLOW_UP_METHOD, GAP_STATUS, PROJECT_STAGE, TASK_FORCE_KIND, zh_labels
+from chainmap.models import ID_PATTERN, CreditCode
+from chainmap.names import normalize_company_name
+
+__all__ = [
+    "Id",
+    "Money",
+    "Percent",
+    "StrictModel",
+    "ProjectStage",
+    "MAIN_LINE",
+    "TERMINAL",
+    "TaskForceKind",
+    "GapStatus",
+    "FollowUpMethod",
+    "ProjectEnterprise",
+    "StageChange",
+    "Project",
+    "FollowUp",
+    "Target",
+]
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
+#: An amount in 亿元: non-negative, at most 4 decimals (万元 precision).
+Money = Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=4)]
+#: A percentage, e.g. ``Decimal("92.38")``.
+Percent = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=4)]
+
+_ZERO = Decimal("0")
+
+
+# ---------------------------------------------------------------------------
+# vocabularies
+# ---------------------------------------------------------------------------
+class _LabelledEnum(StrEnum):
+    """A StrEnum that also accepts its Chinese label (``ProjectStage("签约")``)."""
+
+    @classmethod
+    def _labels_zh(cls) -> dict[str, str]:  # value -> Chinese label
+        raise NotImplementedError
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        v = str(value).strip()
+        for member in cls:
+            if v in (cls._labels_zh()[member.value], member.value.upper()):
+                return member
+        return None
+
+    @property
+    def label_zh(self) -> str:
+        return type(self)._labels_zh()[self.value]
+
+    def label(self, lang: str = "zh") -> str:
+        """The label in ``lang`` (``zh``: Chinese, ``en``: the code)."""
+        return self.value if lang == "en" else self.label_zh
+
+    @property
+    def both(self) -> str:
+        """``"签约 signed"``: Chinese and English, for messages."""
+        return f"{self.label_zh} {self.value}"
+
+    @classmethod
+    def parse(cls, value: str | _LabelledEnum) -> Self:
+        """Parse an English code or a Chinese label; InvalidInput listing both otherwise."""
+        try:
+            return cls(value)
+        except ValueError:
+            allowed = ", ".join(m.both for m in cls)
+            raise InvalidInput(
+                f"unknown value {value!r}; expected one of: {allowed}", field=cls._field_name()
+            ) from None
+
+    @classmethod
+    def _field_name(cls) -> str:
+        return cls.__name__
+
+
+class ProjectStage(_LabelledEnum):
+    """Stage of an investment project; ``on_hold`` and ``dropped`` are side states.
+
+    >>> ProjectStage("签约") is ProjectStage.signed
+    True
+    >>> ProjectStage.in_production.both
+    '投产 in_production'
+    """
+
+    lead = "lead"
+    contacted = "contacted"
+    negotiating = "negotiating"
+    signed = "signed"
+    started = "started"
+    in_production = "in_production"
+    at_design_output = "at_design_output"
+    on_hold = "on_hold"
+    dropped = "dropped"
+
+    @classmethod
+    def _labels_zh(cls) -> dict[str, str]:
+        return _STAGE_ZH
+
+    @classmethod
+    def _field_name(cls) -> str:
+        return "stage"
+
+    @property
+    def rank(self) -> int:
+        """Position on the main line (lead = 0 ... at_design_output = 6); -1 for side states."""
+        return MAIN_LINE.index(self) if self in MAIN_LINE else -1
+
+
+_STAGE_ZH = zh_labels(PROJECT_STAGE)
+
+#: The main line, in order.
+MAIN_LINE: tuple[ProjectStage, ...] = (
+    ProjectStage.lead,
+    ProjectStage.contacted,
+    ProjectStage.negotiating,
+    ProjectStage.signed,
+    ProjectStage.started,
+    ProjectStage.in_production,
+    ProjectStage.at_design_output,
+)
+#: Stages a project never leaves.
+TERMINAL = frozenset({ProjectStage.dropped, ProjectStage.at_design_output})
+
+
+class TaskForceKind(_LabelledEnum):
+    """招商专班 (an industry / city-level special team) or 招商小分队 (a county squad)."""
+
+    special_team = "special_team"
+    squad = "squad"
+
+    @classmethod
+    def _labels_zh(cls) -> dict[str, str]:
+        return zh_labels(TASK_FORCE_KIND)
+
+    @classmethod
+    def _field_name(cls) -> str:
+        return "task_force_kind"
+
+
+class GapStatus(_LabelledEnum):
+    """What the project does for its target segment: 强链 / 补链 / 延链."""
+
+    strengthen = "strengthen"
+    fill = "fill"
+    extend = "extend"
+
+    @classmethod
+    def _labels_zh(cls) -> dict[str, str]:
+        return {k: v for k, v in zh_labels(GAP_STATUS).items() if k != "sound"}
+
+    @classmethod
+    def _field_name(cls) -> str:
+        return "gap_status"
+
+
+class FollowUpMethod(_LabelledEnum):
+    """The 七跟法 (seven ways of following a project up).
+
+    >>> FollowUpMethod("实地跟").value
+    'on_site'
+    """
+
+    classified = "classified"  # 分类跟
+    on_site = "on_site"  # 实地跟
+    regular = "regular"  # 定期跟
+    professional = "professional"  # 专业跟
+    continuous = "continuous"  # 持续跟
+    joint = "joint"  # 拼着跟
+    analytical = "analytical"  # 研判跟
+
+    @classmethod
+    def _labels_zh(cls) -> dict[str, str]:
+        return zh_labels(FOLLOW_UP_METHOD)
+
+    @classmethod
+    def _field_name(cls) -> str:
+        return "method"
+
+
+# ---------------------------------------------------------------------------
+# records
+# ---------------------------------------------------------------------------
+class StrictModel(BaseModel):
+    """Base of the context's models: unknown fields are refused, strings stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def _yi(v: Decimal) -> str:
+    return f"{v}亿"
+
+
+class ProjectEnterprise(StrictModel):
+    """The enterprise behind a project; ``enterprise_id`` when it is already stored."""
+
+    name: str = Field(min_length=1, max_length=200)
+    credit_code: CreditCode = None
+    enterprise_id: Id | None = None
+
+    @property
+    def key(self) -> str:
+        """The normalised name (see :func:`chainmap.names.normalize_company_name`)."""
+        return normalize_company_name(self.name)
+
+
+class StageChange(StrictModel):
+    """One transition: from which stage to which, when, by whom, why."""
+
+    from_stage: ProjectStage
+    to_stage: ProjectStage
+    date: date
+    actor: str = Field(min_length=1)
+    note: str = ""
+
+
+class Project(StrictModel):
+    """An investment project followed by a task force.
+
+    Amounts are in 亿元.  ``funds_in_place_*`` and ``new_fixed_asset_started``
+    are totals to date.  ``held_from`` is set while ``on_hold``;
+    ``drop_reason`` once ``dropped``.  ``name_key`` is derived (the
+    normalised enterprise name) and stored so records can be filtered by it.
+
+    >>> try:
+    ...     Project(id="p", enterprise={"name": "x"}, task_force="t", task_force_kind="squad", owner="o",
+    ...             created="2021-01-01", planned_investment=1, planned_fixed_asset=2)
+    ... except ValueError as err:
+    ...     print(err.errors()[0]["msg"])
+    Value error, planned_fixed_asset (2亿) cannot exceed planned_investment (1亿) / 固定资产投资不能超过计划总投资
+    """
+
+    id: Id
+    title: str = ""
+    enterprise: ProjectEnterprise
+    segment: Id | None = None
+    gap_status: GapStatus | None = None
+    task_force: str = Field(min_length=1, max_length=100)
+    task_force_kind: TaskForceKind
+    owner: str = Field(min_length=1, max_length=100)
+    county: Id | None = None
+    zone: Id | None = None
+    planned_investment: Money = _ZERO
+    planned_fixed_asset: Money | None = None
+    funds_in_place_fixed: Money = _ZERO
+    funds_in_place_non_fixed: Money = _ZERO
+    new_fixed_asset_started: Money = _ZERO
+    stage: ProjectStage = ProjectStage.lead
+    held_from: ProjectStage | None = None
+    drop_reason: str | None = None
+    created: date
+    transitions: list[StageChange] = Field(default_factory=list)
+    related_projects: list[str] = Field(default_factory=list)
+    name_key: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Project:
+        if self.planned_fixed_asset is not None and self.planned_fixed_asset > self.planned_investment:
+            raise ValueError(
+                f"planned_fixed_asset ({_yi(self.planned_fixed_asset)}) cannot exceed planned_investment "
+                f"({_yi(self.planned_investment)}) / 固定资产投资不能超过计划总投资"
+            )
+        if self.planned_fixed_asset is not None and self.new_fixed_asset_started > self.planned_fixed_asset:
+            raise ValueError(
+                f"new_fixed_asset_started ({_yi(self.new_fixed_asset_started)}) cannot exceed "
+                f"planned_fixed_asset ({_yi(self.planned_fixed_asset)}) / 新开工固定资产投资不能超过计划固定资产投资"
+            )
+        if self.stage == ProjectStage.on_hold:
+            if self.held_from is None or self.held_from in (ProjectStage.on_hold, ProjectStage.dropped):
+                raise ValueError(
+                    "an on_hold project must name the main-line stage it was held from (held_from)"
+                )
+        elif self.held_from is not None:
+            raise ValueError("held_from is only set while the project is on_hold")
+        if self.stage == ProjectStage.dropped and not (self.drop_reason or "").strip():
+            raise ValueError("a dropped project needs a drop_reason / 终止项目须说明原因")
+        prev_stage, prev_date = ProjectStage.lead, self.created
+        for i, t in enumerate(self.transitions):
+            if t.from_stage != prev_stage:
+                raise ValueError(
+                    f"transitions[{i}] starts from {t.from_stage.value}, expected {prev_stage.value}"
+                )
+            if t.date < prev_date:
+                raise ValueError(f"transitions[{i}].date {t.date} is before {prev_date} / 日期不能倒退")
+            prev_stage, prev_date = t.to_stage, t.date
+        if prev_stage != self.stage:
+            raise ValueError(
+                f"stage {self.stage.value} disagrees with the last transition ({prev_stage.value})"
+            )
+        if self.id in self.related_projects:
+            raise ValueError("a project cannot be related to itself")
+        self.name_key = self.enterprise.key
+        return self
+
+    @property
+    def last_change(self) -> date:
+        """Date of the last transition (the creation date if none)."""
+        return self.transitions[-1].date if self.transitions else self.created
+
+
+class FollowUp(StrictModel):
+    """A follow-up log entry, typed by the 七跟法."""
+
+    id: str = Field(min_length=1, max_length=120)
+    project: Id
+    method: FollowUpMethod
+    date: date
+    actor: str = Field(min_length=1)
+    note: str = ""
+
+
+class Target(StrictModel):
+    """The year's targets of a region (``region=None``: the whole city).
+
+    Every target is optional; a KPI without a target has no percentage.
+    ``start_rate`` is a percentage (60 means 60%).
+    """
+
+    year: int = Field(ge=2000, le=2100)
+    region: Id | None = None
+    signed_count: int | None = Field(default=None, ge=0)
+    signed_value: Money | None = None
+    start_rate: Percent | None = Field(default=None, le=100)
+    new_fixed_asset: Money | None = None
+    funds_fixed: Money | None = None
+    funds_non_fixed: Money | None = None
+
+    @property
+    def record_id(self) -> str:
+        """``"2021.city"`` or ``"2021.<region>"``."""
+        return f"{self.year}.{self.region or 'city'}"

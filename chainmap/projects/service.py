@@ -1,0 +1,450 @@
+"""The use cases of the investment-project context, on any :class:`~chainmap.storage.base.Store`.
+
+Plain functions with keyword-only arguments; the API routes
+(``api/routers/projects.py``), the CLI (:mod:`chainmap.projects.cli`) and the
+lead scorer (:func:`list_outcomes`) call them and only translate input and
+output.  They use nothing but the store's record interface (``project``,
+``followup`` and ``target`` records) plus its segments and regions, so they
+run on every backend.  Errors are :mod:`chainmap.exceptions` naming the field.
+
+>>> from chainmap.storage.factory import open_store
+>>> store = open_store(backend="sqlite", sqlite_path=":memory:")
+>>> reg = create_project(store=store, project_in={"id": "p1", "enterprise": {"name": "示例镁业有限公司"},
+...     "task_force": "镁产业招商专班", "task_force_kind": "招商专班", "owner": "张三", "created": "2021-03-01"})
+>>> p = transition_project(store=store, project_id="p1", to="对接", on=date(2021, 3, 5), actor="张三")
+>>> [(q.id, q.stage.value) for q in list_projects(store=store)]
+[('p1', 'contacted')]
+>>> store.close()
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from chainmap.exceptions import Conflict, InvalidInput, NotFound
+from chainmap.models import RegionKind
+from chainmap.projects.kpis import KpiReport, compute_kpis, projects_in_region, region_index
+from chainmap.projects.models import FollowUp, FollowUpMethod, Project, ProjectStage, Target
+from chainmap.projects.outcomes import Outcome, lead_outcomes
+from chainmap.projects.registry import HolderWarning, Registration, find_holders
+from chainmap.projects.stages import transition
+from chainmap.storage.base import Store
+
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "ProjectExport",
+    "create_project",
+    "get_project",
+    "update_project",
+    "transition_project",
+    "log_followup",
+    "list_followups",
+    "list_projects",
+    "set_target",
+    "list_targets",
+    "project_kpis",
+    "list_outcomes",
+    "export_projects",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(model: type[M], data: object) -> M:
+    """Validate ``data`` as ``model``; InvalidInput naming the field(s) otherwise."""
+    if isinstance(data, model):
+        data = data.model_dump()
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        errors = err.errors()
+        first = ".".join(str(x) for x in errors[0]["loc"]) or None
+        problems = []
+        for i, e in enumerate(errors):
+            loc = ".".join(str(x) for x in e["loc"])
+            msg = e["msg"].removeprefix("Value error, ")
+            # InvalidInput(field=first) already prefixes "first: " to the message: name it once
+            problems.append(f"{loc}: {msg}" if loc and not (i == 0 and loc == first) else msg)
+        raise InvalidInput("; ".join(problems), field=first) from None
+
+
+#: Project fields naming a record of the chain graph: field -> the store's getter.
+_REFERENCES = {"segment": "get_segment", "county": "get_region", "zone": "get_region"}
+
+
+def _check_references(store: Store, project: Project, fields: Iterable[str] = _REFERENCES) -> None:
+    """InvalidInput naming the field when ``project`` names a segment or region the store lacks.
+
+    Only the given ``fields`` are checked (an update checks what it changes).
+    """
+    for name in fields:
+        if name not in _REFERENCES:
+            continue
+        ref = getattr(project, name)
+        if ref is None:
+            continue
+        try:
+            getattr(store, _REFERENCES[name])(ref)
+        except NotFound:
+            what = "环节 / segment" if name == "segment" else "地区 / region"
+            raise InvalidInput(f"未知{what} {ref!r}", field=name) from None
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def get_project(*, store: Store, project_id: str) -> Project:
+    """The stored project; NotFound if absent."""
+    try:
+        rec = store.get_record("project", project_id)
+    except NotFound:
+        raise NotFound(f"项目不存在 / no project {project_id!r}", field="project_id") from None
+    return Project.model_validate(rec)
+
+
+def _all_projects(store: Store, **where: Any) -> list[Project]:
+    return [Project.model_validate(r) for r in store.list_records("project", **where)]
+
+
+def create_project(
+    *, store: Store, project_in: Project | Mapping[str, Any], today: date | None = None
+) -> Registration:
+    """Register a project (a lead, usually); warn when another project already holds the enterprise.
+
+    ``id`` is generated when missing (``prj-<yyyymmdd>-<hex>``), ``created``
+    defaults to ``today``.  When other (not dropped) projects follow the same
+    enterprise (same credit code, or same normalised name) the registration
+    still succeeds, but returns one :class:`HolderWarning` per holder and links
+    the projects both ways through ``related_projects``.
+
+    Raises
+    ------
+    InvalidInput
+        Invalid fields, or a ``segment``, ``county`` or ``zone`` id the store
+        does not know (``field`` names it).
+    Conflict
+        A project with this id exists.
+
+    Examples
+    --------
+    >>> from chainmap.storage.factory import open_store
+    >>> store = open_store(backend="sqlite", sqlite_path=":memory:")
+    >>> lead = {"enterprise": {"name": "示例镁业股份有限公司"}, "task_force": "镁产业招商专班",
+    ...         "task_force_kind": "招商专班", "owner": "张三", "created": "2021-03-01"}
+    >>> create_project(store=store, project_in=lead | {"id": "p-a"}).warnings
+    []
+    >>> reg = create_project(store=store, project_in=lead | {
+    ...     "id": "p-b", "enterprise": {"name": "示例镁业有限公司"}, "task_force": "闻喜县招商小分队",
+    ...     "task_force_kind": "招商小分队", "owner": "李四"})
+    >>> print(reg.warnings[0].message("en"))
+    this enterprise is already followed by task force 镁产业招商专班 (special_team), owner 张三, project p-a (stage lead; same normalised name); the two projects are now linked
+    >>> reg.project.related_projects, get_project(store=store, project_id="p-a").related_projects
+    (['p-a'], ['p-b'])
+    >>> store.close()
+    """
+    data = _dump(project_in) if isinstance(project_in, BaseModel) else dict(project_in)
+    created = data.get("created") or (today or date.today())
+    data["created"] = created
+    if not data.get("id"):
+        data["id"] = f"prj-{date.fromisoformat(str(created)).strftime('%Y%m%d')}-{uuid.uuid4().hex[:8]}"
+    data.setdefault("stage", ProjectStage.lead.value)
+    project: Project = _validated(Project, data)
+    if project.transitions or project.stage != ProjectStage.lead:
+        raise InvalidInput("a new project starts at 线索 lead; use transitions to move it", field="stage")
+    with store.transaction() as tx:
+        _check_references(tx, project)
+        try:
+            tx.get_record("project", project.id)
+        except NotFound:
+            pass
+        else:
+            raise Conflict(f"项目编号已存在 / project {project.id!r} already exists", field="id")
+        holders = find_holders(_all_projects(tx), project.enterprise, exclude=project.id)
+        warnings = []
+        related = list(project.related_projects)
+        for holder, how in holders:
+            warnings.append(
+                HolderWarning(
+                    project_id=holder.id,
+                    task_force=holder.task_force,
+                    task_force_kind=holder.task_force_kind,
+                    owner=holder.owner,
+                    stage=holder.stage,
+                    match=how,
+                    same_task_force=holder.task_force == project.task_force,
+                )
+            )
+            if holder.id not in related:
+                related.append(holder.id)
+            if project.id not in holder.related_projects:
+                holder.related_projects.append(project.id)
+                tx.put_record("project", holder.id, _dump(holder))
+        project.related_projects = related
+        tx.put_record("project", project.id, _dump(project))
+    return Registration(project=project, warnings=warnings)
+
+
+#: Fields :func:`update_project` may change (stage and history only move by transitions).
+UPDATABLE_FIELDS = frozenset(
+    {
+        "title",
+        "enterprise",
+        "segment",
+        "gap_status",
+        "owner",
+        "county",
+        "zone",
+        "planned_investment",
+        "planned_fixed_asset",
+        "funds_in_place_fixed",
+        "funds_in_place_non_fixed",
+        "new_fixed_asset_started",
+    }
+)
+
+
+def update_project(*, store: Store, project_id: str, changes: Mapping[str, Any]) -> Project:
+    """Change a project's descriptive fields and amounts (not its stage: use transitions).
+
+    A changed ``segment``, ``county`` or ``zone`` must exist in the store (InvalidInput naming
+    the field otherwise); unknown fields and invalid values raise InvalidInput too.
+    """
+    bad = sorted(set(changes) - UPDATABLE_FIELDS)
+    if bad:
+        raise InvalidInput(
+            f"cannot update {', '.join(bad)}; updatable: {', '.join(sorted(UPDATABLE_FIELDS))}", field=bad[0]
+        )
+    with store.transaction() as tx:
+        project = get_project(store=tx, project_id=project_id)
+        updated: Project = _validated(Project, _dump(project) | dict(changes))
+        _check_references(tx, updated, changes)
+        tx.put_record("project", project_id, _dump(updated))
+    return updated
+
+
+def transition_project(
+    *,
+    store: Store,
+    project_id: str,
+    to: ProjectStage | str,
+    on: date | None = None,
+    actor: str,
+    note: str = "",
+    reason: str | None = None,
+    changes: Mapping[str, Any] | None = None,
+) -> Project:
+    """Move a stored project to another stage (see :func:`transition`).
+
+    ``changes`` optionally updates amounts at the same time (e.g.
+    ``new_fixed_asset_started`` when it starts); ``on`` defaults to today.
+    """
+    with store.transaction() as tx:
+        project = get_project(store=tx, project_id=project_id)
+        moved = transition(project, to, on=on or date.today(), actor=actor, note=note, reason=reason)
+        if changes:
+            bad = sorted(set(changes) - UPDATABLE_FIELDS)
+            if bad:
+                raise InvalidInput(f"cannot update {', '.join(bad)}", field=bad[0])
+            moved = _validated(Project, _dump(moved) | dict(changes))
+            _check_references(tx, moved, changes)
+        tx.put_record("project", project_id, _dump(moved))
+    return moved
+
+
+def log_followup(
+    *,
+    store: Store,
+    project_id: str,
+    method: FollowUpMethod | str,
+    on: date | None = None,
+    actor: str,
+    note: str = "",
+) -> FollowUp:
+    """Log a follow-up (七跟法) on a project; not dated before the project was created."""
+    kind = FollowUpMethod.parse(method)
+    on = on or date.today()
+    with store.transaction() as tx:
+        project = get_project(store=tx, project_id=project_id)
+        if on < project.created:
+            raise InvalidInput(
+                f"跟进日期 {on} 早于项目登记日期 {project.created} / follow-up date {on} is before the "
+                f"project was created ({project.created})",
+                field="date",
+            )
+        n = len(tx.list_records("followup", project=project_id))
+        fu: FollowUp = _validated(
+            FollowUp,
+            {
+                "id": f"{project_id}.f{n + 1:04d}",
+                "project": project_id,
+                "method": kind,
+                "date": on,
+                "actor": actor,
+                "note": note,
+            },
+        )
+        tx.put_record("followup", fu.id, _dump(fu))
+    return fu
+
+
+def list_followups(*, store: Store, project_id: str) -> list[FollowUp]:
+    """Follow-ups of a project, oldest first; NotFound if the project is absent."""
+    get_project(store=store, project_id=project_id)
+    items = [FollowUp.model_validate(r) for r in store.list_records("followup", project=project_id)]
+    return sorted(items, key=lambda f: (f.date, f.id))
+
+
+def list_projects(
+    *,
+    store: Store,
+    stage: ProjectStage | str | None = None,
+    task_force: str | None = None,
+    region: str | None = None,
+    segment: str | None = None,
+) -> list[Project]:
+    """Projects matching every given filter, sorted by id.
+
+    ``region`` keeps the projects it covers by the one locality rule
+    (:func:`chainmap.projects.kpis.projects_in_region` with the store's
+    regions): a county also covers its zones, the city every project placed
+    in it; a project with neither county nor zone only shows unfiltered.
+    NotFound for an unknown region.
+    """
+    where: dict[str, Any] = {}
+    if stage is not None:
+        where["stage"] = ProjectStage.parse(stage).value
+    if task_force is not None:
+        where["task_force"] = task_force
+    if segment is not None:
+        where["segment"] = segment
+    projects = _all_projects(store, **where)
+    if region is not None:
+        projects = projects_in_region(projects, region, region_index(store.list_regions()))
+    return sorted(projects, key=lambda p: p.id)
+
+
+def _city_to_none(store: Store, region: str | None) -> str | None:
+    if region is None:
+        return None
+    for r in store.list_regions():
+        if r.id == region and r.kind == RegionKind.city:
+            return None
+    return region
+
+
+def set_target(*, store: Store, target_in: Target | Mapping[str, Any]) -> Target:
+    """Insert or replace the targets of a year and region (``region`` None / the city id: the whole city)."""
+    target: Target = _validated(Target, target_in)
+    target.region = _city_to_none(store, target.region)
+    store.put_record("target", target.record_id, _dump(target))
+    return target
+
+
+def list_targets(*, store: Store, year: int | None = None) -> list[Target]:
+    """Stored targets, optionally of one year."""
+    where = {"year": year} if year is not None else {}
+    return [
+        Target.model_validate({k: v for k, v in r.items() if k != "id"})
+        for r in store.list_records("target", **where)
+    ]
+
+
+def project_kpis(
+    *,
+    store: Store,
+    year: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    region: str | None = None,
+    task_force: str | None = None,
+    stalled_days: int = 90,
+    today: date | None = None,
+) -> KpiReport:
+    """:func:`~chainmap.projects.kpis.compute_kpis` on the stored projects, targets and regions.
+
+    With no period given (no ``year``, ``start`` or ``end``) the period is the
+    current calendar year.
+    """
+    if year is None and start is None and end is None:
+        year = date.today().year
+    return compute_kpis(
+        _all_projects(store),
+        list_targets(store=store),
+        year=year,
+        start=start,
+        end=end,
+        region=region,
+        task_force=task_force,
+        regions=region_index(store.list_regions()),
+        today=today,
+        stalled_days=stalled_days,
+    )
+
+
+def list_outcomes(*, store: Store) -> list[Outcome]:
+    """The lead scorer's training labels: :func:`~chainmap.projects.outcomes.lead_outcomes` of every stored project."""
+    return lead_outcomes(_all_projects(store))
+
+
+@dataclass(frozen=True)
+class ProjectExport:
+    """An export ready to be written to a file or sent: its bytes, media type, file name and project count."""
+
+    content: bytes
+    media_type: str
+    filename: str
+    count: int
+
+
+_XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_projects(
+    *,
+    store: Store,
+    format: str = "xlsx",
+    year: int | None = None,
+    region: str | None = None,
+    task_force: str | None = None,
+    stage: ProjectStage | str | None = None,
+    stalled_days: int = 90,
+    today: date | None = None,
+    lang: str = "zh",
+) -> ProjectExport:
+    """The projects (filtered as :func:`list_projects`) as a CSV table, or an XLSX workbook with KPIs.
+
+    ``xlsx``: three sheets — projects, the KPIs of ``year`` (default: this
+    year; see :func:`project_kpis`) for the same region and task force, and
+    the stalled projects (:func:`chainmap.projects.report.write_projects_xlsx`).
+    ``csv``: the projects table only, UTF-8 with a BOM.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown ``format`` (``field="format"``) or stage.
+    NotFound
+        An unknown region.
+    """
+    from chainmap.projects.report import projects_csv, write_projects_xlsx
+
+    kind = format.strip().lower()
+    if kind not in ("xlsx", "csv"):
+        raise InvalidInput(f"unknown format {format!r}; expected xlsx or csv", field="format")
+    projects = list_projects(store=store, stage=stage, task_force=task_force, region=region)
+    if kind == "csv":
+        content = projects_csv(projects, lang=lang).encode("utf-8")
+        return ProjectExport(content, "text/csv; charset=utf-8", "projects.csv", len(projects))
+    report = project_kpis(
+        store=store, year=year, region=region, task_force=task_force, stalled_days=stalled_days, today=today
+    )
+    buf = io.BytesIO()
+    write_projects_xlsx(buf, projects, report, lang=lang)
+    return ProjectExport(buf.getvalue(), _XLSX_TYPE, "projects.xlsx", len(projects))
