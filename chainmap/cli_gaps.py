@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from chainmap import service
-from chainmap.analysis.gaps import STATUS_LABELS, STATUSES, GapReport, select_items
+from chainmap.analysis.gaps_text import STATUS_LABELS
 from chainmap.cache import ResultCache
 from chainmap.cli_common import check_format, handle_errors, write_output
-from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
-from chainmap.reports.gaps import summary_table
 from chainmap.textfmt import table
+
+if TYPE_CHECKING:  # the analysis and report stack (numpy, scipy, openpyxl) loads when a command runs
+    from chainmap.analysis.gaps import GapReport
+    from chainmap.data import ChainData
 
 __all__ = ["app", "gaps", "demo_summary", "load_chain_data", "GAP_CLI_FORMATS"]
 
@@ -29,7 +32,7 @@ app = typer.Typer(add_completion=False)
 
 #: ``--format`` values.
 GAP_CLI_FORMATS = ("table", "json", "md", "html", "xlsx")
-_TYPES = STATUSES
+_TYPES: tuple[str, ...] = tuple(STATUS_LABELS)  # == chainmap.analysis.gaps.STATUSES
 
 
 def load_chain_data(lang: str = "zh") -> ChainData:
@@ -41,6 +44,8 @@ def load_chain_data(lang: str = "zh") -> ChainData:
 
 
 def _table(report: GapReport) -> str:
+    from chainmap.reports.gaps import summary_table
+
     lang = report.lang
     heads, rows = summary_table(report)
     parts = [
@@ -126,6 +131,9 @@ def demo_summary(data: ChainData, lang: str = "zh", *, top: int = 5, cache: Resu
     is not ``sound``, in priority order.  With ``cache``, the report is the one
     the other views of the same process use.
     """
+    from chainmap.analysis.gaps import select_items
+    from chainmap.reports.gaps import summary_table
+
     lang = norm_lang(lang)
     report = service.gap_report(data=data, cache=cache, lang=lang)
     heads, rows = summary_table(report)

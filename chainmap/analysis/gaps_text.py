@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import networkx as nx
-
 from chainmap.i18n import pick
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from chainmap.analysis.gaps import GapItem
 
 __all__ = ["STATUS_LABELS", "segment_name", "join", "fmt", "num", "rationale"]
