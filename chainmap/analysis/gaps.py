@@ -98,12 +98,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import networkx as nx
 import numpy as np
-from pydantic import BaseModel, Field
-from typing_extensions import TypedDict
 
 from chainmap.analysis.criticality import criticality as _criticality
 from chainmap.analysis.criticality import rank_firm_extraction as _rank_firms
@@ -114,6 +111,7 @@ from chainmap.analysis.gaps_density import (
     _scope_density,
     relatedness_density,
 )
+from chainmap.analysis.gaps_models import EnterpriseRef, GapItem, GapReport, LeaderCandidate, Status
 from chainmap.analysis.gaps_text import STATUS_LABELS, rationale, segment_name
 from chainmap.data import ChainData, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
@@ -151,7 +149,6 @@ __all__ = [
     "select_items",
 ]
 
-Status = Literal["fill", "strengthen", "extend", "sound"]
 #: The statuses in display order.
 STATUSES: tuple[str, ...] = ("fill", "strengthen", "extend", "sound")
 
@@ -177,75 +174,6 @@ _LEADER_TAGS = (Tag.chain_leader, Tag.chain_core)
 _ROUND = 4
 _TOP_LEADERS = 5
 _LETTER_ORDER = {"合": 0, "汽": 1, "生": 2, "材": 3}
-
-
-# ---------------------------------------------------------------- result models
-
-
-class EnterpriseRef(TypedDict):
-    """A local enterprise named in a gap item: ``{"id": ..., "name": ...}`` (a plain dict)."""
-
-    id: str
-    name: str
-
-
-class GapItem(BaseModel):
-    """One segment's status in one region (consumed by lead matching: keep the field names)."""
-
-    chain_id: str = Field(description="the analysed chain the segment belongs to")
-    segment_id: str
-    segment_name: str
-    segment_chain: str = Field(description="the segment's own (sub-)chain")
-    region_id: str
-    status: Status
-    priority: float = Field(ge=0, le=1)
-    components: dict[str, float] = Field(default_factory=dict)
-    rationale: str
-    local_enterprises: list[EnterpriseRef] = Field(default_factory=list)
-    stage: str
-    value_added: int
-    tech_intensity: int
-    criticality: float
-    density: float
-    local_count: int
-    demand_segments: list[str] = Field(default_factory=list)
-    demand_count: int = 0
-    local_users: int = 0
-    lq: float | None = None
-    has_chain_leader: bool = False
-    local_output: float | None = None
-    local_capacity: dict[str, float] = Field(default_factory=dict)
-    chokepoint: bool = False
-    directions: list[str] = Field(default_factory=list)
-    adjacent_segments: list[str] = Field(default_factory=list)
-
-
-class LeaderCandidate(BaseModel):
-    """A local firm whose extraction would hurt the chain most (链主 candidate)."""
-
-    chain_id: str
-    id: str
-    name: str
-    score: float
-    segments: list[str]
-    sole_segments: list[str]
-    tags: list[str]
-
-
-class GapReport(BaseModel):
-    """The gap analysis of one region for one or more chains."""
-
-    region: str
-    region_name: str
-    chain: str | None
-    chains: list[str]
-    chain_names: dict[str, str]
-    lang: str
-    density_mode: dict[str, str]
-    summary: dict[str, dict[str, int]]
-    chain_leader_candidates: list[LeaderCandidate]
-    items: list[GapItem]
-    parameters: dict[str, float]
 
 
 # ---------------------------------------------------------------- regions and presence

@@ -20,7 +20,7 @@ from chainmap.i18n import pick
 if TYPE_CHECKING:
     import networkx as nx
 
-    from chainmap.analysis.gaps import GapItem
+    from chainmap.analysis.gaps_models import GapItem
 
 __all__ = ["STATUS_LABELS", "segment_name", "join", "fmt", "num", "rationale"]
 
