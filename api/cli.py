@@ -145,18 +145,19 @@ def demo(
     lang: str = LANG,
 ) -> None:
     """演示：载入种子，打印合汽生材概览、缺口和招商线索 / demo: seed, summary, gaps and leads."""
-    from chainmap.analysis.gaps import analyze_gaps
+    from chainmap import service
+    from chainmap.cache import ResultCache
     from chainmap.cli import chains_cmd, ensure_initialised
     from chainmap.cli_gaps import demo_summary
-    from chainmap.data import chain_data_from_store
     from matching.candidates import load_candidates, load_demo_candidates
     from matching.ranking import rank_leads
 
     lang = norm_lang(lang)
+    cache = ResultCache()  # one gap analysis for the summary and the leads
     store = _store()
     try:
         ensure_initialised(store, lang)
-        data = chain_data_from_store(store)
+        data = service.chain_data(store=store, cache=cache)
         info = store.ping()
         pool = load_candidates(store)
     finally:
@@ -167,13 +168,13 @@ def demo(
                     f"chainmap demo · Yuncheng 合汽生材 · store: {info.get('backend')} {info.get('detail', '')}"))
     typer.echo(rule)
     typer.echo(pick(lang, "\n一、产业链与本地企业", "\n1. Chains and local enterprises"))
-    chains_cmd(fmt="table", lang=lang)
+    chains_cmd(fmt="table", region=None, lang=lang)
     typer.echo(pick(lang, "\n二、缺口诊断", "\n2. Gap analysis"))
-    typer.echo(demo_summary(data, lang))
+    typer.echo(demo_summary(data, lang, cache=cache))
     demo_pool = not pool
     if demo_pool:
         pool = load_demo_candidates(data).candidates
-    report = analyze_gaps(data, lang=lang)
+    report = service.gap_report(data=data, cache=cache, lang=lang)
     typer.echo(pick(lang, f"三、招商线索（每条链前{k}名）", f"3. Leads (top {k} per chain)"))
     if demo_pool:
         typer.echo(pick(lang, f"  （候选池为内置演示数据：{len(pool)}家真实企业，数值字段留空）",

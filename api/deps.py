@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Query, Request
@@ -10,9 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.keys import allowed, verify_key
 from api.settings import Settings
-from api.state import RevisionCache, StoreHolder
+from api.state import StoreHolder
+from chainmap import service
+from chainmap.cache import ResultCache
 from chainmap.data import ChainData
-from chainmap.exceptions import NotFound
 from chainmap.i18n import Lang, norm_lang
 from chainmap.storage.base import Store
 
@@ -48,17 +49,19 @@ async def get_store(request: Request) -> Store:
     return await run_in_threadpool(holder.get)
 
 
-async def get_cache(request: Request) -> RevisionCache:
-    return request.app.state.cache
+async def get_cache(request: Request) -> ResultCache:
+    cache: ResultCache = request.app.state.cache
+    return cache
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 StoreDep = Annotated[Store, Depends(get_store)]
-CacheDep = Annotated[RevisionCache, Depends(get_cache)]
+CacheDep = Annotated[ResultCache, Depends(get_cache)]
 
 
 def get_data(store: StoreDep, cache: CacheDep) -> ChainData:
-    return cache.chain_data(store)
+    """The read model, cached per store graph revision (record writes keep it)."""
+    return service.chain_data(store=store, cache=cache)
 
 
 DataDep = Annotated[ChainData, Depends(get_data)]
@@ -71,7 +74,7 @@ async def get_lang(lang: Annotated[str, Query(description="语言 zh|en / langua
 LangDep = Annotated[Lang, Depends(get_lang)]
 
 
-def require(area: str | None) -> Callable[..., dict[str, Any]]:
+def require(area: str | None) -> Callable[..., Awaitable[dict[str, Any]]]:
     """Dependency factory: a valid key whose role may act on ``area`` (None = read)."""
 
     async def dep(
@@ -97,10 +100,7 @@ Reader = Annotated[dict[str, Any], Depends(require(None))]
 
 def check_chain(data: ChainData, chain: str | None, *, field: str = "chain") -> str | None:
     """``chain`` if it is a known chain id (or None); NotFound listing the valid ids otherwise."""
-    ids = sorted(c.id for c in data.chains)
-    if chain is not None and chain not in ids:
-        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(ids)}", field=field)
-    return chain
+    return service.valid_chain(data, chain, field=field)
 
 
 def valid_chain_id(chain_id: str, _: Reader, data: DataDep) -> str:
@@ -114,9 +114,5 @@ ChainIdDep = Annotated[str, Depends(valid_chain_id)]
 
 
 def valid_region_id(data: ChainData, region: str | None) -> str:
-    ids = sorted(r.id for r in data.regions)
-    if region is None:
-        return "yuncheng"
-    if region not in ids:
-        raise NotFound(f"unknown region {region!r}; valid: {', '.join(ids)}", field="region")
-    return region
+    """``region``, or the city when None; NotFound listing the valid ids otherwise."""
+    return service.valid_region(data, region)

@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.settings import Settings, get_settings
-from api.state import RevisionCache, StoreHolder
+from api.state import StoreHolder
+from chainmap.cache import ResultCache
 
 __all__ = ["create_app", "API_PREFIX"]
 
@@ -44,7 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.holder = holder
-    app.state.cache = RevisionCache()
+    app.state.cache = ResultCache()  # results per store graph revision (chainmap.service)
     install_error_handlers(app)
 
     from api.routers import include_all

@@ -1,19 +1,19 @@
-"""Per-app state: the store (opened lazily, re-opened after an outage) and the report cache."""
+"""Per-app state: the store (opened lazily, re-opened after an outage).
+
+The app's result cache is a :class:`chainmap.cache.ResultCache` (``app.state.cache``),
+filled by the service functions (:mod:`chainmap.service`) per store graph revision.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
 
 from api.settings import Settings
-from chainmap.data import ChainData, chain_data_from_store
 from chainmap.exceptions import StorageUnavailable
 from chainmap.seed import load_into_store, load_seed
 from chainmap.storage.base import Store
 
-__all__ = ["StoreHolder", "RevisionCache"]
+__all__ = ["StoreHolder"]
 
 
 class StoreHolder:
@@ -64,34 +64,3 @@ class StoreHolder:
             if self._store is not None:
                 self._store.close()
                 self._store = None
-
-
-class RevisionCache:
-    """LRU cache of computed results keyed by (store revision, key); a write bumps the
-    store revision, so stale entries are never served."""
-
-    def __init__(self, maxsize: int = 256) -> None:
-        self._data: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.maxsize = maxsize
-        self.hits = 0
-        self.misses = 0
-
-    def get_or_compute(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-        value = compute()
-        with self._lock:
-            self.misses += 1
-            self._data[key] = value
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-        return value
-
-    def chain_data(self, store: Store) -> ChainData:
-        """The store's data, cached per revision."""
-        rev = store.revision()
-        return self.get_or_compute(("data", rev), lambda: chain_data_from_store(store))

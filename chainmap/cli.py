@@ -11,31 +11,28 @@ from typing import Any
 
 import typer
 
-from chainmap.cli_common import echo_json, handle_errors
-from chainmap.data import ChainData, chain_data_from_store
-from chainmap.exceptions import InvalidInput, NotFound
-from chainmap.graph import EXPORT_FORMATS, chain_segments, chain_subgraph, export_graph, stage_layers
+from chainmap import service
+from chainmap.cache import ResultCache
+from chainmap.cli_common import check_format, echo_json, handle_errors, open_store, write_output
+from chainmap.data import ChainData
+from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 from chainmap.models import STAGE_LABELS_ZH, Stage
 from chainmap.seed import load_into_store, load_seed
+from chainmap.storage.base import Store
 from chainmap.textfmt import table
 
-__all__ = ["app", "seed_app", "open_data", "ensure_initialised"]
+__all__ = ["app", "seed_app", "open_data", "ensure_initialised", "chain_detail"]
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 seed_app = typer.Typer(help="种子数据：检查与加载 / seed data: check and load", no_args_is_help=True)
 app.add_typer(seed_app, name="seed")
 
 LANG = typer.Option("zh", "--lang", help="zh|en")
+REGION = typer.Option(None, "--region", "-r", help="地区，默认运城市 / region id (default: the city)")
 
 
-def _open_store() -> Any:
-    from chainmap.storage.factory import open_store
-
-    return open_store()
-
-
-def ensure_initialised(store: Any, lang: str = "zh", quiet: bool = False) -> bool:
+def ensure_initialised(store: Store, lang: str = "zh", quiet: bool = False) -> bool:
     """Load the shipped seed into an empty store; True if it did."""
     if store.list_chains():
         return False
@@ -52,14 +49,11 @@ def ensure_initialised(store: Any, lang: str = "zh", quiet: bool = False) -> boo
     return True
 
 
-def open_data(lang: str = "zh") -> ChainData:
+def open_data(lang: str = "zh", *, cache: ResultCache | None = None) -> ChainData:
     """Open the configured store (initialising it from the seed when empty) and read its data."""
-    store = _open_store()
-    try:
+    with open_store() as store:
         ensure_initialised(store, lang)
-        return chain_data_from_store(store)
-    finally:
-        store.close()
+        return service.chain_data(store=store, cache=cache)
 
 
 def _counts_text(counts: dict[str, int], lang: str) -> str:
@@ -69,6 +63,7 @@ def _counts_text(counts: dict[str, int], lang: str) -> str:
         "segments": ("个环节", "segments"),
         "links": ("条关联", "links"),
         "enterprises": ("家企业", "enterprises"),
+        "records": ("条记录", "records"),
     }
     parts = []
     for k, v in counts.items():
@@ -77,27 +72,18 @@ def _counts_text(counts: dict[str, int], lang: str) -> str:
     return pick(lang, "，", ", ").join(parts)
 
 
-def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
-    if fmt not in allowed:
-        raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(allowed)}", field="--format")
-    return fmt
-
-
 @app.command("init")
 @handle_errors
 def init_cmd(lang: str = LANG) -> None:
     """初始化存储并载入内置种子 / create the store and load the shipped seed."""
     lang = norm_lang(lang)
-    store = _open_store()
-    try:
+    with open_store() as store:
         if not ensure_initialised(store, lang, quiet=True):
             typer.echo(pick(lang, "存储已初始化；用 `chainmap seed load` 更新种子。", "Store already initialised; use `chainmap seed load` to update the seed."))
         else:
             typer.echo(pick(lang, "已初始化并载入种子数据。", "Initialised and loaded the seed."))
         ping = store.ping()
         typer.echo(f"{pick(lang, '存储', 'Store')}: {ping.get('backend')} {ping.get('detail', '')}")
-    finally:
-        store.close()
 
 
 @seed_app.command("check")
@@ -137,25 +123,26 @@ def seed_load(
     """将种子数据写入存储（幂等）/ upsert the seed into the store (idempotent)."""
     lang = norm_lang(lang)
     data = load_seed(path)
-    store = _open_store()
-    try:
+    with open_store() as store:
         counts = load_into_store(store, data)
-    finally:
-        store.close()
     typer.echo(pick(lang, f"已写入：{_counts_text(counts, lang)}", f"Upserted: {_counts_text(counts, lang)}"))
 
 
-def chains_rows(data: ChainData) -> list[dict[str, Any]]:
-    return data.summary()
+def chains_rows(data: ChainData, region: str | None = None) -> list[dict[str, Any]]:
+    return service.chain_summary(data=data, region=region)
 
 
 @app.command("chains")
 @handle_errors
-def chains_cmd(fmt: str = typer.Option("table", "--format", "-f", help="table|json"), lang: str = LANG) -> None:
-    """列出产业链及其环节数、企业数 / list chains with segment and enterprise counts."""
+def chains_cmd(
+    fmt: str = typer.Option("table", "--format", "-f", help="table|json"),
+    region: str | None = REGION,
+    lang: str = LANG,
+) -> None:
+    """列出产业链及其环节数、本地企业数 / list chains with segment and local enterprise counts."""
     lang = norm_lang(lang)
-    _check_format(fmt, ("table", "json"))
-    rows = open_data(lang).summary()
+    check_format(fmt, ("table", "json"))
+    rows = service.chain_summary(data=open_data(lang), region=region)
     if fmt == "json":
         echo_json(rows)
         return
@@ -171,39 +158,9 @@ def chains_cmd(fmt: str = typer.Option("table", "--format", "-f", help="table|js
     typer.echo(table(headers, body))
 
 
-def chain_detail(data: ChainData, chain_id: str) -> dict[str, Any]:
-    """Segments of a chain per stage with local enterprise counts, plus its links."""
-    G = data.graph
-    seg_ids = set(chain_segments(G, chain_id))
-    local: dict[str, list[str]] = {s: [] for s in seg_ids}
-    for e in data.enterprises:
-        for p in e.segments:
-            if p.segment in local and p.role.value == "producer":
-                local[p.segment].append(e.name)
-    layers = stage_layers(G, chain_id)
-    chain = next(c for c in data.chains if c.id == chain_id)
-    return {
-        "chain": chain.model_dump(mode="json"),
-        "stages": {
-            st: [
-                {
-                    "id": n,
-                    "name_zh": G.nodes[n]["name_zh"],
-                    "name_en": G.nodes[n]["name_en"],
-                    "chain": G.nodes[n]["chain"],
-                    "chokepoint": G.nodes[n]["chokepoint"],
-                    "local_enterprises": sorted(local[n]),
-                }
-                for n in nodes
-            ]
-            for st, nodes in layers.items()
-        },
-        "links": [
-            {"source": u, "target": v, "kind": d["kind"], "cross_chain": d["cross_chain"]}
-            for u, v, d in sorted(G.edges(data=True))
-            if u in seg_ids or v in seg_ids
-        ],
-    }
+def chain_detail(data: ChainData, chain_id: str, region: str | None = None) -> dict[str, Any]:
+    """Segments of a chain per stage with local enterprises (:func:`chainmap.service.chain_detail`)."""
+    return service.chain_detail(data=data, chain=chain_id, region=region)
 
 
 @app.command("chain")
@@ -212,15 +169,15 @@ def chain_show(
     action: str = typer.Argument(..., help="show"),
     chain_id: str = typer.Argument(..., help="链编号，如 qi / chain id, e.g. qi"),
     fmt: str = typer.Option("table", "--format", "-f", help="table|json"),
+    region: str | None = REGION,
     lang: str = LANG,
 ) -> None:
-    """显示一条链的环节 / show one chain: `chainmap chain show ID`."""
+    """显示一条链的环节及本地企业 / show one chain and its local firms: `chainmap chain show ID`."""
     lang = norm_lang(lang)
     if action != "show":
         raise InvalidInput(f"unknown action {action!r}; expected: show", field="action")
-    _check_format(fmt, ("table", "json"))
-    data = open_data(lang)
-    detail = chain_detail(data, chain_id)
+    check_format(fmt, ("table", "json"))
+    detail = service.chain_detail(data=open_data(lang), chain=chain_id, region=region)
     if fmt == "json":
         echo_json(detail)
         return
@@ -250,30 +207,25 @@ def chain_show(
 def graph_export(
     action: str = typer.Argument(..., help="export"),
     chain_id: str = typer.Argument(..., help="链编号 / chain id"),
-    fmt: str = typer.Option("json", "--format", "-f", help="json|cytoscape|gexf|graphml"),
+    fmt: str = typer.Option("json", "--format", "-f", help="json|cytoscape|gexf|graphml|svg"),
     output: Path = typer.Option(..., "-o", "--output", help="输出文件 / output file"),
+    region: str | None = REGION,
     lang: str = LANG,
 ) -> None:
-    """导出链图 / `chainmap graph export ID --format gexf -o FILE`."""
+    """导出链图（节点带本地企业数）/ `chainmap graph export ID --format gexf -o FILE` (nodes carry local counts)."""
     lang = norm_lang(lang)
     if action != "export":
         raise InvalidInput(f"unknown action {action!r}; expected: export", field="action")
-    _check_format(fmt, EXPORT_FORMATS)
+    check_format(fmt, service.GRAPH_FORMATS)
     data = open_data(lang)
-    try:
-        H = chain_subgraph(data.graph, chain_id)
-    except NotFound as err:
-        raise NotFound(str(err.message), field="chain_id") from None
-    text = export_graph(H, fmt)
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise InvalidInput(f"cannot write {output}: {e.strerror}", field="--output") from None
+    service.valid_chain(data, chain_id, field="chain_id")
+    graph = service.chain_graph(data=data, chain=chain_id, region=region, fmt=fmt, lang=lang)
+    write_output(output, graph.text, lang=lang)
     typer.echo(
         pick(
             lang,
-            f"已导出 {H.number_of_nodes()} 个环节、{H.number_of_edges()} 条关联到 {output}",
-            f"Exported {H.number_of_nodes()} segments and {H.number_of_edges()} links to {output}",
+            f"已导出 {graph.nodes} 个环节、{graph.edges} 条关联到 {output}",
+            f"Exported {graph.nodes} segments and {graph.edges} links to {output}",
         )
     )
 
@@ -285,11 +237,8 @@ def export_cmd(file: Path = typer.Argument(..., help="JSON Lines 文件 / file")
     from chainmap.storage.transfer import export_jsonl
 
     lang = norm_lang(lang)
-    store = _open_store()
-    try:
+    with open_store() as store:
         counts = export_jsonl(store, file)
-    finally:
-        store.close()
     text = _counts_text(counts, lang)
     typer.echo(pick(lang, f"已导出到 {file}：{text}", f"Exported to {file}: {text}"))
 
@@ -303,9 +252,6 @@ def import_cmd(file: Path = typer.Argument(..., help="JSON Lines 文件 / file")
     lang = norm_lang(lang)
     if not file.exists():
         raise InvalidInput(f"file not found: {file}", field="FILE")
-    store = _open_store()
-    try:
+    with open_store() as store:
         counts = import_jsonl(store, file)
-    finally:
-        store.close()
     typer.echo(pick(lang, f"已导入：{_counts_text(counts, lang)}", f"Imported: {_counts_text(counts, lang)}"))

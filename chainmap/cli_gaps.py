@@ -1,26 +1,30 @@
 """``chainmap gaps``: the 补链 / 强链 / 延链 report of a region, in the terminal or as a file.
 
-Thin: parse -> :func:`chainmap.analysis.gaps.analyze_gaps` -> render
-(:mod:`chainmap.reports.gaps`).  The root command (``api.cli``) mounts
-:func:`gaps` as ``chainmap gaps``; :func:`demo_summary` is printed by the demo
-command.
+Thin: parse -> :func:`chainmap.service.gap_report` -> render
+(:func:`chainmap.service.render_gap_report`, :mod:`chainmap.reports.gaps`).  The
+root command (``api.cli``) mounts :func:`gaps` as ``chainmap gaps``;
+:func:`demo_summary` is printed by the demo command.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
-from chainmap.analysis.gaps import STATUS_LABELS, STATUSES, GapReport, analyze_gaps, select_items
-from chainmap.cli_common import handle_errors
+from chainmap import service
+from chainmap.analysis.gaps_text import STATUS_LABELS
+from chainmap.cache import ResultCache
+from chainmap.cli_common import check_format, handle_errors, write_output
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
-from chainmap.models import RegionKind
-from chainmap.reports.gaps import gaps_html, gaps_json, gaps_markdown, summary_table, write_gaps_xlsx
 from chainmap.textfmt import table
+
+if TYPE_CHECKING:  # the analysis and report stack (numpy, scipy, openpyxl) loads when a command runs
+    from chainmap.analysis.gaps import GapReport
+    from chainmap.data import ChainData
 
 __all__ = ["app", "gaps", "demo_summary", "load_chain_data", "GAP_CLI_FORMATS"]
 
@@ -28,10 +32,10 @@ app = typer.Typer(add_completion=False)
 
 #: ``--format`` values.
 GAP_CLI_FORMATS = ("table", "json", "md", "html", "xlsx")
-_TYPES = STATUSES
+_TYPES: tuple[str, ...] = tuple(STATUS_LABELS)  # == chainmap.analysis.gaps.STATUSES
 
 
-def load_chain_data(lang: str = "zh") -> Any:
+def load_chain_data(lang: str = "zh") -> ChainData:
     """The data the command analyses: the configured store, initialised from the
     shipped seed when empty (same as every other command)."""
     from chainmap.cli import open_data
@@ -39,13 +43,9 @@ def load_chain_data(lang: str = "zh") -> Any:
     return open_data(lang)
 
 
-def _filtered(report: GapReport, status: str | None) -> GapReport:
-    if status is None:
-        return report
-    return report.model_copy(update={"items": select_items(report, status=status)})
-
-
 def _table(report: GapReport) -> str:
+    from chainmap.reports.gaps import summary_table
+
     lang = report.lang
     heads, rows = summary_table(report)
     parts = [
@@ -101,10 +101,7 @@ def gaps(
 ) -> None:
     """产业链缺口分析：补链、强链、延链 / gap analysis: fill, strengthen, extend."""
     lang = norm_lang(lang)
-    if format not in GAP_CLI_FORMATS:
-        raise InvalidInput(
-            f"unknown format {format!r}; expected one of {', '.join(GAP_CLI_FORMATS)}", field="format"
-        )
+    check_format(format, GAP_CLI_FORMATS, field="format")
     if type is not None and type not in _TYPES:
         raise InvalidInput(f"unknown type {type!r}; expected one of {', '.join(_TYPES)}", field="type")
     if format == "xlsx" and output is None:
@@ -113,39 +110,32 @@ def gaps(
             field="output",
             hint="-o gaps.xlsx",
         )
-    data = load_chain_data()
-    report = _filtered(analyze_gaps(data, region=region, chain=chain, lang=lang), type)
-    if format == "xlsx":
-        assert output is not None
-        write_gaps_xlsx(report, output)
-        typer.echo(pick(lang, f"已写入 {output}", f"written to {output}"), err=True)
-        return
-    if format == "json":
-        text = gaps_json(report)
-    elif format == "md":
-        text = gaps_markdown(report)
-    elif format == "html":
-        text = gaps_html(report, data.graph)
+    data = load_chain_data(lang)
+    report = service.gap_report(data=data, region=region, chain=chain, lang=lang)
+    if format == "table":
+        text: str | bytes = _table(report.model_copy(update={"items": service.gap_items(report, status=type)}))
     else:
-        text = _table(report)
+        text = service.render_gap_report(data=data, report=report, fmt=format, status=type)
     if output is None:
+        assert isinstance(text, str)  # xlsx needs an output file (checked above)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text, lang=lang)
         typer.echo(pick(lang, f"已写入 {output}", f"written to {output}"), err=True)
 
 
-def demo_summary(data: Any, lang: str = "zh", *, top: int = 5) -> str:
+def demo_summary(data: ChainData, lang: str = "zh", *, top: int = 5, cache: ResultCache | None = None) -> str:
     """City-wide summary: counts per status per chain and each chain's top ``top`` gaps.
 
     The city is the region of kind ``city`` (运城市).  A "gap" is any item that
-    is not ``sound``, in priority order.
+    is not ``sound``, in priority order.  With ``cache``, the report is the one
+    the other views of the same process use.
     """
+    from chainmap.analysis.gaps import select_items
+    from chainmap.reports.gaps import summary_table
+
     lang = norm_lang(lang)
-    city = next(
-        (r.id for r in sorted(data.regions, key=lambda r: r.id) if r.kind == RegionKind.city), "yuncheng"
-    )
-    report = analyze_gaps(data, region=city, lang=lang)
+    report = service.gap_report(data=data, cache=cache, lang=lang)
     heads, rows = summary_table(report)
     lines = [
         pick(

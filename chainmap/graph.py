@@ -164,15 +164,20 @@ def paths(
 
 
 def chain_subgraph(G: nx.DiGraph, chain: str, *, neighbours: bool = True) -> nx.DiGraph:
-    """One chain's subgraph (a copy); with ``neighbours`` also the segments of
-    other chains linked to it, marked ``external=True``."""
+    """One chain's subgraph (a copy, nodes and edges in ``G``'s order); with ``neighbours``
+    also the segments of other chains linked to it, marked ``external=True``."""
     own = set(chain_segments(G, chain))
     nodes = set(own)
     if neighbours:
         for n in own:
             nodes.update(G.predecessors(n))
             nodes.update(G.successors(n))
-    H = G.subgraph(nodes).copy()
+    # built in G's order (a subgraph view iterates the ``nodes`` set, whose order changes
+    # with the process's string hashing): the same chain always exports the same bytes
+    H = nx.DiGraph()
+    H.graph.update(G.graph)
+    H.add_nodes_from((n, d.copy()) for n, d in G.nodes(data=True) if n in nodes)
+    H.add_edges_from((u, v, d.copy()) for u, v, d in G.edges(data=True) if u in nodes and v in nodes)
     for n in H.nodes:
         H.nodes[n]["external"] = n not in own
     H.graph["chain"] = chain

@@ -156,3 +156,50 @@ def test_demo_runs() -> None:
     assert res.exit_code == 0, res.output
     assert "缺口" in res.stdout and "招商线索" in res.stdout
     assert res.stdout.count("得分") >= 8  # two leads for each of the four chains
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["gaps", "--chain", "qi", "-f", "md"],
+        ["gaps", "--chain", "qi", "-f", "xlsx"],
+        ["graph", "export", "qi", "-f", "gexf"],
+    ],
+    ids=["gaps-md", "gaps-xlsx", "graph-export"],
+)
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
+def test_unwritable_output_is_one_clean_line_and_exit_2(args: list[str], where: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    target = tmp_path / "nonexistent" / "dir" / "x.out" if where == "missing-folder" else tmp_path
+    res = runner.invoke(app, [*args, "-o", str(target)])
+    assert res.exit_code == 2, res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("错误: --output: 无法写入") and str(target) in lines[0]
+    assert ("不存在" if where == "missing-folder" else "目录") in lines[0]
+    assert "Traceback" not in res.output
+
+
+def test_unwritable_output_in_english() -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    res = runner.invoke(app, ["gaps", "--chain", "qi", "-f", "md", "-o", "/nonexistent/dir/x.md", "--lang", "en"])
+    assert res.exit_code == 2
+    assert res.output.strip() == "Error: --output: cannot write /nonexistent/dir/x.md: folder /nonexistent/dir does not exist"
+
+
+def test_graph_export_carries_local_counts_of_the_region(tmp_path: Path) -> None:
+    """`chainmap graph export` is the API's /chains/{id}/graph: nodes carry local counts."""
+    out = tmp_path / "qi.json"
+    res = runner.invoke(app, ["graph", "export", "qi", "-f", "json", "-o", str(out), "--region", "yongji"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["graph"]["region"] == "yongji"
+    data = load_seed()
+    from chainmap.data import local_enterprises
+
+    want = {s: len(local_enterprises(data, "yongji", segment=s, role="producer")) for s in (n["id"] for n in doc["nodes"])}
+    assert {n["id"]: n["local_enterprises"] for n in doc["nodes"]} == want
+    assert sum(want.values()) > 0
+    res = runner.invoke(app, ["graph", "export", "qi", "-f", "svg", "-o", str(tmp_path / "qi.svg")])
+    assert res.exit_code == 0 and (tmp_path / "qi.svg").read_text(encoding="utf-8").startswith("<svg")

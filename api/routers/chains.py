@@ -6,20 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.deps import (
-    CacheDep,
-    ChainIdDep,
-    DataDep,
-    LangDep,
-    Reader,
-    StoreDep,
-    check_chain,
-    require,
-    valid_region_id,
-)
-from chainmap import editing
-from chainmap.data import ChainData, local_enterprises
-from chainmap.graph import chain_subgraph, export_graph
+from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader, StoreDep, check_chain, require
+from chainmap import editing, service
 from chainmap.models import Link, LinkKind, Region, Segment
 
 router = APIRouter(tags=["chains"])
@@ -35,35 +23,23 @@ _GRAPH_MEDIA = {
 }
 
 
-def local_counts(data: ChainData, region: str) -> dict[str, int]:
-    """Local producers per segment in ``region`` (the locality rule of :mod:`chainmap.data`)."""
-    counts: dict[str, int] = {}
-    for e in local_enterprises(data, region):
-        for p in e.segments:
-            if p.role.value == "producer":
-                counts[p.segment] = counts.get(p.segment, 0) + 1
-    return counts
+RegionQ = Annotated[str | None, Query(description="区域编号，默认运城市 / region id (default: the city)")]
 
 
 @router.get("/chains", summary="产业链列表 / list chains", response_model=list[dict[str, Any]])
-def list_chains(data: DataDep, _: Reader) -> list[dict[str, Any]]:
-    """每条链（含材的子链）及其环节数、本地企业数。Chains with segment and enterprise counts."""
-    return data.summary()
+def list_chains(data: DataDep, _: Reader, region: RegionQ = None) -> list[dict[str, Any]]:
+    """每条链（含材的子链）及其环节数、本地企业数。Chains with segment and local enterprise counts."""
+    return service.chain_summary(data=data, region=region)
 
 
 @router.get("/chains/{chain_id}", summary="单条产业链 / one chain", response_model=dict[str, Any])
-def get_chain(chain_id: ChainIdDep, data: DataDep, _: Reader) -> dict[str, Any]:
-    row = next(r for r in data.summary() if r["id"] == chain_id)
-    row["sub_chains"] = [c.id for c in data.chains if c.parent == chain_id]
-    return row
+def get_chain(chain_id: ChainIdDep, data: DataDep, _: Reader, region: RegionQ = None) -> dict[str, Any]:
+    return service.chain_info(data=data, chain=chain_id, region=region)
 
 
 @router.get("/chains/{chain_id}/segments", summary="链的环节 / segments of a chain", response_model=list[Segment])
 def chain_segments(chain_id: ChainIdDep, data: DataDep, _: Reader) -> list[Segment]:
-    from chainmap.graph import chain_segments as ids_of
-
-    ids = set(ids_of(data.graph, chain_id))
-    return [s for s in sorted(data.segments, key=lambda s: s.id) if s.id in ids]
+    return service.chain_segment_list(data=data, chain=chain_id)
 
 
 @router.get("/segments/{segment_id}", summary="单个环节 / one segment", response_model=Segment)
@@ -127,35 +103,17 @@ def chain_graph(
     chain_id: ChainIdDep,
     data: DataDep,
     cache: CacheDep,
-    store: StoreDep,
     _: Reader,
     lang: LangDep,
     format: Annotated[str, Query(pattern="^(json|cytoscape|gexf|graphml|svg)$", description="json|cytoscape|gexf|graphml|svg")] = "json",
-    region: Annotated[str | None, Query(description="区域编号，默认运城市 / region id")] = None,
+    region: RegionQ = None,
 ) -> Response:
-    """本链及跨链相邻环节；节点带本地企业数（按区域）。GEXF 供 Gephi，GraphML 供 yEd。"""
-    region_id = valid_region_id(data, region)
-
-    def build() -> str:
-        H = chain_subgraph(data.graph, chain_id)
-        counts = local_counts(data, region_id)
-        for n in H.nodes:
-            H.nodes[n]["local_enterprises"] = counts.get(n, 0)
-        H.graph["region"] = region_id
-        if format == "svg":
-            from chainmap.analysis.gaps import analyze_gaps
-            from chainmap.reports.svg import render_chain_svg
-
-            report = analyze_gaps(data, region=region_id, chain=chain_id, lang=lang)
-            return render_chain_svg(data.graph, chain_id, report.items, lang=lang)
-        return export_graph(H, format)
-
-    text = cache.get_or_compute(("graph", data.revision, chain_id, region_id, format, lang), build)
-    return Response(content=text, media_type=_GRAPH_MEDIA[format])
+    """本链及跨链相邻环节；节点带本地企业数（按区域），SVG 按缺口状态着色。GEXF 供 Gephi，GraphML 供 yEd。"""
+    graph = service.chain_graph(data=data, cache=cache, chain=chain_id, region=region, fmt=format, lang=lang)
+    return Response(content=graph.text, media_type=_GRAPH_MEDIA[format])
 
 
 @router.get("/regions", summary="区域列表 / regions", response_model=list[Region], tags=["regions"])
 def list_regions(data: DataDep, _: Reader) -> list[Region]:
     """运城市、13个县（市、区）及开发区。The city, its 13 county-level units and development zones."""
-    order = {"city": 0, "county": 1, "zone": 2}
-    return sorted(data.regions, key=lambda r: (order[r.kind.value], r.id))
+    return service.region_list(data=data)

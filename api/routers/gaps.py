@@ -1,15 +1,16 @@
-"""Gap reports (强链 / 补链 / 延链): JSON, Markdown, HTML, XLSX; cached per (chain, region)."""
+"""Gap reports (强链 / 补链 / 延链): JSON, Markdown, HTML, XLSX, from :mod:`chainmap.service`."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
-from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader, StoreDep, check_chain, valid_region_id
-from chainmap.analysis.gaps import GapReport, analyze_gaps, select_items
+from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader
+from api.http import conditional, etag_of
+from chainmap import service
+from chainmap.cache import ResultCache
+from chainmap.data import ChainData
 
 router = APIRouter(tags=["gaps"])
 
@@ -19,80 +20,46 @@ _MEDIA = {
     "html": "text/html; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-_EXT = {"json": "json", "markdown": "md", "html": "html", "xlsx": "xlsx"}
 #: OpenAPI: the 200 answer is JSON by default, or the report file named by ``format``
-_DOWNLOADS = {200: {"content": {m.split(";")[0]: {} for m in _MEDIA.values() if m != "application/json"}}}
+_DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {m.split(";")[0]: {} for m in _MEDIA.values() if m != "application/json"}}}
 
 FormatQ = Annotated[str, Query(pattern="^(json|markdown|md|html|xlsx)$", description="json|markdown|html|xlsx")]
 TypeQ = Annotated[str | None, Query(pattern="^(fill|strengthen|extend|sound)$", description="fill 补链 | strengthen 强链 | extend 延链 | sound 健全")]
 
 
-def _report(cache: CacheDep, revision: int, data: Any, chain: str | None, region: str, lang: str) -> GapReport:
-    return cache.get_or_compute(
-        ("gaps", revision, chain, region, lang), lambda: analyze_gaps(data, region=region, chain=chain, lang=lang)
-    )
-
-
-def _render(report: GapReport, items: list[Any], fmt: str, graph: Any) -> bytes:
-    """Markdown / HTML (with the chain diagrams) / XLSX of ``report`` restricted to ``items``;
-    the texts follow ``report.lang``."""
-    from chainmap.reports.gaps import render_gaps
-
-    sub = report.model_copy(update={"items": items})
-    out = render_gaps(sub, fmt, graph=graph)
-    return out.encode("utf-8") if isinstance(out, str) else out
-
-
-def _json_body(report: GapReport, items: list[Any], page: int, page_size: int) -> bytes:
-    total = len(items)
-    start = (page - 1) * page_size
-    body = report.model_dump(mode="json", exclude={"items"})
-    body.update(
-        items=[i.model_dump(mode="json") for i in items[start : start + page_size]],
-        total=total,
-        page=page,
-        page_size=page_size,
-    )
-    return JSONResponse(body).body
-
-
 def _gap_response(
     request: Request,
     *,
-    cache: CacheDep,
-    data: Any,
+    cache: ResultCache,
+    data: ChainData,
     chain: str | None,
-    region: str,
+    region: str | None,
     status: str | None,
     min_priority: float,
     fmt: str,
     lang: str,
     page: int,
     page_size: int,
-    revision: int,
 ) -> Response:
-    """304 when the ETag matches; JSON from a cache of serialised pages (a hit costs no
-    model_dump / JSON encoding); report files rendered per request."""
+    """Validate, then 304 when the ETag matches; else the JSON page or the report file
+    (both from :mod:`chainmap.service`)."""
     fmt = "markdown" if fmt == "md" else fmt
-    key = (revision, region, chain, status, min_priority, fmt, lang, page, page_size)
-    etag = '"' + hashlib.sha1("|".join(map(str, key)).encode()).hexdigest()[:20] + '"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers=headers)
-    report = _report(cache, revision, data, chain, region, lang)
+    service.valid_chain(data, chain)
+    region_id = service.valid_region(data, region)
+    tag = etag_of(data.revision, region_id, chain, status, min_priority, fmt, lang, page, page_size)
+    not_modified, headers = conditional(request, tag)
+    if not_modified is not None:
+        return not_modified
     if fmt == "json":
-
-        def page_body() -> bytes:
-            items = [i for i in select_items(report, status=status) if i.priority >= min_priority]
-            return _json_body(report, items, page, page_size)
-
-        content = cache.get_or_compute(("gaps-json", *key), page_body)
-        return Response(content=content, media_type="application/json", headers=headers)
-    items = [i for i in select_items(report, status=status) if i.priority >= min_priority]
-    content = _render(report, items, fmt, data.graph)
-    name = f"gaps-{report.chain or 'all'}-{report.region}.{_EXT[fmt]}"
-    headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return Response(content=content, media_type=_MEDIA[fmt], headers=headers)
+        content = service.gap_page_json(
+            data=data, cache=cache, region=region_id, chain=chain, status=status, min_priority=min_priority,
+            lang=lang, page=page, page_size=page_size,
+        )
+        return Response(content=content, media_type=_MEDIA[fmt], headers=headers)
+    report = service.gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
+    out = service.render_gap_report(data=data, report=report, fmt=fmt, status=status, min_priority=min_priority)
+    headers["Content-Disposition"] = f'attachment; filename="{service.gap_report_filename(report, fmt)}"'
+    return Response(content=out.encode("utf-8") if isinstance(out, str) else out, media_type=_MEDIA[fmt], headers=headers)
 
 
 _DOC = """每个环节一个状态（补链 fill / 强链 strengthen / 延链 extend / 健全 sound）、优先级 [0,1]、
@@ -105,7 +72,6 @@ def get_gaps(
     request: Request,
     data: DataDep,
     cache: CacheDep,
-    store: StoreDep,
     _: Reader,
     lang: LangDep,
     chain: Annotated[str | None, Query(description="链编号，缺省为四条链 / chain id (default: all four)")] = None,
@@ -116,11 +82,9 @@ def get_gaps(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
-    check_chain(data, chain)
-    region_id = valid_region_id(data, region)
     return _gap_response(
-        request, cache=cache, data=data, chain=chain, region=region_id, status=type, min_priority=min_priority,
-        fmt=format, lang=lang, page=page, page_size=page_size, revision=data.revision,
+        request, cache=cache, data=data, chain=chain, region=region, status=type, min_priority=min_priority,
+        fmt=format, lang=lang, page=page, page_size=page_size,
     )
 
 
@@ -130,7 +94,6 @@ def get_chain_gaps(
     chain_id: ChainIdDep,
     data: DataDep,
     cache: CacheDep,
-    store: StoreDep,
     _: Reader,
     lang: LangDep,
     region: Annotated[str | None, Query(description="区域编号 / region id")] = None,
@@ -140,8 +103,7 @@ def get_chain_gaps(
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Response:
-    region_id = valid_region_id(data, region)
     return _gap_response(
-        request, cache=cache, data=data, chain=chain_id, region=region_id, status=type, min_priority=min_priority,
-        fmt=format, lang=lang, page=page, page_size=page_size, revision=data.revision,
+        request, cache=cache, data=data, chain=chain_id, region=region, status=type, min_priority=min_priority,
+        fmt=format, lang=lang, page=page, page_size=page_size,
     )

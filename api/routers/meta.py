@@ -1,16 +1,21 @@
-"""/health and /version."""
+"""/health, /version and (admin only) /cache statistics."""
 
 from __future__ import annotations
 
 import platform
 from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from api.deps import CacheDep, require
 from api.schemas import Health, Version
+from chainmap import service
 
 router = APIRouter(tags=["meta"])
+
+Admin = Annotated[dict[str, Any], Depends(require("keys"))]
 root_router = APIRouter(tags=["meta"], include_in_schema=False)
 
 
@@ -62,3 +67,11 @@ def root_health(request: Request) -> JSONResponse:
 @router.get("/version", response_model=Version, summary="版本 / version")
 def get_version() -> Version:
     return Version(chainmap=_v("chainmap"))
+
+
+@router.get("/cache", summary="缓存统计（仅管理员）/ cache statistics (admin)", response_model=dict[str, Any])
+def cache_statistics(cache: CacheDep, _: Admin) -> dict[str, Any]:
+    """结果缓存的命中、未命中、条目数和按类别的计算次数（computed.gaps 为缺口分析次数）。
+    Hits, misses, size and computations per kind of the app's result cache (``computed.gaps``
+    counts gap analyses: a record write must not add any)."""
+    return service.cache_stats(cache)

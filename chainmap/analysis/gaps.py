@@ -76,18 +76,15 @@ structural) and ``W <= 1``, so ``P_strengthen <= 0.35 D + 0.30 C + 0.15 V <=
 P_fill`` and ``P_sound = 0``.
 
 >>> from chainmap.models import Chain, Segment, Link, Enterprise, Region
->>> class Data:  # any object with these five lists and a ``graph`` works
-...     pass
->>> from chainmap.graph import build_graph
->>> d = Data()
->>> d.chains = [Chain(id="qi", name_zh="汽车", name_en="Vehicles", letter="汽")]
->>> d.segments = [Segment(id="qi.cell", chain="qi", name_zh="电芯", name_en="Cells", stage="upstream"),
+>>> d = ChainData(
+...     chains=[Chain(id="qi", name_zh="汽车", name_en="Vehicles", letter="汽")],
+...     segments=[Segment(id="qi.cell", chain="qi", name_zh="电芯", name_en="Cells", stage="upstream"),
 ...               Segment(id="qi.pack", chain="qi", name_zh="电池包", name_en="Packs", stage="midstream"),
-...               Segment(id="qi.car", chain="qi", name_zh="整车", name_en="Vehicles", stage="downstream")]
->>> d.links = [Link(source="qi.cell", target="qi.pack"), Link(source="qi.pack", target="qi.car")]
->>> d.regions = [Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng")]
->>> d.enterprises = [Enterprise(id="ent.a", name="甲汽车", county="yanhu", segments=[{"segment": "qi.car"}])]
->>> d.graph = build_graph(d.chains, d.segments, d.links)
+...               Segment(id="qi.car", chain="qi", name_zh="整车", name_en="Vehicles", stage="downstream")],
+...     links=[Link(source="qi.cell", target="qi.pack"), Link(source="qi.pack", target="qi.car")],
+...     regions=[Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng"),
+...              Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu", parent="yuncheng")],
+...     enterprises=[Enterprise(id="ent.a", name="甲汽车", county="yanhu", segments=[{"segment": "qi.car"}])])
 >>> rep = analyze_gaps(d)
 >>> [(i.segment_id, i.status) for i in rep.items]
 [('qi.pack', 'fill'), ('qi.cell', 'fill'), ('qi.car', 'sound')]
@@ -101,25 +98,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
-from pydantic import BaseModel, Field
-from typing_extensions import TypedDict
 
 from chainmap.analysis.criticality import criticality as _criticality
 from chainmap.analysis.criticality import rank_firm_extraction as _rank_firms
-
-# the unvalidated kernels of relatedness.density / proximity: the matrices built here are binary
-# and finite by construction (the public functions would re-check 10^7 entries per chain)
-from chainmap.analysis.relatedness import _density as _density_of
-from chainmap.analysis.relatedness import _proximity as _proximity_of
+from chainmap.analysis.gaps_density import (
+    COOCCURRENCE_MIN_COVERAGE,
+    COOCCURRENCE_MIN_FIRMS,
+    _producer_pairs,
+    _scope_density,
+    relatedness_density,
+)
+from chainmap.analysis.gaps_models import EnterpriseRef, GapItem, GapReport, LeaderCandidate, Status
+from chainmap.analysis.gaps_text import STATUS_LABELS, rationale, segment_name
 from chainmap.data import ChainData, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.graph import chain_segments
-from chainmap.i18n import norm_lang, pick
+from chainmap.i18n import norm_lang
 from chainmap.models import Enterprise, Region, Role, Tag
 
 __all__ = [
@@ -148,19 +145,12 @@ __all__ = [
     "strengthen_priority",
     "extend_priority",
     "analyze_gaps",
+    "restrict_report",
     "select_items",
 ]
 
-Status = Literal["fill", "strengthen", "extend", "sound"]
 #: The statuses in display order.
 STATUSES: tuple[str, ...] = ("fill", "strengthen", "extend", "sound")
-#: status -> (Chinese, English) label.
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "fill": ("补链", "fill"),
-    "strengthen": ("强链", "strengthen"),
-    "extend": ("延链", "extend"),
-    "sound": ("健全", "sound"),
-}
 
 #: Criticality at or above which a segment counts as critical ...
 CRIT_HIGH = 0.5
@@ -173,10 +163,6 @@ DENSITY_HIGH = 0.6
 DENSITY_MIN_RELATED = 2
 #: Location quotient below which a present segment is under-represented.
 LQ_LOW = 1.0
-#: Co-occurrence proximity needs at least this many enterprises producing in two or more segments ...
-COOCCURRENCE_MIN_FIRMS = 30
-#: ... covering at least this share of the chain's segments; else phi comes from the links.
-COOCCURRENCE_MIN_COVERAGE = 0.5
 #: Half-saturation of the demand term ``D = d / (d + DEMAND_HALF)``.
 DEMAND_HALF = 2.0
 
@@ -188,75 +174,6 @@ _LEADER_TAGS = (Tag.chain_leader, Tag.chain_core)
 _ROUND = 4
 _TOP_LEADERS = 5
 _LETTER_ORDER = {"合": 0, "汽": 1, "生": 2, "材": 3}
-
-
-# ---------------------------------------------------------------- result models
-
-
-class EnterpriseRef(TypedDict):
-    """A local enterprise named in a gap item: ``{"id": ..., "name": ...}`` (a plain dict)."""
-
-    id: str
-    name: str
-
-
-class GapItem(BaseModel):
-    """One segment's status in one region (consumed by lead matching: keep the field names)."""
-
-    chain_id: str = Field(description="the analysed chain the segment belongs to")
-    segment_id: str
-    segment_name: str
-    segment_chain: str = Field(description="the segment's own (sub-)chain")
-    region_id: str
-    status: Status
-    priority: float = Field(ge=0, le=1)
-    components: dict[str, float] = Field(default_factory=dict)
-    rationale: str
-    local_enterprises: list[EnterpriseRef] = Field(default_factory=list)
-    stage: str
-    value_added: int
-    tech_intensity: int
-    criticality: float
-    density: float
-    local_count: int
-    demand_segments: list[str] = Field(default_factory=list)
-    demand_count: int = 0
-    local_users: int = 0
-    lq: float | None = None
-    has_chain_leader: bool = False
-    local_output: float | None = None
-    local_capacity: dict[str, float] = Field(default_factory=dict)
-    chokepoint: bool = False
-    directions: list[str] = Field(default_factory=list)
-    adjacent_segments: list[str] = Field(default_factory=list)
-
-
-class LeaderCandidate(BaseModel):
-    """A local firm whose extraction would hurt the chain most (链主 candidate)."""
-
-    chain_id: str
-    id: str
-    name: str
-    score: float
-    segments: list[str]
-    sole_segments: list[str]
-    tags: list[str]
-
-
-class GapReport(BaseModel):
-    """The gap analysis of one region for one or more chains."""
-
-    region: str
-    region_name: str
-    chain: str | None
-    chains: list[str]
-    chain_names: dict[str, str]
-    lang: str
-    density_mode: dict[str, str]
-    summary: dict[str, dict[str, int]]
-    chain_leader_candidates: list[LeaderCandidate]
-    items: list[GapItem]
-    parameters: dict[str, float]
 
 
 # ---------------------------------------------------------------- regions and presence
@@ -344,136 +261,6 @@ def _presence(
     return pres, np.concatenate((ent_of, rows + (i + 1))), np.concatenate((node_of, cols))
 
 
-def _producer_pairs(
-    enterprises: Iterable[Enterprise | Sequence[str]], idx: Mapping[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(row, col)`` arrays: enterprise ``row`` (its position in ``enterprises``) produces in
-    segment ``col = idx[segment]``; segments not in ``idx`` are skipped, repeated pairs kept."""
-    rows: list[int] = []
-    cols: list[int] = []
-    producer = Role.producer
-    for i, e in enumerate(enterprises):
-        if isinstance(e, Enterprise):
-            segs: Iterable[str] = (p.segment for p in e.segments if p.role == producer)
-        else:
-            segs = e
-        for s in segs:
-            j = idx.get(s)
-            if j is not None:
-                rows.append(i)
-                cols.append(j)
-    return np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-
-
-# ---------------------------------------------------------------- relatedness
-
-
-def _link_phi(G: nx.DiGraph, scope: Sequence[str]) -> np.ndarray:
-    idx = {n: i for i, n in enumerate(scope)}
-    phi = np.zeros((len(scope), len(scope)))
-    for u, v in G.edges():
-        if u in idx and v in idx:
-            phi[idx[u], idx[v]] = phi[idx[v], idx[u]] = 1.0
-    return phi
-
-
-def relatedness_density(
-    G: nx.DiGraph,
-    scope: Sequence[str],
-    present: Iterable[str],
-    enterprises: Iterable[Enterprise | Sequence[str]],
-    *,
-    chain_nodes: Iterable[str] | None = None,
-) -> tuple[dict[str, float], dict[str, int], str]:
-    """Density of the region around every segment of ``scope``.
-
-    Parameters
-    ----------
-    G : networkx.DiGraph
-        The chain graph.
-    scope : sequence of str
-        The segments (a chain and its linked neighbours).
-    present : iterable of str
-        Segments with a local producer (the region's row of ``M``).
-    enterprises : iterable of Enterprise or of segment-id lists
-        All enterprises of the data, local or not, for co-occurrence (or, to
-        save time on repeated calls, each one's list of producer segments).
-    chain_nodes : iterable of str, optional
-        The chain's own segments, for the coverage test (default: ``scope``).
-
-    Returns
-    -------
-    density : dict
-        ``{segment: omega}``.
-    related : dict
-        ``{segment: number of local segments with phi > 0 to it}``.
-    mode : str
-        ``"cooccurrence"`` or ``"links"`` (see the module docstring for the rule).
-
-    Examples
-    --------
-    >>> G = nx.DiGraph([("a", "b"), ("b", "c")])
-    >>> relatedness_density(G, ["a", "b", "c"], ["a"], [])
-    ({'a': 0.0, 'b': 0.5, 'c': 0.0}, {'a': 0, 'b': 1, 'c': 0}, 'links')
-    """
-    scope = sorted(scope)
-    if not scope:
-        return {}, {}, "links"
-    idx = {n: i for i, n in enumerate(scope)}
-    rows, cols = _producer_pairs(enterprises, idx)
-    return _scope_density(G, scope, present, rows, cols, scope if chain_nodes is None else chain_nodes)
-
-
-def _scope_density(
-    G: nx.DiGraph,
-    scope: list[str],
-    present: Iterable[str],
-    rows: np.ndarray,
-    cols: np.ndarray,
-    chain_nodes: Iterable[str],
-) -> tuple[dict[str, float], dict[str, int], str]:
-    """:func:`relatedness_density` on producer pairs already mapped to ``scope`` (sorted) columns.
-
-    ``rows`` are enterprise numbers (any order, repeats allowed), ``cols`` positions in ``scope``.
-    The co-occurrence counts are integers, so the order of the enterprises does not matter.
-    """
-    n = len(scope)
-    idx = {s: i for i, s in enumerate(scope)}
-    own = set(chain_nodes)
-    mode = "links"
-    if rows.size:
-        # one row per enterprise with a segment in scope, its columns deduplicated and sorted
-        pair = np.unique(rows * n + cols)
-        prow, pcol = pair // n, pair % n
-        _, start, per_row = np.unique(prow, return_index=True, return_counts=True)
-        multi = per_row >= 2
-        in_multi = np.repeat(multi, per_row)
-        covered = {scope[c] for c in np.unique(pcol[in_multi]).tolist()} & own
-        if (
-            int(multi.sum()) >= COOCCURRENCE_MIN_FIRMS
-            and own
-            and len(covered) / len(own) >= COOCCURRENCE_MIN_COVERAGE
-        ):
-            mode = "cooccurrence"
-            indptr = np.concatenate(([0], np.cumsum(per_row)))
-            Ment = sp.csr_array((np.ones(pcol.size), pcol, indptr), shape=(per_row.size, n))
-            phi = _proximity_of(Ment)
-    if mode == "links":
-        phi = _link_phi(G, scope)
-    M = np.zeros((1, n))
-    for s in present:
-        if s in idx:
-            M[0, idx[s]] = 1.0
-    omega = _density_of(M, phi)[0]
-    here = np.flatnonzero(M[0] > 0)
-    related = (phi[here] > 0).sum(axis=0)
-    return (
-        dict(zip(scope, omega.tolist(), strict=True)),
-        dict(zip(scope, related.tolist(), strict=True)),
-        mode,
-    )
-
-
 # ---------------------------------------------------------------- priorities
 
 
@@ -529,21 +316,6 @@ def extend_priority(*, density: float, value_added: float, gain: float, critical
 
 
 # ---------------------------------------------------------------- classification
-
-
-def _name(G: nx.DiGraph, n: str, lang: str) -> str:
-    d = G.nodes[n]
-    return str(d.get("name_en") if lang == "en" else d.get("name_zh")) or n
-
-
-def _join(names: Sequence[str], lang: str, limit: int = 4) -> str:
-    sep = ", " if lang == "en" else "、"
-    shown = list(names[:limit])
-    more = len(names) - len(shown)
-    text = sep.join(shown)
-    if more > 0:
-        text += pick(lang, f"等{len(names)}个", f" and {more} more")
-    return text
 
 
 def _edges_by_kind(G: nx.DiGraph, n: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -735,7 +507,7 @@ def _classify(
 ) -> GapItem:
     attrs = G.nodes[n]
     rec = pres[n]
-    name = _name(G, n, lang)
+    name = segment_name(G, n, lang)
     va = int(attrs.get("value_added", 3))
     ti = int(attrs.get("tech_intensity", 3))
     C = float(crit[n]["score"]) if n in crit else 0.0
@@ -876,154 +648,40 @@ def _classify(
     cap_text = None
     if cap_ratio is not None:
         cap_text = (sum(rec.capacity[cap_unit].values()), sum(rec.need[cap_unit].values()), cap_unit)
-    item.rationale = _rationale(G, item, reasons, pres, dominated, cap_text, crit_thr, lang)
+    demand_producers = len({k for s in demand_segments for k in pres[s].producers})
+    item.rationale = rationale(G, item, reasons, demand_producers, dominated, cap_text, crit_thr, lang)
     return item
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.2f}"
+def restrict_report(report: GapReport, chain: str) -> GapReport:
+    """The part of a multi-chain ``report`` about ``chain``, one of ``report.chains``.
 
+    Every chain is classified on its own (its segments, its density scope, its
+    criticality threshold) against region-wide numbers, so for a top-level
+    chain this equals ``analyze_gaps(data, chain=chain)`` of the same region and
+    language, field for field (the items are shared, not copied).
 
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-def _rationale(
-    G: nx.DiGraph,
-    it: GapItem,
-    reasons: Sequence[str],
-    pres: Mapping[str, _Presence],
-    dominated: int,
-    cap: tuple[float, float, str] | None,
-    crit_thr: float,
-    lang: str,
-) -> str:
-    """One sentence quoting the numbers behind the status."""
-    zh = lang != "en"
-    label = STATUS_LABELS[it.status][0 if zh else 1]
-    label = label if zh else label.capitalize()
-    crit = pick(lang, f"关键度{_fmt(it.criticality)}", f"criticality {_fmt(it.criticality)}")
-    if dominated > 0:
-        crit += pick(lang, f"（支配{dominated}个下游环节）", f" (dominates {dominated} downstream segments)")
-    if it.chokepoint:
-        crit += pick(lang, "，属卡脖子环节", ", a chokepoint technology")
-    dens = pick(lang, f"关联密度{_fmt(it.density)}", f"relatedness density {_fmt(it.density)}")
-
-    def demand_parts() -> list[str]:
-        out = []
-        if it.demand_segments:
-            firms = {k for s in it.demand_segments for k in pres[s].producers}
-            seg_names = _join([_name(G, s, lang) for s in it.demand_segments], lang)
-            out.append(
-                pick(
-                    lang,
-                    f"下游{seg_names}环节有{len(firms)}家本地企业需要",
-                    f"{len(firms)} local firms downstream in {seg_names} need it",
-                )
-            )
-        if it.local_users:
-            out.append(
-                pick(
-                    lang,
-                    f"{it.local_users}家本地企业使用该环节产品",
-                    f"{it.local_users} local firms use its output",
-                )
-            )
-        return out
-
-    parts: list[str] = []
-    if it.status == "fill":
-        parts.append(pick(lang, f"{it.segment_name}本地无企业", f"{it.segment_name} has no local firm"))
-        parts.extend(demand_parts() or [pick(lang, "本地暂无直接需求", "no direct local demand")])
-        parts.append(crit)
-        if "dense" in reasons or it.density > 0:
-            parts.append(dens)
-    elif it.status == "strengthen":
-        firms = _join([e["name"] for e in it.local_enterprises], lang, limit=3)
-        if it.local_count == 1:
-            parts.append(
-                pick(
-                    lang,
-                    f"{it.segment_name}本地仅1家企业（{firms}）",
-                    f"{it.segment_name} has a single local firm ({firms})",
-                )
-            )
-        else:
-            parts.append(
-                pick(
-                    lang,
-                    f"{it.segment_name}本地有{it.local_count}家企业（{firms}）",
-                    f"{it.segment_name} has {it.local_count} local firms ({firms})",
-                )
-            )
-        parts.append(crit)
-        if "lq" in reasons and it.lq is not None:
-            parts.append(pick(lang, f"区位商{_fmt(it.lq)}低于1", f"location quotient {_fmt(it.lq)} below 1"))
-        if "capacity" in reasons and cap is not None:
-            s, dmd, unit = cap
-            parts.append(
-                pick(
-                    lang,
-                    f"本地产能{_num(s)}{unit}低于本地需求{_num(dmd)}{unit}",
-                    f"local capacity {_num(s)} {unit} below local demand {_num(dmd)} {unit}".replace(
-                        "  ", " "
-                    ),
-                )
-            )
-        if not it.has_chain_leader:
-            parts.append(pick(lang, "无链主/链核企业", "no chain leader or core firm"))
-        parts.extend(demand_parts())
-    elif it.status == "extend":
-        dir_zh = {
-            "downstream": "向下游延伸",
-            "upstream": "向上游配套",
-            "sub_segment": "细分环节",
-            "cross_chain": "跨链协同",
-        }
-        dir_en = {
-            "downstream": "downstream",
-            "upstream": "upstream",
-            "sub_segment": "sub-segment",
-            "cross_chain": "cross-chain",
-        }
-        adj = _join([_name(G, a, lang) for a in it.adjacent_segments], lang)
-        if zh:
-            dirs = "、".join(dir_zh[x] for x in it.directions)
-            parts.append(f"{it.segment_name}本地无企业，与本地优势环节{adj}相邻（{dirs}）")
-        else:
-            dirs = ", ".join(dir_en[x] for x in it.directions)
-            parts.append(
-                f"{it.segment_name} has no local firm but is adjacent to local strengths {adj} ({dirs})"
-            )
-        parts.append(dens)
-        parts.append(pick(lang, f"附加值{it.value_added}/5", f"value added {it.value_added}/5"))
-        gain = it.components.get("gain", 0.0)
-        if gain > 0:
-            parts.append(pick(lang, f"复杂度提升{_fmt(gain)}", f"complexity gain {_fmt(gain)}"))
-        parts.append(crit)
-    elif it.local_count > 0:
-        lead = pick(lang, "（含链主/链核）", " (incl. a chain leader/core)") if it.has_chain_leader else ""
-        parts.append(
-            pick(
-                lang,
-                f"{it.segment_name}本地有{it.local_count}家企业{lead}",
-                f"{it.segment_name} has {it.local_count} local firms{lead}",
-            )
-        )
-        parts.append(crit)
-        parts.append(pick(lang, "暂无明显短板", "no evident weakness"))
-    else:  # absent and not a target: say so first, so "sound" is not read as "fine"
-        why = crit + pick(lang, f"低于{_fmt(crit_thr)}", f" below {_fmt(crit_thr)}")
-        return pick(
-            lang,
-            f"{label}：{it.segment_name}本地无企业，暂无本地需求，非当前重点"
-            f"（{why}，且不与本地企业环节相邻）",
-            f"{label}: {it.segment_name} has no local firm and no local demand yet: not a current "
-            f"priority ({why}; no local neighbouring segment)",
-        )
-    sep = "，" if zh else "; "
-    colon = "：" if zh else ": "
-    return f"{label}{colon}{sep.join(parts)}"
+    Raises
+    ------
+    NotFound
+        When ``chain`` was not analysed in ``report``.
+    """
+    if chain not in report.chains:
+        raise NotFound(f"chain {chain!r} is not in the report; analysed: {', '.join(report.chains)}", field="chain")
+    own = f"crit_threshold.{chain}"
+    return GapReport.model_construct(
+        region=report.region,
+        region_name=report.region_name,
+        chain=chain,
+        chains=[chain],
+        chain_names={chain: report.chain_names[chain]},
+        lang=report.lang,
+        density_mode={chain: report.density_mode[chain]},
+        summary={chain: report.summary[chain]},
+        chain_leader_candidates=[c for c in report.chain_leader_candidates if c.chain_id == chain],
+        items=[i for i in report.items if i.chain_id == chain],
+        parameters={k: v for k, v in report.parameters.items() if k == own or not k.startswith("crit_threshold.")},
+    )
 
 
 def select_items(

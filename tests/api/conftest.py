@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from api.keys import ROLES, create_key
 from api.main import create_app
 from api.settings import Settings
-from api.state import RevisionCache
+from chainmap.cache import ResultCache
 from chainmap.seed import load_into_store, load_seed
 from chainmap.storage.base import Store
 from chainmap.storage.sqlite import SQLiteStore
@@ -178,7 +178,7 @@ def read_client(_shared_client: ApiClient) -> ApiClient:
         holder.get().clear()  # whatever the write test left: start from the seed again
         holder.close()
         holder.get()  # an empty store: the app loads the seed
-        c.app.state.cache = RevisionCache()  # type: ignore[attr-defined]
+        c.app.state.cache = ResultCache()  # type: ignore[attr-defined]
         c.add_keys()
         _NEO4J_GENERATION["n"] += 1
         c.generation = _NEO4J_GENERATION["n"]  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def small_map(monkeypatch, data):
-    monkeypatch.setattr(cli_gaps, "load_chain_data", lambda: data)
+    monkeypatch.setattr(cli_gaps, "load_chain_data", lambda lang="zh": data)
 
 
 def run(*args):

@@ -1,0 +1,82 @@
+"""Result models of the gap analysis (:mod:`chainmap.analysis.gaps`): one
+:class:`GapItem` per segment, :class:`LeaderCandidate` per 链主 candidate, and the
+:class:`GapReport` holding them.  Lead matching consumes the item fields: keep
+their names.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+__all__ = ["Status", "EnterpriseRef", "GapItem", "LeaderCandidate", "GapReport"]
+
+Status = Literal["fill", "strengthen", "extend", "sound"]
+
+
+class EnterpriseRef(TypedDict):
+    """A local enterprise named in a gap item: ``{"id": ..., "name": ...}`` (a plain dict)."""
+
+    id: str
+    name: str
+
+
+class GapItem(BaseModel):
+    """One segment's status in one region (consumed by lead matching: keep the field names)."""
+
+    chain_id: str = Field(description="the analysed chain the segment belongs to")
+    segment_id: str
+    segment_name: str
+    segment_chain: str = Field(description="the segment's own (sub-)chain")
+    region_id: str
+    status: Status
+    priority: float = Field(ge=0, le=1)
+    components: dict[str, float] = Field(default_factory=dict)
+    rationale: str
+    local_enterprises: list[EnterpriseRef] = Field(default_factory=list)
+    stage: str
+    value_added: int
+    tech_intensity: int
+    criticality: float
+    density: float
+    local_count: int
+    demand_segments: list[str] = Field(default_factory=list)
+    demand_count: int = 0
+    local_users: int = 0
+    lq: float | None = None
+    has_chain_leader: bool = False
+    local_output: float | None = None
+    local_capacity: dict[str, float] = Field(default_factory=dict)
+    chokepoint: bool = False
+    directions: list[str] = Field(default_factory=list)
+    adjacent_segments: list[str] = Field(default_factory=list)
+
+
+class LeaderCandidate(BaseModel):
+    """A local firm whose extraction would hurt the chain most (链主 candidate)."""
+
+    chain_id: str
+    id: str
+    name: str
+    score: float
+    segments: list[str]
+    sole_segments: list[str]
+    tags: list[str]
+
+
+class GapReport(BaseModel):
+    """The gap analysis of one region for one or more chains."""
+
+    region: str
+    region_name: str
+    chain: str | None
+    chains: list[str]
+    chain_names: dict[str, str]
+    lang: str
+    density_mode: dict[str, str]
+    summary: dict[str, dict[str, int]]
+    chain_leader_candidates: list[LeaderCandidate]
+    items: list[GapItem]
+    parameters: dict[str, float]
