@@ -149,8 +149,7 @@ def demo(
     from chainmap.cache import ResultCache
     from chainmap.cli import chains_cmd, ensure_initialised
     from chainmap.cli_gaps import demo_summary
-    from matching.candidates import load_candidates, load_demo_candidates
-    from matching.ranking import rank_leads
+    from matching import service as leads_service
 
     lang = norm_lang(lang)
     cache = ResultCache()  # one gap analysis for the summary and the leads
@@ -159,32 +158,31 @@ def demo(
         ensure_initialised(store, lang)
         data = service.chain_data(store=store, cache=cache)
         info = store.ping()
-        pool = load_candidates(store)
+        rule = "=" * 72
+        typer.echo(rule)
+        typer.echo(pick(lang, f"chainmap 演示 · 运城市「合汽生材」 · 存储：{info.get('backend')} {info.get('detail', '')}",
+                        f"chainmap demo · Yuncheng 合汽生材 · store: {info.get('backend')} {info.get('detail', '')}"))
+        typer.echo(rule)
+        typer.echo(pick(lang, "\n一、产业链与本地企业", "\n1. Chains and local enterprises"))
+        chains_cmd(fmt="table", region=None, lang=lang)
+        typer.echo(pick(lang, "\n二、缺口诊断", "\n2. Gap analysis"))
+        typer.echo(demo_summary(data, lang, cache=cache))
+        report = service.gap_report(data=data, cache=cache, lang=lang)
+        pool = leads_service.candidate_pool(store=store, data=data, cache=cache)
+        typer.echo(pick(lang, f"三、招商线索（每条链前{k}名）", f"3. Leads (top {k} per chain)"))
+        if pool.demo:
+            n = len(pool.candidates)
+            typer.echo(pick(lang, f"  （候选池为内置演示数据：{n}家真实企业，数值字段留空）",
+                            f"  (candidate pool: shipped demo data, {n} real firms, numbers left empty)"))
+        for chain in report.chains:
+            # the same ranking as `chainmap leads --chain ...` and GET /leads (outcomes included)
+            page = leads_service.lead_page(store=store, data=data, cache=cache, chain=chain, k=k, lang=lang)
+            typer.echo(f"\n  【{report.chain_names.get(chain, chain)}】")
+            for lead in page.items:
+                typer.echo(f"  {lead.rank}. {lead.name}  {pick(lang, '得分', 'score')} {lead.score:.2f} → {lead.gap_segment_name}")
+                typer.echo(f"     {lead.reason}")
     finally:
         store.close()
-    rule = "=" * 72
-    typer.echo(rule)
-    typer.echo(pick(lang, f"chainmap 演示 · 运城市「合汽生材」 · 存储：{info.get('backend')} {info.get('detail', '')}",
-                    f"chainmap demo · Yuncheng 合汽生材 · store: {info.get('backend')} {info.get('detail', '')}"))
-    typer.echo(rule)
-    typer.echo(pick(lang, "\n一、产业链与本地企业", "\n1. Chains and local enterprises"))
-    chains_cmd(fmt="table", region=None, lang=lang)
-    typer.echo(pick(lang, "\n二、缺口诊断", "\n2. Gap analysis"))
-    typer.echo(demo_summary(data, lang, cache=cache))
-    demo_pool = not pool
-    if demo_pool:
-        pool = load_demo_candidates(data).candidates
-    report = service.gap_report(data=data, cache=cache, lang=lang)
-    typer.echo(pick(lang, f"三、招商线索（每条链前{k}名）", f"3. Leads (top {k} per chain)"))
-    if demo_pool:
-        typer.echo(pick(lang, f"  （候选池为内置演示数据：{len(pool)}家真实企业，数值字段留空）",
-                        f"  (candidate pool: shipped demo data, {len(pool)} real firms, numbers left empty)"))
-    for chain in report.chains:
-        page = rank_leads(data, report.items, pool, k=k, chain=chain, lang=lang)
-        typer.echo(f"\n  【{report.chain_names.get(chain, chain)}】")
-        for lead in page.items:
-            typer.echo(f"  {lead.rank}. {lead.name}  {pick(lang, '得分', 'score')} {lead.score:.2f} → {lead.gap_segment_name}")
-            typer.echo(f"     {lead.reason}")
     typer.echo("\n" + pick(
         lang,
         "下一步：chainmap gaps --chain qi --format html -o qi.html（报告）；chainmap leads -k 10（线索）；chainmap serve --no-auth 后打开 http://127.0.0.1:8000/ui/（链图）",
