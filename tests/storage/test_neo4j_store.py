@@ -163,14 +163,30 @@ def test_crashed_writer_is_undone_by_recovery(neo4j_store, neo4j_uri: str, tmp_p
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5"])
-def test_bad_tx_rows_setting_names_it(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    from chainmap.storage.neo4j import Neo4jStore
+def test_bad_tx_rows_setting_names_it(value: str) -> None:
+    """The factory reads CHAINMAP_NEO4J_TX_ROWS (the store reads no environment)."""
+    from chainmap.storage.factory import open_store
 
-    monkeypatch.setenv("CHAINMAP_NEO4J_TX_ROWS", value)
     with pytest.raises(InvalidInput) as err:
-        Neo4jStore("bolt://127.0.0.1:1")  # refused before any connection
+        open_store(env={"CHAINMAP_STORE": "neo4j", "NEO4J_URI": "bolt://127.0.0.1:1", "CHAINMAP_NEO4J_TX_ROWS": value})
     assert err.value.context["field"] == "CHAINMAP_NEO4J_TX_ROWS"
     assert repr(value) in str(err.value)
+
+
+def test_store_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings in the environment reach a store only through the factory."""
+    from chainmap.storage.factory import DEFAULT_NEO4J_URI
+    from chainmap.storage.neo4j import Neo4jStore
+
+    monkeypatch.setenv("CHAINMAP_NEO4J_TX_ROWS", "abc")  # would be refused if the store read it
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")
+    monkeypatch.setenv("NEO4J_DATABASE", "elsewhere")
+    with pytest.raises(InvalidInput) as err:
+        Neo4jStore(tx_rows=0)  # refused before any connection
+    assert err.value.context["field"] == "tx_rows"
+    import inspect
+
+    assert inspect.signature(Neo4jStore).parameters["uri"].default == DEFAULT_NEO4J_URI
 
 
 def test_tx_rows_argument_checked() -> None:
