@@ -37,11 +37,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chainmap.storage.factory import DEFAULT_NEO4J_URI as DEFAULT_NEO4J_URI  # the one default (re-exported)
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 REPORT = ROOT / "BENCHMARKS.md"
 NEO4J_SH = ROOT / "infra" / "neo4j" / "neo4j.sh"
-DEFAULT_NEO4J_URI = "bolt://127.0.0.1:7687"
 #: Heap of the private server: the default of infra/neo4j/neo4j.sh (NEO4J_HEAP overrides).
 NEO4J_HEAP = "2g"
 PYPI_CAP_S = 600.0  # --full: the PyPI ecomplexity run on 2000x5000 is abandoned after this
