@@ -14,7 +14,8 @@ from benchmarks._paths import NEO4J_SH, ROOT
 
 __all__ = ["DEFAULT_NEO4J_URI", "NEO4J_HEAP", "neo4j_problem", "free_port", "PrivateNeo4j"]
 
-DEFAULT_NEO4J_URI = "bolt://127.0.0.1:7687"
+from chainmap.storage.factory import DEFAULT_NEO4J_URI as DEFAULT_NEO4J_URI  # the one default (re-exported)
+
 #: Heap of the private server: the default of infra/neo4j/neo4j.sh (NEO4J_HEAP overrides).
 NEO4J_HEAP = "2g"
 

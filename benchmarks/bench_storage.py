@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from chainmap.exceptions import StorageUnavailable
 from chainmap.models import (
@@ -37,9 +37,11 @@ from chainmap.models import (
     Confidence,
     Enterprise,
     Region,
+    RegionKind,
     Role,
     Segment,
     SegmentPresence,
+    Stage,
     Tag,
     credit_code_check_char,
 )
@@ -58,15 +60,22 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def skeleton() -> dict[str, list[Any]]:
+class Skeleton(TypedDict):
+    chains: list[Chain]
+    regions: list[Region]
+    segments: list[Segment]
+
+
+def skeleton() -> Skeleton:
     """Chains, regions and segments the enterprises refer to."""
     chains = [Chain(id=c, name_zh=c, name_en=c, letter=letter) for c, letter in zip(CHAINS, LETTERS, strict=True)]
-    regions = [Region(id="yuncheng", kind="city", name_zh="运城市", name_en="Yuncheng")]
+    regions = [Region(id="yuncheng", kind=RegionKind.city, name_zh="运城市", name_en="Yuncheng")]
     regions += [
-        Region(id=f"county{i:02d}", kind="county", name_zh=f"县{i}", name_en=f"County {i}", parent="yuncheng")
+        Region(id=f"county{i:02d}", kind=RegionKind.county, name_zh=f"县{i}", name_en=f"County {i}",
+               parent="yuncheng")
         for i in range(COUNTIES)
     ]
-    stages = ("upstream", "midstream", "downstream")
+    stages = (Stage.upstream, Stage.midstream, Stage.downstream)
     segments = [
         Segment(id=f"{c}.s{j:02d}", chain=c, name_zh=f"{c}环节{j}", name_en=f"{c} segment {j}", stage=stages[j % 3])
         for c in CHAINS
@@ -103,9 +112,12 @@ def open_backend(backend: str, workdir: Path) -> Store:
         from chainmap.storage.sqlite import SQLiteStore
 
         return SQLiteStore(workdir / f"bench-{time.monotonic_ns()}.db")
+    from chainmap.storage.factory import StoreSettings
     from chainmap.storage.neo4j import Neo4jStore
 
-    store = Neo4jStore(timeout=10.0)
+    cfg = StoreSettings.from_env(backend="neo4j")  # NEO4J_* and CHAINMAP_NEO4J_TX_ROWS, as open_store reads them
+    store = Neo4jStore(cfg.neo4j_uri, user=cfg.neo4j_user, password=cfg.neo4j_password, database=cfg.neo4j_database,
+                       timeout=10.0, tx_rows=cfg.neo4j_tx_rows)
     store.clear()
     return store
 

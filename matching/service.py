@@ -82,8 +82,8 @@ PROJECT = "project"
 
 
 def _records_rev(store: Store, kind: str) -> int:
-    """Revision of the records of ``kind`` (today: of all records)."""
-    return store.record_revision()
+    """Revision of the records of ``kind`` (key, target or follow-up writes leave it unchanged)."""
+    return store.record_revision(kind)
 
 
 def _outcomes(store: Store) -> list[Any]:

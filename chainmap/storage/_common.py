@@ -310,7 +310,9 @@ class BulkValidator:
         if not (missing_segments or missing_regions):
             return
         for row, e in enumerate(batch, start=first_row):
-            refs = [(f"segments[{i}].segment", "segment", p.segment) for i, p in enumerate(e.segments)]
+            refs: list[tuple[str, str, str | None]] = [
+                (f"segments[{i}].segment", "segment", p.segment) for i, p in enumerate(e.segments)
+            ]
             refs += [("county", "region", e.county), ("zone", "region", e.zone)]
             for field, kind, ref in refs:
                 if ref and ref in (missing_segments if kind == "segment" else missing_regions):

@@ -23,7 +23,8 @@ from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, 
 __all__ = ["Store", "SCHEMA_VERSION", "RECORD_KINDS"]
 
 #: Version of the data layout; bumped with a forward migration in each backend.
-SCHEMA_VERSION = 1
+#: 1: first layout.  2: graph and record revision counters next to the revision.
+SCHEMA_VERSION = 2
 
 #: Record kinds known to the product (others are refused, to catch typos).
 RECORD_KINDS = frozenset(
@@ -67,26 +68,55 @@ class Store(abc.ABC):
         """Delete every chainmap object and record (schema and revision stay; the
         revision grows).  For tests and ``import --replace``; irreversible."""
 
+    # ---- revisions (cache invalidation) -------------------------------------
+    # Three counters, kept by the backend with the data (so every process using the
+    # same file or server sees them) and bumped in the transaction of the write:
+    #
+    # ================================  ==============================================
+    # counter                           grows on every committed ...
+    # ================================  ==============================================
+    # :meth:`revision`                  write of any kind
+    # :meth:`graph_revision`            write to chains, segments, links, regions or
+    #                                   enterprises (what ChainData holds)
+    # :meth:`record_revision`           record write (put/update/delete, bulk records)
+    # ``record_revision(kind)``         record write of that kind
+    # ================================  ==============================================
+    #
+    # ``clear`` bumps all of them; a ``bulk_upsert`` bumps graph_revision if it wrote
+    # any graph object and the record counters of the kinds it wrote.  A counter may
+    # grow without a visible change (a transaction that wrote nothing, or a write
+    # undone later), never stay put across a change, and never goes back: a rolled-back
+    # transaction leaves them as they were, and a failed bulk that a backend wrote in
+    # several transactions and then undid leaves the data as before with higher
+    # counters.  Inside :meth:`transaction` they can be read (a backend may or may not
+    # count the open transaction's writes yet); compare values read outside.
+
     @abc.abstractmethod
     def revision(self) -> int:
-        """A counter that grows on every committed write (for cache invalidation).
+        """A counter that grows on every committed write (any object or record).
 
         It never goes back: a failed bulk that a backend wrote in several
         transactions and then undid leaves the data as before, with a higher revision."""
 
+    @abc.abstractmethod
     def graph_revision(self) -> int:
         """A counter that grows on every committed write to the chain graph: chains,
         segments, links, regions and enterprises (what :class:`~chainmap.data.ChainData`
-        holds).  Record writes (projects, follow-ups, targets, candidates, keys) leave
-        it unchanged, so caches of gap analyses survive them.
+        holds), including ``clear`` and a ``bulk_upsert`` with any of them.  Record
+        writes (projects, follow-ups, targets, candidates, keys) leave it unchanged, so
+        caches of gap analyses survive them.  Never goes back."""
 
-        Backends that do not track it separately fall back to :meth:`revision`."""
-        return self.revision()
+    @abc.abstractmethod
+    def record_revision(self, kind: str | None = None) -> int:
+        """A counter that grows on every committed record write (``put_record``,
+        ``update_record``, ``delete_record``, ``bulk_upsert`` with records, ``clear``);
+        graph writes leave it unchanged.  Never goes back.
 
-    def record_revision(self) -> int:
-        """A counter that grows on every committed record write (``put_record`` and
-        friends); falls back to :meth:`revision`."""
-        return self.revision()
+        With ``kind`` (one of :data:`RECORD_KINDS`, else InvalidInput naming ``kind``):
+        the record revision at the last committed write of that kind (0 if none was
+        counted yet), so it grows on writes of that kind only; e.g. a cache of candidate
+        matrices keyed on ``record_revision("candidate")`` survives API-key writes.
+        ``record_revision(kind) <= record_revision()`` always."""
 
     @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[Store]:

@@ -1,22 +1,28 @@
 """Choose and open a store from settings (embedded SQLite by default).
 
-Settings (environment variables, overridden by keyword arguments):
+This module is the one place that knows the store settings: their defaults
+(the ``DEFAULT_*`` constants below, also used by ``api/settings.py``) and the
+environment variables they come from (:data:`ENV_NAMES`).  Stores take explicit
+arguments and never read the environment.
 
-==========================  ===========================  =====================
-setting                     meaning                      default
-==========================  ===========================  =====================
-``CHAINMAP_STORE``          ``sqlite`` or ``neo4j``      ``sqlite``
-``CHAINMAP_SQLITE_PATH``    SQLite file                  ``chainmap.db`` (cwd)
-``NEO4J_URI``               Bolt URI                     ``bolt://127.0.0.1:7687``
-``NEO4J_USER``              user name                    ``neo4j``
-``NEO4J_PASSWORD``          password (empty: no auth)    empty
-``NEO4J_DATABASE``          database name                ``neo4j``
-==========================  ===========================  =====================
+==========================  ============================================  =====================
+setting                     meaning                                       default
+==========================  ============================================  =====================
+``CHAINMAP_STORE``          ``sqlite`` or ``neo4j``                       ``sqlite``
+``CHAINMAP_SQLITE_PATH``    SQLite file                                   ``chainmap.db`` (cwd)
+``NEO4J_URI``               Bolt URI                                      :data:`DEFAULT_NEO4J_URI`
+``NEO4J_USER``              user name                                     ``neo4j``
+``NEO4J_PASSWORD``          password (empty: no auth)                     empty
+``NEO4J_DATABASE``          database name                                 ``neo4j``
+``CHAINMAP_NEO4J_TX_ROWS``  enterprises per transaction of a Neo4j bulk   ``100000``
+==========================  ============================================  =====================
 
 >>> StoreSettings.from_env({}).backend
 'sqlite'
 >>> StoreSettings.from_env({"CHAINMAP_STORE": "Neo4j"}).backend
 'neo4j'
+>>> StoreSettings.from_env({"CHAINMAP_NEO4J_TX_ROWS": "50_000"}).neo4j_tx_rows
+50000
 >>> try:
 ...     StoreSettings.from_env({"CHAINMAP_STORE": "postgres"})
 ... except InvalidInput as err:
@@ -36,7 +42,28 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from chainmap.exceptions import InvalidInput
 from chainmap.storage.base import Store
 
-__all__ = ["StoreSettings", "open_store", "ENV_NAMES"]
+__all__ = [
+    "StoreSettings",
+    "open_store",
+    "ENV_NAMES",
+    "DEFAULT_BACKEND",
+    "DEFAULT_SQLITE_PATH",
+    "DEFAULT_NEO4J_URI",
+    "DEFAULT_NEO4J_USER",
+    "DEFAULT_NEO4J_DATABASE",
+    "DEFAULT_NEO4J_TX_ROWS",
+]
+
+#: The backend used when CHAINMAP_STORE is not set.
+DEFAULT_BACKEND: Literal["sqlite", "neo4j"] = "sqlite"
+#: The SQLite file (relative: to the working directory) when CHAINMAP_SQLITE_PATH is not set.
+DEFAULT_SQLITE_PATH = "chainmap.db"
+#: The Bolt URI when NEO4J_URI is not set: a local server (``infra/neo4j/neo4j.sh start``).
+DEFAULT_NEO4J_URI = "bolt://127.0.0.1:7687"
+DEFAULT_NEO4J_USER = "neo4j"
+DEFAULT_NEO4J_DATABASE = "neo4j"
+#: Enterprises per transaction of a Neo4j bulk write (fits the 2 GiB default heap of infra/neo4j).
+DEFAULT_NEO4J_TX_ROWS = 100_000
 
 #: Field of :class:`StoreSettings` -> the environment variable (setting name) it comes from.
 ENV_NAMES = {
@@ -46,6 +73,7 @@ ENV_NAMES = {
     "neo4j_user": "NEO4J_USER",
     "neo4j_password": "NEO4J_PASSWORD",
     "neo4j_database": "NEO4J_DATABASE",
+    "neo4j_tx_rows": "CHAINMAP_NEO4J_TX_ROWS",
 }
 
 _BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
@@ -56,17 +84,24 @@ class StoreSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    backend: Literal["sqlite", "neo4j"] = "sqlite"
-    sqlite_path: str = Field(default="chainmap.db", min_length=1)
-    neo4j_uri: str = "bolt://127.0.0.1:7687"
-    neo4j_user: str = "neo4j"
+    backend: Literal["sqlite", "neo4j"] = DEFAULT_BACKEND
+    sqlite_path: str = Field(default=DEFAULT_SQLITE_PATH, min_length=1)
+    neo4j_uri: str = DEFAULT_NEO4J_URI
+    neo4j_user: str = DEFAULT_NEO4J_USER
     neo4j_password: str = Field(default="", repr=False)
-    neo4j_database: str = Field(default="neo4j", pattern=r"^[A-Za-z][A-Za-z0-9.\-]{0,62}$")
+    neo4j_database: str = Field(default=DEFAULT_NEO4J_DATABASE, pattern=r"^[A-Za-z][A-Za-z0-9.\-]{0,62}$")
+    neo4j_tx_rows: int = Field(default=DEFAULT_NEO4J_TX_ROWS, gt=0, strict=False)
 
     @field_validator("backend", mode="before")
     @classmethod
     def _lower(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("neo4j_tx_rows", mode="before")
+    @classmethod
+    def _digits(cls, v: Any) -> Any:
+        """``100_000`` as written in Python (and in README examples) is accepted."""
+        return v.strip().replace("_", "") if isinstance(v, str) else v
 
     @field_validator("neo4j_uri")
     @classmethod
@@ -112,6 +147,7 @@ def open_store(
     neo4j_user: str | None = None,
     neo4j_password: str | None = None,
     neo4j_database: str | None = None,
+    neo4j_tx_rows: int | None = None,
     settings: StoreSettings | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Store:
@@ -119,7 +155,7 @@ def open_store(
 
     Parameters
     ----------
-    backend, sqlite_path, neo4j_uri, neo4j_user, neo4j_password, neo4j_database
+    backend, sqlite_path, neo4j_uri, neo4j_user, neo4j_password, neo4j_database, neo4j_tx_rows
         Override the settings of the same name (see the module docstring).
     settings : StoreSettings, optional
         Use these settings instead of reading the environment (keyword
@@ -148,6 +184,7 @@ def open_store(
         "neo4j_user": neo4j_user,
         "neo4j_password": neo4j_password,
         "neo4j_database": neo4j_database,
+        "neo4j_tx_rows": neo4j_tx_rows,
     }
     if settings is not None:
         cfg = StoreSettings.from_env({}, **{**settings.model_dump(), **{k: v for k, v in overrides.items() if v}})
@@ -157,7 +194,8 @@ def open_store(
         from chainmap.storage.neo4j import Neo4jStore  # imported lazily: the driver loads only when used
 
         return Neo4jStore(
-            cfg.neo4j_uri, user=cfg.neo4j_user, password=cfg.neo4j_password, database=cfg.neo4j_database
+            cfg.neo4j_uri, user=cfg.neo4j_user, password=cfg.neo4j_password, database=cfg.neo4j_database,
+            tx_rows=cfg.neo4j_tx_rows,
         )
     from chainmap.storage.sqlite import SQLiteStore
 

@@ -6,7 +6,9 @@ Every object is kept as the JSON of its pydantic model (column ``data``) next
 to the indexed columns that queries need; enterprises also have the side
 tables ``enterprise_segment`` and ``enterprise_tag`` for search.  Records live
 in ``record(kind, id, data)``.  The table ``meta`` marks the file as a
-chainmap store (``app = chainmap``) and holds the ``revision`` counter;
+chainmap store (``app = chainmap``) and holds the counters ``revision``,
+``graph_revision``, ``record_revision`` and ``record_revision:<kind>`` (see
+:class:`~chainmap.storage.base.Store`), bumped in the transaction of the write;
 ``PRAGMA user_version`` holds the schema version, and the forward migrations
 in :data:`MIGRATIONS` bring an older file up to date when it is opened.
 
@@ -29,8 +31,11 @@ Other processes are coordinated by SQLite itself (WAL mode, busy timeout).
 0
 >>> from chainmap.models import Chain
 >>> store.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Magnesium", letter="材"))
->>> store.get_chain("mg").name_en, store.revision()
-('Magnesium', 1)
+>>> store.get_chain("mg").name_en, store.revision(), store.graph_revision(), store.record_revision()
+('Magnesium', 1, 1, 0)
+>>> store.put_record("project", "p1", {"name": "镁合金"})
+>>> store.revision(), store.graph_revision(), store.record_revision(), store.record_revision("project")
+(2, 1, 1, 1)
 >>> store.close()
 """
 
@@ -48,12 +53,13 @@ from typing import Any
 from chainmap.exceptions import Conflict, InvalidInput, NotFound, StorageUnavailable
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 from chainmap.storage import _common as common
-from chainmap.storage.base import SCHEMA_VERSION, Store
+from chainmap.storage.base import RECORD_KINDS, SCHEMA_VERSION, Store
+from chainmap.storage.factory import DEFAULT_SQLITE_PATH
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "DEFAULT_PATH"]
 
-#: Used when neither the ``path`` argument nor CHAINMAP_SQLITE_PATH is given.
-DEFAULT_PATH = "chainmap.db"
+#: Used when no ``path`` is given (the setting CHAINMAP_SQLITE_PATH is read by the factory).
+DEFAULT_PATH = DEFAULT_SQLITE_PATH
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _APP = "chainmap"
@@ -124,9 +130,16 @@ CREATE TABLE record (
 ) WITHOUT ROWID;
 """
 
+# Graph and record revisions; a file of version 1 starts them at its revision (they never
+# go back, and they never read lower than what ``revision()`` stood in for before).
+_V2 = """
+INSERT INTO meta(key, value) SELECT 'graph_revision', value FROM meta WHERE key = 'revision';
+INSERT INTO meta(key, value) SELECT 'record_revision', value FROM meta WHERE key = 'revision';
+"""
+
 #: Forward migrations: entry ``i`` brings a file from version ``i`` to ``i + 1``.
 #: Append a script (never edit a released one) and bump ``base.SCHEMA_VERSION``.
-MIGRATIONS: list[str] = [_V1]
+MIGRATIONS: list[str] = [_V1, _V2]
 
 if len(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - guards a forgotten bump
     raise RuntimeError("chainmap.storage.sqlite.MIGRATIONS does not match base.SCHEMA_VERSION")
@@ -151,6 +164,12 @@ def _unavailable(path: str, message: str, hint: str | None = None) -> StorageUna
     return StorageUnavailable(f"SQLite store {path}: {message}", hint=hint)
 
 
+_BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?"
+# A kind's counter: the record revision of its last write (bumped just before).
+_STAMP = (
+    "INSERT INTO meta(key, value) SELECT ?1, value FROM meta WHERE key = 'record_revision' "
+    "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+)
 _UPSERT_RECORD = (
     "INSERT INTO record(kind, id, data) VALUES (?, ?, ?) ON CONFLICT(kind, id) DO UPDATE SET data = excluded.data"
 )
@@ -163,20 +182,22 @@ class SQLiteStore(Store):
     ----------
     path : str or Path, optional
         The database file (created if missing; its directory must exist).
-        ``":memory:"`` gives a private in-memory store.  Default: the setting
-        CHAINMAP_SQLITE_PATH, else ``chainmap.db`` in the working directory.
+        ``":memory:"`` gives a private in-memory store.  Default: ``chainmap.db``
+        in the working directory (:func:`~chainmap.storage.factory.open_store`
+        reads the setting CHAINMAP_SQLITE_PATH).
     timeout : float
         Seconds to wait for another process's write lock.
     """
 
     backend = "sqlite"
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 10.0) -> None:
-        raw = path if path is not None else os.environ.get("CHAINMAP_SQLITE_PATH") or DEFAULT_PATH
-        self.path = str(raw)
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_PATH, *, timeout: float = 10.0) -> None:
+        self.path = os.fspath(path)
         self._lock = threading.RLock()
         self._depth = 0  # nesting of open transactions (guarded by _lock)
         self._dirty = False  # the open top-level transaction wrote something
+        self._graph = False  # ... to the chain graph
+        self._kinds: set[str] = set()  # ... records of these kinds
         self._conn: sqlite3.Connection | None = None
         self._check_file()
         conn = self._connect(timeout)
@@ -304,7 +325,7 @@ class SQLiteStore(Store):
                     self._dirty = True
                 if depth == 0:
                     if self._dirty:
-                        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+                        self._bump(conn)
                     conn.execute("COMMIT")
                 else:
                     conn.execute(f"RELEASE sp{depth}")
@@ -316,7 +337,22 @@ class SQLiteStore(Store):
             finally:
                 self._depth = depth
                 if depth == 0:
-                    self._dirty = False
+                    self._dirty = self._graph = False
+                    self._kinds = set()
+
+    def _touch(self, *, graph: bool = False, kinds: Iterable[str] = ()) -> None:
+        """Note what the open transaction writes (its counters are bumped on commit)."""
+        self._graph = self._graph or graph
+        self._kinds.update(kinds)
+
+    def _bump(self, conn: sqlite3.Connection) -> None:
+        """Bump the counters of what the committing transaction wrote (see the module doc)."""
+        conn.execute(_BUMP, ("revision",))
+        if self._graph:
+            conn.execute(_BUMP, ("graph_revision",))
+        if self._kinds:
+            conn.execute(_BUMP, ("record_revision",))
+            conn.executemany(_STAMP, [(f"record_revision:{k}",) for k in sorted(self._kinds)])
 
     @staticmethod
     def _rollback(conn: sqlite3.Connection, depth: int) -> None:
@@ -356,6 +392,7 @@ class SQLiteStore(Store):
             for table in ("link", "enterprise_segment", "enterprise_tag", "enterprise", "segment", "region",
                           "chain", "record"):
                 conn.execute(f"DELETE FROM {table}")  # fixed table names
+            self._touch(graph=True, kinds=RECORD_KINDS)
 
     def ping(self) -> dict[str, Any]:
         info: dict[str, Any] = {"backend": self.backend, "version": sqlite3.sqlite_version, "detail": self.path}
@@ -367,9 +404,22 @@ class SQLiteStore(Store):
             info.update(reachable=False, schema_version=None, detail=f"{self.path}: {err}")
         return info
 
-    def revision(self) -> int:
+    def _counter(self, key: str) -> int:
         with self._tx(write=False) as conn:
-            return int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return int(row[0]) if row is not None else 0
+
+    def revision(self) -> int:
+        return self._counter("revision")
+
+    def graph_revision(self) -> int:
+        return self._counter("graph_revision")
+
+    def record_revision(self, kind: str | None = None) -> int:
+        if kind is None:
+            return self._counter("record_revision")
+        common.check_record_key(kind, "-")
+        return self._counter(f"record_revision:{kind}")
 
     # ---- helpers -------------------------------------------------------------------
     def _one(self, sql: str, params: Sequence[Any], what: str, key: str) -> str:
@@ -425,6 +475,7 @@ class SQLiteStore(Store):
             _refuse_if(conn, "SELECT id FROM segment WHERE chain = ? ORDER BY id", chain_id, f"chain {chain_id!r}", "segments")
             _refuse_if(conn, "SELECT id FROM chain WHERE parent = ? ORDER BY id", chain_id, f"chain {chain_id!r}", "sub-chains")
             conn.execute("DELETE FROM chain WHERE id = ?", (chain_id,))
+            self._touch(graph=True)
 
     @staticmethod
     def _require(conn: sqlite3.Connection, sql: str, key: str, what: str) -> None:
@@ -469,6 +520,7 @@ class SQLiteStore(Store):
             conn.execute("DELETE FROM link WHERE source = ?1 OR target = ?1", (segment_id,))
             self._drop_presences(conn, segment_id)
             conn.execute("DELETE FROM segment WHERE id = ?", (segment_id,))
+            self._touch(graph=True)
 
     def _drop_presences(self, conn: sqlite3.Connection, segment_id: str) -> None:
         """Remove ``segment_id`` from every enterprise that operates in it (JSON and side table)."""
@@ -508,6 +560,7 @@ class SQLiteStore(Store):
             cur = conn.execute("DELETE FROM link WHERE source = ? AND target = ? AND kind = ?", (source, target, k.value))
             if cur.rowcount == 0:
                 raise NotFound(f"link {source}-[{k.value}]->{target} not found")
+            self._touch(graph=True)
 
     # ---- regions -------------------------------------------------------------------
     def get_region(self, region_id: str) -> Region:
@@ -527,6 +580,7 @@ class SQLiteStore(Store):
             _refuse_if(conn, "SELECT id FROM enterprise WHERE county = ?1 UNION SELECT id FROM enterprise WHERE zone = ?1 "
                        "ORDER BY 1", region_id, what, "enterprises")
             conn.execute("DELETE FROM region WHERE id = ?", (region_id,))
+            self._touch(graph=True)
 
     # ---- enterprises ---------------------------------------------------------------
     def get_enterprise(self, enterprise_id: str) -> Enterprise:
@@ -559,6 +613,7 @@ class SQLiteStore(Store):
         with self._tx(write=True) as conn:
             if conn.execute("DELETE FROM enterprise WHERE id = ?", (enterprise_id,)).rowcount == 0:
                 raise NotFound(f"enterprise {enterprise_id!r} not found")
+            self._touch(graph=True)
 
     def search_enterprises(
         self,
@@ -632,6 +687,8 @@ class SQLiteStore(Store):
             counts["enterprises"] = row - 1
             conn.executemany(_UPSERT_RECORD, recs)
             counts["records"] = len(recs)
+            self._touch(graph=any(counts[k] for k in ("chains", "regions", "segments", "links", "enterprises")),
+                        kinds={kind for kind, _, _ in recs})
         return counts
 
     def _put_enterprises(self, conn: sqlite3.Connection, batch: list[Enterprise], *, replace: bool = True) -> None:
@@ -648,7 +705,7 @@ class SQLiteStore(Store):
             segs += [(eid, i, p.segment, p.role) for i, p in enumerate(e.segments)]  # StrEnum binds as str
             tags += [(eid, t) for t in dict.fromkeys(e.tags)]
         if replace:
-            stored = [(i,) for i in self._lookup_enterprises(conn, [m[0] for m in main])]
+            stored = [(i,) for i in self._lookup_enterprises(conn, [str(m[0]) for m in main])]
             conn.executemany("DELETE FROM enterprise_segment WHERE enterprise = ?", stored)
             conn.executemany("DELETE FROM enterprise_tag WHERE enterprise = ?", stored)
         conn.executemany(_UPSERT["enterprise"], main)
@@ -668,6 +725,7 @@ class SQLiteStore(Store):
         _, text = common.record_payload(kind, record_id, data)
         with self._tx(write=True) as conn:
             conn.execute(_UPSERT_RECORD, (kind, record_id, text))
+            self._touch(kinds=(kind,))
 
     def get_record(self, kind: str, record_id: str) -> dict[str, Any]:
         common.check_record_key(kind, record_id)
@@ -685,6 +743,7 @@ class SQLiteStore(Store):
         with self._tx(write=True) as conn:
             if conn.execute("DELETE FROM record WHERE kind = ? AND id = ?", (kind, record_id)).rowcount == 0:
                 raise NotFound(f"{kind} {record_id!r} not found")
+            self._touch(kinds=(kind,))
 
 
 def _refuse_if(

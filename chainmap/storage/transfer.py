@@ -2,7 +2,7 @@
 
 Format::
 
-    {"format": "chainmap-export", "version": 1, "schema_version": 1, "backend": "sqlite", "exported_at": "..."}
+    {"format": "chainmap-export", "version": 1, "schema_version": 2, "backend": "sqlite", "exported_at": "..."}
     {"kind": "chain", "data": {...}}
     {"kind": "region", "data": {...}}
     {"kind": "segment", "data": {...}}

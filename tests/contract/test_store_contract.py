@@ -11,7 +11,7 @@ import pytest
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import Chain, Enterprise, Link, Region, Segment, SegmentPresence, credit_code_check_char
-from chainmap.storage.base import Store
+from chainmap.storage.base import SCHEMA_VERSION, Store
 
 # ---- builders ------------------------------------------------------------------
 
@@ -604,11 +604,119 @@ def test_revision_grows_on_writes_only(store: Store) -> None:
     assert store.revision() == r2
 
 
+def counters(store: Store, *kinds: str) -> tuple[int, ...]:
+    """(revision, graph revision, record revision, record revision of each of ``kinds``)."""
+    return (store.revision(), store.graph_revision(), store.record_revision(),
+            *(store.record_revision(k) for k in kinds))
+
+
+def test_record_writes_leave_the_graph_revision(base: Store) -> None:
+    rev, graph, rec, cand, key = counters(base, "candidate", "api_key")
+    base.put_record("candidate", "c1", {"name": "镁业"})
+    r1, g1, rec1, cand1, key1 = counters(base, "candidate", "api_key")
+    assert (r1 > rev, g1 == graph, rec1 > rec, cand1 > cand, key1 == key) == (True,) * 5
+    assert cand1 <= rec1
+    base.update_record("candidate", "c1", lambda cur: {**(cur or {}), "score": 1})
+    r2, g2, rec2, cand2, key2 = counters(base, "candidate", "api_key")
+    assert (r2 > r1, g2 == graph, rec2 > rec1, cand2 > cand1, key2 == key) == (True,) * 5
+    base.put_record("api_key", "k1", {"hash": "x"})  # another kind: the candidate counter stays
+    _, g3, rec3, cand3, key3 = counters(base, "candidate", "api_key")
+    assert (g3 == graph, rec3 > rec2, cand3 == cand2, key3 > key2) == (True,) * 4
+    base.delete_record("candidate", "c1")
+    base.bulk_upsert(records=[("project", "p1", {"n": 1})])
+    _, g4, rec4, cand4, key4, proj4 = counters(base, "candidate", "api_key", "project")
+    assert (g4 == graph, rec4 > rec3 + 1, cand4 > cand3, key4 == key3, proj4 == rec4) == (True,) * 5
+
+
+def test_graph_writes_raise_the_graph_revision_only(base: Store) -> None:
+    def step(write) -> None:
+        rev, graph, rec, proj = counters(base, "project")
+        write()
+        r1, g1, rec1, proj1 = counters(base, "project")
+        assert (r1 > rev, g1 > graph, rec1 == rec, proj1 == proj) == (True,) * 4
+
+    step(lambda: base.upsert_segment(segment("mg.scrap")))
+    step(lambda: base.upsert_enterprise(enterprise("e1", "mg.ore", county="wenxi")))
+    step(lambda: base.upsert_chain(chain("new")))
+    step(lambda: base.upsert_region(region("jiangxian")))
+    step(lambda: base.upsert_link(Link(source="mg.ingot", target="mg.alloy.die")))
+    step(lambda: base.bulk_upsert(enterprises=[enterprise("e2", "mg.ore"), enterprise("e3", "mg.ore")], batch_size=1))
+    step(lambda: base.delete_link("mg.ingot", "mg.alloy.die", "supplies"))
+    step(lambda: base.delete_enterprise("e1"))
+    step(lambda: base.delete_segment("mg.scrap"))
+    step(lambda: base.delete_region("jiangxian"))
+    step(lambda: base.delete_chain("new"))
+
+
+def test_bulk_and_clear_raise_what_they_write(base: Store) -> None:
+    rev, graph, rec, proj, cand = counters(base, "project", "candidate")
+    base.bulk_upsert(segments=[segment("mg.scrap")], records=[("project", "p1", {})])
+    _, g1, rec1, proj1, cand1 = counters(base, "project", "candidate")
+    assert (g1 > graph, rec1 > rec, proj1 > proj, cand1 == cand) == (True,) * 4
+    base.bulk_upsert()  # nothing written: graph and records unchanged (revision may grow)
+    assert counters(base, "project", "candidate")[1:] == (g1, rec1, proj1, cand1)
+    base.clear()
+    _, g2, rec2, proj2, cand2 = counters(base, "project", "candidate")
+    assert (g2 > g1, rec2 > rec1, proj2 > proj1, cand2 > cand1) == (True,) * 4
+
+
+def test_rolled_back_transaction_bumps_no_counter(base: Store) -> None:
+    before = counters(base, "project")
+    with pytest.raises(RuntimeError), base.transaction() as tx:
+        tx.upsert_enterprise(enterprise("e1", "mg.ore"))
+        tx.put_record("project", "p1", {"enterprise": "e1"})
+        raise RuntimeError("boom")
+    assert counters(base, "project") == before
+    with pytest.raises(NotFound):
+        base.delete_record("project", "nope")  # a failed single write
+    with pytest.raises(InvalidInput):
+        base.upsert_segment(segment("x", chain_id="missing"))
+    assert counters(base, "project") == before
+
+
+def test_counters_inside_a_transaction(base: Store) -> None:
+    rev, graph, rec, proj = counters(base, "project")
+    with base.transaction() as tx:
+        tx.upsert_enterprise(enterprise("e1", "mg.ore"))
+        tx.put_record("project", "p1", {"enterprise": "e1"})
+        inside = counters(tx, "project")  # readable in the open transaction (no deadlock)
+        assert all(isinstance(v, int) for v in inside)
+        assert all(a >= b for a, b in zip(inside[1:], (graph, rec, proj), strict=True))
+    r1, g1, rec1, proj1 = counters(base, "project")
+    assert (r1 > rev, g1 > graph, rec1 > rec, proj1 > proj) == (True,) * 4
+    with base.transaction() as tx:  # records only: the graph revision stays
+        tx.put_record("project", "p2", {})
+        tx.update_record("project", "p1", lambda cur: {**(cur or {}), "stage": "signed"})
+    assert base.graph_revision() == g1 and base.record_revision("project") > proj1
+
+
+def test_failed_bulk_never_lowers_a_counter(base: Store) -> None:
+    """A failed bulk (one transaction rolled back, or several committed and undone on
+    Neo4j with small tx_rows) leaves the data as before and no counter lower."""
+    base.put_record("project", "p0", {})
+    before = counters(base, "project")
+    rows = [enterprise(f"e{i}", "mg.ore", credit_code=code(i)) for i in range(1, 9)]
+    rows.insert(6, enterprise("bad", "nope"))
+    with pytest.raises(InvalidInput):
+        base.bulk_upsert(chains=[chain("new")], enterprises=rows, records=[("project", "p1", {})], batch_size=2)
+    after = counters(base, "project")
+    assert all(a >= b for a, b in zip(after, before, strict=True)), (before, after)
+    assert base.list_enterprises() == [] and [r["id"] for r in base.list_records("project")] == ["p0"]
+    base.upsert_segment(segment("mg.scrap"))  # and they keep growing from there
+    assert base.graph_revision() > after[1]
+
+
+def test_record_revision_of_an_unknown_kind_is_invalid(store: Store) -> None:
+    with pytest.raises(InvalidInput) as err:
+        store.record_revision("projects")
+    assert err.value.context["field"] == "kind"
+
+
 def test_ping(store: Store) -> None:
     info = store.ping()
     assert info["reachable"] is True
     assert info["backend"] == store.backend
-    assert info["schema_version"] == 1
+    assert info["schema_version"] == SCHEMA_VERSION
 
 
 def test_clear(populated: Store) -> None:

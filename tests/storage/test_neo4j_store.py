@@ -163,14 +163,30 @@ def test_crashed_writer_is_undone_by_recovery(neo4j_store, neo4j_uri: str, tmp_p
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5"])
-def test_bad_tx_rows_setting_names_it(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
-    from chainmap.storage.neo4j import Neo4jStore
+def test_bad_tx_rows_setting_names_it(value: str) -> None:
+    """The factory reads CHAINMAP_NEO4J_TX_ROWS (the store reads no environment)."""
+    from chainmap.storage.factory import open_store
 
-    monkeypatch.setenv("CHAINMAP_NEO4J_TX_ROWS", value)
     with pytest.raises(InvalidInput) as err:
-        Neo4jStore("bolt://127.0.0.1:1")  # refused before any connection
+        open_store(env={"CHAINMAP_STORE": "neo4j", "NEO4J_URI": "bolt://127.0.0.1:1", "CHAINMAP_NEO4J_TX_ROWS": value})
     assert err.value.context["field"] == "CHAINMAP_NEO4J_TX_ROWS"
     assert repr(value) in str(err.value)
+
+
+def test_store_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings in the environment reach a store only through the factory."""
+    from chainmap.storage.factory import DEFAULT_NEO4J_URI
+    from chainmap.storage.neo4j import Neo4jStore
+
+    monkeypatch.setenv("CHAINMAP_NEO4J_TX_ROWS", "abc")  # would be refused if the store read it
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")
+    monkeypatch.setenv("NEO4J_DATABASE", "elsewhere")
+    with pytest.raises(InvalidInput) as err:
+        Neo4jStore(tx_rows=0)  # refused before any connection
+    assert err.value.context["field"] == "tx_rows"
+    import inspect
+
+    assert inspect.signature(Neo4jStore).parameters["uri"].default == DEFAULT_NEO4J_URI
 
 
 def test_tx_rows_argument_checked() -> None:
@@ -212,3 +228,56 @@ def test_server_lost_mid_bulk_is_undone_when_it_is_back(private_server: str) -> 
         assert _journal_nodes(store) == 0
     finally:
         store.close()
+
+
+# ---- revision counters: schema 2 -------------------------------------------------------
+
+
+def test_counters_survive_reopen(neo4j_store, neo4j_uri: str) -> None:
+    from chainmap.storage.neo4j import Neo4jStore
+
+    neo4j_store.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Mg", letter="材"))
+    neo4j_store.put_record("project", "p1", {})
+    seen = (neo4j_store.revision(), neo4j_store.graph_revision(), neo4j_store.record_revision(),
+            neo4j_store.record_revision("project"))
+    again = Neo4jStore(neo4j_uri)
+    try:
+        assert (again.revision(), again.graph_revision(), again.record_revision(),
+                again.record_revision("project")) == seen
+    finally:
+        again.close()
+
+
+def test_schema_1_database_migrates_with_counters_at_its_revision(neo4j_store, neo4j_uri: str) -> None:
+    """A database left by chainmap of schema 1 (one meta node, no counters) opens, and its
+    graph and record revisions start at its revision (never lower than before)."""
+    from chainmap.storage.base import SCHEMA_VERSION
+    from chainmap.storage.neo4j import Neo4jStore
+
+    with neo4j_store._session() as session:
+        session.run("MATCH (c:ChainmapMeta {id: 'revisions'}) DELETE c").consume()
+        session.run("MATCH (m:ChainmapMeta {id: 'store'}) SET m.schema_version = 1, m.revision = 4321").consume()
+    store = Neo4jStore(neo4j_uri)
+    try:
+        assert store.ping()["schema_version"] == SCHEMA_VERSION == 2
+        assert (store.revision(), store.graph_revision(), store.record_revision()) == (4321, 4321, 4321)
+        assert store.record_revision("candidate") == 0
+        store.put_record("candidate", "c1", {})
+        assert (store.revision(), store.graph_revision(), store.record_revision()) == (4322, 4321, 4322)
+        assert store.record_revision("candidate") == 4322
+    finally:
+        store.close()
+
+
+def test_newer_schema_is_refused(neo4j_store, neo4j_uri: str) -> None:
+    from chainmap.storage.base import SCHEMA_VERSION
+    from chainmap.storage.neo4j import Neo4jStore
+
+    with neo4j_store._session() as session:
+        session.run("MATCH (m:ChainmapMeta {id: 'store'}) SET m.schema_version = $v", v=SCHEMA_VERSION + 1).consume()
+    try:
+        with pytest.raises(StorageUnavailable, match="newer"):
+            Neo4jStore(neo4j_uri)
+    finally:
+        with neo4j_store._session() as session:
+            session.run("MATCH (m:ChainmapMeta {id: 'store'}) SET m.schema_version = $v", v=SCHEMA_VERSION).consume()

@@ -11,6 +11,7 @@ import pytest
 from chainmap.exceptions import StorageUnavailable
 from chainmap.models import Chain
 from chainmap.storage import sqlite as sqlite_mod
+from chainmap.storage.base import SCHEMA_VERSION
 from chainmap.storage.sqlite import SQLiteStore
 
 
@@ -90,7 +91,7 @@ def test_forward_migration_applied_on_open(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(sqlite_mod, "MIGRATIONS", [*sqlite_mod.MIGRATIONS, v2])
     store = SQLiteStore(path)
     conn = store._connection()
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 1
     assert conn.execute("SELECT text FROM note").fetchone()[0] == "hi"
     assert store.get_chain("mg").name_en == "Mg"  # data kept
     store.close()
@@ -104,7 +105,7 @@ def test_failed_migration_leaves_the_file_at_its_version(tmp_path: Path, monkeyp
     with pytest.raises(StorageUnavailable, match="cannot be prepared"):
         SQLiteStore(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'x'").fetchone()[0] == 0
     conn.close()
 
@@ -117,14 +118,16 @@ def test_closed_store_raises_storage_unavailable(tmp_path: Path) -> None:
     assert store.ping()["reachable"] is False
 
 
-def test_default_path_from_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_default_path_ignores_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store reads no setting: CHAINMAP_SQLITE_PATH reaches it only through the factory."""
+    from chainmap.storage.factory import open_store
+
     monkeypatch.setenv("CHAINMAP_SQLITE_PATH", str(tmp_path / "env.db"))
-    SQLiteStore().close()
-    assert (tmp_path / "env.db").exists()
-    monkeypatch.delenv("CHAINMAP_SQLITE_PATH")
     monkeypatch.chdir(tmp_path)
     SQLiteStore().close()
-    assert (tmp_path / "chainmap.db").exists()
+    assert (tmp_path / "chainmap.db").exists() and not (tmp_path / "env.db").exists()
+    open_store(backend="sqlite").close()
+    assert (tmp_path / "env.db").exists()
 
 
 def test_two_stores_on_one_file_see_each_other(tmp_path: Path) -> None:
@@ -155,3 +158,52 @@ def test_nested_transaction_failure_undoes_only_the_inner_block(sqlite_store: SQ
             tx.put_record("meta", "inner", {})
             raise RuntimeError
     assert [r["id"] for r in sqlite_store.list_records("meta")] == ["outer"]
+
+
+# ---- revision counters: schema 2 -------------------------------------------------------
+
+
+def _version_1_file(path: Path, revision: int) -> None:
+    """A file as chainmap of schema version 1 left it: one chain, the revision at ``revision``."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for statement in sqlite_mod._split_sql(sqlite_mod.MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("INSERT INTO chain(id, parent, data) VALUES (?, NULL, ?)",
+                 ("mg", Chain(id="mg", name_zh="镁", name_en="Mg", letter="材").model_dump_json()))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'revision'", (str(revision),))
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+
+def test_version_1_file_migrates_and_counters_start_at_its_revision(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    _version_1_file(path, revision=7)
+    store = SQLiteStore(path)
+    try:
+        assert store._connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert (store.revision(), store.graph_revision(), store.record_revision()) == (7, 7, 7)
+        assert store.record_revision("candidate") == 0  # no candidate write counted yet
+        assert store.get_chain("mg").name_en == "Mg"
+        store.put_record("candidate", "c1", {"name": "x"})
+        assert (store.revision(), store.graph_revision(), store.record_revision()) == (8, 7, 8)
+        assert store.record_revision("candidate") == 8
+    finally:
+        store.close()
+
+
+def test_counters_survive_reopen_and_are_shared_by_two_stores(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    a = SQLiteStore(path)
+    a.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Mg", letter="材"))
+    a.put_record("project", "p1", {"n": 1})
+    a.put_record("api_key", "k1", {"n": 1})
+    b = SQLiteStore(path)  # another connection (as another process would have)
+    b.put_record("project", "p2", {"n": 2})
+    assert (a.revision(), a.graph_revision(), a.record_revision()) == (4, 1, 3)
+    assert (a.record_revision("project"), a.record_revision("api_key"), a.record_revision("candidate")) == (3, 2, 0)
+    a.close()
+    b.close()
+    again = SQLiteStore(path)
+    assert (again.revision(), again.graph_revision(), again.record_revision()) == (4, 1, 3)
+    assert again.record_revision("project") == 3
+    again.close()
