@@ -1,3 +1,3 @@
-"""chainmap domain core: chain model, graph, gap analysis, pipeline, storage."""
+"""chainmap domain core: chain model, read model, graph, gap analysis, investment projects, storage."""
 
 __version__ = "0.1.0"

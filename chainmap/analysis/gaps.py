@@ -117,6 +117,7 @@ from chainmap.data import ChainData, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.graph import chain_segments
 from chainmap.i18n import norm_lang
+from chainmap.labels import GAP_STATUS
 from chainmap.models import Enterprise, Region, Role, Tag
 
 __all__ = [
@@ -150,7 +151,7 @@ __all__ = [
 ]
 
 #: The statuses in display order.
-STATUSES: tuple[str, ...] = ("fill", "strengthen", "extend", "sound")
+STATUSES: tuple[str, ...] = tuple(GAP_STATUS)
 
 #: Criticality at or above which a segment counts as critical ...
 CRIT_HIGH = 0.5

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from chainmap.i18n import pick
+from chainmap.labels import EXTEND_DIRECTION, GAP_STATUS
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -26,12 +27,7 @@ __all__ = ["STATUS_LABELS", "segment_name", "join", "fmt", "num", "rationale"]
 
 
 #: status -> (Chinese, English) label.
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "fill": ("补链", "fill"),
-    "strengthen": ("强链", "strengthen"),
-    "extend": ("延链", "extend"),
-    "sound": ("健全", "sound"),
-}
+STATUS_LABELS: dict[str, tuple[str, str]] = dict(GAP_STATUS)
 
 
 def segment_name(G: nx.DiGraph, n: str, lang: str) -> str:
@@ -164,24 +160,12 @@ def rationale(
             parts.append(pick(lang, "无链主/链核企业", "no chain leader or core firm"))
         parts.extend(demand_parts())
     elif it.status == "extend":
-        dir_zh = {
-            "downstream": "向下游延伸",
-            "upstream": "向上游配套",
-            "sub_segment": "细分环节",
-            "cross_chain": "跨链协同",
-        }
-        dir_en = {
-            "downstream": "downstream",
-            "upstream": "upstream",
-            "sub_segment": "sub-segment",
-            "cross_chain": "cross-chain",
-        }
         adj = join([segment_name(G, a, lang) for a in it.adjacent_segments], lang)
         if zh:
-            dirs = "、".join(dir_zh[x] for x in it.directions)
+            dirs = "、".join(EXTEND_DIRECTION[x][0] for x in it.directions)
             parts.append(f"{it.segment_name}本地无企业，与本地优势环节{adj}相邻（{dirs}）")
         else:
-            dirs = ", ".join(dir_en[x] for x in it.directions)
+            dirs = ", ".join(EXTEND_DIRECTION[x][1] for x in it.directions)
             parts.append(
                 f"{it.segment_name} has no local firm but is adjacent to local strengths {adj} ({dirs})"
             )

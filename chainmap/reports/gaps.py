@@ -38,6 +38,7 @@ from openpyxl.utils import get_column_letter
 from chainmap.analysis.gaps import STATUS_LABELS, STATUSES, GapItem, GapReport
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import pick
+from chainmap.labels import SEGMENT_STAGE
 from chainmap.reports.svg import FONT_FAMILY, STATUS_COLOURS, render_chain_svg
 from chainmap.textfmt import display_width
 
@@ -56,11 +57,7 @@ __all__ = [
 #: Formats understood by :func:`render_gaps` (``xlsx`` gives bytes, the others text).
 GAP_FORMATS = ("json", "md", "html", "xlsx")
 
-_STAGE_LABELS = {
-    "upstream": ("上游", "upstream"),
-    "midstream": ("中游", "midstream"),
-    "downstream": ("下游", "downstream"),
-}
+_STAGE_LABELS = dict(SEGMENT_STAGE)
 _MAX_WIDTH = 60
 
 

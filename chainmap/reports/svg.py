@@ -43,24 +43,14 @@ import networkx as nx
 
 from chainmap.graph import chain_subgraph
 from chainmap.i18n import norm_lang, pick
+from chainmap.labels import GAP_STATUS, GAP_STATUS_COLOURS, SEGMENT_STAGE
 
 __all__ = ["STATUS_COLOURS", "FONT_FAMILY", "MAX_ROWS", "render_chain_svg"]
 
 #: status -> (stroke, fill).  补链 red, 强链 amber, 延链 blue, 健全 green; ``none`` without items.
-STATUS_COLOURS: dict[str, tuple[str, str]] = {
-    "fill": ("#c0392b", "#fbdcd8"),
-    "strengthen": ("#b7791f", "#fdefc8"),
-    "extend": ("#2b6cb0", "#d7e7f8"),
-    "sound": ("#2f855a", "#d9f0df"),
-    "none": ("#718096", "#f4f5f7"),
-}
+STATUS_COLOURS: dict[str, tuple[str, str]] = dict(GAP_STATUS_COLOURS)
 _EXTERNAL = ("#a0aec0", "#ffffff")
-_STATUS_TEXT = {
-    "fill": ("补链", "Fill"),
-    "strengthen": ("强链", "Strengthen"),
-    "extend": ("延链", "Extend"),
-    "sound": ("健全", "Sound"),
-}
+_STATUS_TEXT = {k: (zh, en.capitalize()) for k, (zh, en) in GAP_STATUS.items()}
 #: Font stack: common CJK fonts on macOS, Windows and Linux, then sans-serif.
 FONT_FAMILY = (
     "'PingFang SC','Hiragino Sans GB','Microsoft YaHei','Noto Sans CJK SC',"
@@ -70,11 +60,7 @@ FONT_FAMILY = (
 MAX_ROWS = 12
 
 _STAGES = ("upstream", "midstream", "downstream")
-_STAGE_TEXT = {
-    "upstream": ("上游", "Upstream"),
-    "midstream": ("中游", "Midstream"),
-    "downstream": ("下游", "Downstream"),
-}
+_STAGE_TEXT = {k: (zh, en.capitalize()) for k, (zh, en) in SEGMENT_STAGE.items()}
 _BOX_W, _BOX_H = 176, 46
 _GAP_Y, _SUB_GAP, _STAGE_GAP = 14, 34, 70
 _MARGIN, _HEADER = 24, 56
