@@ -235,7 +235,6 @@ _UNREADABLE_HINT = "请用 Excel 打开后另存为 .xlsx 再上传 / open it in
 _CHUNK = 64 * 1024
 _RATIO_MIN_BYTES = 1 * _MiB
 _CD_BYTES_PER_MEMBER = 256
-_REL_NS_SUFFIX = "/relationships"
 
 
 def _unreadable(why: str, filename: str | None) -> InvalidInput:
@@ -330,7 +329,8 @@ def _open_zip(raw: bytes, lim: Limits, filename: str | None) -> tuple[zipfile.Zi
 
 
 def _local(name: str) -> str:
-    return name.rsplit(" ", 1)[-1]
+    """``x:name`` -> ``name`` (parts are parsed without namespace processing: it halves the cost)."""
+    return name.rpartition(":")[2] if ":" in name else name
 
 
 def _no_dtd(*_: object) -> None:
@@ -348,16 +348,27 @@ def _stream_xml(
     end: Callable[[str], None] | None,
     chars: Callable[[str], None] | None,
     filename: str | None,
+    lim: Limits,
 ) -> Iterator[None]:
-    """Feed ``member`` to expat chunk by chunk, yielding after each chunk (so callers can drain output)."""
-    parser = expat.ParserCreate(namespace_separator=" ")
+    """Feed ``member`` to expat chunk by chunk, yielding after each chunk (so callers can drain output).
+
+    Handlers get qualified names (``c`` or ``x:c``); use :func:`_local` where a prefix may occur.
+
+    No tag or text run may span more than ``8 * max_cell_chars + 64 KiB`` bytes
+    (a cell's longest text, every character escaped, fits): expat before 2.6
+    re-scans an unfinished token on every chunk, so one 100 MB attribute would
+    cost minutes of CPU and hundreds of MB (measured: 131 s).
+    """
+    token_cap = 8 * lim.max_cell_chars + _CHUNK
+    since_lt = 0
+    parser = expat.ParserCreate()
     parser.buffer_text = True
     parser.buffer_size = _CHUNK
     parser.StartDoctypeDeclHandler = _no_dtd
     parser.EntityDeclHandler = _no_dtd
-    parser.StartElementHandler = lambda name, attrs: start(_local(name), attrs)
+    parser.StartElementHandler = start
     if end is not None:
-        parser.EndElementHandler = lambda name: end(_local(name))
+        parser.EndElementHandler = end
     if chars is not None:
         parser.CharacterDataHandler = chars
     try:
@@ -370,6 +381,15 @@ def _stream_xml(
         with fh:
             while True:
                 chunk = fh.read(_CHUNK)
+                lt = chunk.rfind(b"<")
+                since_lt = since_lt + len(chunk) if lt < 0 else len(chunk) - lt
+                if since_lt > token_cap:
+                    raise _exceeded(
+                        f"xlsx: part {member!r} holds a tag or text longer than {token_cap:,} bytes",
+                        "max_cell_chars",
+                        lim,
+                        file=filename,
+                    )
                 parser.Parse(chunk, not chunk)
                 yield
                 if not chunk:
@@ -387,21 +407,21 @@ def _drain(it: Iterator[None]) -> None:
         pass
 
 
-def _rels(zf: zipfile.ZipFile, part: str, filename: str | None) -> list[tuple[str, str, str]]:
+def _rels(zf: zipfile.ZipFile, part: str, filename: str | None, lim: Limits) -> list[tuple[str, str, str]]:
     """(Id, Type, absolute Target) of the relationships of ``part``."""
     folder, base = posixpath.split(part)
     rels_part = posixpath.join(folder, "_rels", base + ".rels")
     out: list[tuple[str, str, str]] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        if name == "Relationship" and len(out) < 100_000:
+        if _local(name) == "Relationship" and len(out) < 100_000:
             target = attrs.get("Target", "")
             if attrs.get("TargetMode") == "External":
                 return
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             out.append((attrs.get("Id", ""), attrs.get("Type", ""), path))
 
-    _drain(_stream_xml(zf, rels_part, start, None, None, filename))
+    _drain(_stream_xml(zf, rels_part, start, None, None, filename, lim))
     return out
 
 
@@ -420,7 +440,7 @@ def _check_meta_size(zf: zipfile.ZipFile, part: str, filename: str | None) -> No
 def _open_book(raw: bytes, lim: Limits, filename: str | None) -> _Book:
     zf, total = _open_zip(raw, lim, filename)
     names = set(zf.namelist())
-    root_rels = _rels(zf, "", filename) if "_rels/.rels" in names else []
+    root_rels = _rels(zf, "", filename, lim) if "_rels/.rels" in names else []
     wb_part = next((t for _, typ, t in root_rels if typ.endswith("/officeDocument")), "xl/workbook.xml")
     for part in (wb_part, posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")):
         _check_meta_size(zf, part, filename)
@@ -429,14 +449,15 @@ def _open_book(raw: bytes, lim: Limits, filename: str | None) -> _Book:
     date1904 = [False]
 
     def wb_start(name: str, attrs: dict[str, str]) -> None:
+        name = _local(name)
         if name == "sheet" and len(sheets) < 10_000:
-            rid = next((v for k, v in attrs.items() if k.endswith(_REL_NS_SUFFIX + " id") or k == "r:id"), "")
+            rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
             sheets.append(rid)
         elif name == "workbookPr" and attrs.get("date1904", "").lower() in ("1", "true"):
             date1904[0] = True
 
-    _drain(_stream_xml(zf, wb_part, wb_start, None, None, filename))
-    rels = _rels(zf, wb_part, filename)
+    _drain(_stream_xml(zf, wb_part, wb_start, None, None, filename, lim))
+    rels = _rels(zf, wb_part, filename, lim)
     by_id = {rid: (typ, target) for rid, typ, target in rels}
     sheet = next(
         (by_id[rid][1] for rid in sheets if rid in by_id and by_id[rid][0].endswith("/worksheet")),
@@ -452,7 +473,7 @@ def _open_book(raw: bytes, lim: Limits, filename: str | None) -> _Book:
     dates: frozenset[int] = frozenset()
     deltas: frozenset[int] = frozenset()
     if styles_part and styles_part in names:
-        dates, deltas = _date_styles(zf, styles_part, filename)
+        dates, deltas = _date_styles(zf, styles_part, filename, lim)
     from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
     epoch = CALENDAR_MAC_1904 if date1904[0] else CALENDAR_WINDOWS_1900
@@ -476,6 +497,7 @@ def _shared_strings(zf: zipfile.ZipFile, part: str, lim: Limits, filename: str |
     max_chars = lim.max_cell_chars
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        name = _local(name)
         if name == "si":
             state["si"] = True
             buf.clear()
@@ -486,6 +508,7 @@ def _shared_strings(zf: zipfile.ZipFile, part: str, lim: Limits, filename: str |
             state["t"] = True
 
     def end(name: str) -> None:
+        name = _local(name)
         if name == "si":
             state["si"] = False
             if len(out) >= lim.xlsx_max_shared_strings:
@@ -513,11 +536,11 @@ def _shared_strings(zf: zipfile.ZipFile, part: str, lim: Limits, filename: str |
                 )
             buf.append(data)
 
-    _drain(_stream_xml(zf, part, start, end, chars, filename))
+    _drain(_stream_xml(zf, part, start, end, chars, filename, lim))
     return out
 
 
-def _date_styles(zf: zipfile.ZipFile, part: str, filename: str | None) -> tuple[frozenset[int], frozenset[int]]:
+def _date_styles(zf: zipfile.ZipFile, part: str, filename: str | None, lim: Limits) -> tuple[frozenset[int], frozenset[int]]:
     """Indexes of the cell styles (``cellXfs``) whose number format is a date / a duration."""
     from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 
@@ -527,6 +550,7 @@ def _date_styles(zf: zipfile.ZipFile, part: str, filename: str | None) -> tuple[
     in_xfs = [False]
 
     def start(name: str, attrs: dict[str, str]) -> None:
+        name = _local(name)
         if name == "numFmt":
             try:
                 custom[int(attrs.get("numFmtId", "-1"))] = attrs.get("formatCode", "")
@@ -541,10 +565,10 @@ def _date_styles(zf: zipfile.ZipFile, part: str, filename: str | None) -> tuple[
                 xf_formats.append(0)
 
     def end(name: str) -> None:
-        if name == "cellXfs":
+        if _local(name) == "cellXfs":
             in_xfs[0] = False
 
-    _drain(_stream_xml(zf, part, start, end, None, filename))
+    _drain(_stream_xml(zf, part, start, end, None, filename, lim))
     dates, deltas = set(), set()
     for idx, fmt_id in enumerate(xf_formats):
         fmt = custom.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
@@ -555,9 +579,14 @@ def _date_styles(zf: zipfile.ZipFile, part: str, filename: str | None) -> tuple[
     return frozenset(dates), frozenset(deltas)
 
 
-from openpyxl.utils import get_column_letter  # noqa: E402 - only used for messages
 
-_CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d{1,7})$")
+def _col_letters(n: int) -> str:
+    """1 -> A, 28 -> AB."""
+    out = ""
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 def _col_number(letters: str) -> int:
@@ -576,6 +605,10 @@ class _SheetReader:
         self.filename = filename
         self.queue: list[list[str | None] | int] = []  # a finished row, or a count of empty rows
         self.row_no = 0  # last row number started
+        self.row_str = "0"
+        self.max_cells = lim.xlsx_max_cells
+        self.max_cols = lim.xlsx_max_cols
+        self.col_cache: dict[str, int] = {}
         self.max_col = 0
         self.cells = 0
         self.row: list[str | None] | None = None
@@ -604,87 +637,109 @@ class _SheetReader:
         if gap:
             self.queue.append(gap)
         self.row_no = number
+        self.row_str = str(number)
         self.row = []
         self.col = 0
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        if name == "row":
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            self._start_cell(attrs)
+        elif name == "v":
+            if self.row is not None:
+                self.capture = True
+                self.has_value = True
+        elif name == "row":
             r = attrs.get("r")
             try:
                 number = int(r) if r else self.row_no + 1
             except ValueError:
                 raise _unreadable(f"bad row number {r!r}", self.filename) from None
             self._start_row(number)
-        elif name == "c":
-            if self.row is None:  # a cell outside <row>: malformed
-                raise _unreadable("a cell outside a row", self.filename)
-            self.cells += 1
-            if self.cells > self.lim.xlsx_max_cells:
-                raise _exceeded(f"xlsx: sheet has more than {self.lim.xlsx_max_cells:,} cells", "xlsx_max_cells",
-                                self.lim, file=self.filename)  # fmt: skip
-            ref = attrs.get("r")
-            if ref:
-                m = _CELL_REF.match(ref)
-                if m is None:
-                    raise _unreadable(f"bad cell reference {ref!r}", self.filename)
-                col = _col_number(m.group(1))
-                if int(m.group(2)) != self.row_no:
-                    raise _unreadable(f"cell {ref} lies outside row {self.row_no}", self.filename)
-            else:
-                col = self.col + 1
-            if col > self.lim.xlsx_max_cols:
-                raise _exceeded(f"xlsx: sheet has more than {self.lim.xlsx_max_cols:,} columns", "xlsx_max_cols",
-                                self.lim, file=self.filename, row=self.row_no)  # fmt: skip
-            self.col = col
-            self.ref = ref or f"{get_column_letter(col)}{self.row_no}"
-            self.ctype = attrs.get("t", "n")
-            try:
-                self.style = int(attrs.get("s", "0") or 0)
-            except ValueError:
-                self.style = 0
-            self.text = []
-            self.nchars = 0
-            self.has_value = False
-            self.in_is = False
-        elif name == "v" and self.row is not None:
-            self.capture = True
-            self.has_value = True
         elif name == "is":
             self.in_is = True
             self.has_value = True
+        elif name == "t":
+            if self.in_is and not self.rph:
+                self.capture = True
         elif name == "rPh":
             self.rph += 1
-        elif name == "t" and self.in_is and not self.rph:
-            self.capture = True
+
+    def _start_cell(self, attrs: dict[str, str]) -> None:
+        if self.row is None:
+            raise _unreadable("a cell outside a row", self.filename)
+        self.cells += 1
+        if self.cells > self.max_cells:
+            raise _exceeded(f"xlsx: sheet has more than {self.max_cells:,} cells", "xlsx_max_cells",
+                            self.lim, file=self.filename)  # fmt: skip
+        ref = attrs.get("r")
+        if ref:
+            letters = ref.rstrip("0123456789")
+            col = self.col_cache.get(letters)
+            if col is None:
+                if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+                    raise _unreadable(f"bad cell reference {ref!r}", self.filename)
+                col = self.col_cache[letters] = _col_number(letters)
+            if ref[len(letters) :] != self.row_str:
+                raise _unreadable(f"cell {ref} lies outside row {self.row_no}", self.filename)
+        else:
+            col = self.col + 1
+            ref = ""
+        if col > self.max_cols:
+            raise _exceeded(f"xlsx: sheet has more than {self.max_cols:,} columns", "xlsx_max_cols",
+                            self.lim, file=self.filename, row=self.row_no)  # fmt: skip
+        self.col = col
+        self.ref = ref
+        self.ctype = attrs.get("t", "n")
+        s = attrs.get("s")
+        if s:
+            try:
+                self.style = int(s)
+            except ValueError:
+                self.style = 0
+        else:
+            self.style = 0
+        self.text = []
+        self.nchars = 0
+        self.has_value = False
+        self.in_is = False
 
     def end(self, name: str) -> None:
-        if name in ("v", "t"):
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            if self.has_value and self.row is not None:
+                value = self._value()
+                if value is not None:
+                    row = self.row
+                    col = self.col
+                    if len(row) == col - 1:
+                        row.append(value)
+                    elif len(row) < col - 1:
+                        row.extend([None] * (col - 1 - len(row)))
+                        row.append(value)
+                    else:
+                        row[col - 1] = value
+                    if col > self.max_col:
+                        self.max_col = col
+        elif name == "v" or name == "t":
             self.capture = False
-        elif name == "rPh":
-            self.rph -= 1
+        elif name == "row":
+            if self.row is not None:
+                self.queue.append(self.row)
+                self.row = None
         elif name == "is":
             self.in_is = False
-        elif name == "c" and self.row is not None:
-            value = self._value()
-            if value is not None:
-                row = self.row
-                if len(row) < self.col - 1:
-                    row.extend([None] * (self.col - 1 - len(row)))
-                if len(row) >= self.col:
-                    row[self.col - 1] = value
-                else:
-                    row.append(value)
-                self.max_col = max(self.max_col, self.col)
-        elif name == "row" and self.row is not None:
-            self.queue.append(self.row)
-            self.row = None
+        elif name == "rPh":
+            self.rph -= 1
 
     def chars(self, data: str) -> None:
         if self.capture:
             self.nchars += len(data)
             if self.nchars > self.lim.max_cell_chars:
                 raise _exceeded(
-                    f"xlsx: cell {self.ref} is longer than {self.lim.max_cell_chars:,} characters",
+                    f"xlsx: cell {self._where()} is longer than {self.lim.max_cell_chars:,} characters",
                     "max_cell_chars",
                     self.lim,
                     file=self.filename,
@@ -692,9 +747,10 @@ class _SheetReader:
                 )
             self.text.append(data)
 
+    def _where(self) -> str:
+        return self.ref or f"{_col_letters(self.col)}{self.row_no}"
+
     def _value(self) -> str | None:
-        if not self.has_value:
-            return None
         raw = "".join(self.text)
         t = self.ctype
         if t == "inlineStr":
@@ -705,7 +761,7 @@ class _SheetReader:
             try:
                 return self.book.shared[int(raw)]
             except (ValueError, IndexError):
-                raise _unreadable(f"cell {self.ref} refers to a missing shared string {raw[:20]!r}", self.filename) from None
+                raise _unreadable(f"cell {self._where()} refers to a missing shared string {raw[:20]!r}", self.filename) from None
         if t == "b":
             return str(raw.strip() not in ("0", "false", ""))
         if t in ("str", "e"):
@@ -722,11 +778,11 @@ class _SheetReader:
     def _number(self, raw: str) -> str:
         s = raw.strip()
         if len(s) > 64:
-            raise _unreadable(f"cell {self.ref} holds a malformed number of {len(s):,} characters", self.filename)
+            raise _unreadable(f"cell {self._where()} holds a malformed number of {len(s):,} characters", self.filename)
         try:
             num: int | float = float(s) if any(ch in s for ch in ".eE") else int(s)
         except ValueError:
-            raise _unreadable(f"cell {self.ref} holds the malformed number {s!r}", self.filename) from None
+            raise _unreadable(f"cell {self._where()} holds the malformed number {s!r}", self.filename) from None
         if self.style in self.book.date_styles:
             from openpyxl.utils.datetime import from_excel
 
@@ -780,7 +836,7 @@ def iter_xlsx_rows(
     lim = limits or DEFAULT_LIMITS
     book = _open_book(raw, lim, filename)
     reader = _SheetReader(book, lim, filename)
-    for _ in _stream_xml(book.zf, book.sheet, reader.start, reader.end, reader.chars, filename):
+    for _ in _stream_xml(book.zf, book.sheet, reader.start, reader.end, reader.chars, filename, lim):
         if reader.queue:
             queue, reader.queue = reader.queue, []
             for item in queue:
@@ -810,7 +866,7 @@ def check_xlsx(raw: bytes, limits: Limits | None = None, *, filename: str | None
     lim = limits or DEFAULT_LIMITS
     book = _open_book(raw, lim, filename)
     reader = _SheetReader(book, lim, filename)
-    for _ in _stream_xml(book.zf, book.sheet, reader.start, reader.end, reader.chars, filename):
+    for _ in _stream_xml(book.zf, book.sheet, reader.start, reader.end, reader.chars, filename, lim):
         reader.queue.clear()
     return XlsxSummary(book.sheet, reader.row_no, reader.max_col, reader.cells, book.uncompressed)
 
