@@ -51,6 +51,7 @@ import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time, timedelta
@@ -289,7 +290,8 @@ def _open_zip(raw: bytes, lim: Limits, filename: str | None) -> tuple[zipfile.Zi
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error) as e:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError, struct.error,
+            NotImplementedError) as e:  # fmt: skip
         raise _unreadable(f"bad ZIP archive: {e}", filename) from None
     if len(infos) > lim.xlsx_max_members:
         raise _exceeded(f"xlsx: archive holds more than {lim.xlsx_max_members:,} files", "xlsx_max_members", lim,
@@ -375,7 +377,7 @@ def _stream_xml(
         fh = zf.open(member)
     except KeyError:
         raise _unreadable(f"part {member!r} is missing", filename) from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
         raise _unreadable(f"part {member!r} cannot be opened: {e}", filename) from None
     try:
         with fh:
@@ -398,7 +400,8 @@ def _stream_xml(
         raise _unreadable(f"part {member!r} declares a DTD", filename) from None
     except expat.ExpatError as e:
         raise _unreadable(f"part {member!r} is not well-formed XML: {e}", filename) from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:  # bad CRC, truncated data, zlib error
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as e:
+        # bad CRC, truncated or corrupt deflate data
         raise _unreadable(f"part {member!r} cannot be decompressed: {e}", filename) from None
 
 

@@ -6,10 +6,15 @@ Each returns bytes or text; the sizes in the names are what a user would upload.
 from __future__ import annotations
 
 import io
-import zipfile
+import struct
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 
 __all__ = [
+    "xlsx_from_sheet",
     "xlsx_from_sheet_xml",
+    "xlsx_rows_without_numbers",
+    "xlsx_huge_attribute",
     "xlsx_huge_inline_string",
     "xlsx_many_empty_rows",
     "xlsx_zip_bomb_member",
@@ -56,44 +61,113 @@ _SHEET_HEAD = (
 _SHEET_TAIL = "</sheetData></worksheet>"
 
 
-def xlsx_from_sheet_xml(chunks: object, *, level: int = 9) -> bytes:
-    """A minimal valid XLSX whose first sheet's XML is ``_SHEET_HEAD + chunks + _SHEET_TAIL``.
+class _Member:
+    """Raw-deflate a member from pieces; ``repeat`` appends a block many times at the cost of one.
 
-    ``chunks`` is a str or an iterable of str, streamed into the ZIP so the
-    uncompressed XML never has to exist in memory at once.
+    After ``Z_FULL_FLUSH`` the compressor starts afresh, so the compressed form
+    of a block is the same every time: it is computed once and repeated, which
+    makes a 4 GB member take a second to build.
     """
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as zf:
-        zf.writestr("[Content_Types].xml", _CT)
-        zf.writestr("_rels/.rels", _ROOT_RELS)
-        zf.writestr("xl/workbook.xml", _WORKBOOK)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WB_RELS)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(_SHEET_HEAD.encode())
-            for part in [chunks] if isinstance(chunks, str) else chunks:  # type: ignore[attr-defined]
-                fh.write(part.encode())
-            fh.write(_SHEET_TAIL.encode())
-    return buf.getvalue()
+
+    def __init__(self) -> None:
+        self._co = zlib.compressobj(9, zlib.DEFLATED, -15)
+        self.parts: list[bytes] = []
+        self.crc = 0
+        self.size = 0
+
+    def write(self, data: str | bytes) -> None:
+        raw = data.encode() if isinstance(data, str) else data
+        self.parts.append(self._co.compress(raw) + self._co.flush(zlib.Z_FULL_FLUSH))
+        self.crc = zlib.crc32(raw, self.crc)
+        self.size += len(raw)
+
+    def repeat(self, data: str | bytes, times: int) -> None:
+        raw = data.encode() if isinstance(data, str) else data
+        seg = self._co.compress(raw) + self._co.flush(zlib.Z_FULL_FLUSH)
+        self.parts.append(seg * times)
+        for _ in range(times):
+            self.crc = zlib.crc32(raw, self.crc)
+        self.size += len(raw) * times
+
+    def close(self) -> bytes:
+        self.parts.append(self._co.flush())
+        return b"".join(self.parts)
 
 
-def xlsx_huge_inline_string(chars: int = 1_000_000_000) -> bytes:
-    """One inline-string cell of ``chars`` 'A's (1e9 chars compress to ~1 MB)."""
+def _zip(members: list[tuple[str, _Member]]) -> bytes:
+    """A ZIP archive (no ZIP64: every member below 4 GiB) of already-deflated members."""
+    out = io.BytesIO()
+    central = []
+    for name, m in members:
+        data = m.close()
+        if m.size >= 2**32:
+            raise ValueError("member too large for a ZIP without ZIP64")
+        offset = out.tell()
+        bname = name.encode()
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 0x21, m.crc, len(data), m.size, len(bname), 0))
+        out.write(bname)
+        out.write(data)
+        central.append(
+            struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 0x21, m.crc, len(data), m.size, len(bname),
+                        0, 0, 0, 0, 0, offset) + bname  # fmt: skip
+        )
+    cd_offset = out.tell()
+    cd = b"".join(central)
+    out.write(cd)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(cd), cd_offset, 0))
+    return out.getvalue()
 
-    def gen():  # noqa: ANN202
-        yield '<row r="1"><c r="A1" t="inlineStr"><is><t>'
-        block = "A" * 1_000_000
-        for _ in range(chars // len(block)):
-            yield block
-        yield "A" * (chars % len(block))
-        yield "</t></is></c></row>"
 
-    return xlsx_from_sheet_xml(gen())
+def _small(text: str) -> _Member:
+    m = _Member()
+    m.write(text)
+    return m
+
+
+def xlsx_from_sheet(
+    build: Callable[[_Member], None], *, head: str = _SHEET_HEAD, tail: str = _SHEET_TAIL
+) -> bytes:
+    """A minimal valid XLSX whose first sheet's ``<sheetData>`` content ``build`` writes."""
+    sheet = _Member()
+    sheet.write(head)
+    build(sheet)
+    sheet.write(tail)
+    return _zip(
+        [
+            ("[Content_Types].xml", _small(_CT)),
+            ("_rels/.rels", _small(_ROOT_RELS)),
+            ("xl/workbook.xml", _small(_WORKBOOK)),
+            ("xl/_rels/workbook.xml.rels", _small(_WB_RELS)),
+            ("xl/worksheets/sheet1.xml", sheet),
+        ]
+    )
+
+
+def xlsx_from_sheet_xml(chunks: str | Iterable[str], **kwargs: str) -> bytes:
+    """:func:`xlsx_from_sheet` from the ``<sheetData>`` XML as a str or an iterable of str."""
+
+    def build(m: _Member) -> None:
+        for part in [chunks] if isinstance(chunks, str) else chunks:
+            m.write(part)
+
+    return xlsx_from_sheet(build, **kwargs)
+
+
+def xlsx_huge_inline_string(chars: int = 2_000_000_000) -> bytes:
+    """One inline-string cell of ``chars`` 'A's: ~2 MB on disk for the default 2e9 characters."""
+
+    def build(m: _Member) -> None:
+        m.write('<row r="1"><c r="A1" t="inlineStr"><is><t>')
+        m.repeat("A" * 1_000_000, chars // 1_000_000)
+        m.write("A" * (chars % 1_000_000) + "</t></is></c></row>")
+
+    return xlsx_from_sheet(build)
 
 
 def xlsx_many_empty_rows(rows: int = 2_000_000) -> bytes:
-    """``rows`` empty ``<row r=.../>`` elements."""
+    """``rows`` empty ``<row r=.../>`` elements (2M rows: ~5 MB at ratio ~8)."""
 
-    def gen():  # noqa: ANN202
+    def gen() -> Iterator[str]:
         step = 10_000
         for start in range(1, rows + 1, step):
             yield "".join(f'<row r="{r}"/>' for r in range(start, min(start + step, rows + 1)))
@@ -101,16 +175,34 @@ def xlsx_many_empty_rows(rows: int = 2_000_000) -> bytes:
     return xlsx_from_sheet_xml(gen())
 
 
-def xlsx_zip_bomb_member(size: int = 4 * 1024**3) -> bytes:
-    """A sheet whose XML is padded with ``size`` bytes of whitespace (declared size ~4 GiB)."""
+def xlsx_rows_without_numbers(rows: int = 2_000_000) -> bytes:
+    """``rows`` empty ``<row/>`` elements without ``r``: compresses ~1000:1 (2M rows in ~15 KB)."""
 
-    def gen():  # noqa: ANN202
-        yield '<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
-        block = " " * 4_000_000
-        for _ in range(size // len(block)):
-            yield block
+    def build(m: _Member) -> None:
+        m.repeat("<row/>" * 100_000, rows // 100_000)
 
-    return xlsx_from_sheet_xml(gen())
+    return xlsx_from_sheet(build)
+
+
+def xlsx_zip_bomb_member(size: int = 4_000_000_000) -> bytes:
+    """A sheet padded with ``size`` bytes of whitespace (declared size ~4 GB, ~4 MB on disk)."""
+
+    def build(m: _Member) -> None:
+        m.write('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>')
+        m.repeat(" " * 4_000_000, size // 4_000_000)
+
+    return xlsx_from_sheet(build)
+
+
+def xlsx_huge_attribute(size: int = 100_000_000) -> bytes:
+    """A cell whose start tag carries a ``size``-byte attribute (CPU bomb for expat < 2.6)."""
+
+    def build(m: _Member) -> None:
+        m.write('<row r="1"><c r="A1" foo="')
+        m.repeat("a" * 1_000_000, size // 1_000_000)
+        m.write('"><v>1</v></c></row>')
+
+    return xlsx_from_sheet(build)
 
 
 def xlsx_wide_row(cols: int) -> bytes:
@@ -121,7 +213,7 @@ def xlsx_wide_row(cols: int) -> bytes:
 def xlsx_many_cells(rows: int, cols: int) -> bytes:
     """``rows`` x ``cols`` small inline-string cells (a large but well-formed sheet)."""
 
-    def gen():  # noqa: ANN202
+    def gen() -> Iterator[str]:
         row = "".join(f'<c t="inlineStr"><is><t>v{j}</t></is></c>' for j in range(cols))
         for r in range(1, rows + 1):
             yield f'<row r="{r}">{row}</row>'
