@@ -233,7 +233,7 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
             obj = _build(model, item, rel, problems)
             if obj is not None:
                 out.append(obj)
-                oid = getattr(obj, "id", None) or getattr(obj, "name", "")
+                oid = str(getattr(obj, "id", None) or getattr(obj, "name", ""))
                 origin[(kind, oid)] = (rel, item.get("__line__"))
         return out
 

@@ -11,9 +11,11 @@ Two jobs, both pure functions without I/O:
 
 What :func:`clean_text` removes
 -------------------------------
-* terminal escape sequences: CSI (``ESC [ ... final``), OSC (``ESC ] ... BEL``
-  or ``ESC \\``), and two-character ``ESC x`` sequences -- the whole sequence,
-  not only the ESC, so no ``[31m`` is left behind;
+* terminal escape sequences: CSI (``ESC [ ... final`` or 8-bit ``U+009B``),
+  OSC (``ESC ] ... BEL`` / ``ESC \\``, or 8-bit ``U+009D``), DCS/SOS/PM/APC, and
+  two-character ``ESC x`` sequences -- the whole sequence, not only the ESC, so
+  no ``[31m`` is left behind (a string sequence without its terminator loses
+  only its introducer, never the rest of the text);
 * every other control character (Unicode category ``Cc``: C0 ``U+0000-001F``,
   DEL, C1 ``U+0080-009F``); tab, CR, LF, and the line/paragraph separators
   ``U+2028``/``U+2029`` become one space (or are kept with ``multiline=True``);
@@ -80,11 +82,12 @@ __all__ = [
     "POINT_DECIMAL_LANGUAGES",
 ]
 
-# ESC-introduced sequences (7-bit forms; the 8-bit C1 introducers are Cc and removed anyway).
+# ESC-introduced sequences, 7-bit and 8-bit (C1 CSI U+009B, OSC U+009D, ST U+009C) forms.
 _ESCAPE_RE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL or ST
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS / SOS / PM / APC ... ST
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI ... final byte
+    r"|\x9d[^\x07\x9c\x1b]*(?:\x07|\x9c)"  # 8-bit OSC ... BEL or ST
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC ... BEL or ST
+    r"|\x1b[PX^_][^\x1b]*\x1b\\"  # DCS / SOS / PM / APC ... ST
     r"|\x1b[ -/]*[0-~]"  # two-character (and nF) escapes
     r"|\x1b"  # a lone ESC at the end
 )

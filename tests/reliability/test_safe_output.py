@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -98,7 +99,7 @@ def test_xlsx_cell_survives_content_openpyxl_refuses() -> None:
     assert row == ["nul\ufffdbyte", "lone \ufffd", "nan"]
 
 
-def _csv_roundtrip(rows: list[list[object]]) -> list[list[str]]:
+def _csv_roundtrip(rows: Sequence[Sequence[object]]) -> list[list[str]]:
     buf = io.StringIO()
     safe_csv_writer(buf, lineterminator="\r\n").writerows(rows)
     return list(csv.reader(io.StringIO(buf.getvalue())))
