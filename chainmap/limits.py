@@ -90,28 +90,28 @@ def _env(name: str) -> dict[str, str]:
 class Limits:
     """Every parser budget; all positive integers. Override with ``CHAINMAP_LIMIT_<NAME>``.
 
-    ============================  =============  =====================================  ===============
-    field                         default        meaning                                variable suffix
-    ============================  =============  =====================================  ===============
-    max_upload_bytes              20 MiB         bytes of one uploaded file             UPLOAD_BYTES
-    xlsx_max_uncompressed_bytes   256 MiB        sum of the declared member sizes       XLSX_UNCOMPRESSED_BYTES
-    xlsx_max_member_bytes         128 MiB        declared size of any one member        XLSX_MEMBER_BYTES
-    xlsx_max_ratio                250            uncompressed/compressed, members>1MiB  XLSX_RATIO
-    xlsx_max_members              10,000         files in the ZIP                       XLSX_MEMBERS
-    xlsx_max_shared_strings_bytes 64 MiB         declared size of sharedStrings.xml     XLSX_SHARED_STRINGS_BYTES
-    xlsx_max_shared_strings       2,000,000      entries in the shared-strings table    XLSX_SHARED_STRINGS
-    xlsx_max_rows                 200,000        last row number of the first sheet     XLSX_ROWS
-    xlsx_max_cols                 1,000          last column number                     XLSX_COLS
-    xlsx_max_cells                4,000,000      cell elements in the sheet             XLSX_CELLS
-    max_cell_chars                32,767         characters of one cell (Excel's limit) CELL_CHARS
-    csv_max_rows                  200,000        rows, header included                   CSV_ROWS
-    csv_max_cols                  1,000          cells in one row                       CSV_COLS
-    json_max_depth                32             nesting of arrays/objects              JSON_DEPTH
-    json_max_number_digits        30             digits of one number                   JSON_NUMBER_DIGITS
-    yaml_max_aliases              100            ``*alias`` uses in one document        YAML_ALIASES
-    yaml_max_depth                32             nesting, aliases expanded              YAML_DEPTH
-    yaml_max_nodes                1,000,000      nodes, aliases expanded                YAML_NODES
-    ============================  =============  =====================================  ===============
+    =============================  =============  ======================================  =========================
+    field                          default        meaning                                 variable suffix
+    =============================  =============  ======================================  =========================
+    max_upload_bytes               20 MiB         bytes of one uploaded file              UPLOAD_BYTES
+    xlsx_max_uncompressed_bytes    256 MiB        sum of the declared member sizes        XLSX_UNCOMPRESSED_BYTES
+    xlsx_max_member_bytes          128 MiB        declared size of any one member         XLSX_MEMBER_BYTES
+    xlsx_max_ratio                 250            uncompressed/compressed, members>1MiB   XLSX_RATIO
+    xlsx_max_members               10,000         files in the ZIP                        XLSX_MEMBERS
+    xlsx_max_shared_strings_bytes  64 MiB         declared size of sharedStrings.xml      XLSX_SHARED_STRINGS_BYTES
+    xlsx_max_shared_strings        2,000,000      entries in the shared-strings table     XLSX_SHARED_STRINGS
+    xlsx_max_rows                  200,000        last row number of the first sheet      XLSX_ROWS
+    xlsx_max_cols                  1,000          last column number                      XLSX_COLS
+    xlsx_max_cells                 4,000,000      cell elements in the sheet              XLSX_CELLS
+    max_cell_chars                 32,767         characters of one cell (Excel's limit)  CELL_CHARS
+    csv_max_rows                   200,000        rows, header included                   CSV_ROWS
+    csv_max_cols                   1,000          cells in one row                        CSV_COLS
+    json_max_depth                 32             nesting of arrays/objects               JSON_DEPTH
+    json_max_number_digits         30             digits of one number                    JSON_NUMBER_DIGITS
+    yaml_max_aliases               100            ``*alias`` uses in one document         YAML_ALIASES
+    yaml_max_depth                 32             nesting, aliases expanded               YAML_DEPTH
+    yaml_max_nodes                 1,000,000      nodes, aliases expanded                 YAML_NODES
+    =============================  =============  ======================================  =========================
 
     Rows and columns are counted as a user sees them in Excel (the header is
     row 1; an empty row still has its number).
