@@ -22,6 +22,7 @@ __all__ = [
     "Conflict",
     "StorageUnavailable",
     "PayloadTooLarge",
+    "LimitExceeded",
     "RowError",
 ]
 
@@ -92,6 +93,27 @@ class InvalidInput(ChainmapError):
         if self.errors:
             out["errors"] = [e.to_dict() for e in self.errors]
         return out
+
+
+class LimitExceeded(InvalidInput):
+    """Input exceeds a parser budget (rows, cell length, nesting depth, aliases ...).
+
+    A subclass of :class:`InvalidInput` (the API answers 422); ``limit`` is the
+    setting's environment variable and ``limit_value`` its value, both also in
+    :attr:`context` and so in the API body. A too-large *upload* is
+    :class:`PayloadTooLarge` (413) instead.
+
+    >>> err = LimitExceeded("xlsx: sheet has more than 10 rows", limit="CHAINMAP_LIMIT_XLSX_ROWS", limit_value=10)
+    >>> (err.limit, err.limit_value, err.to_dict()["limit"], isinstance(err, InvalidInput))
+    ('CHAINMAP_LIMIT_XLSX_ROWS', 10, 'CHAINMAP_LIMIT_XLSX_ROWS', True)
+    """
+
+    def __init__(
+        self, message: str, *, limit: str, limit_value: int, hint: str | None = None, **context: Any
+    ) -> None:
+        self.limit = limit
+        self.limit_value = limit_value
+        super().__init__(message, hint=hint, limit=limit, limit_value=limit_value, **context)
 
 
 class Conflict(ChainmapError):

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput
+from chainmap.limits import LimitedSafeLoader, Limits, limited_loader
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, RegionKind, Segment
 
 __all__ = [
@@ -63,8 +64,13 @@ def seed_dir() -> Path:
 # ------------------------------------------------------------------ reading
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records the line of every mapping and of its keys."""
+class _LineLoader(LimitedSafeLoader):
+    """SafeLoader that records the line of every mapping and of its keys.
+
+    A :class:`~chainmap.limits.LimitedSafeLoader`: nesting depth, alias count and
+    the alias-expanded size are bounded, so a few KB of nested aliases (a YAML
+    "billion laughs") is a seed problem, not gigabytes of memory.
+    """
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
@@ -80,14 +86,20 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str,
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def _read_yaml_list(path: Path, rel: str, problems: list[SeedProblem]) -> list[dict[str, Any]]:
+def _read_yaml_list(
+    path: Path, rel: str, problems: list[SeedProblem], limits: Limits | None = None
+) -> list[dict[str, Any]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         problems.append(SeedProblem(rel, None, None, f"cannot read file: {e}"))
         return []
+    loader = limited_loader(_LineLoader, limits) if limits is not None else _LineLoader
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclass
+    except InvalidInput as e:  # a parser budget (LimitExceeded, naming the setting) or a recursive alias
+        problems.append(SeedProblem(rel, e.context.get("line"), None, e.message))
+        return []
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problems.append(SeedProblem(rel, mark.line + 1 if mark else None, None, f"YAML syntax error: {e}"))
@@ -193,8 +205,10 @@ def _link_row(row: dict[str, Any]) -> dict[str, Any]:
     return {**out, "__line__": row["__line__"], "__lines__": {}}
 
 
-def load_seed(path: str | Path | None = None) -> ChainData:
+def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -> ChainData:
     """Load and validate a seed folder (default: the shipped ``graph_seed``).
+
+    ``limits`` bounds the YAML parser (default :class:`~chainmap.limits.Limits`).
 
     Raises
     ------
@@ -215,11 +229,11 @@ def load_seed(path: str | Path | None = None) -> ChainData:
                 problems.append(SeedProblem(rel, None, None, "file missing"))
             return []
         out = []
-        for item in _read_yaml_list(p, rel, problems):
+        for item in _read_yaml_list(p, rel, problems, limits):
             obj = _build(model, item, rel, problems)
             if obj is not None:
                 out.append(obj)
-                oid = getattr(obj, "id", None) or getattr(obj, "name", "")
+                oid = str(getattr(obj, "id", None) or getattr(obj, "name", ""))
                 origin[(kind, oid)] = (rel, item.get("__line__"))
         return out
 
