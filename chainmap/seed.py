@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import yaml
@@ -27,6 +27,9 @@ from pydantic import BaseModel, ValidationError
 from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, RegionKind, Segment
+
+if TYPE_CHECKING:
+    from chainmap.storage.base import Store
 
 __all__ = [
     "SeedProblem",
@@ -219,7 +222,7 @@ def load_seed(path: str | Path | None = None) -> ChainData:
             obj = _build(model, item, rel, problems)
             if obj is not None:
                 out.append(obj)
-                oid = getattr(obj, "id", None) or getattr(obj, "name", "")
+                oid: str = getattr(obj, "id", "") or getattr(obj, "name", "")
                 origin[(kind, oid)] = (rel, item.get("__line__"))
         return out
 
@@ -342,7 +345,7 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
     return problems
 
 
-def load_into_store(store: Any, data: ChainData) -> dict[str, int]:
+def load_into_store(store: Store, data: ChainData) -> dict[str, int]:
     """Write seed data into a store (idempotent upserts, all-or-nothing)."""
     return store.bulk_upsert(
         chains=data.chains,
