@@ -10,9 +10,12 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chainmap.exceptions import InvalidInput, NotFound
+
+if TYPE_CHECKING:
+    from chainmap.storage.base import Store
 
 __all__ = ["ROLES", "create_key", "verify_key", "revoke_key", "list_keys", "allowed"]
 
@@ -44,7 +47,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_key(store: Any, *, role: str, label: str = "") -> tuple[str, dict[str, Any]]:
+def create_key(store: Store, *, role: str, label: str = "") -> tuple[str, dict[str, Any]]:
     """Create a key; returns ``(plaintext_key, record_without_hash)``. The plaintext is never stored."""
     if role not in ROLES:
         raise InvalidInput(f"unknown role {role!r}; expected one of {', '.join(ROLES)}", field="role")
@@ -62,7 +65,7 @@ def create_key(store: Any, *, role: str, label: str = "") -> tuple[str, dict[str
     return f"cm_{key_id}_{secret}", public
 
 
-def verify_key(store: Any, key: str | None) -> dict[str, Any] | None:
+def verify_key(store: Store, key: str | None) -> dict[str, Any] | None:
     """The key's record (without hash) if the key is valid and not revoked, else None."""
     if not key or not key.startswith("cm_") or key.count("_") < 2:
         return None
@@ -76,12 +79,12 @@ def verify_key(store: Any, key: str | None) -> dict[str, Any] | None:
     return {k: v for k, v in rec.items() if k != "hash"}
 
 
-def revoke_key(store: Any, key_id: str) -> dict[str, Any]:
+def revoke_key(store: Store, key_id: str) -> dict[str, Any]:
     rec = store.get_record("api_key", key_id)
     rec["revoked"] = datetime.now(UTC).isoformat(timespec="seconds")
     store.put_record("api_key", key_id, rec)
     return {k: v for k, v in rec.items() if k != "hash"}
 
 
-def list_keys(store: Any) -> list[dict[str, Any]]:
+def list_keys(store: Store) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k != "hash"} for r in store.list_records("api_key")]

@@ -17,13 +17,16 @@ chainmap.exceptions.Conflict: parent: part_of cycle: c.a -> c.b -> c.a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from chainmap.data import ChainData, chain_data_from_store
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import Link, LinkKind, Segment
+
+if TYPE_CHECKING:
+    from chainmap.storage.base import Store
 
 __all__ = ["check_segment", "check_link", "save_segment", "remove_segment", "save_link", "remove_link"]
 
@@ -79,27 +82,27 @@ def check_link(data: ChainData, link: Link) -> None:
             raise Conflict(f"part_of cycle: {cyc}", field="kind")
 
 
-def save_segment(store: Any, segment: Segment) -> None:
+def save_segment(store: Store, segment: Segment) -> None:
     """Create or replace a segment after :func:`check_segment`."""
     with store.transaction() as tx:
         check_segment(chain_data_from_store(tx), segment)
         tx.upsert_segment(segment)
 
 
-def remove_segment(store: Any, segment_id: str, *, cascade: bool = False) -> None:
+def remove_segment(store: Store, segment_id: str, *, cascade: bool = False) -> None:
     """Delete a segment; Conflict while links or enterprises use it unless ``cascade``."""
     store.get_segment(segment_id)  # NotFound first
     store.delete_segment(segment_id, cascade=cascade)
 
 
-def save_link(store: Any, link: Link) -> None:
+def save_link(store: Store, link: Link) -> None:
     """Create or replace a link after :func:`check_link`."""
     with store.transaction() as tx:
         check_link(chain_data_from_store(tx), link)
         tx.upsert_link(link)
 
 
-def remove_link(store: Any, source: str, target: str, kind: str) -> None:
+def remove_link(store: Store, source: str, target: str, kind: str) -> None:
     """Delete a link; NotFound if absent."""
     if not any((ln.source, ln.target, ln.kind.value) == (source, target, kind) for ln in store.list_links()):
         raise NotFound(f"no {kind} link {source} -> {target}", field="link")

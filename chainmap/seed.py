@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import yaml
@@ -28,6 +28,9 @@ from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput
 from chainmap.limits import LimitedSafeLoader, Limits, limited_loader
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, RegionKind, Segment
+
+if TYPE_CHECKING:
+    from chainmap.storage.base import Store
 
 __all__ = [
     "SeedProblem",
@@ -356,7 +359,7 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
     return problems
 
 
-def load_into_store(store: Any, data: ChainData) -> dict[str, int]:
+def load_into_store(store: Store, data: ChainData) -> dict[str, int]:
     """Write seed data into a store (idempotent upserts, all-or-nothing)."""
     return store.bulk_upsert(
         chains=data.chains,

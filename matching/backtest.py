@@ -38,6 +38,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from chainmap.exceptions import InvalidInput
 from matching.features import CandidateMatrix, SegmentContext, fit_blocks, gap_specs, pair_features_for
@@ -94,7 +95,7 @@ def average_precision(y_ranked: Sequence[int]) -> float:
     return float(np.sum((hits / ranks)[y > 0]) / y.sum())
 
 
-def ranking_metrics(scores: Sequence[float], y: Sequence[int], k: int) -> dict[str, float]:
+def ranking_metrics(scores: ArrayLike, y: ArrayLike, k: int) -> dict[str, float]:
     """Metrics of the ranking by ``scores`` (descending; ties keep input order)."""
     order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
     yr = np.asarray(y)[order].tolist()

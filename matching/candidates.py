@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from chainmap.exceptions import InvalidInput, RowError
 from chainmap.models import TAG_LABELS_ZH, Tag, is_valid_credit_code
@@ -78,6 +78,12 @@ from chainmap.tabular import is_blank as _blank
 from chainmap.tabular import iter_table, read_source, surplus_cell_error
 from matching import geo
 from matching.mapping import SegmentMapper
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+    from chainmap.data import ChainData
+    from chainmap.storage.base import Store
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -490,7 +496,7 @@ def merge_records(first: dict[str, Any], later: Mapping[str, Any]) -> dict[str, 
 
 
 def _fit_mapper(
-    data: Any, segment_ids: Iterable[str] | None
+    data: ChainData | None, segment_ids: Iterable[str] | None
 ) -> tuple[frozenset[str] | None, SegmentMapper | None]:
     if data is None and segment_ids is None:
         from chainmap.seed import load_seed
@@ -507,7 +513,7 @@ def read_candidates(
     *,
     filename: str | None = None,
     skip_invalid: bool = False,
-    data: Any = None,
+    data: ChainData | None = None,
     segment_ids: Iterable[str] | None = None,
     mapper: SegmentMapper | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -690,7 +696,7 @@ def _without_id(r: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in r.items() if k != "id"}
 
 
-def store_candidates(store: Any, records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+def store_candidates(store: Store, records: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """Write candidate records (kind ``"candidate"``) in one transaction.
 
     The new values win over stored ones; stored values fill the blanks (so
@@ -728,19 +734,19 @@ def store_candidates(store: Any, records: Iterable[Mapping[str, Any]]) -> dict[s
     return counts
 
 
-def load_candidates(store: Any) -> list[dict[str, Any]]:
+def load_candidates(store: Store) -> list[dict[str, Any]]:
     """All stored candidate records, sorted by id."""
     return list(store.list_records("candidate"))
 
 
-def demo_pool_path() -> Any:
+def demo_pool_path() -> Traversable:
     """The shipped demo pool ``graph_seed/candidates_demo.csv`` (an importlib.resources Traversable)."""
     from importlib.resources import files
 
     return files("graph_seed") / "candidates_demo.csv"
 
 
-def load_demo_candidates(data: Any = None) -> ImportResult:
+def load_demo_candidates(data: ChainData | None = None) -> ImportResult:
     """Read the shipped demo pool (real enterprises, figures deliberately empty)."""
     p = demo_pool_path()
     try:

@@ -36,9 +36,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from chainmap.data import local_enterprises
+from chainmap.data import ChainData, local_enterprises
 from chainmap.exceptions import InvalidInput
-from chainmap.graph import chain_roots
 from chainmap.names import normalize_company_name
 from matching import geo
 from matching.candidates import ALLOWED_TAGS, EXCLUDING_RISKS
@@ -178,7 +177,7 @@ class SegmentContext:
         return len(self.segment_ids)
 
 
-def build_segment_context(data: Any) -> SegmentContext:
+def build_segment_context(data: ChainData) -> SegmentContext:
     """Build the segment matrices from chain data (``segments``, ``links``, ``enterprises``).
 
     >>> from chainmap.data import ChainData
@@ -241,17 +240,15 @@ def build_segment_context(data: Any) -> SegmentContext:
     local_firms = local_enterprises(data, city.id) if city is not None else []
     for e in local_firms:
         is_leader = any(str(getattr(t, "value", t)) == "chain_leader" for t in (e.tags or []))
-        for p in e.segments:
-            i = index.get(p.segment)
-            if i is not None:
-                local[i] = 1.0
+        for presence in e.segments:
+            col = index.get(presence.segment)
+            if col is not None:
+                local[col] = 1.0
                 if is_leader:
-                    leader[i] = 1.0
+                    leader[col] = 1.0
     both = (A + A.T).tocsr()
     both.data[:] = 1.0
-    roots = getattr(data, "chain_root", None)
-    if roots is None:
-        roots = chain_roots(data.chains) if getattr(data, "chains", None) else {}
+    roots = data.chain_root
     tie_local = np.minimum(1.0, both @ local)
     tie_leader = np.minimum(1.0, both @ leader)
     return SegmentContext(
@@ -534,9 +531,9 @@ def candidate_matrix_from_columns(
 
 def fit_blocks(M: sp.csr_matrix, ctx: SegmentContext, cols: Sequence[int]) -> tuple[np.ndarray, ...]:
     """Dense (rows × len(cols)) blocks of the four pair features for gap columns ``cols``."""
-    cols = np.asarray(cols, dtype=np.int64)
-    S, G = ctx.n_segments, len(cols)
-    sel = sp.csr_matrix((np.ones(G, dtype=np.float32), (cols, np.arange(G))), shape=(S, G))
+    col_idx = np.asarray(cols, dtype=np.int64)
+    S, G = ctx.n_segments, len(col_idx)
+    sel = sp.csr_matrix((np.ones(G, dtype=np.float32), (col_idx, np.arange(G))), shape=(S, G))
     exact = (M @ sel).toarray()
     sup = np.minimum(1.0, (M @ (ctx.A @ sel).astype(np.float32)).toarray())
     buy = np.minimum(1.0, (M @ (ctx.A.T @ sel).astype(np.float32)).toarray())

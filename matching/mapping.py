@@ -224,8 +224,8 @@ class SegmentMapper(BaseEstimator):
     def transform_detailed(self, texts: Iterable[str | None]) -> list[list[tuple[str, float, str]]]:
         """Like :meth:`transform` with the method of each match: ``"keyword"`` or ``"tfidf"``."""
         check_is_fitted(self, "vectorizer_")
-        texts = [t if isinstance(t, str) else "" for t in texts]
-        uniq = {t: None for t in texts if t.strip()}
+        strs = [t if isinstance(t, str) else "" for t in texts]
+        uniq = {t: None for t in strs if t.strip()}
         phrase_sets = {t: split_phrases(t) for t in uniq}
         all_phrases = list({p: None for ps in phrase_sets.values() for p in ps})
         sims = dict(zip(all_phrases, self._phrase_similarities(all_phrases), strict=True))
@@ -250,4 +250,4 @@ class SegmentMapper(BaseEstimator):
                 key=lambda x: (-x[1], x[0]),
             )
             cache[t] = ranked[: self.top_n]
-        return [cache.get(t, []) for t in texts]
+        return [cache.get(t, []) for t in strs]

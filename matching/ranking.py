@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,6 +52,9 @@ from matching.features import (
 )
 from matching.reasons import reason_sentence
 from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, default_config, fit_lead_scorer
+
+if TYPE_CHECKING:
+    from chainmap.data import ChainData
 
 __all__ = [
     "Lead",
@@ -447,7 +450,7 @@ def check_page(k: Any, page: Any, max_list: int) -> None:
 
 
 def rank_list(
-    data: Any,
+    data: ChainData,
     gap_items: Sequence[Any],
     candidates: Sequence[Mapping[str, Any]] | CandidateMatrix,
     *,
@@ -505,7 +508,7 @@ def rank_list(
 
 
 def rank_leads(
-    data: Any,
+    data: ChainData,
     gap_items: Sequence[Any],
     candidates: Sequence[Mapping[str, Any]] | CandidateMatrix,
     *,
@@ -569,7 +572,7 @@ def rank_leads(
 
 
 def leads_per_gap(
-    data: Any,
+    data: ChainData,
     gap_items: Sequence[Any],
     candidates: Sequence[Mapping[str, Any]] | CandidateMatrix,
     *,

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from numbers import Real
-from typing import Any, Literal, TypedDict, overload
+from typing import Any, Literal, TypeAlias, TypedDict, overload
 
 import numpy as np
 import scipy.linalg as sla
@@ -64,12 +64,12 @@ __all__ = [
     "complexity",
 ]
 
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.int64]
+FloatArray: TypeAlias = NDArray[np.float64]
+IntArray: TypeAlias = NDArray[np.int64]
 #: A dense array-like or a :mod:`scipy.sparse` array / matrix.
-MatrixLike = ArrayLike | sp.sparray | sp.spmatrix
+MatrixLike: TypeAlias = ArrayLike | sp.sparray | sp.spmatrix
 #: What :func:`rca` and :func:`presence` return: same kind as their input.
-Matrix = FloatArray | sp.csr_array
+Matrix: TypeAlias = FloatArray | sp.csr_array
 
 
 class ComplexityResult(TypedDict):
@@ -94,17 +94,19 @@ class ComplexityResult(TypedDict):
 
 def _matrix(X: Any, name: str, *, binary: bool = False) -> Matrix:
     """Return ``X`` as a float64 ndarray or csr_array, or raise InvalidInput."""
+    A: Matrix
+    values: FloatArray
     if sp.issparse(X):
-        A: Matrix = sp.csr_array(X, dtype=np.float64, copy=True)
-        A.sum_duplicates()
-        values = A.data
+        S = sp.csr_array(X, dtype=np.float64, copy=True)
+        S.sum_duplicates()
+        A, values = S, S.data
     else:
         try:
-            A = np.asarray(X, dtype=np.float64)
+            D = np.asarray(X, dtype=np.float64)
         except (TypeError, ValueError) as exc:
             msg = f"{name} must be a numeric 2-D array (locations x activities): {exc}"
             raise InvalidInput(msg, field=name) from exc
-        values = A
+        A, values = D, D
     if A.ndim != 2:
         msg = f"{name} must be a 2-D array (locations x activities), got {A.ndim}-D with shape {A.shape}"
         raise InvalidInput(msg, field=name)
@@ -121,7 +123,7 @@ def _matrix(X: Any, name: str, *, binary: bool = False) -> Matrix:
     if binary and not ((values == 0) | (values == 1)).all():
         msg = f"{name} must be a binary presence matrix (only 0 and 1), e.g. the output of presence()"
         raise InvalidInput(msg, field=name)
-    if binary and sp.issparse(A):
+    if binary and not isinstance(A, np.ndarray):  # csr_array
         A.eliminate_zeros()
     return A
 
@@ -152,14 +154,21 @@ def _pci_vector(pci_raw: Any, n: int) -> FloatArray:
 
 
 def _threshold(threshold: Any) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not 0 < threshold < math.inf:
+    # ``threshold <= 0 or not threshold < inf`` is ``not 0 < threshold < inf`` (NaN included), written
+    # with the comparisons numbers.Real declares
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, Real)
+        or threshold <= 0
+        or not threshold < math.inf
+    ):
         msg = f"threshold must be a positive finite number, got {threshold!r}"
         raise InvalidInput(msg, field="threshold")
     return float(threshold)
 
 
 def _dense(A: Matrix) -> FloatArray:
-    return A.toarray() if sp.issparse(A) else np.asarray(A)
+    return np.asarray(A) if isinstance(A, np.ndarray) else A.toarray()
 
 
 def _sums(A: Matrix, axis: int) -> FloatArray:
@@ -195,7 +204,7 @@ def _rca(A: Matrix) -> Matrix:
     # a zero total means an all-zero row / column: dividing it by 1 keeps it 0 (never NaN)
     rows = np.where(rows > 0, rows, 1.0)
     shares = np.where(cols > 0, cols / (total if total > 0 else 1.0), 1.0)
-    if sp.issparse(A):
+    if not isinstance(A, np.ndarray):  # csr_array
         R = A.copy()
         row_of = np.repeat(np.arange(R.shape[0]), np.diff(R.indptr))
         R.data = R.data / rows[row_of] / shares[R.indices]
@@ -204,7 +213,7 @@ def _rca(A: Matrix) -> Matrix:
 
 
 def _presence(R: Matrix, threshold: float) -> Matrix:
-    if sp.issparse(R):
+    if not isinstance(R, np.ndarray):  # csr_array
         M = R.copy()
         M.data = (M.data >= threshold).astype(np.float64)
         M.eliminate_zeros()
@@ -214,7 +223,7 @@ def _presence(R: Matrix, threshold: float) -> Matrix:
 
 def _cooccurrence(A: Matrix) -> FloatArray:
     """``A.T @ A`` for a binary ``A``; exact integer counts."""
-    if sp.issparse(A):
+    if not isinstance(A, np.ndarray):  # csr_array
         return (A.T @ A).toarray()
     if A.shape[0] < 2**24:
         # partial sums of 0/1 products are integers < 2**24: float32 is exact and twice as fast
@@ -250,7 +259,7 @@ def _eigenvectors(A: Matrix) -> tuple[FloatArray, FloatArray, FloatArray, FloatA
     B = A[vc][:, vp]
     dc, dp = 1.0 / np.sqrt(kc0[vc]), 1.0 / np.sqrt(kp0[vp])
     # S = D_c^-1/2 B D_p^-1/2; S^T S is similar to M~_pp' = D_p^-1 B^T D_c^-1 B, so kp = D_p^-1/2 u
-    if sp.issparse(B):
+    if not isinstance(B, np.ndarray):  # csr_array
         S = sp.csr_array(B.multiply(dc[:, None]).multiply(dp[None, :]))
     else:
         S = B * dc[:, None] * dp[None, :]
