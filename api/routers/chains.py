@@ -75,7 +75,7 @@ def update_segment(
         raise InvalidInput(f"body id {segment.id!r} differs from path id {segment_id!r}", field="id")
     with store.guarded(lambda tx: tx.get_segment(segment_id), expected_tags(if_match), what=f"segment {segment_id!r}") as tx:
         editing.save_segment(tx, segment)
-    saved = store.get_segment(segment_id)
+        saved = tx.get_segment(segment_id)  # the version written, read in its transaction
     set_etag(response, saved)
     return saved
 
@@ -130,7 +130,7 @@ def create_link(link: Link, store: StoreDep, _: Planner, response: Response, if_
     what = _what(link.source, link.target, link.kind)
     with store.guarded(lambda tx: tx.find_link(*link.key), expected_tags(if_match), what=what) as tx:
         editing.save_link(tx, link)
-    saved = _link(store, *link.key)
+        saved = _link(tx, *link.key)
     set_etag(response, saved)
     return saved
 

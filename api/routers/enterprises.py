@@ -72,7 +72,7 @@ def update_enterprise(
     what = f"enterprise {enterprise_id!r}"
     with store.guarded(lambda tx: tx.get_enterprise(enterprise_id), expected_tags(if_match), what=what) as tx:
         tx.upsert_enterprise(enterprise)
-    saved = store.get_enterprise(enterprise_id)
+        saved = tx.get_enterprise(enterprise_id)  # the version written, read in its transaction
     set_etag(response, saved)
     return saved
 
