@@ -21,10 +21,11 @@ from chainmap.exceptions import (
     InvalidInput,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     StorageUnavailable,
 )
 
-__all__ = ["install_error_handlers", "STATUS_FOR", "error_body", "ERROR_RESPONSES", "ErrorBody"]
+__all__ = ["install_error_handlers", "STATUS_FOR", "error_body", "ERROR_RESPONSES", "PRECONDITION_RESPONSES", "ErrorBody"]
 
 log = logging.getLogger("chainmap.api")
 
@@ -33,6 +34,7 @@ STATUS_FOR: dict[type[ChainmapError], int] = {
     InvalidInput: 422,
     Conflict: 409,
     PayloadTooLarge: 413,
+    PreconditionFailed: 412,
     StorageUnavailable: 503,
 }
 
@@ -62,7 +64,10 @@ async def _chainmap_error(request: Request, err: Exception) -> JSONResponse:
     body = err.to_dict()
     if status == 503 and not body.get("hint"):
         body["hint"] = "存储不可用，请检查数据库服务 / the store is unavailable; check the database server"
-    return JSONResponse(status_code=status, content=body)
+    headers = None
+    if isinstance(err, PreconditionFailed) and err.current_tag:  # the version to reload and retry from
+        headers = {"ETag": f'"{err.current_tag}"'}
+    return JSONResponse(status_code=status, content=body, headers=headers)
 
 
 async def _validation_error(request: Request, err: Exception) -> JSONResponse:
@@ -126,7 +131,10 @@ class ErrorBody(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    error: str = Field(description="NotFound | InvalidInput | Conflict | PayloadTooLarge | StorageUnavailable | Unauthorized | Forbidden ...")
+    error: str = Field(
+        description="NotFound | InvalidInput | Conflict | PreconditionFailed | PayloadTooLarge | StorageUnavailable "
+        "| Unauthorized | Forbidden ..."
+    )
     detail: str
     hint: str | None = None
 
@@ -145,4 +153,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _doc("上传文件过大 / upload too large"),
     422: _doc("参数错误 / invalid input"),
     503: _doc("存储不可用 / store unavailable"),
+}
+
+#: OpenAPI documentation of the 412 of the writes that honour ``If-Match`` (see api/etags.py).
+PRECONDITION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    412: {
+        **_doc("If-Match 的 ETag 已过期：已被他人修改，响应头 ETag 为当前版本 / stale If-Match: modified by someone "
+               "else; the ETag response header is the current version"),
+        "headers": {"ETag": {"description": "当前版本 / the current version", "schema": {"type": "string"}}},
+    },
 }

@@ -23,6 +23,7 @@ __all__ = [
     "StorageUnavailable",
     "PayloadTooLarge",
     "LimitExceeded",
+    "PreconditionFailed",
     "RowError",
 ]
 
@@ -126,6 +127,24 @@ class StorageUnavailable(ChainmapError):
 
 class PayloadTooLarge(ChainmapError):
     """An upload exceeds the configured size limit."""
+
+
+class PreconditionFailed(ChainmapError):
+    """A conditional write's expected version (the API's ``If-Match``) is not the stored one:
+    someone else changed (or deleted) the object since it was read.
+
+    ``current_tag`` is the stored object's tag (None when the object is absent).
+
+    >>> err = PreconditionFailed("segment 'a' was modified", current_tag="ab12")
+    >>> err.current_tag, err.hint.startswith("已被他人修改")
+    ('ab12', True)
+    """
+
+    HINT = "已被他人修改，请刷新后重试 / modified by someone else: reload and retry"
+
+    def __init__(self, message: str, *, current_tag: str | None = None, hint: str | None = None, **context: Any) -> None:
+        self.current_tag = current_tag
+        super().__init__(message, hint=hint or self.HINT, **context)
 
 
 class RowError:

@@ -7,8 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader, StoreDep, check_chain, require
+from api.errors import PRECONDITION_RESPONSES
+from api.etags import IfMatch, expected_tags, set_etag
 from chainmap import editing, service
+from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.models import Link, LinkKind, Region, Segment
+from chainmap.storage.base import Store
 
 router = APIRouter(tags=["chains"])
 
@@ -43,36 +47,51 @@ def chain_segments(chain_id: ChainIdDep, data: DataDep, _: Reader) -> list[Segme
 
 
 @router.get("/segments/{segment_id}", summary="单个环节 / one segment", response_model=Segment)
-def get_segment(segment_id: str, store: StoreDep, _: Reader) -> Segment:
-    return store.get_segment(segment_id)
+def get_segment(segment_id: str, store: StoreDep, _: Reader, response: Response) -> Segment:
+    """响应头 ETag 为当前版本，修改时放入 If-Match。The ETag is the version to send back in If-Match."""
+    segment = store.get_segment(segment_id)
+    set_etag(response, segment)
+    return segment
 
 
 @router.post("/segments", status_code=201, summary="新建环节（规划人员）/ create a segment", response_model=Segment)
-def create_segment(segment: Segment, store: StoreDep, _: Planner) -> Segment:
+def create_segment(segment: Segment, store: StoreDep, _: Planner, response: Response) -> Segment:
     """新建或替换环节；重新校验图：链与上级环节须存在，不得形成 part_of 环。"""
     editing.save_segment(store, segment)
-    return store.get_segment(segment.id)
+    saved = store.get_segment(segment.id)
+    set_etag(response, saved)
+    return saved
 
 
-@router.put("/segments/{segment_id}", summary="修改环节 / update a segment", response_model=Segment)
-def update_segment(segment_id: str, segment: Segment, store: StoreDep, _: Planner) -> Segment:
+@router.put(
+    "/segments/{segment_id}", summary="修改环节 / update a segment", response_model=Segment,
+    responses=PRECONDITION_RESPONSES,
+)
+def update_segment(
+    segment_id: str, segment: Segment, store: StoreDep, _: Planner, response: Response, if_match: IfMatch = None
+) -> Segment:
+    """带 If-Match 时仅当环节未被他人修改才写入，否则 412。With If-Match: 412 if it changed since it was read."""
     if segment.id != segment_id:
-        from chainmap.exceptions import InvalidInput
-
         raise InvalidInput(f"body id {segment.id!r} differs from path id {segment_id!r}", field="id")
-    store.get_segment(segment_id)
-    editing.save_segment(store, segment)
-    return store.get_segment(segment_id)
+    with store.guarded(lambda tx: tx.get_segment(segment_id), expected_tags(if_match), what=f"segment {segment_id!r}") as tx:
+        editing.save_segment(tx, segment)
+        saved = tx.get_segment(segment_id)  # the version written, read in its transaction
+    set_etag(response, saved)
+    return saved
 
 
-@router.delete("/segments/{segment_id}", status_code=204, summary="删除环节 / delete a segment")
+@router.delete(
+    "/segments/{segment_id}", status_code=204, summary="删除环节 / delete a segment", responses=PRECONDITION_RESPONSES
+)
 def delete_segment(
     segment_id: str,
     store: StoreDep,
     _: Planner,
     cascade: Annotated[bool, Query(description="同时删除关联与企业挂接 / also remove links and presences")] = False,
+    if_match: IfMatch = None,
 ) -> Response:
-    editing.remove_segment(store, segment_id, cascade=cascade)
+    with store.guarded(lambda tx: tx.get_segment(segment_id), expected_tags(if_match), what=f"segment {segment_id!r}") as tx:
+        editing.remove_segment(tx, segment_id, cascade=cascade)
     return Response(status_code=204)
 
 
@@ -82,15 +101,46 @@ def list_links(store: StoreDep, data: DataDep, _: Reader, chain: str | None = No
     return store.list_links(chain)
 
 
-@router.post("/links", status_code=201, summary="新建关联（规划人员）/ create a link", response_model=Link)
-def create_link(link: Link, store: StoreDep, _: Planner) -> Link:
-    editing.save_link(store, link)
+def _link(tx: Store, source: str, target: str, kind: LinkKind | str) -> Link:
+    link = tx.find_link(source, target, kind)
+    if link is None:
+        kind_text = kind.value if isinstance(kind, LinkKind) else kind
+        raise NotFound(f"no {kind_text} link {source} -> {target}", field="link")
     return link
 
 
-@router.delete("/links", status_code=204, summary="删除关联 / delete a link")
-def delete_link(source: str, target: str, kind: LinkKind, store: StoreDep, _: Planner) -> Response:
-    editing.remove_link(store, source, target, kind.value)
+def _what(source: str, target: str, kind: LinkKind) -> str:
+    return f"link {source}-[{kind.value}]->{target}"
+
+
+@router.get("/links/{source}/{target}/{kind}", summary="单个关联 / one link", response_model=Link)
+def get_link(source: str, target: str, kind: LinkKind, store: StoreDep, _: Reader, response: Response) -> Link:
+    """关联以 (source, target, kind) 标识；响应头 ETag 为当前版本。A link is identified by source, target and kind."""
+    link = _link(store, source, target, kind)
+    set_etag(response, link)
+    return link
+
+
+@router.post(
+    "/links", status_code=201, summary="新建关联（规划人员）/ create a link", response_model=Link,
+    responses=PRECONDITION_RESPONSES,
+)
+def create_link(link: Link, store: StoreDep, _: Planner, response: Response, if_match: IfMatch = None) -> Link:
+    """新建或替换关联；替换时可带 If-Match（GET /links/{source}/{target}/{kind} 的 ETag）。"""
+    what = _what(link.source, link.target, link.kind)
+    with store.guarded(lambda tx: tx.find_link(*link.key), expected_tags(if_match), what=what) as tx:
+        editing.save_link(tx, link)
+        saved = _link(tx, *link.key)
+    set_etag(response, saved)
+    return saved
+
+
+@router.delete("/links", status_code=204, summary="删除关联 / delete a link", responses=PRECONDITION_RESPONSES)
+def delete_link(
+    source: str, target: str, kind: LinkKind, store: StoreDep, _: Planner, if_match: IfMatch = None
+) -> Response:
+    with store.guarded(lambda tx: _link(tx, source, target, kind), expected_tags(if_match), what=_what(source, target, kind)) as tx:
+        editing.remove_link(tx, source, target, kind.value)
     return Response(status_code=204)
 
 

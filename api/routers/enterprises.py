@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 
 from api.deps import DataDep, Reader, SettingsDep, StoreDep, require
+from api.errors import PRECONDITION_RESPONSES
+from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
 from api.uploads import read_upload
 from chainmap.enterprise_import import enterprise_id, enterprises_from_table
@@ -38,27 +40,41 @@ def search_enterprises(
 
 
 @router.get("/enterprises/{enterprise_id}", summary="企业详情 / one enterprise", response_model=Enterprise)
-def get_enterprise(enterprise_id: str, store: StoreDep, _: Reader) -> Enterprise:
-    return store.get_enterprise(enterprise_id)
+def get_enterprise(enterprise_id: str, store: StoreDep, _: Reader, response: Response) -> Enterprise:
+    """响应头 ETag 为当前版本，修改时放入 If-Match。The ETag is the version to send back in If-Match."""
+    enterprise = store.get_enterprise(enterprise_id)
+    set_etag(response, enterprise)
+    return enterprise
 
 
 @router.post("/enterprises", status_code=201, summary="新增企业（规划人员）/ create", response_model=Enterprise)
-def create_enterprise(enterprise: Enterprise, store: StoreDep, _: Planner) -> Enterprise:
+def create_enterprise(enterprise: Enterprise, store: StoreDep, _: Planner, response: Response) -> Enterprise:
     """未给 id 时由信用代码或名称生成。The id is derived from the credit code or name when absent."""
     if not enterprise.id:
         enterprise.id = enterprise_id(enterprise.name, enterprise.credit_code)
     store.upsert_enterprise(enterprise)
-    return store.get_enterprise(enterprise.id)
+    saved = store.get_enterprise(enterprise.id)
+    set_etag(response, saved)
+    return saved
 
 
-@router.put("/enterprises/{enterprise_id}", summary="修改企业 / update", response_model=Enterprise)
-def update_enterprise(enterprise_id: str, enterprise: Enterprise, store: StoreDep, _: Planner) -> Enterprise:
+@router.put(
+    "/enterprises/{enterprise_id}", summary="修改企业 / update", response_model=Enterprise,
+    responses=PRECONDITION_RESPONSES,
+)
+def update_enterprise(
+    enterprise_id: str, enterprise: Enterprise, store: StoreDep, _: Planner, response: Response, if_match: IfMatch = None
+) -> Enterprise:
+    """带 If-Match 时仅当企业未被他人修改才写入，否则 412。With If-Match: 412 if it changed since it was read."""
     if enterprise.id and enterprise.id != enterprise_id:
         raise InvalidInput(f"body id {enterprise.id!r} differs from path id {enterprise_id!r}", field="id")
-    store.get_enterprise(enterprise_id)
     enterprise.id = enterprise_id
-    store.upsert_enterprise(enterprise)
-    return store.get_enterprise(enterprise_id)
+    what = f"enterprise {enterprise_id!r}"
+    with store.guarded(lambda tx: tx.get_enterprise(enterprise_id), expected_tags(if_match), what=what) as tx:
+        tx.upsert_enterprise(enterprise)
+        saved = tx.get_enterprise(enterprise_id)  # the version written, read in its transaction
+    set_etag(response, saved)
+    return saved
 
 
 @router.post("/enterprises/import", summary="批量导入企业 / bulk import (CSV, XLSX, JSON)", response_model=dict[str, Any])

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from api.deps import StoreDep, require
+from api.etags import set_etag
 from api.keys import create_key, list_keys, revoke_key
+from chainmap.exceptions import NotFound
 
 router = APIRouter(tags=["keys"])
 
@@ -23,6 +25,16 @@ class KeyRequest(BaseModel):
 @router.get("/keys", summary="密钥列表（不含密钥本身）/ list keys", response_model=list[dict[str, Any]])
 def get_keys(store: StoreDep, _: Admin) -> list[dict[str, Any]]:
     return list_keys(store)
+
+
+@router.get("/keys/{key_id}", summary="单个密钥（不含密钥本身）/ one key's public record", response_model=dict[str, Any])
+def get_key(key_id: str, store: StoreDep, _: Admin, response: Response) -> dict[str, Any]:
+    """角色、标签、创建与吊销时间；响应头 ETag 为当前版本。Role, label, created and revoked; the ETag is its version."""
+    for rec in list_keys(store):
+        if rec.get("id") == key_id:
+            set_etag(response, rec)
+            return rec
+    raise NotFound(f"密钥不存在 / no key {key_id!r}", field="key_id")
 
 
 @router.post("/keys", status_code=201, summary="创建密钥（仅此一次返回明文）/ create a key", response_model=dict[str, Any])

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import LangDep, Reader, StoreDep, require
+from api.errors import PRECONDITION_RESPONSES
+from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
 from chainmap.projects import FollowUp, KpiReport, Project, Target, service
 
@@ -43,6 +45,7 @@ def create_project(
     store: StoreDep,
     _: TaskForce,
     lang: LangDep,
+    response: Response,
     body: Annotated[dict[str, Any], Body(examples=[{
         "enterprise": {"name": "某某新材料有限公司"},
         "segment": "qi.separator",
@@ -55,6 +58,7 @@ def create_project(
 ) -> RegistrationOut:
     """若其他专班/小分队已跟进同一企业（信用代码或规范化名称相同），仍登记但返回警告并相互关联。"""
     reg = service.create_project(store=store, project_in=body)
+    set_etag(response, reg.project)
     return RegistrationOut(
         project=reg.project,
         warnings=[w.model_dump(mode="json") | {"message": w.message(lang)} for w in reg.warnings],
@@ -104,22 +108,40 @@ def export_projects(
 
 
 @router.get("/projects/{project_id}", summary="项目详情 / one project", response_model=Project)
-def get_project(project_id: str, store: StoreDep, _: Reader) -> Project:
-    return service.get_project(store=store, project_id=project_id)
+def get_project(project_id: str, store: StoreDep, _: Reader, response: Response) -> Project:
+    """响应头 ETag 为当前版本，修改或推进阶段时放入 If-Match。The ETag is the version to send back in If-Match."""
+    project = service.get_project(store=store, project_id=project_id)
+    set_etag(response, project)
+    return project
 
 
-@router.patch("/projects/{project_id}", summary="修改项目信息与金额 / update", response_model=Project)
-def patch_project(project_id: str, store: StoreDep, _: TaskForce, changes: dict[str, Any]) -> Project:
-    return service.update_project(store=store, project_id=project_id, changes=changes)
+@router.patch(
+    "/projects/{project_id}", summary="修改项目信息与金额 / update", response_model=Project,
+    responses=PRECONDITION_RESPONSES,
+)
+def patch_project(
+    project_id: str, store: StoreDep, _: TaskForce, changes: dict[str, Any], response: Response, if_match: IfMatch = None
+) -> Project:
+    """带 If-Match 时仅当项目未被他人修改才写入，否则 412。With If-Match: 412 if it changed since it was read."""
+    project = service.update_project(store=store, project_id=project_id, changes=changes, if_match=expected_tags(if_match))
+    set_etag(response, project)
+    return project
 
 
-@router.post("/projects/{project_id}/transitions", summary="推进阶段 / move to another stage", response_model=Project)
-def post_transition(project_id: str, body: TransitionIn, store: StoreDep, _: TaskForce) -> Project:
-    """只允许合法的阶段推进；否则 409 并列出允许的下一阶段。日期不能倒退。"""
-    return service.transition_project(
+@router.post(
+    "/projects/{project_id}/transitions", summary="推进阶段 / move to another stage", response_model=Project,
+    responses=PRECONDITION_RESPONSES,
+)
+def post_transition(
+    project_id: str, body: TransitionIn, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None
+) -> Project:
+    """只允许合法的阶段推进；否则 409 并列出允许的下一阶段。日期不能倒退。带 If-Match 时项目已被他人修改则 412。"""
+    project = service.transition_project(
         store=store, project_id=project_id, to=body.to, on=body.date, actor=body.actor,
-        note=body.note, reason=body.reason, changes=body.changes,
+        note=body.note, reason=body.reason, changes=body.changes, if_match=expected_tags(if_match),
     )
+    set_etag(response, project)
+    return project
 
 
 @router.post("/projects/{project_id}/followups", status_code=201, summary="跟进记录（七跟法）/ log a follow-up", response_model=FollowUp)
@@ -145,11 +167,26 @@ def get_kpis(
     return service.project_kpis(store=store, year=year, region=region, task_force=task_force, stalled_days=stalled_days)
 
 
-@router.put("/targets", summary="设置年度目标 / set a year's targets", response_model=Target)
-def put_target(target: Target, store: StoreDep, _: TaskForce) -> Target:
-    return service.set_target(store=store, target_in=target)
+@router.put("/targets", summary="设置年度目标 / set a year's targets", response_model=Target, responses=PRECONDITION_RESPONSES)
+def put_target(target: Target, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None) -> Target:
+    """插入或替换某年某区域的目标；带 If-Match（GET /targets/{target_id} 的 ETag）时目标已被他人修改则 412。"""
+    saved = service.set_target(store=store, target_in=target, if_match=expected_tags(if_match))
+    set_etag(response, saved)
+    return saved
 
 
 @router.get("/targets", summary="年度目标 / targets", response_model=list[Target])
 def get_targets(store: StoreDep, _: Reader, year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> list[Target]:
     return service.list_targets(store=store, year=year)
+
+
+@router.get("/targets/{target_id}", summary="单个年度目标 / one year's targets of a region", response_model=Target)
+def get_target(
+    target_id: Annotated[str, Path(max_length=120, description="年度.区域，如 2021.city、2021.yongji / year.region")],
+    store: StoreDep,
+    _: Reader,
+    response: Response,
+) -> Target:
+    target = service.get_target(store=store, target_id=target_id)
+    set_etag(response, target)
+    return target

@@ -29,6 +29,7 @@
       searchOutside: "（部分不在当前链）",
       statusLine: "{chain} · {region} · {n} 个环节 · 点击方框查看企业、诊断与线索",
       download: "下载", downloadFailed: "下载失败",
+      modified: "已被他人修改，请刷新后重试。", reload: "重新加载",
     },
     en: {
       title: "Yuncheng “He-Qi-Sheng-Cai” industrial chain map",
@@ -51,6 +52,7 @@
       searchOutside: " (some outside this chain)",
       statusLine: "{chain} · {region} · {n} segments · click a box for firms, rationale and leads",
       download: "Download", downloadFailed: "Download failed",
+      modified: "Modified by someone else: reload and retry.", reload: "Reload",
     },
   };
 
@@ -113,12 +115,23 @@
     return key ? { "X-API-Key": key } : {};
   }
 
-  async function apiFetch(path, params) {
+  /* Optimistic concurrency: every single resource (segment, link, enterprise, project, target,
+   * key) is read with an ETag, its version.  apiWrite sends back the ETag last read for the path
+   * in If-Match, so a write never overwrites someone else's change unseen: the server answers
+   * 412 and the page says so, with a reload button. */
+  const etags = new Map(); // API path -> the ETag of its last read (or write)
+
+  function remember(path, resp) {
+    const tag = resp.headers.get("ETag");
+    if (tag) etags.set(path, tag);
+  }
+
+  async function send(path, params, init) {
     const url = new URL(API + path, location.origin);
     for (const [k, v] of Object.entries(params || {})) if (v != null && v !== "") url.searchParams.set(k, v);
     let resp;
     try {
-      resp = await fetch(url, { headers: authHeaders() });
+      resp = await fetch(url, init);
     } catch (err) {
       throw new ApiError(0, { detail: String(err.message || err), hint: "" });
     }
@@ -129,6 +142,42 @@
       throw new ApiError(resp.status, body);
     }
     return resp;
+  }
+
+  async function apiFetch(path, params) {
+    const resp = await send(path, params, { headers: authHeaders() });
+    remember(path, resp);
+    return resp;
+  }
+
+  /** PUT / PATCH / POST / DELETE ``path`` with a JSON ``body``; If-Match is the ETag read from
+   * ``opts.etagOf`` (default ``path``; e.g. POST /links is versioned by /links/{s}/{t}/{kind}).
+   * On 412 shows "modified by someone else" with a reload button, and rethrows. */
+  async function apiWrite(method, path, body, opts) {
+    const { params = null, etagOf = path } = opts || {};
+    const headers = { ...authHeaders() };
+    const tag = etags.get(etagOf);
+    if (tag) headers["If-Match"] = tag;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    try {
+      const resp = await send(path, params, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (method === "DELETE") etags.delete(etagOf);
+      else remember(etagOf, resp);
+      return resp.status === 204 ? null : resp.json();
+    } catch (err) {
+      if (err.status === 412) showConflict(err);
+      throw err;
+    }
+  }
+
+  function showConflict(err) {
+    const m = $("#message");
+    const box = errorBox(err);
+    box.classList.add("conflict");
+    box.prepend(el("div", { class: "conflict-text", text: t("modified") }));
+    box.append(el("button", { type: "button", class: "reload", text: t("reload"), onclick: () => location.reload() }));
+    m.replaceChildren(box);
+    m.hidden = false;
   }
 
   const getJSON = async (path, params) => (await apiFetch(path, params)).json();
@@ -647,6 +696,9 @@
     $("#auth-clear").addEventListener("click", () => { sessionStorage.removeItem(KEY_STORE); $("#api-key").value = ""; });
     boot();
   }
+
+  /* The fetch helpers, for the console and the browser tests (the page itself only reads today). */
+  window.chainmapApi = Object.freeze({ getJSON, write: apiWrite, etagOf: (path) => etags.get(path) || null });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -35,7 +35,7 @@ from chainmap.projects.models import FollowUp, FollowUpMethod, Project, ProjectS
 from chainmap.projects.outcomes import Outcome, lead_outcomes
 from chainmap.projects.registry import HolderWarning, Registration, find_holders
 from chainmap.projects.stages import transition
-from chainmap.storage.base import Store
+from chainmap.storage.base import Store, check_tag
 
 __all__ = [
     "UPDATABLE_FIELDS",
@@ -48,6 +48,7 @@ __all__ = [
     "list_followups",
     "list_projects",
     "set_target",
+    "get_target",
     "list_targets",
     "project_kpis",
     "list_outcomes",
@@ -211,11 +212,16 @@ UPDATABLE_FIELDS = frozenset(
 )
 
 
-def update_project(*, store: Store, project_id: str, changes: Mapping[str, Any]) -> Project:
+def update_project(
+    *, store: Store, project_id: str, changes: Mapping[str, Any], if_match: Collection[str] | None = None
+) -> Project:
     """Change a project's descriptive fields and amounts (not its stage: use transitions).
 
     A changed ``segment``, ``county`` or ``zone`` must exist in the store (InvalidInput naming
     the field otherwise); unknown fields and invalid values raise InvalidInput too.
+    ``if_match``: the version tags (:func:`~chainmap.storage.base.object_tag` of the
+    project) the caller read; PreconditionFailed if the stored project has another one
+    (checked in the transaction of the write).
     """
     bad = sorted(set(changes) - UPDATABLE_FIELDS)
     if bad:
@@ -224,6 +230,7 @@ def update_project(*, store: Store, project_id: str, changes: Mapping[str, Any])
         )
     with store.transaction() as tx:
         project = get_project(store=tx, project_id=project_id)
+        check_tag(project, if_match, what=f"project {project_id!r}")
         updated: Project = _validated(Project, _dump(project) | dict(changes))
         _check_references(tx, updated, changes)
         tx.put_record("project", project_id, _dump(updated))
@@ -240,14 +247,17 @@ def transition_project(
     note: str = "",
     reason: str | None = None,
     changes: Mapping[str, Any] | None = None,
+    if_match: Collection[str] | None = None,
 ) -> Project:
     """Move a stored project to another stage (see :func:`transition`).
 
     ``changes`` optionally updates amounts at the same time (e.g.
     ``new_fixed_asset_started`` when it starts); ``on`` defaults to today.
+    ``if_match`` as in :func:`update_project`.
     """
     with store.transaction() as tx:
         project = get_project(store=tx, project_id=project_id)
+        check_tag(project, if_match, what=f"project {project_id!r}")
         moved = transition(project, to, on=on or date.today(), actor=actor, note=note, reason=reason)
         if changes:
             bad = sorted(set(changes) - UPDATABLE_FIELDS)
@@ -340,11 +350,35 @@ def _city_to_none(store: Store, region: str | None) -> str | None:
     return region
 
 
-def set_target(*, store: Store, target_in: Target | Mapping[str, Any]) -> Target:
-    """Insert or replace the targets of a year and region (``region`` None / the city id: the whole city)."""
+def set_target(
+    *, store: Store, target_in: Target | Mapping[str, Any], if_match: Collection[str] | None = None
+) -> Target:
+    """Insert or replace the targets of a year and region (``region`` None / the city id: the whole city).
+
+    ``if_match``: the version tags of the stored target the caller read (see
+    :func:`get_target`); PreconditionFailed if it has another one or does not exist.
+    """
     target: Target = _validated(Target, target_in)
     target.region = _city_to_none(store, target.region)
-    store.put_record("target", target.record_id, _dump(target))
+    with store.transaction() as tx:
+        check_tag(_stored_target(tx, target.record_id), if_match, what=f"target {target.record_id!r}")
+        tx.put_record("target", target.record_id, _dump(target))
+    return target
+
+
+def _stored_target(store: Store, target_id: str) -> Target | None:
+    try:
+        rec = store.get_record("target", target_id)
+    except NotFound:
+        return None
+    return Target.model_validate({k: v for k, v in rec.items() if k != "id"})
+
+
+def get_target(*, store: Store, target_id: str) -> Target:
+    """The stored target ``"<year>.<region>"`` (``"2021.city"`` for the whole city); NotFound if absent."""
+    target = _stored_target(store, target_id)
+    if target is None:
+        raise NotFound(f"目标不存在 / no target {target_id!r} (ids look like 2021.city or 2021.<region>)", field="target_id")
     return target
 
 

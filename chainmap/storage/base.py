@@ -8,19 +8,30 @@ interface: backends raise only :mod:`chainmap.exceptions` errors
 Records of later features (projects, follow-ups, candidates, leads, API keys,
 targets) are stored as *records*: JSON documents of a ``kind`` with a string id,
 listed with equality filters on their top-level fields.
+
+Versions (optimistic concurrency): :func:`object_tag` is the version tag of a
+stored object, a hash of its content; :meth:`Store.guarded` is the transaction
+of a conditional write, which re-reads the object, compares its tag with the
+one the writer read (:func:`check_tag`) and only then lets the writer write, so
+of two writers holding the same tag exactly one succeeds.  The API sends the
+tag as the ``ETag`` of single resources and takes it back in ``If-Match``.
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import hashlib
+import json
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
-from chainmap.exceptions import NotFound
+from pydantic import BaseModel
+
+from chainmap.exceptions import NotFound, PreconditionFailed
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 
-__all__ = ["Store", "SCHEMA_VERSION", "RECORD_KINDS"]
+__all__ = ["Store", "SCHEMA_VERSION", "RECORD_KINDS", "ANY_TAG", "object_tag", "check_tag"]
 
 #: Version of the data layout; bumped with a forward migration in each backend.
 #: 1: first layout.  2: graph and record revision counters next to the revision.
@@ -30,6 +41,56 @@ SCHEMA_VERSION = 2
 RECORD_KINDS = frozenset(
     {"project", "followup", "target", "candidate", "lead", "api_key", "import_report", "meta"}
 )
+
+
+#: The expected tag that matches any existing object (the API's ``If-Match: *``).
+ANY_TAG = "*"
+
+#: A stored object as its tag sees it: a model, or a record's data.
+Tagged = BaseModel | Mapping[str, Any]
+
+
+def object_tag(obj: Tagged) -> str:
+    """The version tag of a stored object: the first 20 hex digits of the SHA-256 of
+    its canonical JSON (a model dumped in JSON mode; keys sorted, no whitespace, UTF-8).
+
+    Derived from the content only, so it is the same in every process and changes
+    with every change of the object (and comes back if a change is undone).
+
+    >>> object_tag({"id": "a", "n": 1}) == object_tag({"n": 1, "id": "a"})
+    True
+    >>> object_tag({"id": "a", "n": 1})
+    'ebddcace15c56ac9ac7a'
+    """
+    data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def check_tag(current: Tagged | None, expected: Collection[str] | None, *, what: str) -> None:
+    """PreconditionFailed unless ``current`` (None: absent) has one of the ``expected`` tags.
+
+    ``expected`` None: no condition (always passes); :data:`ANY_TAG` among them: any
+    existing object passes.  The error carries the current tag (``current_tag``).
+
+    >>> check_tag({"n": 1}, None, what="x")
+    >>> check_tag({"n": 1}, {ANY_TAG}, what="x")
+    >>> check_tag({"n": 1}, {"0000"}, what="record 'x'")
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.PreconditionFailed: record 'x' was modified since it was read (version 2bfd14f43d17fc7cea24, expected 0000)
+    """
+    if expected is None:
+        return
+    if current is None:
+        raise PreconditionFailed(f"{what} does not exist (expected version {', '.join(sorted(expected))})")
+    tag = object_tag(current)
+    if ANY_TAG in expected or tag in expected:
+        return
+    raise PreconditionFailed(
+        f"{what} was modified since it was read (version {tag}, expected {', '.join(sorted(expected)) or 'none'})",
+        current_tag=tag,
+    )
 
 
 class Store(abc.ABC):
@@ -131,6 +192,29 @@ class Store(abc.ABC):
         threads wait while a transaction is open, so keep blocks short.
         """
 
+    @contextlib.contextmanager
+    def guarded(
+        self, read: Callable[[Store], Tagged | None], expected: Collection[str] | None, *, what: str
+    ) -> Iterator[Store]:
+        """The transaction of a conditional write (optimistic concurrency).
+
+        Opens :meth:`transaction`, re-reads the object with ``read(tx)`` (None: it
+        does not exist; NotFound from ``read`` propagates) and checks its tag with
+        :func:`check_tag` before the block writes, all in that one transaction: writes
+        of other threads and processes wait while it is open (SQLite: ``BEGIN
+        IMMEDIATE`` under the store's lock; Neo4j: every write transaction starts by
+        writing the ``ChainmapMeta`` store node, a lock held until it ends), so the
+        check and the write are atomic and of two writers expecting the same tag only
+        the first succeeds; the second gets PreconditionFailed.
+
+        Usage: ``with store.guarded(lambda tx: tx.get_segment(sid), tags, what=...) as tx:
+        tx.upsert_segment(changed)``.  ``expected`` None still reads the object (so an
+        absent one raises NotFound as without a condition) and writes unconditionally.
+        """
+        with self.transaction() as tx:
+            check_tag(read(tx), expected, what=what)
+            yield tx
+
     # ---- chains ----------------------------------------------------------
     @abc.abstractmethod
     def get_chain(self, chain_id: str) -> Chain: ...
@@ -166,6 +250,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_links(self, chain: str | None = None) -> list[Link]:
         """Links, optionally those touching one chain; sorted by key."""
+
+    def find_link(self, source: str, target: str, kind: LinkKind | str) -> Link | None:
+        """The link ``source -[kind]-> target``, or None (backends may override the scan)."""
+        key = (source, target, kind.value if isinstance(kind, LinkKind) else str(kind))
+        return next((ln for ln in self.list_links() if ln.key == key), None)
 
     @abc.abstractmethod
     def upsert_link(self, link: Link) -> None:
