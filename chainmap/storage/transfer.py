@@ -506,6 +506,12 @@ class _Scan:
         for at_file, at_line, fld, msg in found(data(after, origin)):
             if at_line is None and (at_file, fld, msg) in old:
                 continue  # the store had this problem before; not the file's doing
+            if at_line is None and "cycle: " in msg:  # blame a line of the file that closes the cycle
+                nodes = msg.split("cycle: ", 1)[1].split(" -> ")
+                kind = at_file.strip("<>")
+                edges = zip(nodes, nodes[1:], strict=False)
+                keys = [(kind, n) for n in nodes] + [("link", f"{u}->{v}") for u, v in edges]
+                at_file, at_line = next((origin[k] for k in keys if k in origin), (at_file, None))
             if at_line is None:
                 self.add(None, at_file.strip("<>"), fld, msg, file="<store>")
             else:
@@ -555,7 +561,8 @@ class _Scan:
         hint = None
         if self.keys and not self.include_keys:
             hint = "the file holds API keys: import them with --include-keys if you trust it, or remove those lines"
-        return ImportRefused(self.problems, total=self.total, hint=hint)
+        ordered = sorted(self.problems, key=lambda p: (p.line is None, p.line or 0))  # stable: same line keeps order
+        return ImportRefused(ordered, total=self.total, hint=hint)
 
 
 def _kind_of(text: str) -> str | None:
