@@ -121,8 +121,10 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def ping(self) -> dict[str, Any]:
-        """Health: ``{"backend", "reachable": bool, "version", "schema_version", "detail"}``.
-        Never raises."""
+        """Health: ``{"backend", "reachable": bool, "version", "schema_version", "detail"}``,
+        and ``"writable": False`` when the store can be read but not written (SQLite: a
+        read-only file or ``mode=ro`` URI) -- a health check should report that as
+        degraded.  Never raises (and returns within about 2 s on an unreachable server)."""
 
     @abc.abstractmethod
     def clear(self) -> None:
@@ -189,7 +191,9 @@ class Store(abc.ABC):
         blocks join the outer transaction (an exception inside a nested block
         undoes that block's writes where the backend can, SQLite; on Neo4j it
         dooms the whole transaction — let it propagate).  Writes of other
-        threads wait while a transaction is open, so keep blocks short.
+        threads wait while a transaction is open, so keep blocks short; reads of
+        other threads do not wait and see the last committed state (SQLite: each
+        thread reads on its own connection, WAL).
         """
 
     @contextlib.contextmanager
@@ -344,11 +348,15 @@ class Store(abc.ABC):
 
         If anything fails (a bad row, a conflict, the backend going away, an
         exception from the ``enterprises`` generator) nothing of the call stays
-        stored.  SQLite writes the whole call in one transaction.  Neo4j does so
-        up to ``tx_rows`` enterprises; a bigger bulk is written in several
+        stored.  SQLite writes the whole call in one transaction; readers of
+        other threads and processes go on meanwhile (WAL) and see either none
+        of it or, after the commit, all of it (tests/reliability/test_storage_faults.py
+        measures the longest reader stall during a 200,000-enterprise bulk).  Neo4j
+        does so up to ``tx_rows`` enterprises; a bigger bulk is written in several
         transactions with an undo journal (a server heap holds only so much
         uncommitted state), undone on failure, so readers may see part of it
-        while it runs (see ``Neo4jStore.bulk_upsert``).  Inside
+        while it runs and, after a failure, until it is undone (see
+        ``Neo4jStore.bulk_upsert``).  Inside
         :meth:`transaction` every backend keeps it in the caller's transaction.
         """
 

@@ -21,10 +21,26 @@ byte-for-byte untouched.
 
 Concurrency
 -----------
-One connection (``check_same_thread=False``) guarded by a re-entrant lock:
-each operation, and each :meth:`SQLiteStore.transaction` block, holds the
-lock, so writers of several threads are serialised and no update is lost.
-Other processes are coordinated by SQLite itself (WAL mode, busy timeout).
+Writes go through one connection (``check_same_thread=False``) guarded by a
+re-entrant lock: each write, and each :meth:`SQLiteStore.transaction` block
+(reads inside it included), holds the lock, so writers of several threads are
+serialised and no update is lost.  Reads outside a transaction use a
+connection of their own thread, in a read transaction of their own: in WAL
+mode they see the last committed state and go on while a write transaction
+(a ``bulk_upsert`` of a million enterprises, say) is open -- they never see
+part of it, the bulk stays all or nothing.  A ``:memory:`` store has one
+connection for everything.  Other processes are coordinated by SQLite itself
+(WAL mode, busy timeout).
+
+Read-only files
+---------------
+A database file this process may not write (permissions, a read-only mount)
+is opened read only: reads work, ``ping()["writable"]`` is False and every
+write raises :class:`~chainmap.exceptions.StorageUnavailable` saying the file
+is read-only.  A directory this process may not write is refused at open (SQLite
+must create the database, or its ``-wal`` and ``-shm`` files, next to it),
+the message naming the directory as read-only.  A ``file:...?mode=ro`` URI
+opens read only on purpose.
 
 >>> store = SQLiteStore(":memory:")
 >>> store.revision()
@@ -46,6 +62,7 @@ import json
 import os
 import sqlite3
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -164,6 +181,11 @@ def _unavailable(path: str, message: str, hint: str | None = None) -> StorageUna
     return StorageUnavailable(f"SQLite store {path}: {message}", hint=hint)
 
 
+def _is_read_only(err: sqlite3.Error) -> bool:
+    """SQLITE_READONLY (a read-only file, mount or connection)."""
+    return "readonly" in str(err) or getattr(err, "sqlite_errorname", "").startswith("SQLITE_READONLY")
+
+
 _BUMP = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?"
 # A kind's counter: the record revision of its last write (bumped just before).
 _STAMP = (
@@ -193,13 +215,21 @@ class SQLiteStore(Store):
 
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_PATH, *, timeout: float = 10.0) -> None:
         self.path = os.fspath(path)
+        self._target = self.path  # what sqlite3.connect opens (a mode=ro URI for a read-only file)
         self._lock = threading.RLock()
         self._depth = 0  # nesting of open transactions (guarded by _lock)
         self._dirty = False  # the open top-level transaction wrote something
         self._graph = False  # ... to the chain graph
         self._kinds: set[str] = set()  # ... records of these kinds
         self._conn: sqlite3.Connection | None = None
-        self._check_file()
+        self._owner: int | None = None  # thread holding the open write transaction
+        self._timeout = timeout
+        self._local = threading.local()  # per thread: its read connection and read nesting
+        self._readers: list[sqlite3.Connection] = []  # every thread's read connection (closed by close())
+        self._readers_lock = threading.Lock()
+        self._read_only = self._check_file()
+        if self._read_only and not self.path.startswith("file:"):
+            self._target = "file:" + urllib.parse.quote(os.path.abspath(self.path)) + "?mode=ro"
         conn = self._connect(timeout)
         try:
             self._prepare(conn)
@@ -212,11 +242,23 @@ class SQLiteStore(Store):
     def _memory(self) -> bool:
         return self.path == ":memory:" or self.path.startswith("file::memory:")
 
-    def _check_file(self) -> None:
-        """Refuse a path that is not (or cannot become) a SQLite file, before opening it."""
+    def _file_path(self) -> Path:
+        """The file behind ``path`` (the path part of a ``file:`` URI)."""
+        if self.path.startswith("file:"):
+            return Path(urllib.parse.unquote(urllib.parse.urlsplit(self.path).path))
+        return Path(self.path)
+
+    def _check_file(self) -> bool:
+        """Refuse a path that is not (or cannot become) a SQLite file, before opening it.
+
+        Returns True if the store is to be opened read only (a ``mode=ro`` URI, or
+        a file this process may not write)."""
         if self._memory():
-            return
-        p = Path(self.path)
+            return False
+        if self.path.startswith("file:"):
+            query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            return query.get("mode") == ["ro"]
+        p = self._file_path()
         if p.is_dir():
             raise _unavailable(self.path, "is a directory", hint="set CHAINMAP_SQLITE_PATH to a file path")
         if not p.parent.is_dir():
@@ -235,12 +277,22 @@ class SQLiteStore(Store):
                     "is not a SQLite database (corrupt, or another kind of file); refusing to touch it",
                     hint="point CHAINMAP_SQLITE_PATH at a chainmap database or a new file",
                 )
+        parent = p.parent
+        if not os.access(parent, os.W_OK | os.X_OK):
+            what = ("SQLite must create its -wal and -shm files next to the database" if p.exists()
+                    else "the database file cannot be created there")
+            raise _unavailable(
+                self.path,
+                f"directory {parent} is read-only ({what}) / 目录只读",
+                hint="make the directory writable, or copy the database into a writable directory",
+            )
+        return p.exists() and not os.access(p, os.W_OK)
 
     def _connect(self, timeout: float) -> sqlite3.Connection:
         try:
             conn = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False,
-                uri=self.path.startswith("file:"),
+                self._target, timeout=timeout, isolation_level=None, check_same_thread=False,
+                uri=self._target.startswith("file:"),
             )
         except sqlite3.Error as err:
             raise _unavailable(self.path, f"cannot be opened ({err})") from None
@@ -255,6 +307,8 @@ class SQLiteStore(Store):
                 "SELECT value FROM meta WHERE key = 'app'"
             ).fetchone() == (_APP,)
         except sqlite3.Error as err:
+            if _is_read_only(err):
+                raise self._read_only_error(err) from None
             raise _unavailable(
                 self.path, f"is not a usable SQLite database ({err}); refusing to touch it",
                 hint="point CHAINMAP_SQLITE_PATH at a chainmap database or a new file",
@@ -276,7 +330,7 @@ class SQLiteStore(Store):
         if not tables:
             version = 0
         try:
-            if not self._memory():
+            if not self._memory() and not self._read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA journal_size_limit = 67108864")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -285,7 +339,19 @@ class SQLiteStore(Store):
             conn.execute("PRAGMA temp_store = MEMORY")
             self._migrate(conn, version)
         except sqlite3.Error as err:
+            if _is_read_only(err) or self._read_only:
+                raise self._read_only_error(err, "it needs a schema upgrade first") from None
             raise _unavailable(self.path, f"cannot be prepared ({err})") from None
+
+    def _read_only_error(self, err: sqlite3.Error | None = None, why: str = "nothing was written") -> StorageUnavailable:
+        """The store cannot write: the file (or its directory) is read-only."""
+        self._read_only = True
+        detail = f" ({err})" if err is not None else ""
+        return _unavailable(
+            self.path,
+            f"is read-only{detail}; {why} / 数据库文件只读，未写入",
+            hint="make the database file and its directory writable by this process",
+        )
 
     def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
         """Apply forward migrations ``version -> len(MIGRATIONS)`` in one transaction."""
@@ -308,17 +374,66 @@ class SQLiteStore(Store):
             raise _unavailable(self.path, "the store is closed")
         return self._conn
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection (opened on first use)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if self._conn is None:
+            raise _unavailable(self.path, "the store is closed")
+        if conn is None:
+            conn = self._connect(self._timeout)
+            try:
+                conn.execute("PRAGMA query_only = ON")
+                conn.execute("PRAGMA cache_size = -16384")
+            except sqlite3.Error as err:
+                conn.close()
+                raise self._translate(err) from None
+            with self._readers_lock:
+                self._readers.append(conn)
+            self._local.conn = conn
+        return conn
+
+    @contextlib.contextmanager
+    def _read_tx(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction on this thread's own connection (no lock: WAL readers
+        proceed while another thread's write transaction is open)."""
+        conn = self._reader()
+        depth: int = getattr(self._local, "depth", 0)
+        try:
+            if depth == 0:
+                conn.execute("BEGIN")
+        except sqlite3.Error as err:
+            raise self._translate(err) from None
+        self._local.depth = depth + 1
+        try:
+            yield conn
+        except sqlite3.Error as err:
+            raise self._translate(err) from None
+        finally:
+            self._local.depth = depth
+            if depth == 0:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")  # read only: nothing to commit
+
     @contextlib.contextmanager
     def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        """Hold the lock; open a transaction (or a savepoint when nested); translate errors."""
+        """Hold the lock; open a transaction (or a savepoint when nested); translate errors.
+
+        A read outside this thread's write transaction takes no lock (see :meth:`_read_tx`)."""
+        if not write and self._owner != threading.get_ident() and not self._memory():
+            with self._read_tx() as rconn:
+                yield rconn
+            return
         with self._lock:
             conn = self._connection()
             depth = self._depth
+            if write and self._read_only:
+                raise self._read_only_error()
             try:
                 conn.execute(("BEGIN IMMEDIATE" if write else "BEGIN") if depth == 0 else f"SAVEPOINT sp{depth}")
             except sqlite3.Error as err:
                 raise self._translate(err) from None
             self._depth += 1
+            self._owner = threading.get_ident()
             try:
                 yield conn
                 if write:
@@ -337,6 +452,7 @@ class SQLiteStore(Store):
             finally:
                 self._depth = depth
                 if depth == 0:
+                    self._owner = None
                     self._dirty = self._graph = False
                     self._kinds = set()
 
@@ -366,6 +482,8 @@ class SQLiteStore(Store):
 
     def _translate(self, err: sqlite3.Error) -> Exception:
         text = str(err)
+        if _is_read_only(err):
+            return self._read_only_error(err)
         if isinstance(err, sqlite3.IntegrityError):
             if "credit_code" in text:
                 return Conflict(f"credit code already belongs to another enterprise ({text})", field="credit_code")
@@ -386,6 +504,11 @@ class SQLiteStore(Store):
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.close()
                 self._conn = None
+            with self._readers_lock:
+                readers, self._readers = self._readers, []
+            for conn in readers:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
 
     def clear(self) -> None:
         with self._tx(write=True) as conn:
@@ -400,6 +523,9 @@ class SQLiteStore(Store):
             with self._tx(write=False) as conn:
                 info["schema_version"] = conn.execute("PRAGMA user_version").fetchone()[0]
             info["reachable"] = True
+            info["writable"] = not self._read_only
+            if self._read_only:
+                info["detail"] = f"{self.path} (read-only)"
         except Exception as err:  # ping never raises
             info.update(reachable=False, schema_version=None, detail=f"{self.path}: {err}")
         return info

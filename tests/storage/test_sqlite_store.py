@@ -139,16 +139,23 @@ def test_two_stores_on_one_file_see_each_other(tmp_path: Path) -> None:
     b.close()
 
 
-def test_transaction_blocks_other_threads_until_commit(sqlite_store: SQLiteStore) -> None:
+def test_transaction_blocks_other_threads_writes_until_commit(sqlite_store: SQLiteStore) -> None:
+    """Another thread's write waits for the open transaction; its reads do not wait and see
+    only what was committed (WAL: each thread reads on its own connection)."""
     seen: list[int] = []
     with sqlite_store.transaction() as tx:
         tx.put_record("meta", "x", {"n": 1})
         reader = threading.Thread(target=lambda: seen.append(len(sqlite_store.list_records("meta"))))
         reader.start()
-        reader.join(timeout=0.2)
-        assert reader.is_alive()  # waits for the lock
-    reader.join()
-    assert seen == [1]
+        reader.join(timeout=5)
+        assert not reader.is_alive() and seen == [0]  # did not wait, saw nothing uncommitted
+        writer = threading.Thread(target=lambda: sqlite_store.put_record("meta", "y", {}))
+        writer.start()
+        writer.join(timeout=0.2)
+        assert writer.is_alive()  # waits for the lock
+        assert len(tx.list_records("meta")) == 1  # the transaction reads its own writes
+    writer.join()
+    assert [r["id"] for r in sqlite_store.list_records("meta")] == ["x", "y"]
 
 
 def test_nested_transaction_failure_undoes_only_the_inner_block(sqlite_store: SQLiteStore) -> None:

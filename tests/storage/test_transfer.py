@@ -54,13 +54,23 @@ def fill(store: Store) -> None:
             Enterprise(id="e2", name="Candidate Co", name_en="Candidate", segments=[]),
         ],
     )
-    store.put_record("project", "p1", {"name": "镁合金项目", "amount": 1.5, "tags": ["a"], "nested": {"x": None}})
-    store.put_record("api_key", "k1", {"hash": "abc", "active": True})
+    store.put_record("project", "p1", PROJECT)
+    store.put_record("api_key", "k1", {"role": "viewer", "hash": "ab" * 32, "label": "l",
+                                       "created": "2026-01-02T03:04:05+00:00", "revoked": None})
+
+
+#: A valid project record (as ``chainmap.projects.service`` stores it).
+PROJECT = {
+    "id": "p1", "title": "镁合金项目", "enterprise": {"name": "示例镁业股份有限公司", "credit_code": None,
+                                                  "enterprise_id": None},
+    "segment": "mg.ingot", "task_force": "镁产业招商专班", "task_force_kind": "special_team", "owner": "张三",
+    "county": "wenxi", "planned_investment": "1.5", "created": "2021-03-01", "stage": "lead",
+}
 
 
 def export_lines(store: Store) -> list[str]:
     buf = io.StringIO()
-    export_jsonl(store, buf)
+    export_jsonl(store, buf, include_keys=True)
     lines = buf.getvalue().splitlines()
     assert json.loads(lines[0])["format"] == "chainmap-export"
     return sorted(lines[1:])
@@ -69,7 +79,7 @@ def export_lines(store: Store) -> list[str]:
 def test_export_format_and_order(sqlite_store: Store, tmp_path: Path) -> None:
     fill(sqlite_store)
     path = tmp_path / "out.jsonl"
-    counts = export_jsonl(sqlite_store, path)
+    counts = export_jsonl(sqlite_store, path, include_keys=True)
     assert counts == {"chains": 2, "regions": 3, "segments": 3, "links": 2, "enterprises": 2, "records": 2}
     lines = path.read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
@@ -82,9 +92,9 @@ def test_export_format_and_order(sqlite_store: Store, tmp_path: Path) -> None:
 def test_round_trip_into_empty_sqlite(sqlite_store: Store, tmp_path: Path) -> None:
     fill(sqlite_store)
     path = tmp_path / "out.jsonl"
-    export_jsonl(sqlite_store, path)
+    export_jsonl(sqlite_store, path, include_keys=True)
     other = SQLiteStore(tmp_path / "other.db")
-    assert import_jsonl(other, path)["enterprises"] == 2
+    assert import_jsonl(other, path, include_keys=True)["enterprises"] == 2
     assert export_lines(other) == export_lines(sqlite_store)
     other.close()
 
@@ -101,13 +111,13 @@ def test_round_trip_sqlite_neo4j_sqlite(sqlite_store: Store, target: str, tmp_pa
         for i in range(5)
     ])
     first = tmp_path / "a.jsonl"
-    export_jsonl(sqlite_store, first)
-    import_jsonl(neo4j_store, first)
+    export_jsonl(sqlite_store, first, include_keys=True)
+    import_jsonl(neo4j_store, first, include_keys=True)
     assert export_lines(neo4j_store) == export_lines(sqlite_store)
     second = tmp_path / "b.jsonl"
-    export_jsonl(neo4j_store, second)
+    export_jsonl(neo4j_store, second, include_keys=True)
     back = SQLiteStore(tmp_path / "back.db")
-    import_jsonl(back, second)
+    import_jsonl(back, second, include_keys=True)
     assert export_lines(back) == export_lines(sqlite_store)
     back.close()
 
@@ -126,7 +136,7 @@ def bad_file(tmp_path: Path, store: Store, line: int, text: str) -> Path:
 @pytest.mark.parametrize(
     ("text", "field", "message"),
     [
-        ("{not json", None, "not valid JSON"),
+        ("{not json", None, "JSON syntax error"),
         ('{"kind": "planet", "data": {}}', "kind", "unknown kind"),
         ('{"kind": "record:nope", "data": {"id": "x"}}', "kind", "unknown record kind"),
         ('{"kind": "chain", "data": {"id": "x", "name_zh": "x", "name_en": "x", "letter": "Q"}}', "letter", "letter"),
@@ -183,13 +193,13 @@ def test_import_is_all_or_nothing_when_the_store_refuses(sqlite_store: Store, tm
 def test_import_from_a_non_seekable_stream(sqlite_store: Store, tmp_path: Path) -> None:
     fill(sqlite_store)
     buf = io.StringIO()
-    export_jsonl(sqlite_store, buf)
+    export_jsonl(sqlite_store, buf, include_keys=True)
 
     class Pipe(io.StringIO):
         def seekable(self) -> bool:
             return False
 
     target = SQLiteStore(tmp_path / "t.db")
-    assert import_jsonl(target, Pipe(buf.getvalue()))["records"] == 2
+    assert import_jsonl(target, Pipe(buf.getvalue()), include_keys=True)["records"] == 2
     assert export_lines(target) == export_lines(sqlite_store)
     target.close()

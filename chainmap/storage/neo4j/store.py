@@ -49,7 +49,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -108,8 +110,14 @@ class Neo4jStore(Store):
     database : str
         The Neo4j database.
     timeout : float
-        Seconds to wait for a connection, and to keep retrying a transaction
-        that failed transiently, before raising StorageUnavailable.
+        Seconds to keep retrying a transaction that failed transiently (a
+        deadlock, a busy server) before raising StorageUnavailable.
+    connect_timeout : float
+        Seconds to connect (and, for a read or write, to keep retrying while the
+        server is unreachable) before raising StorageUnavailable: with the
+        server down or unroutable a call fails within about 1.5 x this (default
+        1 s).  One pooled connection that went stale (a restarted server) is
+        replaced within this budget.
     tx_rows : int
         Enterprises per transaction of a bulk write (default 100,000: fits the
         2 GiB default heap of infra/neo4j with room to spare; see :meth:`bulk_upsert`).
@@ -137,11 +145,14 @@ class Neo4jStore(Store):
         password: str = "",
         database: str = DEFAULT_NEO4J_DATABASE,
         timeout: float = 5.0,
+        connect_timeout: float = 1.0,
         tx_rows: int = DEFAULT_NEO4J_TX_ROWS,
     ) -> None:
         self.uri = uri
         self.database = database
         self.tx_rows = _check_tx_rows(tx_rows)
+        self._retry_time = timeout
+        self._connect_time = connect_timeout
         self._orphans: set[str] = set()  # journals of this store's failed bulks not yet undone
         self._local = threading.local()  # per thread: the open explicit transaction, what it wrote
         if self.uri.split("://", 1)[0] not in _SCHEMES:
@@ -153,9 +164,9 @@ class Neo4jStore(Store):
             self._driver = neo4j.GraphDatabase.driver(
                 self.uri,
                 auth=(user, password) if password else None,
-                connection_timeout=timeout,
-                connection_acquisition_timeout=2 * timeout,
-                max_transaction_retry_time=timeout,
+                connection_timeout=connect_timeout,
+                connection_acquisition_timeout=1.5 * connect_timeout,
+                max_transaction_retry_time=-1.0,  # no driver retries: _retrying bounds them (see there)
                 liveness_check_timeout=30.0,
                 notifications_min_severity="OFF",
             )
@@ -197,6 +208,28 @@ class Neo4jStore(Store):
     def _session(self) -> neo4j.Session:
         return self._driver.session(database=self.database)
 
+    def _retrying(self, run: Callable[[neo4j.Session], R]) -> R:
+        """``run(session)`` (one managed transaction), retried here rather than by the driver.
+
+        The driver would retry an unreachable server for ``max_transaction_retry_time``
+        with back-off (≈7 s of a failed request with the server down); here a lost
+        connection is retried only within ``connect_timeout`` (enough to replace a
+        stale pooled connection) and transient errors within ``timeout``."""
+        start = time.monotonic()
+        delay = 0.05
+        while True:
+            try:
+                with self._session() as session:
+                    return run(session)
+            except (nx.ServiceUnavailable, nx.SessionExpired):
+                if time.monotonic() - start + delay > self._connect_time:
+                    raise
+            except nx.TransientError as err:
+                if not err.is_retryable() or time.monotonic() - start + delay > self._retry_time:
+                    raise
+            time.sleep(delay * (0.8 + 0.4 * random.random()))  # noqa: S311 - jitter, not crypto
+            delay = min(delay * 2, 1.0)
+
     def _current(self) -> neo4j.Transaction | None:
         return getattr(self._local, "tx", None)
 
@@ -219,8 +252,7 @@ class Neo4jStore(Store):
             tx = self._current()
             if tx is not None:
                 return work(tx, **params)
-            with self._session() as session:
-                return session.execute_read(work, **params)
+            return self._retrying(lambda session: session.execute_read(work, **params))
 
     def _write(self, work: Work[R], **params: Any) -> R:
         """Run ``work(tx, **params)`` in the open transaction or a managed write transaction."""
@@ -239,8 +271,7 @@ class Neo4jStore(Store):
             tx = self._current()
             if tx is not None:
                 return work(tx, **params)
-            with self._session() as session:
-                return session.execute_write(bumped, **params)
+            return self._retrying(lambda session: session.execute_write(bumped, **params))
 
     @contextlib.contextmanager
     def _explicit(self) -> Iterator[neo4j.Transaction]:
