@@ -1,46 +1,51 @@
 """The root ``chainmap`` command: mounts every layer's commands, plus serve, keys and demo.
 
 This is the console-script entry point: the outermost layer is the only one
-that sees all layers (chainmap -> matching -> api).
+that sees all layers (chainmap -> matching -> api).  Every layer's command
+modules import only typer and light helpers (:mod:`chainmap.cli.common`) at
+module level, so ``chainmap --help`` and ``chainmap chains`` start without
+networkx, numpy, scipy, pandas, scikit-learn, openpyxl, fastapi or uvicorn.
 """
 
 from __future__ import annotations
 
 import typer
 
-from chainmap import cli as core_cli
-from chainmap.cli_common import echo_json, handle_errors
+from chainmap.cli.common import (
+    LangOpt,
+    check_format,
+    echo_json,
+    echo_table,
+    format_option,
+    handle_errors,
+    lazy_app,
+    new_app,
+    open_store,
+)
+from chainmap.cli.data import store_data
+from chainmap.cli.main import app as core_app
 from chainmap.i18n import norm_lang, pick
+from matching import cli as matching_cli
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
+app = new_app(
     name="chainmap",
     help="chainmap：产业链图谱、强链补链延链诊断与精准招商 / industrial-chain maps, gap analysis and lead ranking",
     no_args_is_help=True,
-    add_completion=False,
 )
-app.add_typer(core_cli.app)
+app.add_typer(core_app)
+# imported when used: the project context's pydantic models would double the start-up time
+# (tests/test_cli_startup.py checks that this help is the one of chainmap.projects.cli.app)
+PROJECTS_HELP = "招商项目：登记、阶段流转、七跟法跟进、指标、导出 / investment projects: register, move, follow up, KPIs, export"
+app.add_typer(lazy_app("chainmap.projects.cli:app", help=PROJECTS_HELP), name="projects")
+app.add_typer(matching_cli.candidates_app, name="candidates")
+app.add_typer(matching_cli.leads_app, name="leads")
 
-keys_app = typer.Typer(help="API 密钥管理 / API keys", no_args_is_help=True)
+keys_app = new_app(help="API 密钥管理 / API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-LANG = typer.Option("zh", "--lang", help="zh|en")
-
-
-def _mount_layers() -> None:
-    """Mount the other layers' command groups."""
-    from chainmap import cli_gaps
-    from chainmap.projects import cli as cli_projects
-    from matching import cli as matching_cli
-
-    app.command("gaps")(cli_gaps.gaps)
-    app.add_typer(cli_projects.app, name="projects")
-    app.add_typer(matching_cli.candidates_app, name="candidates")
-    app.add_typer(matching_cli.leads_app, name="leads")
-
-
-_mount_layers()
+LANG = LangOpt
 
 
 @app.command("serve")
@@ -77,12 +82,6 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
 
 
-def _store():  # type: ignore[no-untyped-def]
-    from chainmap.storage.factory import open_store
-
-    return open_store()
-
-
 @keys_app.command("create")
 @handle_errors
 def keys_create(
@@ -94,33 +93,27 @@ def keys_create(
     from api.keys import create_key
 
     lang = norm_lang(lang)
-    store = _store()
-    try:
+    with open_store() as store:
         key, rec = create_key(store, role=role, label=label)
-    finally:
-        store.close()
     typer.echo(pick(lang, f"已创建 {rec['role']} 密钥 {rec['id']}（请妥善保存，之后不再显示）：", f"Created {rec['role']} key {rec['id']} (store it now; it is not shown again):"), err=True)
     typer.echo(key)
 
 
 @keys_app.command("list")
 @handle_errors
-def keys_list(fmt: str = typer.Option("table", "--format", "-f", help="table|json"), lang: str = LANG) -> None:
+def keys_list(fmt: str = format_option("table", "json"), lang: str = LANG) -> None:
     """列出密钥（不含明文）/ list keys (never the secret)."""
     from api.keys import list_keys
-    from chainmap.textfmt import table
 
     lang = norm_lang(lang)
-    store = _store()
-    try:
+    fmt = check_format(fmt, ("table", "json"))
+    with open_store() as store:
         rows = list_keys(store)
-    finally:
-        store.close()
     if fmt == "json":
         echo_json(rows)
         return
     headers = ["编号", "角色", "备注", "创建", "吊销"] if lang == "zh" else ["id", "role", "label", "created", "revoked"]
-    typer.echo(table(headers, [[r["id"], r["role"], r.get("label", ""), r.get("created"), r.get("revoked") or ""] for r in rows]))
+    echo_table(headers, [[r["id"], r["role"], r.get("label", ""), r.get("created"), r.get("revoked") or ""] for r in rows])
 
 
 @keys_app.command("revoke")
@@ -130,11 +123,8 @@ def keys_revoke(key_id: str = typer.Argument(..., help="密钥编号 / key id"),
     from api.keys import revoke_key
 
     lang = norm_lang(lang)
-    store = _store()
-    try:
+    with open_store() as store:
         revoke_key(store, key_id)
-    finally:
-        store.close()
     typer.echo(pick(lang, f"已吊销 {key_id}", f"Revoked {key_id}"))
 
 
@@ -147,16 +137,14 @@ def demo(
     """演示：载入种子，打印合汽生材概览、缺口和招商线索 / demo: seed, summary, gaps and leads."""
     from chainmap import service
     from chainmap.cache import ResultCache
-    from chainmap.cli import chains_cmd, ensure_initialised
-    from chainmap.cli_gaps import demo_summary
+    from chainmap.cli.chains import print_chains
+    from chainmap.cli.gaps import demo_summary
     from matching import service as leads_service
 
     lang = norm_lang(lang)
     cache = ResultCache()  # one gap analysis for the summary and the leads
-    store = _store()
-    try:
-        ensure_initialised(store, lang)
-        data = service.chain_data(store=store, cache=cache)
+    with open_store() as store:
+        data = store_data(store, lang, cache=cache)
         info = store.ping()
         rule = "=" * 72
         typer.echo(rule)
@@ -164,7 +152,7 @@ def demo(
                         f"chainmap demo · Yuncheng 合汽生材 · store: {info.get('backend')} {info.get('detail', '')}"))
         typer.echo(rule)
         typer.echo(pick(lang, "\n一、产业链与本地企业", "\n1. Chains and local enterprises"))
-        chains_cmd(fmt="table", region=None, lang=lang)
+        print_chains(service.chain_summary(data=data), lang)
         typer.echo(pick(lang, "\n二、缺口诊断", "\n2. Gap analysis"))
         typer.echo(demo_summary(data, lang, cache=cache))
         report = service.gap_report(data=data, cache=cache, lang=lang)
@@ -181,8 +169,6 @@ def demo(
             for lead in page.items:
                 typer.echo(f"  {lead.rank}. {lead.name}  {pick(lang, '得分', 'score')} {lead.score:.2f} → {lead.gap_segment_name}")
                 typer.echo(f"     {lead.reason}")
-    finally:
-        store.close()
     typer.echo("\n" + pick(
         lang,
         "下一步：chainmap gaps --chain qi --format html -o qi.html（报告）；chainmap leads -k 10（线索）；chainmap serve --no-auth 后打开 http://127.0.0.1:8000/ui/（链图）",

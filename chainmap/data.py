@@ -3,6 +3,9 @@
 :class:`ChainData` holds everything the analyses read (chains, regions,
 segments, links, enterprises) and is built either from seed files
 (:func:`chainmap.seed.load_seed`) or from a store (:func:`chain_data_from_store`).
+It needs no networkx: the chain graph (:mod:`chainmap.graph`) is built on the first
+use of :attr:`ChainData.graph`, and the chain hierarchy (:func:`chain_roots`) and the
+counts per chain (:meth:`ChainData.summary`) are plain Python.
 
 Locality — which enterprises (and projects) count for a region — is defined
 here once and used by gap analysis, graph exports and counts, ``chain show``,
@@ -39,18 +42,18 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-import networkx as nx
-
 from chainmap.exceptions import NotFound
-from chainmap.graph import build_graph, chain_roots
 from chainmap.models import Chain, Enterprise, Link, Region, RegionKind, Role, Segment
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # networkx loads with the first use of ChainData.graph: counting needs no graph
+    import networkx as nx
+
     from chainmap.storage.base import Store
 
 __all__ = [
     "ChainData",
     "RegionIndex",
+    "chain_roots",
     "Placed",
     "chain_data_from_store",
     "local_enterprises",
@@ -114,6 +117,25 @@ class RegionIndex:
         return self.covers(region, county=obj.county, zone=obj.zone)
 
 
+def chain_roots(chains: Iterable[Chain]) -> dict[str, str]:
+    """Map every chain id to its top-level chain id (sub-chains folded into parents).
+
+    >>> chain_roots([Chain(id="cai", name_zh="材", name_en="M", letter="材"),
+    ...              Chain(id="cai.mg", name_zh="镁", name_en="Mg", letter="材", parent="cai")])
+    {'cai': 'cai', 'cai.mg': 'cai'}
+    """
+    by_id = {c.id: c for c in chains}
+    out: dict[str, str] = {}
+    for cid in by_id:
+        seen = {cid}
+        cur = by_id[cid]
+        while cur.parent and cur.parent in by_id and cur.parent not in seen:
+            seen.add(cur.parent)
+            cur = by_id[cur.parent]
+        out[cid] = cur.id
+    return out
+
+
 def _enterprise_key(e: Enterprise) -> str:
     return e.key
 
@@ -138,7 +160,9 @@ class ChainData:
 
     @cached_property
     def graph(self) -> nx.DiGraph:
-        """The chain graph (see :mod:`chainmap.graph`)."""
+        """The chain graph (see :mod:`chainmap.graph`), built on first use."""
+        from chainmap.graph import build_graph
+
         return build_graph(self.chains, self.segments, self.links)
 
     @cached_property

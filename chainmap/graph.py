@@ -26,6 +26,8 @@ from typing import Any
 
 import networkx as nx
 
+# chain_roots is re-exported: the chain hierarchy lives with the read model, which needs no networkx
+from chainmap.data import chain_roots
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.models import Chain, Link, LinkKind, Segment, Stage
 
@@ -45,25 +47,6 @@ __all__ = [
 ]
 
 EXPORT_FORMATS = ("json", "cytoscape", "gexf", "graphml")
-
-
-def chain_roots(chains: Iterable[Chain]) -> dict[str, str]:
-    """Map every chain id to its top-level chain id (sub-chains folded into parents).
-
-    >>> chain_roots([Chain(id="cai", name_zh="材", name_en="M", letter="材"),
-    ...              Chain(id="cai.mg", name_zh="镁", name_en="Mg", letter="材", parent="cai")])
-    {'cai': 'cai', 'cai.mg': 'cai'}
-    """
-    by_id = {c.id: c for c in chains}
-    out: dict[str, str] = {}
-    for cid in by_id:
-        seen = {cid}
-        cur = by_id[cid]
-        while cur.parent and cur.parent in by_id and cur.parent not in seen:
-            seen.add(cur.parent)
-            cur = by_id[cur.parent]
-        out[cid] = cur.id
-    return out
 
 
 def build_graph(chains: Sequence[Chain], segments: Iterable[Segment], links: Iterable[Link]) -> nx.DiGraph:

@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from chainmap.cache import ResultCache
 from chainmap.data import ChainData, chain_data_from_store, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
-from chainmap.graph import EXPORT_FORMATS, chain_segments, chain_subgraph, export_graph, stage_layers
 from chainmap.i18n import norm_lang
 from chainmap.models import Region, Role, Segment
 
-if TYPE_CHECKING:  # the analysis stack (numpy, scipy) loads on first use: commands start fast
+# chainmap.graph (networkx) and the analysis stack (numpy, scipy) load on first use: commands start fast
+if TYPE_CHECKING:
     from chainmap.analysis.gaps import GapItem, GapReport
     from chainmap.storage.base import Store
 
@@ -70,8 +70,9 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: chain graph formats: the exports of :func:`chainmap.graph.export_graph` plus the SVG diagram
-GRAPH_FORMATS: tuple[str, ...] = (*EXPORT_FORMATS, "svg")
+#: chain graph formats: the exports of :func:`chainmap.graph.export_graph` (``EXPORT_FORMATS``,
+#: spelled out so that importing this module loads no networkx; a test keeps them equal) plus svg
+GRAPH_FORMATS: tuple[str, ...] = ("json", "cytoscape", "gexf", "graphml", "svg")
 #: gap report files (``md`` and ``markdown`` are the same format)
 GAP_RENDER_FORMATS: tuple[str, ...] = ("json", "md", "markdown", "html", "xlsx")
 _EXT = {"json": "json", "md": "md", "markdown": "md", "html": "html", "xlsx": "xlsx"}
@@ -292,6 +293,8 @@ def chain_graph(
         raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(GRAPH_FORMATS)}", field="format")
 
     def compute() -> ChainGraph:
+        from chainmap.graph import chain_subgraph, export_graph
+
         H = chain_subgraph(data.graph, chain)
         if fmt == "svg":
             from chainmap.reports.svg import render_chain_svg
@@ -312,6 +315,8 @@ def chain_graph(
 def chain_detail(*, data: ChainData, chain: str, region: str | None = None) -> dict[str, Any]:
     """One chain for ``chainmap chain show``: its segments per stage with the names of their
     local producers in ``region`` (default: the city; the locality rule), plus its links."""
+    from chainmap.graph import chain_segments, stage_layers
+
     region_id = valid_region(data, region)
     valid_chain(data, chain)
     G = data.graph
@@ -364,6 +369,8 @@ def chain_info(*, data: ChainData, chain: str, region: str | None = None) -> dic
 
 def chain_segment_list(*, data: ChainData, chain: str) -> list[Segment]:
     """The segments of ``chain`` (a top-level chain includes its sub-chains), by id."""
+    from chainmap.graph import chain_segments
+
     valid_chain(data, chain)
     ids = set(chain_segments(data.graph, chain))
     return [s for s in sorted(data.segments, key=lambda s: s.id) if s.id in ids]

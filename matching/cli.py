@@ -14,49 +14,33 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from chainmap.cli_common import echo_json, handle_errors
+from chainmap.cli.common import (
+    LangOpt,
+    check_format,
+    echo_json,
+    echo_table,
+    format_option,
+    handle_errors,
+    new_app,
+    open_store,
+    write_output,
+)
+from chainmap.cli.data import store_data
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
-from chainmap.textfmt import table
 
 if TYPE_CHECKING:
-    from chainmap.cache import ResultCache
-    from chainmap.data import ChainData
-    from chainmap.storage.base import Store
     from matching.ranking import LeadPage
 
 __all__ = ["candidates_app", "leads_app"]
 
-candidates_app = typer.Typer(
+candidates_app = new_app(
     help="候选企业：导入与查看 / candidate enterprises: import and list", no_args_is_help=True
 )
-leads_app = typer.Typer(
+leads_app = new_app(
     help="招商线索排序 / ranked investment leads (and `backtest`)",
     invoke_without_command=True,
 )
-
-LANG = typer.Option("zh", "--lang", help="zh|en")
-
-
-def _open_store() -> Store:
-    from chainmap.storage.factory import open_store
-
-    return open_store()
-
-
-def _data(store: Store, lang: str, cache: ResultCache | None = None) -> ChainData:
-    from chainmap.cli import ensure_initialised
-    from chainmap.service import chain_data
-
-    ensure_initialised(store, lang, quiet=True)
-    return chain_data(store=store, cache=cache)
-
-
-def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
-    f = fmt.strip().lower()
-    if f not in allowed:
-        raise InvalidInput(f"unknown format {fmt!r}; expected {' | '.join(allowed)}", field="format")
-    return f
 
 
 @contextmanager
@@ -94,20 +78,19 @@ def import_cmd(
         None, "--report", help="导入报告 CSV / report file (row, column, value, reason)"
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="不显示进度 / no progress bar"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table|json"),
-    lang: str = LANG,
+    fmt: str = format_option("table", "json"),
+    lang: str = LangOpt,
 ) -> None:
     """导入候选企业 / import candidate enterprises (all-or-nothing unless --skip-invalid)."""
     from matching.candidates import write_error_report
     from matching.service import import_candidates
 
     lang = norm_lang(lang)
-    fmt = _check_format(fmt, ("table", "json"))
+    fmt = check_format(fmt, ("table", "json"))
     if not file.is_file():
         raise InvalidInput(f"no such file: {file}", field="file")
-    store = _open_store()
-    try:
-        data = _data(store, lang)
+    with open_store() as store:
+        data = store_data(store, lang, quiet=True)
         with _progress(not quiet, pick(lang, "读取", "reading")) as cb:
             done = import_candidates(
                 store=store,
@@ -117,8 +100,6 @@ def import_cmd(
                 skip_invalid=skip_invalid,
                 progress=cb,
             )
-    finally:
-        store.close()
     result, counts = done.result, done.counts
     report_path = report
     if report_path is None and result.errors:
@@ -173,21 +154,18 @@ def import_cmd(
 @candidates_app.command("list")
 @handle_errors
 def list_cmd(
-    fmt: str = typer.Option("table", "--format", "-f", help="table|json"),
+    fmt: str = format_option("table", "json"),
     segment: str | None = typer.Option(None, "--segment", help="只看某环节 / only this segment"),
     limit: int = typer.Option(50, "--limit", min=1, help="最多显示 / at most"),
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """列出已导入的候选企业 / list stored candidates."""
     from matching.service import list_candidates
 
     lang = norm_lang(lang)
-    fmt = _check_format(fmt, ("table", "json"))
-    store = _open_store()
-    try:
+    fmt = check_format(fmt, ("table", "json"))
+    with open_store() as store:
         listed = list_candidates(store=store, segment=segment, limit=limit)
-    finally:
-        store.close()
     recs, total = listed.items, listed.total
     if fmt == "json":
         echo_json({"total": total, "items": recs})
@@ -205,7 +183,7 @@ def list_cmd(
     for r in recs:
         segs = list(r.get("segments") or []) + [m["segment"] for m in r.get("mapped_segments") or []]
         rows.append([r["id"], r["name"], r.get("hq_city"), ";".join(segs[:3]), ";".join(r.get("tags") or [])])
-    typer.echo(table(pick(lang, "编号 企业 总部 环节 标签", "id name hq segments tags").split(), rows))
+    echo_table(pick(lang, "编号 企业 总部 环节 标签", "id name hq segments tags").split(), rows)
     typer.echo(pick(lang, f"共 {total} 家", f"{total} in all"))
 
 
@@ -226,6 +204,8 @@ def _note_demo_pool(lang: str) -> None:
 
 
 def _write_xlsx(page: LeadPage, path: Path, lang: str) -> None:
+    from io import BytesIO
+
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -245,10 +225,9 @@ def _write_xlsx(page: LeadPage, path: Path, lang: str) -> None:
         ws2.append(
             [lead.rank, lead.candidate_id, lead.baseline, *(lead.contributions.get(f, 0.0) for f in feats)]
         )
-    try:
-        wb.save(path)
-    except OSError as err:
-        raise InvalidInput(f"cannot write {path}: {err.strerror}", field="output") from None
+    buf = BytesIO()
+    wb.save(buf)
+    write_output(path, buf.getvalue(), lang=lang)
 
 
 @leads_app.callback()
@@ -260,12 +239,12 @@ def leads(
     k: int = typer.Option(20, "-k", "--k", help="每页条数 / leads per page"),
     page: int = typer.Option(1, "--page", help="页码 / page"),
     region: str = typer.Option("yuncheng", "--region", help="区域 id / region id"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table|json|xlsx"),
+    fmt: str = format_option("table", "json", "xlsx"),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="输出文件 / output file (xlsx: required)"
     ),
     demo: bool = typer.Option(False, "--demo", help="使用内置演示企业池 / use the shipped demo pool"),
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """为缺口排序候选企业 / rank candidate enterprises for the gaps."""
     if ctx.invoked_subcommand is not None:
@@ -274,13 +253,12 @@ def leads(
     from matching.service import candidate_pool, lead_page
 
     lang = norm_lang(lang)
-    fmt = _check_format(fmt, ("table", "json", "xlsx"))
+    fmt = check_format(fmt, ("table", "json", "xlsx"))
     if fmt == "xlsx" and output is None:
-        raise InvalidInput("--format xlsx needs an output file: -o leads.xlsx", field="output")
+        raise InvalidInput("--format xlsx needs an output file: -o leads.xlsx", field="--output")
     cache = ResultCache()
-    store = _open_store()
-    try:
-        data = _data(store, lang, cache)
+    with open_store() as store:
+        data = store_data(store, lang, cache=cache, quiet=True)
         is_demo = candidate_pool(store=store, data=data, cache=cache, demo=demo).demo
         if is_demo:
             _note_demo_pool(lang)
@@ -288,8 +266,6 @@ def leads(
             store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, k=k, page=page,
             lang=lang, demo=demo,
         )  # fmt: skip
-    finally:
-        store.close()
     if fmt == "xlsx":
         assert output is not None
         _write_xlsx(result, output, lang)
@@ -306,10 +282,7 @@ def leads(
         if output is not None:
             import json
 
-            try:
-                output.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
-            except OSError as err:
-                raise InvalidInput(f"cannot write {output}: {err.strerror}", field="output") from None
+            write_output(output, json.dumps(doc, ensure_ascii=False, indent=2), lang=lang)
         else:
             echo_json(doc)
         return
@@ -341,11 +314,7 @@ def _print_leads(result: LeadPage, lang: str, is_demo: bool) -> None:
         [ld.rank, ld.name, ld.gap_segment_id, ld.gap_status, round(ld.score, 3), ld.reason]
         for ld in result.items
     ]
-    typer.echo(
-        table(
-            pick(lang, "名次 企业 缺口环节 类型 得分 理由", "rank name gap status score reason").split(), rows
-        )
-    )
+    echo_table(pick(lang, "名次 企业 缺口环节 类型 得分 理由", "rank name gap status score reason").split(), rows)
 
 
 @leads_app.command("backtest")
@@ -359,8 +328,8 @@ def backtest_cmd(
     ),
     seed: int = typer.Option(0, "--seed", help="随机种子 / random seed"),
     region: str = typer.Option("yuncheng", "--region"),
-    fmt: str = typer.Option("table", "--format", "-f", help="table|json"),
-    lang: str = LANG,
+    fmt: str = format_option("table", "json"),
+    lang: str = LangOpt,
 ) -> None:
     """回测：学习模型、先验与随机排序对比 / backtest: learned model vs prior vs random."""
     from chainmap.cache import ResultCache
@@ -368,17 +337,14 @@ def backtest_cmd(
     from matching.service import MIN_REAL_OUTCOMES, lead_backtest
 
     lang = norm_lang(lang)
-    fmt = _check_format(fmt, ("table", "json"))
+    fmt = check_format(fmt, ("table", "json"))
     cache = ResultCache()
-    store = _open_store()
-    try:
-        data = _data(store, lang, cache)
+    with open_store() as store:
+        data = store_data(store, lang, cache=cache, quiet=True)
         bt = lead_backtest(
             store=store, data=data, cache=cache, region=region, k=k, split=split, test_fraction=test_fraction,
             seed=seed, synthetic=synthetic, lang=lang,
         )  # fmt: skip
-    finally:
-        store.close()
     if bt.demo_pool:
         _note_demo_pool(lang)
     if bt.n_real_outcomes < MIN_REAL_OUTCOMES:

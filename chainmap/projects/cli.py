@@ -2,16 +2,14 @@
 
 Thin: parse -> call :mod:`chainmap.projects.service` -> render.  Chinese output by
 default, ``--lang en`` for English; errors go through
-:func:`chainmap.cli_common.handle_errors` (clean message, exit code 2).  The
-store comes from :func:`chainmap.storage.factory.open_store` (configured by
-the environment, e.g. ``CHAINMAP_SQLITE_PATH``).  The root ``chainmap``
-command mounts :data:`app`.
+:func:`chainmap.cli.common.handle_errors` (clean message, exit code 2).  The
+store comes from :func:`chainmap.cli.common.open_store` (configured by the
+environment, e.g. ``CHAINMAP_SQLITE_PATH``).  The root ``chainmap`` command
+mounts :data:`app`.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +17,17 @@ from typing import Any
 
 import typer
 
-from chainmap.cli_common import echo_json, handle_errors
+from chainmap.cli.common import (
+    LangOpt,
+    check_format,
+    echo_json,
+    echo_table,
+    format_option,
+    handle_errors,
+    new_app,
+    open_store,
+    write_output,
+)
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 from chainmap.projects.kpis import KpiReport
@@ -37,33 +45,20 @@ from chainmap.projects.service import (
     update_project,
 )
 from chainmap.storage.base import Store
-from chainmap.textfmt import table
 
 __all__ = ["app", "targets_app"]
 
-app = typer.Typer(
+app = new_app(
     name="projects",
     help="招商项目：登记、阶段流转、七跟法跟进、指标、导出 / investment projects: register, move, follow up, KPIs, export",
     no_args_is_help=True,
-    add_completion=False,
 )
-targets_app = typer.Typer(help="年度目标 / yearly targets", no_args_is_help=True, add_completion=False)
+targets_app = new_app(help="年度目标 / yearly targets", no_args_is_help=True)
 app.add_typer(targets_app, name="targets")
 
-LANG = typer.Option("zh", "--lang", help="输出语言 zh|en / output language")
-FORMAT = typer.Option("table", "--format", "-f", help="table|json")
+FORMATS = ("table", "json")
+FORMAT = format_option(*FORMATS)
 DATE_HELP = "日期 YYYY-MM-DD，默认今天 / date YYYY-MM-DD, default today"
-
-
-@contextlib.contextmanager
-def _store() -> Iterator[Store]:
-    from chainmap.storage.factory import open_store
-
-    store = open_store()
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def _date(value: str | None, field: str) -> date | None:
@@ -73,13 +68,6 @@ def _date(value: str | None, field: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"expected a date YYYY-MM-DD, got {value!r}", field=field) from None
-
-
-def _fmt(fmt: str) -> str:
-    v = fmt.strip().lower()
-    if v not in ("table", "json"):
-        raise InvalidInput(f"unknown format {fmt!r}; expected table or json", field="format")
-    return v
 
 
 def _plain(obj: Any) -> Any:
@@ -128,10 +116,10 @@ def add(
     ),
     on: str = typer.Option(None, "--date", help=DATE_HELP),
     fmt: str = FORMAT,
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """登记线索/项目 / register a lead (project at stage 线索 lead)."""
-    lang, fmt = norm_lang(lang), _fmt(fmt)
+    lang, fmt = norm_lang(lang), check_format(fmt, FORMATS)
     data = _given(
         id=project_id,
         title=title,
@@ -147,7 +135,7 @@ def add(
         planned_fixed_asset=planned_fixed,
         created=_date(on, "date"),
     )
-    with _store() as store:
+    with open_store() as store:
         reg = create_project(store=store, project_in=data)
     if fmt == "json":
         echo_json(
@@ -183,7 +171,7 @@ def move(
     new_fixed_asset: str = typer.Option(None, "--new-fixed-asset", help="新开工固定资产投资（亿元）"),
     funds_fixed: str = typer.Option(None, "--funds-fixed", help="固定资产到位资金（亿元，累计）"),
     funds_non_fixed: str = typer.Option(None, "--funds-non-fixed", help="非固定资产到位资金（亿元，累计）"),
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """阶段流转 / move a project to another stage."""
     lang = norm_lang(lang)
@@ -192,7 +180,7 @@ def move(
         funds_in_place_fixed=funds_fixed,
         funds_in_place_non_fixed=funds_non_fixed,
     )
-    with _store() as store:
+    with open_store() as store:
         p = transition_project(
             store=store,
             project_id=project_id,
@@ -224,7 +212,7 @@ def update(
     new_fixed_asset: str = typer.Option(None, "--new-fixed-asset", help="新开工固定资产投资（亿元）"),
     funds_fixed: str = typer.Option(None, "--funds-fixed", help="固定资产到位资金（亿元，累计）"),
     funds_non_fixed: str = typer.Option(None, "--funds-non-fixed", help="非固定资产到位资金（亿元，累计）"),
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """更新金额或负责人（阶段请用 move）/ update amounts or owner (use move for the stage)."""
     lang = norm_lang(lang)
@@ -239,7 +227,7 @@ def update(
     )
     if not changes:
         raise InvalidInput(pick(lang, "没有要更新的字段", "nothing to update"), field="options")
-    with _store() as store:
+    with open_store() as store:
         p = update_project(store=store, project_id=project_id, changes=changes)
     typer.echo(
         pick(
@@ -258,11 +246,11 @@ def log(
     actor: str = typer.Option(..., "--actor", help="跟进人 / who followed up"),
     on: str = typer.Option(None, "--date", help=DATE_HELP),
     note: str = typer.Option("", "--note", help="跟进情况 / what happened"),
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """记录跟进（七跟法）/ log a follow-up."""
     lang = norm_lang(lang)
-    with _store() as store:
+    with open_store() as store:
         fu = log_followup(
             store=store, project_id=project_id, method=method, on=_date(on, "date"), actor=actor, note=note
         )
@@ -280,11 +268,11 @@ def log(
 def show(
     project_id: str = typer.Argument(..., help="项目编号 / project id"),
     fmt: str = FORMAT,
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """查看项目、阶段历史与跟进 / show a project with its history and follow-ups."""
-    lang, fmt = norm_lang(lang), _fmt(fmt)
-    with _store() as store:
+    lang, fmt = norm_lang(lang), check_format(fmt, FORMATS)
+    with open_store() as store:
         p = get_project(store=store, project_id=project_id)
         fus = list_followups(store=store, project_id=project_id)
     if fmt == "json":
@@ -295,37 +283,21 @@ def show(
     rows += [
         [t.from_stage.label(lang), t.to_stage.label(lang), t.date, t.actor, t.note] for t in p.transitions
     ]
-    typer.echo(
-        table(
-            [
-                pick(lang, h, e)
-                for h, e in [
-                    ("自", "from"),
-                    ("至", "to"),
-                    ("日期", "date"),
-                    ("操作人", "actor"),
-                    ("备注", "note"),
-                ]
-            ],
-            rows,
-        )
+    echo_table(
+        [
+            pick(lang, h, e)
+            for h, e in [("自", "from"), ("至", "to"), ("日期", "date"), ("操作人", "actor"), ("备注", "note")]
+        ],
+        rows,
     )
     if fus:
         typer.echo("")
-        typer.echo(
-            table(
-                [
-                    pick(lang, h, e)
-                    for h, e in [
-                        ("编号", "id"),
-                        ("方式", "method"),
-                        ("日期", "date"),
-                        ("跟进人", "actor"),
-                        ("情况", "note"),
-                    ]
-                ],
-                [[f.id, f.method.label(lang), f.date, f.actor, f.note] for f in fus],
-            )
+        echo_table(
+            [
+                pick(lang, h, e)
+                for h, e in [("编号", "id"), ("方式", "method"), ("日期", "date"), ("跟进人", "actor"), ("情况", "note")]
+            ],
+            [[f.id, f.method.label(lang), f.date, f.actor, f.note] for f in fus],
         )
 
 
@@ -337,11 +309,11 @@ def list_(
     region: str = typer.Option(None, "--region", help="县或开发区编号 / county or zone id"),
     segment: str = typer.Option(None, "--segment", help="目标环节 / segment id"),
     fmt: str = FORMAT,
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """列出项目 / list projects."""
-    lang, fmt = norm_lang(lang), _fmt(fmt)
-    with _store() as store:
+    lang, fmt = norm_lang(lang), check_format(fmt, FORMATS)
+    with open_store() as store:
         projects = list_projects(
             store=store, stage=stage, task_force=task_force, region=region, segment=segment
         )
@@ -372,7 +344,7 @@ def list_(
         ]
         for p in projects
     ]
-    typer.echo(table(headers, rows))
+    echo_table(headers, rows)
     typer.echo(pick(lang, f"共 {len(projects)} 个项目", f"{len(projects)} projects"))
 
 
@@ -411,13 +383,13 @@ def kpi(
     stalled_days: int = typer.Option(90, "--stalled-days", help="停滞阈值（天）/ stalled threshold, days"),
     today: str = typer.Option(None, "--today", help="统计日（默认今天）/ as-of date"),
     fmt: str = FORMAT,
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """招商指标 / investment-promotion KPIs."""
     from chainmap.projects.report import kpi_table, stage_duration_table, stalled_table
 
-    lang, fmt = norm_lang(lang), _fmt(fmt)
-    with _store() as store:
+    lang, fmt = norm_lang(lang), check_format(fmt, FORMATS)
+    with open_store() as store:
         report = _kpis(store, year, start, end, region, task_force, stalled_days, today)
     if fmt == "json":
         echo_json(_plain(report.model_dump()))
@@ -434,7 +406,7 @@ def kpi(
     for builder in (kpi_table, stage_duration_table):
         headers, rows = builder(report, lang=lang)
         typer.echo("")
-        typer.echo(table(headers, [[_num(v) for v in r] for r in rows]))
+        echo_table(headers, [[_num(v) for v in r] for r in rows])
     typer.echo("")
     typer.echo(
         pick(
@@ -445,7 +417,7 @@ def kpi(
     )
     if report.stalled:
         headers, rows = stalled_table(report.stalled, lang=lang)
-        typer.echo(table(headers, rows))
+        echo_table(headers, rows)
 
 
 @app.command("export")
@@ -459,11 +431,11 @@ def export(
     stage: str = typer.Option(None, "--stage", help="只导出该阶段的项目 / only projects at this stage"),
     stalled_days: int = typer.Option(90, "--stalled-days", help="停滞阈值（天）"),
     today: str = typer.Option(None, "--today", help="统计日 / as-of date"),
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """导出项目、指标与停滞项目（xlsx 三个工作表；csv 仅项目）/ export projects, KPIs, stalled."""
     lang = norm_lang(lang)
-    with _store() as store:
+    with open_store() as store:
         export = export_projects(
             store=store,
             format=fmt,
@@ -475,10 +447,7 @@ def export(
             today=_date(today, "today"),
             lang=lang,
         )
-    try:
-        output.write_bytes(export.content)
-    except OSError as err:
-        raise InvalidInput(f"cannot write {output}: {err.strerror}", field="output") from None
+    write_output(output, export.content, lang=lang)
     typer.echo(
         pick(
             lang,
@@ -500,7 +469,7 @@ def targets_set(
     new_fixed_asset: str = typer.Option(None, "--new-fixed-asset", help="新开工固定资产投资目标（亿元）"),
     funds_fixed: str = typer.Option(None, "--funds-fixed", help="固定资产到位资金目标（亿元）"),
     funds_non_fixed: str = typer.Option(None, "--funds-non-fixed", help="非固定资产到位资金目标（亿元）"),
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """设定年度目标 / set a year's targets for a region."""
     lang = norm_lang(lang)
@@ -514,7 +483,7 @@ def targets_set(
         funds_fixed=funds_fixed,
         funds_non_fixed=funds_non_fixed,
     )
-    with _store() as store:
+    with open_store() as store:
         t = set_target(store=store, target_in=data)
     where = t.region or pick(lang, "全市", "whole city")
     typer.echo(pick(lang, f"已设定 {t.year} 年目标（{where}）", f"set the {t.year} targets ({where})"))
@@ -525,11 +494,11 @@ def targets_set(
 def targets_list(
     year: int = typer.Option(None, "--year", help="年度 / year"),
     fmt: str = FORMAT,
-    lang: str = LANG,
+    lang: str = LangOpt,
 ) -> None:
     """列出年度目标 / list targets."""
-    lang, fmt = norm_lang(lang), _fmt(fmt)
-    with _store() as store:
+    lang, fmt = norm_lang(lang), check_format(fmt, FORMATS)
+    with open_store() as store:
         targets = list_targets(store=store, year=year)
     if fmt == "json":
         echo_json(_plain([t.model_dump() for t in targets]))
@@ -560,4 +529,4 @@ def targets_list(
         ]
         for t in targets
     ]
-    typer.echo(table(headers, rows))
+    echo_table(headers, rows)

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from chainmap import cli_gaps
+from chainmap.cli import gaps as cli_gaps
 
 runner = CliRunner()
 

@@ -1,9 +1,9 @@
 """``chainmap gaps``: the 补链 / 强链 / 延链 report of a region, in the terminal or as a file.
 
 Thin: parse -> :func:`chainmap.service.gap_report` -> render
-(:func:`chainmap.service.render_gap_report`, :mod:`chainmap.reports.gaps`).  The
-root command (``api.cli``) mounts :func:`gaps` as ``chainmap gaps``;
-:func:`demo_summary` is printed by the demo command.
+(:func:`chainmap.service.render_gap_report`, :mod:`chainmap.reports.gaps`).
+:mod:`chainmap.cli` mounts :func:`gaps` as ``chainmap gaps``; :func:`demo_summary` is
+printed by the demo command.
 """
 
 from __future__ import annotations
@@ -14,21 +14,21 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from chainmap import service
 from chainmap.analysis.gaps_text import STATUS_LABELS
-from chainmap.cache import ResultCache
-from chainmap.cli_common import check_format, handle_errors, write_output
+from chainmap.cli.common import LangOpt, check_format, handle_errors, new_app, write_output
+from chainmap.cli.data import open_data
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 from chainmap.textfmt import table
 
-if TYPE_CHECKING:  # the analysis and report stack (numpy, scipy, openpyxl) loads when a command runs
+if TYPE_CHECKING:  # the services and the analysis stack (networkx, numpy, scipy, openpyxl) load when a command runs
     from chainmap.analysis.gaps import GapReport
+    from chainmap.cache import ResultCache
     from chainmap.data import ChainData
 
 __all__ = ["app", "gaps", "demo_summary", "load_chain_data", "GAP_CLI_FORMATS"]
 
-app = typer.Typer(add_completion=False)
+app = new_app()
 
 #: ``--format`` values.
 GAP_CLI_FORMATS = ("table", "json", "md", "html", "xlsx")
@@ -38,8 +38,6 @@ _TYPES: tuple[str, ...] = tuple(STATUS_LABELS)  # == chainmap.analysis.gaps.STAT
 def load_chain_data(lang: str = "zh") -> ChainData:
     """The data the command analyses: the configured store, initialised from the
     shipped seed when empty (same as every other command)."""
-    from chainmap.cli import open_data
-
     return open_data(lang)
 
 
@@ -97,17 +95,19 @@ def gaps(
     ),
     format: str = typer.Option("table", "--format", "-f", help="table|json|md|html|xlsx"),
     output: Path | None = typer.Option(None, "--output", "-o", help="输出文件 / output file"),
-    lang: str = typer.Option("zh", "--lang", help="zh|en"),
+    lang: str = LangOpt,
 ) -> None:
     """产业链缺口分析：补链、强链、延链 / gap analysis: fill, strengthen, extend."""
+    from chainmap import service
+
     lang = norm_lang(lang)
-    check_format(format, GAP_CLI_FORMATS, field="format")
+    format = check_format(format, GAP_CLI_FORMATS)
     if type is not None and type not in _TYPES:
-        raise InvalidInput(f"unknown type {type!r}; expected one of {', '.join(_TYPES)}", field="type")
+        raise InvalidInput(f"unknown type {type!r}; expected one of {', '.join(_TYPES)}", field="--type")
     if format == "xlsx" and output is None:
         raise InvalidInput(
             pick(lang, "xlsx 格式需要指定输出文件", "the xlsx format needs an output file"),
-            field="output",
+            field="--output",
             hint="-o gaps.xlsx",
         )
     data = load_chain_data(lang)
@@ -131,6 +131,7 @@ def demo_summary(data: ChainData, lang: str = "zh", *, top: int = 5, cache: Resu
     is not ``sound``, in priority order.  With ``cache``, the report is the one
     the other views of the same process use.
     """
+    from chainmap import service
     from chainmap.analysis.gaps import select_items
     from chainmap.reports.gaps import summary_table
 

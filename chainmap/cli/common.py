@@ -1,0 +1,236 @@
+"""Helpers shared by the CLI modules of every layer (chainmap, matching, projects, api).
+
+* :func:`new_app` -- a :class:`typer.Typer` with the settings every group uses;
+  :func:`lazy_app` -- a group whose commands are imported only when it runs;
+* :data:`LangOpt` and :func:`format_option` -- the ``--lang`` and ``--format`` options;
+* :func:`check_format` -- the one ``--format`` check (an :class:`InvalidInput` naming the option);
+* :func:`open_store` -- the configured store, as a context manager that closes it
+  (its read model for a command: :mod:`chainmap.cli.data`);
+* :func:`write_output` -- writing an ``--output`` file, with a clean error on a directory,
+  a missing folder or no permission;
+* :func:`handle_errors` -- every command catches :class:`chainmap.exceptions.ChainmapError`,
+  prints the message (and hint) on stderr without a stack trace and exits with code 2;
+* :func:`echo_json`, :func:`echo_table` -- output for scripts and for people.
+
+Only typer and light chainmap modules are imported here, and nothing of the services or the
+analysis: the project context's CLI uses these helpers and stays independent of the gap
+analysis (import-linter contract).  The store loads when a command opens it, so
+``chainmap --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+import typer
+import typer.main
+from typer.core import TyperGroup
+
+from chainmap.exceptions import ChainmapError, InvalidInput
+from chainmap.i18n import pick
+from chainmap.textfmt import table
+
+if TYPE_CHECKING:
+    from typer._click import Command
+
+    from chainmap.storage.base import Store
+
+__all__ = [
+    "new_app",
+    "lazy_app",
+    "LangOpt",
+    "format_option",
+    "check_format",
+    "handle_errors",
+    "die",
+    "echo_json",
+    "echo_table",
+    "open_store",
+    "counts_text",
+    "write_output",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: ``--lang``: the language of the output (Chinese by default)
+LangOpt = typer.Option("zh", "--lang", help="输出语言 zh|en / output language")
+
+
+def new_app(**kwargs: Any) -> typer.Typer:
+    """A command group: no shell-completion commands, plain (not rich) help.
+
+    Plain help keeps ``chainmap --help`` from importing rich (a quarter of a second).
+    """
+    kwargs.setdefault("add_completion", False)
+    kwargs.setdefault("rich_markup_mode", None)
+    return typer.Typer(**kwargs)
+
+
+class _LazyGroup(TyperGroup):
+    """A group whose commands are those of the typer app at :attr:`target` ("module:attribute"),
+    imported the first time the commands are looked at (running or listing them), not when the
+    group is mounted.  The target app must not have a callback of its own."""
+
+    target: ClassVar[str] = ""
+    _loaded: MutableMapping[str, Command] | None = None
+
+    @property
+    def commands(self) -> MutableMapping[str, Command]:
+        if self._loaded is None:
+            module, _, attr = self.target.partition(":")
+            sub_app = getattr(importlib.import_module(module), attr)
+            self._loaded = typer.main.get_group(sub_app).commands
+        return self._loaded
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, Command]) -> None:
+        """The (empty) commands typer gives the placeholder; replaced by the target's on first use."""
+
+
+def lazy_app(target: str, *, help: str, **kwargs: Any) -> typer.Typer:
+    """A command group standing for the typer app ``target`` ("module:attribute"), imported only
+    when the group is used, so that mounting it costs nothing (``chainmap --help`` lists it by
+    ``help`` without importing it).  The target must be an app without a callback."""
+    group_cls = type("LazyGroup", (_LazyGroup,), {"target": target})
+    kwargs.setdefault("no_args_is_help", True)
+    return new_app(help=help, cls=group_cls, **kwargs)
+
+
+def format_option(*formats: str, default: str | None = None) -> Any:
+    """The ``--format`` / ``-f`` option offering ``formats`` (default: the first)."""
+    return typer.Option(default or formats[0], "--format", "-f", help="|".join(formats))
+
+
+def check_format(fmt: str, allowed: Sequence[str], *, field: str = "--format") -> str:
+    """``fmt`` normalised (trimmed, lower case) if it is one of ``allowed``.
+
+    >>> check_format(" JSON", ("table", "json"))
+    'json'
+    >>> check_format("yaml", ("table", "json"))
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.InvalidInput: --format: unknown format 'yaml'; expected one of table, json
+    """
+    value = fmt.strip().lower()
+    if value not in allowed:
+        raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(allowed)}", field=field)
+    return value
+
+
+def die(message: str, code: int = 2) -> None:
+    """Print ``message`` on stderr and exit with ``code``."""
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Decorator: turn ChainmapError into a clean message on stderr and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        lang = kwargs.get("lang", "zh")
+        try:
+            return fn(*args, **kwargs)
+        except ChainmapError as err:
+            typer.echo(f"{pick(lang, '错误', 'Error')}: {err}", err=True)
+            errors = getattr(err, "errors", None) or []
+            for e in errors[:50]:
+                typer.echo(f"  - row {e.row}, {e.column}={e.value!r}: {e.reason}", err=True)
+            if len(errors) > 50:
+                typer.echo(pick(lang, f"  ……另有 {len(errors) - 50} 处错误", f"  ... {len(errors) - 50} more"), err=True)
+            if err.hint:
+                typer.echo(f"{pick(lang, '提示', 'Hint')}: {err.hint}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def echo_json(data: Any) -> None:
+    """Print JSON (UTF-8, not ASCII-escaped) for scripts."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print a plain-text table (:func:`chainmap.textfmt.table`, wide characters aligned)."""
+    typer.echo(table(headers, rows))
+
+
+@contextmanager
+def open_store() -> Iterator[Store]:
+    """The configured store (:func:`chainmap.storage.factory.open_store`), closed on exit."""
+    from chainmap.storage.factory import open_store as _open
+
+    store = _open()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def counts_text(counts: dict[str, int], lang: str) -> str:
+    """``{"chains": 4, ...}`` as "4条链，..." / "4 chains, ...".
+
+    >>> counts_text({"chains": 4, "links": 2}, "en")
+    '4 chains, 2 links'
+    """
+    names = {
+        "chains": ("条链", "chains"),
+        "regions": ("个区域", "regions"),
+        "segments": ("个环节", "segments"),
+        "links": ("条关联", "links"),
+        "enterprises": ("家企业", "enterprises"),
+        "records": ("条记录", "records"),
+    }
+    parts = []
+    for k, v in counts.items():
+        zh, en = names.get(k, (k, k))
+        parts.append(pick(lang, f"{v}{zh}", f"{v} {en}"))
+    return pick(lang, "，", ", ").join(parts)
+
+
+def write_output(
+    path: str | os.PathLike[str], content: str | bytes, *, lang: str = "zh", field: str = "--output"
+) -> None:
+    """Write ``content`` (text as UTF-8) to ``path``.
+
+    Raises
+    ------
+    InvalidInput
+        Naming ``field`` and the reason when the file cannot be written (a directory, a
+        missing parent folder, no permission ...), so the command ends with one clean
+        line and exit code 2 instead of a traceback.
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> write_output(d, "x", lang="en")
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.InvalidInput: --output: cannot write ...: it is a directory
+    >>> write_output(Path(d) / "no" / "x.json", "x", lang="en")
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.InvalidInput: --output: cannot write .../no/x.json: folder .../no does not exist
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInput(pick(lang, f"无法写入 {target}：这是一个目录", f"cannot write {target}: it is a directory"), field=field)
+    parent = target.parent
+    if not parent.is_dir():
+        raise InvalidInput(
+            pick(lang, f"无法写入 {target}：目录 {parent} 不存在", f"cannot write {target}: folder {parent} does not exist"),
+            field=field,
+        )
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        target.write_bytes(data)
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise InvalidInput(pick(lang, f"无法写入 {target}：{reason}", f"cannot write {target}: {reason}"), field=field) from None

@@ -1,0 +1,89 @@
+"""What the CLI loads at start-up (not how long it takes: benchmarks/bench_startup.py times it).
+
+`chainmap --help` and `chainmap chains` must not pull in the heavy stacks: each is checked in a
+fresh interpreter, through sys.modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("networkx", "numpy", "scipy", "pandas", "sklearn", "fastapi", "openpyxl", "uvicorn")
+
+PROBE = """
+import json, sys
+args = json.loads(sys.argv[1])
+import api.cli
+if args:
+    try:
+        api.cli.app(args)
+    except SystemExit:
+        pass
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in set(json.loads(sys.argv[2])))), file=sys.stderr)
+"""
+
+
+def _loaded(args: list[str], watch: tuple[str, ...], tmp_path: Path) -> list[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "CHAINMAP_STORE": "sqlite",
+        "CHAINMAP_SQLITE_PATH": str(tmp_path / "startup.db"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args), json.dumps(watch)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stderr.strip().splitlines()[-1])
+
+
+def test_import_api_cli_loads_no_heavy_module(tmp_path: Path) -> None:
+    assert _loaded([], (*HEAVY, "chainmap.projects"), tmp_path) == []
+
+
+def test_help_loads_no_heavy_module_nor_rich_nor_pydantic(tmp_path: Path) -> None:
+    # plain help (no rich); the project context is mounted lazily (its pydantic models stay unloaded)
+    loaded = _loaded(["--help"], (*HEAVY, "rich", "pydantic", "chainmap"), tmp_path)
+    assert [m for m in loaded if not m.startswith("chainmap")] == []
+    assert "chainmap.cli" in loaded and not [m for m in loaded if m.startswith("chainmap.projects")]
+
+
+def test_chains_loads_no_graph_or_analysis_stack(tmp_path: Path) -> None:
+    assert _loaded(["init"], (), tmp_path) == []
+    assert _loaded(["chains"], HEAVY, tmp_path) == []
+    # ...and the command still works: the graph is built only when a command needs it
+    assert "networkx" in _loaded(["chain", "show", "qi"], ("networkx",), tmp_path)
+
+
+def test_the_lazy_projects_group_is_the_projects_app(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from api import cli as root
+    from chainmap.projects import cli as projects_cli
+
+    monkeypatch.setenv("CHAINMAP_STORE", "sqlite")
+    monkeypatch.setenv("CHAINMAP_SQLITE_PATH", str(tmp_path / "p.db"))
+    assert root.PROJECTS_HELP == projects_cli.app.info.help
+    runner = CliRunner()
+    res = runner.invoke(root.app, ["projects", "--help"])
+    assert res.exit_code == 0, res.output
+    for name in ("add", "move", "update", "log", "show", "list", "kpi", "export", "targets"):
+        assert f"  {name} " in res.stdout, name
+    res = runner.invoke(root.app, ["projects", "targets", "list", "--format", "json"])
+    assert res.exit_code == 0 and json.loads(res.stdout) == []
+    res = runner.invoke(root.app, ["projects", "nope"])
+    assert res.exit_code == 2 and "nope" in res.output
+
+
+def test_graph_formats_of_the_service_are_the_exports_plus_svg() -> None:
+    from chainmap import service
+    from chainmap.graph import EXPORT_FORMATS
+
+    assert service.GRAPH_FORMATS == (*EXPORT_FORMATS, "svg")
