@@ -1,6 +1,6 @@
 """Benchmark driver: ``python -m benchmarks {all|report|<name>} [--quick|--full]``.
 
-* ``all`` runs every benchmark (relatedness, gaps, leads, storage, api), each in its own
+* ``all`` runs every benchmark (relatedness, gaps, leads, storage, api, startup), each in its own
   subprocess (so a crash, a time-out or the memory of one cannot spoil the next), and writes
   ``benchmarks/results/<mode>.json`` (machine, timestamps, rows of every benchmark, errors) and
   ``benchmarks/results/<mode>.md``; then it redraws ``results/scaling.png`` and the generated part

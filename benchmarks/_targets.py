@@ -97,6 +97,23 @@ def _agreement(doc: dict[str, Any] | None, side: str) -> tuple[str, bool | None]
     return text + (f"; off: {', '.join(off)}" if off else ""), None
 
 
+def _startup(key: str, case: str, limit: str) -> Target:
+    """The CLI start-up target of one command (benchmarks/bench_startup.py)."""
+    return Target(
+        key,
+        f"`{case}` start-up, fresh process (best of N)",
+        "< 0.3 s",
+        "startup",
+        lambda r: r.get("case") == case,
+        lambda r: (
+            f"{fmt_s(r['seconds'])} (bare interpreter + {fmt_s(r['above_floor_seconds'])}; "
+            f"median {fmt_s(r['median_seconds'])})",
+            r["seconds"] < 0.3,
+        ),
+        limit,
+    )
+
+
 TARGETS: list[Target] = [
     Target(
         "gaps_seed",
@@ -253,6 +270,18 @@ TARGETS: list[Target] = [
         lambda r: r.get("clients") == 50 and r.get("endpoint") == "gaps (cached)",
         None,  # type: ignore[arg-type]  # filled in below
         "Requests are bounded (keep-alive pool of 50); an error would be a 5xx, a timeout or a refused connection.",
+    ),
+    _startup(
+        "startup_help",
+        "chainmap --help",
+        "Imports only: typer and the command modules (plain help, no rich; the project context mounted "
+        "lazily); no pydantic, networkx, numpy or web stack. The bare interpreter is most of it.",
+    ),
+    _startup(
+        "startup_chains",
+        "chainmap chains",
+        "Imports: pydantic (typer's parameter coercion, then the chainmap models: ~50 ms of model "
+        "building) and the SQLite store; reading and counting take ~10 ms. No networkx, numpy or scipy.",
     ),
     Target(
         "rel_500",

@@ -17,12 +17,14 @@ import typer
 from chainmap.cli.common import (
     LangOpt,
     check_format,
+    check_output,
     echo_json,
     echo_table,
     format_option,
     handle_errors,
     new_app,
     open_store,
+    output_errors,
     write_output,
 )
 from chainmap.cli.data import store_data
@@ -89,6 +91,8 @@ def import_cmd(
     fmt = check_format(fmt, ("table", "json"))
     if not file.is_file():
         raise InvalidInput(f"no such file: {file}", field="file")
+    if report is not None:
+        check_output(report, lang=lang, field="--report")
     with open_store() as store:
         data = store_data(store, lang, quiet=True)
         with _progress(not quiet, pick(lang, "读取", "reading")) as cb:
@@ -105,7 +109,8 @@ def import_cmd(
     if report_path is None and result.errors:
         report_path = file.with_name(file.stem + ".refused.csv")
     if report_path is not None:
-        write_error_report(result.errors, report_path, unmapped=result.unmapped)
+        with output_errors(report_path, lang=lang, field="--report"):
+            write_error_report(result.errors, report_path, unmapped=result.unmapped)
     summary = {**done.summary(), "report": str(report_path) if report_path else None}
     if fmt == "json":
         echo_json(
@@ -256,6 +261,8 @@ def leads(
     fmt = check_format(fmt, ("table", "json", "xlsx"))
     if fmt == "xlsx" and output is None:
         raise InvalidInput("--format xlsx needs an output file: -o leads.xlsx", field="--output")
+    if output is not None:
+        check_output(output, lang=lang)
     cache = ResultCache()
     with open_store() as store:
         data = store_data(store, lang, cache=cache, quiet=True)

@@ -69,6 +69,25 @@ def test_bad_format_and_lang() -> None:
     assert res.exit_code == 2 and "expected zh or en" in res.output
 
 
+@pytest.mark.parametrize(
+    ("args", "allowed"),
+    [
+        (["chains"], "table, json"),
+        (["chain", "show", "qi"], "table, json"),
+        (["gaps"], "table, json, md, html, xlsx"),
+        (["leads"], "table, json, xlsx"),
+        (["candidates", "list"], "table, json"),
+        (["projects", "list"], "table, json"),
+        (["keys", "list"], "table, json"),
+    ],
+)
+def test_every_layer_checks_format_the_same_way(args: list[str], allowed: str) -> None:
+    res = runner.invoke(app, [*args, "--format", "pdf"])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == f"错误: --format: unknown format 'pdf'; expected one of {allowed}"
+    assert runner.invoke(app, [*args, "--format", " JSON"]).exit_code == 0  # trimmed, any case
+
+
 def test_chain_show() -> None:
     res = runner.invoke(app, ["chain", "show", "qi"])
     assert res.exit_code == 0, res.output
@@ -164,8 +183,11 @@ def test_demo_runs() -> None:
         ["gaps", "--chain", "qi", "-f", "md"],
         ["gaps", "--chain", "qi", "-f", "xlsx"],
         ["graph", "export", "qi", "-f", "gexf"],
+        ["leads", "-f", "json"],
+        ["leads", "-f", "xlsx"],
+        ["projects", "export", "-f", "xlsx"],
     ],
-    ids=["gaps-md", "gaps-xlsx", "graph-export"],
+    ids=["gaps-md", "gaps-xlsx", "graph-export", "leads-json", "leads-xlsx", "projects-export"],
 )
 @pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
 def test_unwritable_output_is_one_clean_line_and_exit_2(args: list[str], where: str, tmp_path: Path) -> None:
@@ -179,6 +201,18 @@ def test_unwritable_output_is_one_clean_line_and_exit_2(args: list[str], where: 
     assert lines[0].startswith("错误: --output: 无法写入") and str(target) in lines[0]
     assert ("不存在" if where == "missing-folder" else "目录") in lines[0]
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
+def test_unwritable_import_report_fails_before_importing(where: str, tmp_path: Path) -> None:
+    src = tmp_path / "c.csv"
+    src.write_text("name,main_products\n甲新材料有限公司,动力电池\n乙公司,餐饮\n", encoding="utf-8")
+    target = tmp_path / "nonexistent" / "r.csv" if where == "missing-folder" else tmp_path
+    res = runner.invoke(app, ["candidates", "import", str(src), "--report", str(target)])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().startswith("错误: --report: 无法写入") and "Traceback" not in res.output
+    listed = json.loads(runner.invoke(app, ["candidates", "list", "--format", "json"]).stdout)
+    assert listed["total"] == 0  # nothing imported
 
 
 def test_unwritable_output_in_english() -> None:

@@ -6,8 +6,8 @@
 * :func:`check_format` -- the one ``--format`` check (an :class:`InvalidInput` naming the option);
 * :func:`open_store` -- the configured store, as a context manager that closes it
   (its read model for a command: :mod:`chainmap.cli.data`);
-* :func:`write_output` -- writing an ``--output`` file, with a clean error on a directory,
-  a missing folder or no permission;
+* :func:`write_output` (:func:`check_output`, :func:`output_errors`) -- writing an ``--output``
+  file, with a clean error on a directory, a missing folder or no permission;
 * :func:`handle_errors` -- every command catches :class:`chainmap.exceptions.ChainmapError`,
   prints the message (and hint) on stderr without a stack trace and exits with code 2;
 * :func:`echo_json`, :func:`echo_table` -- output for scripts and for people.
@@ -55,6 +55,8 @@ __all__ = [
     "echo_table",
     "open_store",
     "counts_text",
+    "check_output",
+    "output_errors",
     "write_output",
 ]
 
@@ -196,6 +198,41 @@ def counts_text(counts: dict[str, int], lang: str) -> str:
     return pick(lang, "，", ", ").join(parts)
 
 
+def check_output(path: str | os.PathLike[str], *, lang: str = "zh", field: str = "--output") -> Path:
+    """``path`` as a Path if a file can be written there: not a directory, in a folder that exists.
+
+    Commands call it before the work, so a wrong ``-o`` fails at once; :func:`write_output`
+    calls it again.
+
+    Raises
+    ------
+    InvalidInput
+        Naming ``field``: the path is a directory, or its folder does not exist.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidInput(pick(lang, f"无法写入 {target}：这是一个目录", f"cannot write {target}: it is a directory"), field=field)
+    parent = target.parent
+    if not parent.is_dir():
+        raise InvalidInput(
+            pick(lang, f"无法写入 {target}：目录 {parent} 不存在", f"cannot write {target}: folder {parent} does not exist"),
+            field=field,
+        )
+    return target
+
+
+@contextmanager
+def output_errors(path: str | os.PathLike[str], *, lang: str = "zh", field: str = "--output") -> Iterator[Path]:
+    """Checks ``path`` (:func:`check_output`) and turns an OSError raised while writing it
+    (no permission, disk full ...) into an InvalidInput naming ``field``."""
+    target = check_output(path, lang=lang, field=field)
+    try:
+        yield target
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise InvalidInput(pick(lang, f"无法写入 {target}：{reason}", f"cannot write {target}: {reason}"), field=field) from None
+
+
 def write_output(
     path: str | os.PathLike[str], content: str | bytes, *, lang: str = "zh", field: str = "--output"
 ) -> None:
@@ -219,18 +256,6 @@ def write_output(
     ...
     chainmap.exceptions.InvalidInput: --output: cannot write .../no/x.json: folder .../no does not exist
     """
-    target = Path(path)
-    if target.is_dir():
-        raise InvalidInput(pick(lang, f"无法写入 {target}：这是一个目录", f"cannot write {target}: it is a directory"), field=field)
-    parent = target.parent
-    if not parent.is_dir():
-        raise InvalidInput(
-            pick(lang, f"无法写入 {target}：目录 {parent} 不存在", f"cannot write {target}: folder {parent} does not exist"),
-            field=field,
-        )
     data = content.encode("utf-8") if isinstance(content, str) else content
-    try:
+    with output_errors(path, lang=lang, field=field) as target:
         target.write_bytes(data)
-    except OSError as err:
-        reason = err.strerror or type(err).__name__
-        raise InvalidInput(pick(lang, f"无法写入 {target}：{reason}", f"cannot write {target}: {reason}"), field=field) from None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from chainmap.analysis.gaps_text import STATUS_LABELS
-from chainmap.cli.common import LangOpt, check_format, handle_errors, new_app, write_output
+from chainmap.cli.common import LangOpt, check_format, check_output, handle_errors, new_app, write_output
 from chainmap.cli.data import open_data
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
@@ -110,6 +110,8 @@ def gaps(
             field="--output",
             hint="-o gaps.xlsx",
         )
+    if output is not None:
+        check_output(output, lang=lang)
     data = load_chain_data(lang)
     report = service.gap_report(data=data, region=region, chain=chain, lang=lang)
     if format == "table":

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from chainmap.cli.chains import RegionOpt
-from chainmap.cli.common import LangOpt, check_format, handle_errors, write_output
+from chainmap.cli.common import LangOpt, check_format, check_output, handle_errors, write_output
 from chainmap.cli.data import open_data
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
@@ -34,6 +34,7 @@ def graph_export(
     if action != "export":
         raise InvalidInput(f"unknown action {action!r}; expected: export", field="action")
     fmt = check_format(fmt, service.GRAPH_FORMATS)
+    check_output(output, lang=lang)
     data = open_data(lang)
     service.valid_chain(data, chain_id, field="chain_id")
     graph = service.chain_graph(data=data, chain=chain_id, region=region, fmt=fmt, lang=lang)

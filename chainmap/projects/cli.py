@@ -20,6 +20,7 @@ import typer
 from chainmap.cli.common import (
     LangOpt,
     check_format,
+    check_output,
     echo_json,
     echo_table,
     format_option,
@@ -435,6 +436,7 @@ def export(
 ) -> None:
     """导出项目、指标与停滞项目（xlsx 三个工作表；csv 仅项目）/ export projects, KPIs, stalled."""
     lang = norm_lang(lang)
+    check_output(output, lang=lang)
     with open_store() as store:
         export = export_projects(
             store=store,

@@ -1,0 +1,116 @@
+"""Benchmark of the CLI start-up: wall time of `chainmap --help` and `chainmap chains`, each in a
+fresh process (target: under 0.3 s), best of N runs.
+
+Each command runs as ``python -m api.cli ...`` -- the console script's entry point without the
+launcher in front of it -- on a throw-away SQLite store initialised beforehand (untimed).  The
+bare interpreter (``python -c pass``) is timed the same way as the floor no command can go
+below, and ``python -X importtime -c "import api.cli"`` gives the cumulative import time of the
+root command.  On a loaded machine the best of N is the fairer number: every run is slowed by
+whatever else holds the cores, none is sped up.
+
+Run ``python benchmarks/bench_startup.py`` (``--quick``: best of 5 instead of 15;
+``--repeat N`` for any N).  :func:`run` returns the rows it prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 0.3
+QUICK_REPEATS = 5
+FULL_REPEATS = 15
+
+#: case -> arguments after the interpreter
+CASES: dict[str, list[str]] = {
+    "python -c pass (floor)": ["-c", "pass"],
+    "chainmap --help": ["-m", "api.cli", "--help"],
+    "chainmap chains": ["-m", "api.cli", "chains"],
+}
+
+
+def _env(db: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p),
+        "CHAINMAP_STORE": "sqlite",
+        "CHAINMAP_SQLITE_PATH": str(db),
+    }
+
+
+def _wall(args: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, timeout=120, check=False)
+    seconds = time.perf_counter() - t0
+    if out.returncode != 0:
+        err = out.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise RuntimeError(f"{' '.join(args)} exited with {out.returncode}: {' | '.join(err)}")
+    return seconds
+
+
+def import_time_ms(env: dict[str, str]) -> float:
+    """Cumulative import time of ``api.cli`` reported by ``python -X importtime``, in ms."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import api.cli"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    for line in out.stderr.splitlines():
+        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| api\.cli$", line)
+        if m:
+            return int(m.group(1)) / 1000
+    raise RuntimeError("api.cli not found in the -X importtime output")
+
+
+def run(quick: bool = False, repeats: int | None = None) -> list[dict[str, Any]]:
+    """Best-of-``repeats`` wall time of every case, in fresh processes, interleaved (so a burst of
+    load on the machine hits every case alike)."""
+    n = repeats or (QUICK_REPEATS if quick else FULL_REPEATS)
+    with tempfile.TemporaryDirectory(prefix="chainmap-bench-startup-") as tmp:
+        env = _env(Path(tmp) / "startup.db")
+        _wall(["-m", "api.cli", "init"], env)  # the store chains reads (not timed)
+        samples: dict[str, list[float]] = {case: [] for case in CASES}
+        for _ in range(n):
+            for case, args in CASES.items():
+                samples[case].append(_wall(args, env))
+        imports_ms = min(import_time_ms(env) for _ in range(min(n, 5)))
+    floor = min(samples["python -c pass (floor)"])
+    rows: list[dict[str, Any]] = []
+    for case, values in samples.items():
+        best = min(values)
+        row: dict[str, Any] = {
+            "bench": "startup",
+            "case": case,
+            "seconds": best,
+            "median_seconds": sorted(values)[len(values) // 2],
+            "best_of": n,
+        }
+        if case.startswith("chainmap"):
+            row.update(target=TARGET_S, above_floor_seconds=best - floor)
+        if case == "chainmap --help":
+            row["import_api_cli_ms"] = imports_ms
+        rows.append(row)
+    rows[0]["load_avg"] = [round(x, 2) for x in os.getloadavg()]
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help=f"best of {QUICK_REPEATS} instead of {FULL_REPEATS}")
+    ap.add_argument("--repeat", type=int, default=None, help="best of N")
+    args = ap.parse_args(argv)
+    for row in run(args.quick, args.repeat):
+        target = f" (target < {row['target']} s)" if row.get("target") else ""
+        extra = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+                          if k not in ("bench", "case", "seconds", "target"))  # fmt: skip
+        print(f"{row['case']:<24} {row['seconds']:>7.3f} s{target}   {extra}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
