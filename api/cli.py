@@ -45,7 +45,7 @@ app.add_typer(matching_cli.leads_app, name="leads")
 keys_app = new_app(help="API 密钥管理 / API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
-LANG = LangOpt
+LANG = LangOpt  # the shared --lang option (the name the commands below use)
 
 
 @app.command("serve")
