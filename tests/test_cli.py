@@ -237,3 +237,22 @@ def test_graph_export_carries_local_counts_of_the_region(tmp_path: Path) -> None
     assert sum(want.values()) > 0
     res = runner.invoke(app, ["graph", "export", "qi", "-f", "svg", "-o", str(tmp_path / "qi.svg")])
     assert res.exit_code == 0 and (tmp_path / "qi.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_export_leaves_keys_out_unless_asked_and_import_refuses_them(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert runner.invoke(app, ["keys", "create", "--role", "admin"]).exit_code == 0
+    plain, with_keys = tmp_path / "plain.jsonl", tmp_path / "keys.jsonl"
+    res = runner.invoke(app, ["export", str(plain)])
+    assert res.exit_code == 0, res.output
+    assert "record:api_key" not in plain.read_text(encoding="utf-8")
+    res = runner.invoke(app, ["export", str(with_keys), "--include-keys"])
+    assert res.exit_code == 0, res.output
+    assert "record:api_key" in with_keys.read_text(encoding="utf-8")
+    # importing a file with keys needs the flag (and says so), with it the keys come in with a warning
+    res = runner.invoke(app, ["import", str(with_keys)])
+    assert res.exit_code == 2
+    assert "--include-keys" in res.output
+    res = runner.invoke(app, ["import", str(with_keys), "--include-keys"])
+    assert res.exit_code == 0, res.output
+    assert runner.invoke(app, ["import", str(plain)]).exit_code == 0
