@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import platform
+from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import CacheDep, require
 from api.schemas import Health, Version
@@ -19,7 +20,9 @@ Admin = Annotated[dict[str, Any], Depends(require("keys"))]
 root_router = APIRouter(tags=["meta"], include_in_schema=False)
 
 
+@cache
 def _v(pkg: str) -> str:
+    """The installed version of ``pkg`` (read once: the metadata lookup scans sys.path)."""
     try:
         return version(pkg)
     except PackageNotFoundError:
@@ -64,9 +67,15 @@ def root_health(request: Request) -> JSONResponse:
     return _health(request)
 
 
+@lru_cache(maxsize=1)
+def _version_body() -> bytes:
+    return Version(chainmap=_v("chainmap")).model_dump_json().encode("utf-8")
+
+
 @router.get("/version", response_model=Version, summary="版本 / version")
-def get_version() -> Version:
-    return Version(chainmap=_v("chainmap"))
+async def get_version() -> Response:
+    """chainmap 的版本 / the chainmap version (encoded once; answered on the event loop)."""
+    return Response(content=_version_body(), media_type="application/json")
 
 
 @router.get("/cache", summary="缓存统计（仅管理员）/ cache statistics (admin)", response_model=dict[str, Any])

@@ -1,0 +1,172 @@
+"""A response cache in front of the routes for the read-only GETs that are a function of the store.
+
+A cached GET (``/gaps``, ``/chains/{id}/graph``, ``/leads`` ...) answered by the service
+cache still costs the server its per-request Python: route matching, a dozen query
+parameters validated by pydantic, the dependencies, a thread-pool hop for the sync route.
+:class:`ResponseCache` (pure ASGI middleware) keeps the bytes of each 200 answer of an
+allow-listed path, keyed by ``(path, query string, SHA-256 of the X-API-Key header)`` and
+stamped with the store's *global* revision (``store.revision()``: every write, graph or
+record, bumps it) read *before* the route ran.  A request is answered from it only while
+that revision is unchanged -- one counter read instead of the routing -- so:
+
+* nothing stale is served: any write (by this process, another worker or the CLI on the
+  same store) changes the revision, and the next request goes to the route (whose service
+  cache still holds the analysis when only records changed: no re-analysis);
+* auth is unchanged: the entry belongs to one key, which was valid (and allowed) when it
+  was stored; creating or revoking any key is a write, so a revoked key reaches the route
+  (and its 401) on the next request;
+* ETag / 304 are unchanged: a request whose ``If-None-Match`` names the entry's ETag gets
+  the same 304 the route sends (ETag and Cache-Control, no body).
+
+Each worker process has its own cache; correctness across workers comes from the shared
+store revision.  Errors, redirects, 304s, streamed or large bodies are never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from api.state import StoreHolder
+
+__all__ = ["ResponseCache", "CACHEABLE_PATHS"]
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: GET paths whose 200 answer depends only on the store, the query string and the key
+#: (never on the clock or the request's other headers)
+CACHEABLE_PATHS = re.compile(
+    r"/api/v1/(?:version|labels|gaps|leads|chains|chains/[^/]+(?:/gaps|/graph|/segments)?)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    store_id: int
+    revision: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    etag: bytes | None
+
+
+class ResponseCache:
+    """ASGI middleware: serve allow-listed GETs from stored bytes while the store revision holds.
+
+    ``max_bytes`` bounds the memory of all bodies (least recently used go first),
+    ``max_body`` the size of one stored body."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        holder: StoreHolder,
+        max_bytes: int = 64 * 2**20,
+        max_body: int = 4 * 2**20,
+        paths: re.Pattern[str] = CACHEABLE_PATHS,
+    ) -> None:
+        self.app = app
+        self.holder = holder
+        self.max_bytes = max_bytes
+        self.max_body = max_body
+        self.paths = paths
+        self._entries: OrderedDict[tuple[str, bytes, bytes], _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+        # a local SQLite file answers a counter read in microseconds: inline on the event loop
+        self._inline = holder.settings.chainmap_store == "sqlite"
+
+    def stats(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "size": len(self._entries), "bytes": self._bytes}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.paths.fullmatch(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        store = self.holder.peek()
+        if store is None:  # not opened yet (or down): the route opens it and answers
+            await self.app(scope, receive, send)
+            return
+        try:
+            revision = store.revision() if self._inline else await run_in_threadpool(store.revision)
+        except Exception:  # noqa: BLE001 - the route reports the store's error properly
+            await self.app(scope, receive, send)
+            return
+        api_key = if_none_match = None
+        for name, value in scope["headers"]:
+            if name == b"x-api-key":
+                api_key = value
+            elif name == b"if-none-match":
+                if_none_match = value
+        ckey = (scope["path"], scope["query_string"], hashlib.sha256(api_key).digest() if api_key else b"")
+        entry = self._entries.get(ckey)
+        if entry is not None and entry.revision == revision and entry.store_id == id(store):
+            self.hits += 1
+            with self._lock:
+                if ckey in self._entries:
+                    self._entries.move_to_end(ckey)
+            if if_none_match is not None and if_none_match == entry.etag:
+                headers = [(k, v) for k, v in entry.headers if k in (b"etag", b"cache-control")]
+                await send({"type": "http.response.start", "status": 304, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
+            await send({"type": "http.response.body", "body": entry.body})
+            return
+        await self._miss(scope, receive, send, ckey, id(store), revision)
+
+    async def _miss(
+        self, scope: Scope, receive: Receive, send: Send, ckey: tuple[str, bytes, bytes], store_id: int, revision: int
+    ) -> None:
+        self.misses += 1
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+        storable = True
+
+        async def capture(message: Message) -> None:
+            nonlocal start, size, storable
+            if message["type"] == "http.response.start":
+                start = message
+                storable = message["status"] == 200
+            elif message["type"] == "http.response.body" and storable:
+                body = message.get("body", b"")
+                size += len(body)
+                chunks.append(body)
+                if size > self.max_body:
+                    storable = False
+            await send(message)
+
+        await self.app(scope, receive, capture)
+        if not storable or start is None:
+            return
+        body = b"".join(chunks)
+        headers = [(bytes(k), bytes(v)) for k, v in start.get("headers", [])]
+        etag = next((v for k, v in headers if k == b"etag"), None)
+        entry = _Entry(store_id=store_id, revision=revision, headers=headers, body=body, etag=etag)
+        with self._lock:
+            old = self._entries.pop(ckey, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[ckey] = entry
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
