@@ -3,7 +3,7 @@
 A cached GET (``/gaps``, ``/chains/{id}/graph``, ``/leads`` ...) answered by the service
 cache still costs the server its per-request Python: route matching, a dozen query
 parameters validated by pydantic, the dependencies, a thread-pool hop for the sync route.
-:class:`ResponseCache` (pure ASGI middleware) keeps the bytes of each 200 answer of an
+:class:`ResponseCacheMiddleware` (pure ASGI) keeps, in a :class:`ResponseCache`, the bytes of each 200 answer of an
 allow-listed path, keyed by ``(path, query string, SHA-256 of the X-API-Key header)`` and
 stamped with the store's *global* revision (``store.revision()``: every write, graph or
 record, bumps it) read *before* the route ran.  A request is answered from it only while
@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.state import StoreHolder
 
-__all__ = ["ResponseCache", "CACHEABLE_PATHS"]
+__all__ = ["ResponseCache", "ResponseCacheMiddleware", "CACHEABLE_PATHS"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -61,40 +61,63 @@ class _Entry:
 
 
 class ResponseCache:
-    """ASGI middleware: serve allow-listed GETs from stored bytes while the store revision holds.
+    """The stored answers: bodies of allow-listed 200 GETs, each stamped with the store and
+    revision it was computed at.  ``max_bytes`` bounds the memory of all bodies (least
+    recently used go first), ``max_body`` the size of one stored body."""
 
-    ``max_bytes`` bounds the memory of all bodies (least recently used go first),
-    ``max_body`` the size of one stored body."""
-
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        holder: StoreHolder,
-        max_bytes: int = 64 * 2**20,
-        max_body: int = 4 * 2**20,
-        paths: re.Pattern[str] = CACHEABLE_PATHS,
-    ) -> None:
-        self.app = app
-        self.holder = holder
+    def __init__(self, *, max_bytes: int = 64 * 2**20, max_body: int = 4 * 2**20) -> None:
         self.max_bytes = max_bytes
         self.max_body = max_body
-        self.paths = paths
         self._entries: OrderedDict[tuple[str, bytes, bytes], _Entry] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
-        # a local SQLite file answers a counter read in microseconds: inline on the event loop
-        self._inline = holder.settings.chainmap_store == "sqlite"
 
-    def stats(self) -> dict[str, int]:
-        return {"hits": self.hits, "misses": self.misses, "size": len(self._entries), "bytes": self._bytes}
+    def get(self, key: tuple[str, bytes, bytes], store_id: int, revision: int) -> _Entry | None:
+        """The entry under ``key`` if it was stored at this store's ``revision`` (else None, a miss)."""
+        entry = self._entries.get(key)
+        if entry is None or entry.revision != revision or entry.store_id != store_id:
+            self.misses += 1
+            return None
+        self.hits += 1
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+        return entry
+
+    def put(self, key: tuple[str, bytes, bytes], entry: _Entry) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.body)
+            self._entries[key] = entry
+            self._bytes += len(entry.body)
+            while self._bytes > self.max_bytes and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.body)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+
+    def stats(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "size": len(self._entries), "bytes": self._bytes}
+
+
+class ResponseCacheMiddleware:
+    """ASGI middleware: answer allow-listed GETs from ``cache`` while the store revision holds."""
+
+    def __init__(
+        self, app: ASGIApp, *, holder: StoreHolder, cache: ResponseCache, paths: re.Pattern[str] = CACHEABLE_PATHS
+    ) -> None:
+        self.app = app
+        self.holder = holder
+        self.cache = cache
+        self.paths = paths
+        # a local SQLite file answers a counter read in microseconds: inline on the event loop
+        self._inline = holder.settings.chainmap_store == "sqlite"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or not self.paths.fullmatch(scope["path"]):
@@ -115,31 +138,27 @@ class ResponseCache:
                 api_key = value
             elif name == b"if-none-match":
                 if_none_match = value
-        ckey = (scope["path"], scope["query_string"], hashlib.sha256(api_key).digest() if api_key else b"")
-        entry = self._entries.get(ckey)
-        if entry is not None and entry.revision == revision and entry.store_id == id(store):
-            self.hits += 1
-            with self._lock:
-                if ckey in self._entries:
-                    self._entries.move_to_end(ckey)
-            if if_none_match is not None and if_none_match == entry.etag:
-                headers = [(k, v) for k, v in entry.headers if k in (b"etag", b"cache-control")]
-                await send({"type": "http.response.start", "status": 304, "headers": headers})
-                await send({"type": "http.response.body", "body": b""})
-                return
-            await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
-            await send({"type": "http.response.body", "body": entry.body})
+        key = (scope["path"], scope["query_string"], hashlib.sha256(api_key).digest() if api_key else b"")
+        entry = self.cache.get(key, id(store), revision)
+        if entry is None:
+            await self._miss(scope, receive, send, key, id(store), revision)
             return
-        await self._miss(scope, receive, send, ckey, id(store), revision)
+        if if_none_match is not None and if_none_match == entry.etag:  # what api.http.conditional sends
+            headers = [(k, v) for k, v in entry.headers if k in (b"etag", b"cache-control")]
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": entry.headers})
+        await send({"type": "http.response.body", "body": entry.body})
 
     async def _miss(
-        self, scope: Scope, receive: Receive, send: Send, ckey: tuple[str, bytes, bytes], store_id: int, revision: int
+        self, scope: Scope, receive: Receive, send: Send, key: tuple[str, bytes, bytes], store_id: int, revision: int
     ) -> None:
-        self.misses += 1
         start: Message | None = None
         chunks: list[bytes] = []
         size = 0
         storable = True
+        max_body = self.cache.max_body
 
         async def capture(message: Message) -> None:
             nonlocal start, size, storable
@@ -150,23 +169,13 @@ class ResponseCache:
                 body = message.get("body", b"")
                 size += len(body)
                 chunks.append(body)
-                if size > self.max_body:
-                    storable = False
+                storable = size <= max_body
             await send(message)
 
         await self.app(scope, receive, capture)
         if not storable or start is None:
             return
-        body = b"".join(chunks)
         headers = [(bytes(k), bytes(v)) for k, v in start.get("headers", [])]
         etag = next((v for k, v in headers if k == b"etag"), None)
-        entry = _Entry(store_id=store_id, revision=revision, headers=headers, body=body, etag=etag)
-        with self._lock:
-            old = self._entries.pop(ckey, None)
-            if old is not None:
-                self._bytes -= len(old.body)
-            self._entries[ckey] = entry
-            self._bytes += len(body)
-            while self._bytes > self.max_bytes and self._entries:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+        body = b"".join(chunks)
+        self.cache.put(key, _Entry(store_id=store_id, revision=revision, headers=headers, body=body, etag=etag))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 from functools import cache, lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -79,8 +80,16 @@ async def get_version() -> Response:
 
 
 @router.get("/cache", summary="缓存统计（仅管理员）/ cache statistics (admin)", response_model=dict[str, Any])
-def cache_statistics(cache: CacheDep, _: Admin) -> dict[str, Any]:
-    """结果缓存的命中、未命中、条目数和按类别的计算次数（computed.gaps 为缺口分析次数）。
+def cache_statistics(request: Request, cache: CacheDep, _: Admin) -> dict[str, Any]:
+    """结果缓存的命中、未命中、条目数和按类别的计算次数（computed.gaps 为缺口分析次数），
+    以及本工作进程的应答缓存（responses）与密钥缓存（keys）。
     Hits, misses, size and computations per kind of the app's result cache (``computed.gaps``
-    counts gap analyses: a record write must not add any)."""
-    return service.cache_stats(cache)
+    counts gap analyses: a record write must not add any); ``responses`` (stored GET answers,
+    :mod:`api.fastpath`) and ``keys`` (verified API keys) of this worker process, whose id is
+    ``worker_pid`` (each ``chainmap serve --workers N`` process has its own caches)."""
+    return {
+        **service.cache_stats(cache),
+        "responses": request.app.state.responses.stats(),
+        "keys": request.app.state.keys.stats(),
+        "worker_pid": os.getpid(),
+    }
