@@ -41,8 +41,9 @@ def test_the_304_of_a_stored_answer_equals_the_routes(sqlite_client: ApiClient) 
     assert other.status_code == 200 and other.headers["etag"] == tag
 
 
-def test_a_revoked_key_is_refused_on_the_next_request(sqlite_client: ApiClient) -> None:
-    c = sqlite_client
+def test_a_revoked_key_is_refused_on_the_next_request(app_client: ApiClient) -> None:
+    """On both stores (Neo4j: the revision and key reads go through the thread pool)."""
+    c = app_client
     key, rec = create_key(c.store, role="viewer", label="to revoke")
     h = {"X-API-Key": key}
     for _ in range(3):  # the answer is stored, the key verified and cached
@@ -92,8 +93,8 @@ def test_a_graph_write_through_another_connection_is_never_served_stale(sqlite_c
     assert next(s for s in after if s["id"] == "qi.separator")["name_en"] == "Separator (renamed)"
 
 
-def test_a_record_write_misses_the_stored_answer_but_reruns_no_analysis(sqlite_client: ApiClient) -> None:
-    c, h = sqlite_client, sqlite_client.h("viewer")
+def test_a_record_write_misses_the_stored_answer_but_reruns_no_analysis(app_client: ApiClient) -> None:
+    c, h = app_client, app_client.h("viewer")
     first = c.get(f"{API}/gaps", headers=h)
     computed = int(c.app.state.cache.computed["gaps"])  # type: ignore[attr-defined]
     r = c.post(f"{API}/keys", json={"role": "viewer"}, headers=c.h("admin"))
