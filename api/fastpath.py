@@ -19,7 +19,12 @@ that revision is unchanged -- one counter read instead of the routing -- so:
   the same 304 the route sends (ETag and Cache-Control, no body).
 
 Each worker process has its own cache; correctness across workers comes from the shared
-store revision.  Errors, redirects, 304s, streamed or large bodies are never stored.
+store revision.  Errors, redirects, 304s and large bodies are never stored.
+
+On SQLite the counter read runs inline on the event loop (a local file: tens of
+microseconds, far less than a thread-pool hop); while another thread holds the store for a
+long write (a bulk import) it waits for that write, as every store read does.  On Neo4j the
+read is a network round trip and runs in the thread pool.
 """
 
 from __future__ import annotations
