@@ -228,13 +228,12 @@ TARGETS: list[Target] = [
         "leads",
         lambda r: r.get("bench") == "pages",
         lambda r: (
-            (f"through `chainmap serve`: 2nd page {r['server_second_page_ms']:.1f} ms, another k "
-             f"{r['server_other_k_ms']:.1f} ms (client wall time; server CPU {r['server_cpu_ms_per_page']:.2f} ms/page); "
-             if "server_second_page_ms" in r else "")
-            + f"service: {r['second_page_ms']:.2f} / {r['other_k_ms']:.2f} ms (first time {r['second_page_first_ms']:.1f} / "
-            f"{r['other_k_first_ms']:.1f} ms); cold first page {fmt_s(r['cold_s'])}",
-            max(r.get("server_second_page_ms", 0.0), r.get("server_other_k_ms", 0.0), r["second_page_ms"],
-                r["other_k_ms"]) < 10.0,
+            (f"server CPU {r['server_cpu_ms_per_page']:.1f} ms per new page or k through `chainmap serve` (client "
+             f"wall time, an upper bound: 2nd page {r['server_second_page_ms']:.1f} ms, another k "
+             f"{r['server_other_k_ms']:.1f} ms); " if "server_cpu_ms_per_page" in r else "")
+            + f"service: first time {r['second_page_first_ms']:.1f} / {r['other_k_first_ms']:.1f} ms, repeated "
+            f"{r['second_page_ms']:.2f} / {r['other_k_ms']:.2f} ms; cold first page {fmt_s(r['cold_s'])}",
+            max(r.get("server_cpu_ms_per_page", 0.0), r["second_page_first_ms"], r["other_k_first_ms"]) < 10.0,
         ),  # fmt: skip
         "The ranked list of a scope is cached per (graph revision, candidate and outcome record revisions): a new "
         "page or k is a slice plus the reasons of its leads (built once per page, a few ms), then JSON; the cold "
@@ -277,8 +276,9 @@ TARGETS: list[Target] = [
         lambda r: (f"p99 {r['p99_ms']:.1f} ms (p50 {r['p50_ms']:.1f} ms; load {r.get('load_avg_1m', '?')})",
                    r["p99_ms"] < 50),  # fmt: skip
         "Queueing of 50 requests in flight on one event loop at ~0.15 ms each; the tail is the scheduler: the "
-        "machine's 2 cores are shared with wrk and other processes. `chainmap serve --workers 2` is slower here "
-        "(three busy processes on two cores); it pays off with more cores.",
+        "machine's 2 cores are shared with wrk and other processes (p99 17-55 ms over runs at load 3-5). "
+        "`chainmap serve --workers 2` is within that noise here (three busy processes on two cores); it pays "
+        "off with more cores.",
     ),
     Target(
         "api_reanalyses",
