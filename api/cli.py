@@ -53,9 +53,15 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / bind address"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
     no_auth: bool = typer.Option(False, "--no-auth", help="不校验密钥（仅限 127.0.0.1）/ no API keys (127.0.0.1 only)"),
+    workers: int = typer.Option(
+        1, "--workers", min=1, max=64,
+        help="工作进程数，各有缓存，按存储修订号保持一致 / worker processes, each with its own cache (kept correct by the store revisions)",
+    ),
     lang: str = LANG,
 ) -> None:
-    """启动 HTTP 服务 / run the HTTP API with uvicorn."""
+    """启动 HTTP 服务 / run the HTTP API with uvicorn (uvloop + httptools when installed)."""
+    import os
+
     import uvicorn
 
     from api.main import create_app
@@ -79,7 +85,23 @@ def serve(
             err=True,
         )
     typer.echo(pick(lang, f"界面: http://{host}:{port}/ui/  接口文档: http://{host}:{port}/docs", f"UI: http://{host}:{port}/ui/  API docs: http://{host}:{port}/docs"), err=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False)
+        return
+    # Several processes: each builds its own app (own caches) from the environment, so the
+    # settings travel as environment variables; the store is opened (and an empty one seeded)
+    # once here, before the workers start, so they never race to load the seed.
+    from api.state import StoreHolder
+
+    holder = StoreHolder(settings)
+    holder.get()
+    holder.close()
+    if no_auth:
+        os.environ["CHAINMAP_AUTH"] = "false"
+    typer.echo(pick(lang, f"{workers} 个工作进程", f"{workers} worker processes"), err=True)
+    uvicorn.run(
+        "api.main:create_app", factory=True, workers=workers, host=host, port=port, log_level="info", access_log=False
+    )
 
 
 @keys_app.command("create")

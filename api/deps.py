@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.keys import allowed, verify_key
+from api.keys import KeyCache, allowed
 from api.settings import Settings
 from api.state import StoreHolder
 from chainmap import service
@@ -31,10 +31,24 @@ __all__ = [
     "ChainIdDep",
 ]
 
+T = TypeVar("T")
 
-# Cheap dependencies are ``async def`` so FastAPI runs them on the event loop
-# instead of a thread-pool hop each; anything that may touch the store runs in
-# the thread pool.
+
+# Every dependency is ``async def``: FastAPI runs a sync dependency in the thread
+# pool, and that hop (a thread wake-up, two GIL hand-overs) costs more CPU than
+# the whole cached answer.  Store reads on the hot path are one revision counter
+# (and on a key-cache miss one record): on SQLite -- a local file, microseconds --
+# they run inline on the event loop; on a networked store (Neo4j) in the thread
+# pool.  Anything that may compute (a cold read model, an analysis) runs in the
+# thread pool.
+
+
+async def _read(request: Request, fn: Callable[[], T]) -> T:
+    """``fn()`` (a short store read): inline when the store is a local SQLite file, else in the thread pool."""
+    holder: StoreHolder = request.app.state.holder
+    if holder.settings.chainmap_store == "sqlite" and holder.peek() is not None:
+        return fn()
+    return await run_in_threadpool(fn)
 
 
 async def get_settings_dep(request: Request) -> Settings:
@@ -59,9 +73,20 @@ StoreDep = Annotated[Store, Depends(get_store)]
 CacheDep = Annotated[ResultCache, Depends(get_cache)]
 
 
-def get_data(store: StoreDep, cache: CacheDep) -> ChainData:
-    """The read model, cached per store graph revision (record writes keep it)."""
-    return service.chain_data(store=store, cache=cache)
+async def get_data(request: Request, store: StoreDep, cache: CacheDep) -> ChainData:
+    """The read model, cached per store graph revision (record writes keep it).
+
+    The last one served is kept on the app: while the store's graph revision (one counter
+    read) still equals its ``revision``, it is the current one and no thread hop is needed;
+    otherwise :func:`chainmap.service.chain_data` (which may read the whole store) runs in
+    the thread pool."""
+    last: ChainData | None = getattr(request.app.state, "last_data", None)
+    if last is not None and last.revision is not None and getattr(request.app.state, "last_data_cache", None) is cache:
+        if await _read(request, store.graph_revision) == last.revision:
+            return last
+    data = await run_in_threadpool(lambda: service.chain_data(store=store, cache=cache))
+    request.app.state.last_data, request.app.state.last_data_cache = data, cache
+    return data
 
 
 DataDep = Annotated[ChainData, Depends(get_data)]
@@ -85,7 +110,8 @@ def require(area: str | None) -> Callable[..., Awaitable[dict[str, Any]]]:
         if not settings.chainmap_auth:
             return {"id": "no-auth", "role": "admin"}
         holder: StoreHolder = request.app.state.holder
-        key = await run_in_threadpool(lambda: verify_key(holder.get(), x_api_key))
+        keys: KeyCache = request.app.state.keys
+        key = await _read(request, lambda: keys.verify(holder.get(), x_api_key))
         if key is None:
             raise HTTPException(status_code=401, detail="missing or invalid API key", headers={"WWW-Authenticate": "X-API-Key"})
         if not allowed(key["role"], area):
@@ -103,7 +129,7 @@ def check_chain(data: ChainData, chain: str | None, *, field: str = "chain") -> 
     return service.valid_chain(data, chain, field=field)
 
 
-def valid_chain_id(chain_id: str, _: Reader, data: DataDep) -> str:
+async def valid_chain_id(chain_id: str, _: Reader, data: DataDep) -> str:
     """The chain id, or 404 naming the valid ids -- only for a caller with a valid key (the key
     is checked first, so an anonymous request gets 401, never the list of chains)."""
     check_chain(data, chain_id, field="chain_id")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from chainmap.exceptions import InvalidInput, NotFound
 if TYPE_CHECKING:
     from chainmap.storage.base import Store
 
-__all__ = ["ROLES", "create_key", "verify_key", "revoke_key", "list_keys", "allowed"]
+__all__ = ["ROLES", "create_key", "verify_key", "revoke_key", "list_keys", "allowed", "KeyCache"]
 
 ROLES = ("viewer", "taskforce", "planner", "admin")
 
@@ -88,3 +89,52 @@ def revoke_key(store: Store, key_id: str) -> dict[str, Any]:
 
 def list_keys(store: Store) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k != "hash"} for r in store.list_records("api_key")]
+
+
+class KeyCache:
+    """Verified keys, valid while the store's ``api_key`` record revision stays the same.
+
+    :func:`verify_key` reads the key's record and hashes its secret on every call; a server
+    asks this cache instead, which costs one counter read (``store.record_revision("api_key")``)
+    per request.  Any key write (create, revoke, by this process, another worker or the CLI on
+    the same store) bumps that revision, so a revoked key is refused on the next request.
+    Entries are keyed by the SHA-256 of the whole key (the plaintext is not kept) and carry the
+    store they were verified against (a re-opened store starts afresh).
+
+    >>> from chainmap.storage.sqlite import SQLiteStore
+    >>> store, cache = SQLiteStore(":memory:"), KeyCache()
+    >>> key, rec = create_key(store, role="viewer")
+    >>> cache.verify(store, key)["role"], cache.verify(store, key)["id"] == rec["id"]
+    ('viewer', True)
+    >>> _ = revoke_key(store, rec["id"])
+    >>> cache.verify(store, key) is None, cache.verify(store, "cm_nope_x") is None
+    (True, True)
+    """
+
+    def __init__(self, maxsize: int = 1024) -> None:
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[int, int, dict[str, Any] | None]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def verify(self, store: Any, key: str | None) -> dict[str, Any] | None:
+        """Like :func:`verify_key`, answered from the cache while no key record changed."""
+        if not key:
+            return None
+        revision = store.record_revision("api_key")
+        digest = _hash(key)
+        entry = self._entries.get(digest)
+        if entry is not None and entry[0] == id(store) and entry[1] == revision:
+            self.hits += 1
+            return entry[2]
+        rec = verify_key(store, key)
+        with self._lock:
+            self.misses += 1
+            if len(self._entries) >= self.maxsize:  # a flood of bad keys must not grow memory
+                self._entries.clear()
+            self._entries[digest] = (id(store), revision, rec)
+        return rec
+
+    def stats(self) -> dict[str, int]:
+        return {"hits": self.hits, "misses": self.misses, "size": len(self._entries)}

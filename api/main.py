@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.fastpath import ResponseCache, ResponseCacheMiddleware
+from api.keys import KeyCache
 from api.settings import Settings, get_settings
 from api.state import StoreHolder
 from chainmap.cache import ResultCache
@@ -46,7 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.holder = holder
     app.state.cache = ResultCache()  # results per store graph revision (chainmap.service)
+    app.state.keys = KeyCache()  # verified API keys per api_key record revision (api.deps.require)
     install_error_handlers(app)
+    # answers repeated GETs from stored bytes while the store revision holds (api.fastpath)
+    app.state.responses = ResponseCache()
+    app.add_middleware(ResponseCacheMiddleware, holder=holder, cache=app.state.responses)
 
     from api.routers import include_all
 

@@ -162,6 +162,10 @@ def run_benchmark(name: str, quick: bool, *, module: str | None = None, backends
         return _storage(quick, backends, sizes)
     if base == "relatedness":
         return _relatedness_quick() if quick else _relatedness_full()
+    if name == "leads:pages":  # only the warm-server pages (20,000 stored candidates)
+        from benchmarks import bench_leads
+
+        return bench_leads.run(quick, pages_only=True)
     mod = importlib.import_module(f"benchmarks.bench_{base}")
     return list(mod.run(quick))
 

@@ -13,7 +13,9 @@
   :func:`matching.service.lead_page` on one warm :class:`~chainmap.cache.ResultCache`
   (what ``GET /leads`` calls): the cold first page, then the server-side time
   of a second page, of another k and of a repeated page (median of repeats),
-  plus the same requests through the API app in process.
+  plus the same requests through the API app in process (TestClient) and through
+  the real server (``chainmap serve`` on loopback: client wall time and server CPU
+  per request), each later page and k asked once (not from the stored responses).
 
 Targets: 1M candidates ranked in < 10 s and < 2 GB peak RSS on 2 cores; 1M-row
 import in < 60 s; a second page or another k on a warm cache < 10 ms with
@@ -265,6 +267,7 @@ def child_pages(n: int = 20_000, repeats: int = 15) -> dict[str, Any]:
         finally:
             store.close()
         http = _pages_http(db, repeats)
+        http.update(_pages_uvicorn(db, repeats))
     return {
         "bench": "pages",
         "n": n,
@@ -283,6 +286,27 @@ def child_pages(n: int = 20_000, repeats: int = 15) -> dict[str, Any]:
     }
 
 
+def _distinct_ms(get: Any, params: list[dict[str, Any]]) -> float:
+    """Median wall ms of ``get(params)`` over distinct requests (each asked once, so none is
+    answered from the server's stored responses: the slice of the cached ranked list is timed)."""
+    times = []
+    for p in params:
+        t0 = time.perf_counter()
+        r = get(p)
+        times.append((time.perf_counter() - t0) * 1000)
+        assert r.status_code == 200, (p, r.status_code, r.text[:300])
+    times.sort()
+    return round(times[len(times) // 2], 3)
+
+
+def _page_params(total: int, repeats: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Distinct later pages of k=20, and distinct other k (page 1) -- each one never asked before."""
+    last = max(2, total // 20)
+    pages = [{"k": 20, "page": 2 + i % (last - 1)} for i in range(min(repeats, last - 1))]
+    ks = [{"k": k} for k in range(21, 21 + repeats)]
+    return pages, ks
+
+
 def _pages_http(db: Path, repeats: int) -> dict[str, Any]:
     """The same pages through the API app in process (TestClient: includes the
     client side and JSON encoding, an upper bound of the server time)."""
@@ -295,13 +319,44 @@ def _pages_http(db: Path, repeats: int) -> dict[str, Any]:
     with TestClient(app) as client:
         url = "/api/v1/leads"
         t0 = time.perf_counter()
-        assert client.get(url, params={"k": 20}).status_code == 200
+        first = client.get(url, params={"k": 20})
+        assert first.status_code == 200
         cold_s = time.perf_counter() - t0
-        client.get(url, params={"k": 20, "page": 2})
-        client.get(url, params={"k": 50})
-        second = _median_ms(lambda: client.get(url, params={"k": 20, "page": 2}), repeats)
-        other_k = _median_ms(lambda: client.get(url, params={"k": 50}), repeats)
-    return {"http_cold_s": round(cold_s, 3), "http_second_page_ms": second, "http_other_k_ms": other_k}
+        pages, ks = _page_params(first.json()["total"], repeats)
+        second = _distinct_ms(lambda p: client.get(url, params=p), pages)
+        other_k = _distinct_ms(lambda p: client.get(url, params=p), ks)
+        repeated = _median_ms(lambda: client.get(url, params={"k": 20, "page": 2}), repeats)
+    return {"http_cold_s": round(cold_s, 3), "http_second_page_ms": second, "http_other_k_ms": other_k,
+            "http_repeated_page_ms": repeated}  # fmt: skip
+
+
+def _pages_uvicorn(db: Path, repeats: int) -> dict[str, Any]:
+    """The same through the real server (``chainmap serve`` in a subprocess, loopback, one
+    keep-alive connection): the client's wall time of each request (an upper bound of the
+    server time) and the server's CPU time per request (psutil)."""
+    import httpx
+
+    from benchmarks.bench_api import Server
+
+    server = Server(db)
+    try:
+        server.wait_ready()
+        with httpx.Client(base_url=server.base, timeout=300) as client:
+            url = "/api/v1/leads"
+            t0 = time.perf_counter()
+            first = client.get(url, params={"k": 20})
+            assert first.status_code == 200, first.text[:300]
+            cold_s = time.perf_counter() - t0
+            pages, ks = _page_params(first.json()["total"], repeats)
+            cpu0 = server.cpu_seconds()
+            second = _distinct_ms(lambda p: client.get(url, params=p), pages)
+            other_k = _distinct_ms(lambda p: client.get(url, params=p), ks)
+            cpu_ms = (server.cpu_seconds() - cpu0) * 1000 / (len(pages) + len(ks))
+            repeated = _median_ms(lambda: client.get(url, params={"k": 20, "page": 2}), repeats)
+    finally:
+        server.stop()
+    return {"server_cold_s": round(cold_s, 3), "server_second_page_ms": second, "server_other_k_ms": other_k,
+            "server_cpu_ms_per_page": round(cpu_ms, 3), "server_repeated_page_ms": repeated}  # fmt: skip
 
 
 def _spawn(kind: str, n: int) -> dict[str, Any]:
@@ -335,8 +390,23 @@ def _print_pages(r: dict[str, Any]) -> None:
           f"(first time {r['other_k_first_ms']:.2f} ms); chain list cold {r['chain_cold_s']:.2f} s, "
           f"its 2nd page {r['chain_second_page_ms']:.2f} ms")  # fmt: skip
     print(f"        in-process HTTP (TestClient): cold {r['http_cold_s']:.2f} s, 2nd page "
-          f"{r['http_second_page_ms']:.2f} ms, another k {r['http_other_k_ms']:.2f} ms; "
-          f"computed {r['computed']}")  # fmt: skip
+          f"{r['http_second_page_ms']:.2f} ms, another k {r['http_other_k_ms']:.2f} ms, a repeated page "
+          f"{r['http_repeated_page_ms']:.2f} ms; computed {r['computed']}")  # fmt: skip
+    print(f"        uvicorn (chainmap serve, loopback, client wall time): cold {r['server_cold_s']:.2f} s, 2nd page "
+          f"{r['server_second_page_ms']:.2f} ms, another k {r['server_other_k_ms']:.2f} ms (server CPU "
+          f"{r['server_cpu_ms_per_page']:.2f} ms/page), a repeated page {r['server_repeated_page_ms']:.2f} ms; "
+          f"target < {PAGE_TARGET_MS:g} ms: {'OK' if _pages_ok(r) else 'MISS'}")  # fmt: skip
+
+
+PAGE_TARGET_MS = 10.0
+
+
+def _pages_ok(r: dict[str, Any]) -> bool:
+    """Server time of a second page / another k under the target: the server process's CPU time
+    per page (the request is CPU-bound: no I/O but a few SQLite counter reads) and the service's own
+    time.  The client's wall time is printed too: an upper bound that adds the client and the waits
+    for a core on a loaded machine."""
+    return max(r["server_cpu_ms_per_page"], r["second_page_first_ms"], r["other_k_first_ms"]) < PAGE_TARGET_MS
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +25,7 @@ from api.cli import app as cli_app
 from api.keys import create_key
 from api.main import create_app
 from api.settings import Settings
+from chainmap.storage.sqlite import SQLiteStore
 from tests.api.conftest import API
 
 
@@ -115,3 +120,95 @@ def test_keys_create_prints_the_key_once(tmp_path: Path) -> None:
         assert client.get(f"{API}/regions", headers={"X-API-Key": key}).status_code == 401
     bad = runner.invoke(cli_app, ["keys", "create", "--role", "root"], env=env)
     assert bad.exit_code != 0 and "role" in bad.output
+
+
+def _serve_workers(db: Path, port: int, workers: int) -> subprocess.Popen[str]:
+    """``chainmap serve --workers N`` in its own process group (uvicorn's supervisor and workers)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "CHAINMAP_STORE": "sqlite", "CHAINMAP_SQLITE_PATH": str(db),
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--workers", str(workers), "--lang", "en"],
+        cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
+def _stop(proc: subprocess.Popen[str]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=15)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def test_two_workers_see_each_others_writes(tmp_path: Path, seeded_sqlite: Path) -> None:
+    """Each worker has its own caches; a write through one is seen by a GET through the other,
+    because every cache key carries the shared store's revisions."""
+    db = tmp_path / "chainmap.db"
+    shutil.copyfile(seeded_sqlite, db)
+    store = SQLiteStore(db)
+    try:
+        admin, _ = create_key(store, role="admin")
+    finally:
+        store.close()
+    h = {"X-API-Key": admin}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = _serve_workers(db, port, 2)
+    clients: dict[int, httpx.Client] = {}
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, f"serve exited: {proc.stderr.read()[-2000:] if proc.stderr else ''}"
+            assert time.monotonic() < deadline, "chainmap serve --workers 2 did not answer within 120 s"
+            try:
+                if httpx.get(f"{base}{API}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        # one keep-alive connection per worker: a connection is served by the process that accepted it
+        for _ in range(200):
+            c = httpx.Client(base_url=base, timeout=30, limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+            pid = c.get(f"{API}/cache", headers=h).json()["worker_pid"]
+            if pid in clients:
+                c.close()
+            else:
+                clients[pid] = c
+            if len(clients) == 2:
+                break
+        assert len(clients) == 2, "every connection went to one worker"
+        a, b = clients.values()
+        for c in (a, b):  # both workers store their answers
+            for _ in range(2):
+                assert c.get(f"{API}/chains/qi/segments", headers=h).status_code == 200
+                assert c.get(f"{API}/gaps?chain=qi", headers=h).status_code == 200
+        tag = b.get(f"{API}/gaps?chain=qi", headers=h).headers["etag"]
+
+        # a graph write through worker a ...
+        seg = a.get(f"{API}/segments/qi.separator", headers=h).json()
+        r = a.put(f"{API}/segments/qi.separator", json={**seg, "name_en": "Separator (renamed by a)"}, headers=h)
+        assert r.status_code == 200, r.text
+        for c in (b, a):  # ... is seen through both
+            segs = c.get(f"{API}/chains/qi/segments", headers=h).json()
+            assert next(s for s in segs if s["id"] == "qi.separator")["name_en"] == "Separator (renamed by a)"
+            assert c.get(f"{API}/gaps?chain=qi", headers={**h, "If-None-Match": tag}).status_code == 200
+
+        # a key created through a, used (and its answers stored) through b, revoked through a
+        created = a.post(f"{API}/keys", json={"role": "viewer"}, headers=h).json()
+        v = {"X-API-Key": created["key"]}
+        analyses = b.get(f"{API}/cache", headers=h).json()["computed"].get("gaps", 0)
+        for _ in range(2):
+            assert b.get(f"{API}/gaps?chain=qi", headers=v).status_code == 200
+        assert b.get(f"{API}/cache", headers=h).json()["computed"].get("gaps", 0) == analyses  # a key write: no re-analysis
+        assert a.delete(f"{API}/keys/{created['id']}", headers=h).status_code == 204
+        assert b.get(f"{API}/gaps?chain=qi", headers=v).status_code == 401
+        assert a.get(f"{API}/gaps?chain=qi", headers=v).status_code == 401
+    finally:
+        for c in clients.values():
+            c.close()
+        _stop(proc)
