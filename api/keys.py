@@ -118,7 +118,7 @@ class KeyCache:
         self.hits = 0
         self.misses = 0
 
-    def verify(self, store: Any, key: str | None) -> dict[str, Any] | None:
+    def verify(self, store: Store, key: str | None) -> dict[str, Any] | None:
         """Like :func:`verify_key`, answered from the cache while no key record changed."""
         if not key:
             return None
