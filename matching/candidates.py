@@ -668,7 +668,7 @@ def write_error_report(
     Returns the number of refused-row lines."""
     n = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = safe_csv_writer(fh)  # a refused value such as "=cmd|..." must not become a formula
         w.writerow(["row", "column", "value", "reason"])
         for e in errors:
             w.writerow([e.row, e.column, "" if e.value is None else e.value, e.reason])
