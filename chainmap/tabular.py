@@ -289,6 +289,21 @@ def _line_of(text: str, pos: int) -> int:
     return text.count("\n", 0, pos) + 1
 
 
+def _check_plausible_gb18030(text: str, filename: str) -> None:
+    sample = [ch for ch in text[: 4 * _PLAUSIBILITY_SAMPLE] if not ch.isascii()][:_PLAUSIBILITY_SAMPLE]
+    odd = [ch for ch in sample if not _plausible_chinese(ch)]
+    if len(odd) >= 2 and len(odd) > IMPLAUSIBLE_SHARE * len(sample):
+        shown = "".join(dict.fromkeys(odd))[:12]
+        raise InvalidInput(
+            f"the file is not UTF-8, and read as GBK/GB18030 {len(odd):,} of its {len(sample):,} non-ASCII "
+            f"characters are uncommon ({shown!r}): it is probably another encoding (Shift-JIS, Big5, "
+            "Windows-1252 ...); only UTF-8 and GBK/GB18030 are read",
+            file=filename,
+            field="encoding",
+            hint=_ENCODING_HINT,
+        )
+
+
 def _decode(raw: bytes, filename: str) -> tuple[str, str]:
     """Text and encoding of a CSV/JSON upload: UTF-8 (BOM or not) or GB18030 -- and nothing
     that merely *decodes* as GB18030: private-use characters, or a share of uncommon characters
@@ -305,18 +320,8 @@ def _decode(raw: bytes, filename: str) -> tuple[str, str]:
                 file=filename,
                 hint=_ENCODING_HINT,
             ) from None
-        sample = [ch for ch in text[: 4 * _PLAUSIBILITY_SAMPLE] if not ch.isascii()][:_PLAUSIBILITY_SAMPLE]
-        odd = [ch for ch in sample if not _plausible_chinese(ch)]
-        if len(odd) >= 2 and len(odd) > IMPLAUSIBLE_SHARE * len(sample):
-            shown = "".join(dict.fromkeys(odd))[:12]
-            raise InvalidInput(
-                f"the file is not UTF-8, and read as GBK/GB18030 {len(odd):,} of its {len(sample):,} non-ASCII "
-                f"characters are uncommon ({shown!r}): it is probably another encoding (Shift-JIS, Big5, "
-                "Windows-1252 ...); only UTF-8 and GBK/GB18030 are read",
-                file=filename,
-                field="encoding",
-                hint=_ENCODING_HINT,
-            )
+    if enc == "gb18030":
+        _check_plausible_gb18030(text, filename)
     m = _PRIVATE_USE.search(text)
     if m is not None:
         raise InvalidInput(
