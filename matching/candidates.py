@@ -432,7 +432,8 @@ def _parse_row(
         if surplus is not None:
             errors.append(surplus)
     if rec["name"] is None:
-        errors.append(RowError(row=row_no, column="name", value=None, reason="name is required"))
+        if not any(e.column == "name" for e in errors):
+            errors.append(RowError(row=row_no, column="name", value=None, reason="name is required"))
     elif len(rec["name"]) > 200:
         errors.append(
             RowError(row=row_no, column="name", value=rec["name"][:40] + "…", reason="name longer than 200")
