@@ -257,7 +257,7 @@ def client(tmp_path: Path) -> TestClient:
     ("filename", "raw"),
     [("c.csv", b"name,employees\n\xe7\x94\xb2,inf\n"), ("c.xlsx", _xlsx([["name", "employees"], ["甲", datetime(2024, 5, 1)]])),
      ("c.json", b'[{"name": "a", "hq_province": ["x"]}]'), ("c.json", json_deep(50_000).encode()),
-     ("c.csv", "name\n".encode()), ("c.csv", "name,name\na,b\n".encode()), ("c.csv", _TEXTS["shift_jis"].encode("shift_jis"))],
+     ("c.csv", b"name\n"), ("c.csv", b"name,name\na,b\n"), ("c.csv", _TEXTS["shift_jis"].encode("shift_jis"))],
 )  # fmt: skip
 def test_api_refusals_are_json_422_and_write_nothing(client: TestClient, filename: str, raw: bytes) -> None:
     for route in ("/candidates/import", "/enterprises/import"):
@@ -296,6 +296,6 @@ def test_api_upload_limit_is_one_setting(tmp_path: Path) -> None:
 
 def test_iter_table_limits_are_taken_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAINMAP_LIMIT_CSV_ROWS", "3")
-    t = iter_table(b"name\na\nb\nc\n", filename="t.csv")
-    with pytest.raises(InvalidInput, match="CHAINMAP_LIMIT_CSV_ROWS"):
-        list(t.rows)
+    assert list(iter_table(b"name\na\nb\n", filename="t.csv").rows) == [(2, ["a"]), (3, ["b"])]
+    with pytest.raises(InvalidInput, match="CHAINMAP_LIMIT_CSV_ROWS"):  # refused before any row is handed out
+        iter_table(b"name\na\nb\nc\n", filename="t.csv")
