@@ -8,26 +8,46 @@ are kept in ``attributes``.  The table comes from :func:`chainmap.tabular.read_t
 (the one reader of every import; rows numbered as Excel shows them, JSON
 records from row 2).  All rows are checked against the chain data; any
 bad row refuses the whole file with a list of (row, column, value, reason).
+
+Numbers (``revenue``, ``employees``, ``founded``) are read by
+:func:`chainmap.text_hygiene.parse_number`: ``1,234.5`` is accepted, ``1,5``,
+``1.234,5``, ``inf`` and ``NaN`` are refused as ambiguous or not finite; the
+bounds are the model's (:class:`chainmap.models.Enterprise`).  A file with a
+header but no data rows is refused (nothing is written).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput, RowError
+from chainmap.limits import Limits
 from chainmap.models import Enterprise, SegmentPresence
-from chainmap.tabular import Table
+from chainmap.tabular import Table, TableRow, iter_table, shown_value, text_rows
+from chainmap.text_hygiene import parse_number
 
-__all__ = ["ENTERPRISE_COLUMNS", "enterprises_from_table", "enterprise_id"]
+__all__ = [
+    "ENTERPRISE_COLUMNS",
+    "NUMERIC_COLUMNS",
+    "LIST_COLUMNS",
+    "enterprises_from_table",
+    "enterprises_from_upload",
+    "enterprise_id",
+]
 
 ENTERPRISE_COLUMNS = (
     "id", "name", "name_en", "credit_code", "county", "zone", "segments", "tags",
     "revenue", "employees", "founded", "source", "confidence", "note",
-)
+)  # fmt: skip
+#: Columns read as numbers (parse_number: no ambiguous separators, no inf/NaN).
+NUMERIC_COLUMNS = ("revenue", "employees", "founded")
+#: Columns that may hold a JSON array (``;``-separated in CSV/XLSX).
+LIST_COLUMNS = ("segments", "tags")
 
 
 def enterprise_id(name: str, credit_code: str | None) -> str:
@@ -54,16 +74,54 @@ def _segments(value: str) -> list[dict[str, Any]]:
     return out
 
 
+class ValidatedEnterprises:
+    """The validated enterprises of an upload, held compactly (one JSON string each, ~10x
+    smaller than a model) and rebuilt one by one when iterated -- pass it to
+    ``store.bulk_upsert(enterprises=...)``, which writes in batches."""
+
+    def __init__(self, dumped: list[str]) -> None:
+        self._dumped = dumped
+
+    def __len__(self) -> int:
+        return len(self._dumped)
+
+    def __iter__(self) -> Iterator[Enterprise]:
+        for text in self._dumped:
+            yield Enterprise.model_validate_json(text)
+
+
+def enterprises_from_upload(
+    raw: bytes, *, filename: str, data: ChainData, limits: Limits | None = None
+) -> ValidatedEnterprises:
+    """Read (streamed, under ``limits``) and validate an enterprise file; nothing of the file
+    is kept but the validated enterprises. InvalidInput with all row errors if any row is bad."""
+    table = iter_table(raw, filename=filename, limits=limits)
+    return ValidatedEnterprises(_validate(filename, table.header, text_rows(table, list_columns=LIST_COLUMNS), data))
+
+
 def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
     """Validate every row; InvalidInput with all row errors if any row is bad."""
-    if "name" not in table.columns:
-        raise InvalidInput("missing required column 'name'", file=table.filename, field="name")
+    items: list[TableRow | RowError | None] = [*table.errors, *table.rows]
+    return list(ValidatedEnterprises(_validate(table.filename, table.columns, items, data)))
+
+
+def _validate(
+    filename: str, columns: Sequence[str], items: Iterable[TableRow | RowError | None], data: ChainData
+) -> list[str]:
+    """The valid enterprises as JSON (InvalidInput listing every bad row instead)."""
+    if "name" not in columns:
+        raise InvalidInput("missing required column 'name'", file=filename, field="name")
     seg_ids = {s.id for s in data.segments}
     regions = data.region_by_id
-    errors: list[RowError] = list(table.errors)  # rows the reader refused (a value beyond the header)
-    out: list[Enterprise] = []
+    errors: list[RowError] = []
+    out: list[str] = []
     seen: dict[str, int] = {}
-    for row in table.rows:
+    for row in items:
+        if row is None:  # a blank row
+            continue
+        if isinstance(row, RowError):  # refused by the reader (a value beyond the header, a nested value)
+            errors.append(row)
+            continue
         v = row.values
         raw: dict[str, Any] = {k: v[k] for k in ENTERPRISE_COLUMNS if v.get(k)}
         raw["segments"] = _segments(v.get("segments", ""))
@@ -71,6 +129,14 @@ def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
         if attrs:
             raw["attributes"] = attrs
         n_before = len(errors)
+        for col in NUMERIC_COLUMNS:
+            if col in raw:
+                try:
+                    x = parse_number(raw[col], field=col)
+                    # 1e3 employees is 1000; the model then checks the bounds (and names them)
+                    raw[col] = int(x) if col != "revenue" and isinstance(x, float) and x.is_integer() else x
+                except InvalidInput as bad:
+                    errors.append(RowError(row=row.number, column=col, value=shown_value(raw[col]), reason=bad.message))
         for i, p in enumerate(raw["segments"]):
             if p["segment"] not in seg_ids:
                 errors.append(RowError(row=row.number, column="segments", value=p["segment"], reason="unknown segment id"))
@@ -86,7 +152,7 @@ def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
         except ValidationError as e:
             for err in e.errors():
                 col = str(err["loc"][0]) if err["loc"] else ""
-                errors.append(RowError(row=row.number, column=col, value=v.get(col, ""), reason=err["msg"].removeprefix("Value error, ")))
+                errors.append(RowError(row=row.number, column=col, value=shown_value(v.get(col, "")), reason=err["msg"].removeprefix("Value error, ")))
             continue
         if not ent.id:
             ent.id = enterprise_id(ent.name, ent.credit_code)
@@ -95,13 +161,19 @@ def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
             continue
         seen[ent.id] = row.number
         ent.segments = [SegmentPresence.model_validate(p.model_dump()) for p in ent.segments]
-        out.append(ent)
+        out.append(ent.model_dump_json())
     if errors:
         errors.sort(key=lambda e: e.row)
         raise InvalidInput(
             f"{len(errors)} invalid value(s); nothing was imported",
-            file=table.filename,
+            file=filename,
             errors=errors,
             hint="fix the rows listed in errors and upload again",
+        )
+    if not out:
+        raise InvalidInput(
+            "the file has a header but no data rows; nothing was imported",
+            file=filename,
+            hint="add rows under the header / 请在表头下填写企业数据",
         )
     return out

@@ -280,8 +280,10 @@ class Enterprise(_Base):
     zone: Id | None = None
     segments: list[SegmentPresence] = Field(default_factory=list)
     tags: list[Tag] = Field(default_factory=list)
-    revenue: float | None = Field(default=None, ge=0, description="亿元")
-    employees: int | None = Field(default=None, ge=0)
+    # Bounds catch typos and unit errors (1e20 employees): State Grid, China's largest firm,
+    # has ~35,000 亿元 revenue and ~1.4 million staff.
+    revenue: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False, description="亿元")
+    employees: int | None = Field(default=None, ge=0, le=5_000_000)
     founded: int | None = Field(default=None, ge=1800, le=2100)
     source: str | None = None
     confidence: Confidence = Confidence.high

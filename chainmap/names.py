@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from chainmap.text_hygiene import clean_text
+
 __all__ = ["normalize_company_name", "COMPANY_SUFFIXES"]
 
 #: Legal-form and group suffixes removed from the end of a name, longest first
@@ -63,7 +65,9 @@ _TRAILING_PUNCT = ".,;:·・-_ "
 def normalize_company_name(name: str) -> str:
     """Normalise a company name to a matching key.
 
-    Steps: Unicode NFKC (full-width letters, digits and brackets become
+    Steps: invisible characters removed (zero-width, bidi, control and
+    terminal-escape characters: :func:`chainmap.text_hygiene.clean_text`, so
+    ``宁\\u200b德时代`` and ``宁德时代`` are one firm), Unicode NFKC (full-width letters, digits and brackets become
     half-width), case folding (NFKC again after it), every bracket kind unified to ``(`` ``)``,
     whitespace removed, then legal-form / group suffixes (有限公司,
     股份有限公司, 有限责任公司, 集团, ``(集团)``, ``Co., Ltd.`` ...) stripped
@@ -94,8 +98,10 @@ def normalize_company_name(name: str) -> str:
     '(华康)药业'
     >>> normalize_company_name("集团")
     '集团'
+    >>> normalize_company_name("宁\\u200b德时代\\u202e有限公司") == normalize_company_name("宁德时代")
+    True
     """
-    key = name
+    key = clean_text(name)
     for _ in range(5):  # removing spaces or suffixes can expose new compositions; repeat to a fixed point
         previous = key
         key = _normalize_once(key)

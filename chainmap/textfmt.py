@@ -13,6 +13,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from chainmap.text_hygiene import clean_text
+
 __all__ = ["display_width", "table"]
 
 
@@ -26,9 +28,25 @@ def _pad(text: str, width: int, right: bool) -> str:
     return gap + text if right else text + gap
 
 
+def _cell(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    return clean_text(str(v))
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Render rows under headers; numbers right-aligned, None shown as '-'."""
-    cells = [["-" if v is None else (f"{v:.2f}" if isinstance(v, float) else str(v)) for v in r] for r in rows]
+    """Render rows under headers; numbers right-aligned, None shown as '-'.
+
+    Every cell and header is cleaned (:func:`chainmap.text_hygiene.clean_text`): a
+    stored name cannot send escape codes to the terminal or break the layout.
+
+    >>> table(["名称"], [["\\x1b[2J\\x1b]0;pwned\\x07宁\\u200b德\\n时代"]]).splitlines()[-1]
+    '宁德 时代'
+    """
+    headers = [clean_text(str(h)) for h in headers]
+    cells = [[_cell(v) for v in r] for r in rows]
     numeric = [
         all(isinstance(r[i], int | float) or r[i] is None for r in rows) if rows else False for i in range(len(headers))
     ]

@@ -57,7 +57,6 @@ Rules:
 
 from __future__ import annotations
 
-import csv
 import gc
 import hashlib
 import json
@@ -72,10 +71,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from chainmap.exceptions import InvalidInput, RowError
+from chainmap.limits import Limits
 from chainmap.models import TAG_LABELS_ZH, Tag, is_valid_credit_code
 from chainmap.names import normalize_company_name
+from chainmap.safe_output import safe_csv_writer
 from chainmap.tabular import is_blank as _blank
-from chainmap.tabular import iter_table, read_source, surplus_cell_error
+from chainmap.tabular import iter_table, read_source, shown_value, surplus_cell_error
+from chainmap.text_hygiene import parse_number
 from matching import geo
 from matching.mapping import SegmentMapper
 
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CANDIDATE_COLUMNS",
     "NUMERIC_COLUMNS",
+    "NUMERIC_BOUNDS",
     "ALLOWED_TAGS",
     "RISK_FLAGS",
     "EXCLUDING_RISKS",
@@ -113,6 +116,16 @@ NUMERIC_COLUMNS = (
     "revenue_cny_100m", "revenue_growth", "employees", "founded_year", "valuation_usd_bn", "expansions_3y",
 )  # fmt: skip
 _LIST_FIELDS = ("segments", "tags", "risk_flags")
+
+#: Upper bounds of the numeric columns: a value above is a typo or a unit error, refused
+#: with the bound in the reason (State Grid, China's largest firm, has ~35,000 亿元 revenue
+#: and ~1.4 million staff; the most valuable firms are worth ~3,500 bn USD).
+NUMERIC_BOUNDS: dict[str, float] = {
+    "revenue_cny_100m": 100_000.0,
+    "employees": 5_000_000,
+    "valuation_usd_bn": 10_000.0,
+    "expansions_3y": 1_000,
+}
 
 #: Tags a candidate may carry.
 ALLOWED_TAGS: tuple[str, ...] = (
@@ -157,7 +170,9 @@ class ImportResult:
 
     ``candidates`` are records ready for :func:`store_candidates`; ``errors``
     the refused rows' problems (only non-empty with ``skip_invalid``);
-    ``unmapped`` the candidates with neither explicit nor mapped segments.
+    ``unmapped`` the candidates with neither explicit nor mapped segments;
+    ``warnings`` kept rows worth a look (a city not in :data:`matching.geo.CITIES`,
+    or in another province than ``hq_province``).
     """
 
     filename: str
@@ -169,6 +184,7 @@ class ImportResult:
     merged: int = 0
     unmapped: list[dict[str, Any]] = field(default_factory=list)
     encoding: str | None = None
+    warnings: list[RowError] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Counts for the CLI and the API."""
@@ -182,6 +198,7 @@ class ImportResult:
             "merged": self.merged,
             "candidates": len(self.candidates),
             "unmapped": len(self.unmapped),
+            "warnings": len(self.warnings),
         }
 
 
@@ -197,31 +214,34 @@ def _text(v: Any) -> str | None:
 
 
 def _number(v: Any, what: str) -> float | None:
+    """A number as the planner typed it (:func:`chainmap.text_hygiene.parse_number`): ``1,234.5``
+    yes, ``1,5`` / ``1.234,5`` / ``inf`` / ``NaN`` / a date no (ValueError with the reason)."""
     if _blank(v):
         return None
     if isinstance(v, bool):
         raise ValueError(f"expected {what}, got a true/false value")
-    if isinstance(v, int | float):
-        x = float(v)
-    else:
-        try:
-            x = float(v)
-        except ValueError:
-            s = str(v).strip().replace(",", "").replace("，", "")
-            try:
-                x = float(s)
-            except ValueError:
-                raise ValueError(f"expected {what}") from None
-    if not math.isfinite(x):
-        raise ValueError(f"expected {what}, got a non-finite value")
+    try:
+        x = float(parse_number(v))
+    except InvalidInput as err:
+        if err.message.startswith("not a number") and "%" not in err.message:
+            raise ValueError(f"expected {what}") from None
+        raise ValueError(f"expected {what}: {err.message}") from None
+    except OverflowError:
+        raise ValueError(f"expected {what}: the number is too large") from None
     return x
 
 
-def _nonneg(v: Any, what: str) -> float | None:
+def _bounded(x: float | None, what: str, hi: float) -> float | None:
+    if x is not None and x > hi:
+        raise ValueError(f"{what} must be at most {hi:,g}; got {x:,g} (a typo or a unit error?)")
+    return x
+
+
+def _nonneg(v: Any, what: str, hi: float | None = None) -> float | None:
     x = _number(v, what)
     if x is not None and x < 0:
         raise ValueError(f"{what} must be ≥ 0")
-    return x
+    return x if hi is None else _bounded(x, what, hi)
 
 
 def _integer(v: Any, what: str, lo: int = 0, hi: int | None = None) -> int | None:
@@ -233,7 +253,7 @@ def _integer(v: Any, what: str, lo: int = 0, hi: int | None = None) -> int | Non
     n = int(x)
     if n < lo or (hi is not None and n > hi):
         raise ValueError(
-            f"{what} must be between {lo} and {hi}" if hi is not None else f"{what} must be ≥ {lo}"
+            f"{what} must be between {lo:,} and {hi:,}; got {n:,}" if hi is not None else f"{what} must be ≥ {lo}"
         )
     return n
 
@@ -377,6 +397,7 @@ def _parse_row(
     values: Sequence[Any],
     known_segments: frozenset[str] | None,
     width: int,
+    warnings: list[RowError] | None = None,
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
     errors: list[RowError] = []
     rec: dict[str, Any] = dict.fromkeys(CANDIDATE_COLUMNS)
@@ -399,10 +420,17 @@ def _parse_row(
             if col:
                 attrs[col] = v.strip() if isinstance(v, str) else v
             continue
+        if isinstance(v, dict) or (
+            isinstance(v, list) and (col not in _LIST_FIELDS or any(isinstance(x, list | dict) for x in v))
+        ):
+            what = "an object" if isinstance(v, dict) else "a list"
+            errors.append(RowError(row=row_no, column=col, value=shown_value(v), reason=f"expected a single value, got {what}"))
+            continue
         try:
             rec[col] = parser(v)
-        except ValueError as err:
-            errors.append(RowError(row=row_no, column=col, value=v, reason=str(err)))
+        except (ValueError, TypeError, OverflowError, InvalidInput) as err:
+            reason = err.message if isinstance(err, InvalidInput) else str(err)
+            errors.append(RowError(row=row_no, column=col, value=shown_value(v), reason=reason))
         if col == "segments":
             seg_raw = v
     if n > width:
@@ -410,7 +438,8 @@ def _parse_row(
         if surplus is not None:
             errors.append(surplus)
     if rec["name"] is None:
-        errors.append(RowError(row=row_no, column="name", value=None, reason="name is required"))
+        if not any(e.column == "name" for e in errors):
+            errors.append(RowError(row=row_no, column="name", value=None, reason="name is required"))
     elif len(rec["name"]) > 200:
         errors.append(
             RowError(row=row_no, column="name", value=rec["name"][:40] + "…", reason="name longer than 200")
@@ -422,12 +451,16 @@ def _parse_row(
                     RowError(
                         row=row_no,
                         column="segments",
-                        value=seg_raw,
+                        value=shown_value(seg_raw),
                         reason=f"unknown segment id {s!r} (see `chainmap chains` for the ids)",
                     )
                 )
     if errors:
         return None, errors
+    if warnings is not None and rec["hq_city"] is not None:
+        why = geo.city_warning(rec["hq_city"], rec["hq_province"])
+        if why is not None:
+            warnings.append(RowError(row=row_no, column="hq_city", value=rec["hq_city"], reason=why))
     rec["attributes"] = attrs
     return rec, []
 
@@ -440,12 +473,12 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "main_products": _text,
     "segments": _split,
     "tags": _tags,
-    "revenue_cny_100m": lambda v: _nonneg(v, "a number of 亿元 ≥ 0"),
+    "revenue_cny_100m": lambda v: _nonneg(v, "a number of 亿元 ≥ 0", NUMERIC_BOUNDS["revenue_cny_100m"]),
     "revenue_growth": _growth,
-    "employees": lambda v: _integer(v, "a head count"),
+    "employees": lambda v: _integer(v, "a head count", 0, int(NUMERIC_BOUNDS["employees"])),
     "founded_year": lambda v: _integer(v, "a year", 1800, _THIS_YEAR),
-    "valuation_usd_bn": lambda v: _nonneg(v, "a valuation in billion USD ≥ 0"),
-    "expansions_3y": lambda v: _integer(v, "a count of new plants or bases"),
+    "valuation_usd_bn": lambda v: _nonneg(v, "a valuation in billion USD ≥ 0", NUMERIC_BOUNDS["valuation_usd_bn"]),
+    "expansions_3y": lambda v: _integer(v, "a count of new plants or bases", 0, int(NUMERIC_BOUNDS["expansions_3y"])),
     "shanxi_presence": _bool,
     "risk_flags": _risks,
     "source": _text,
@@ -517,6 +550,7 @@ def read_candidates(
     segment_ids: Iterable[str] | None = None,
     mapper: SegmentMapper | None = None,
     progress: Callable[[int, int], None] | None = None,
+    limits: Limits | None = None,
 ) -> ImportResult:
     """Read, validate, de-duplicate and map a candidate file.
 
@@ -541,6 +575,8 @@ def read_candidates(
         A fitted mapper (default: fitted on ``data.segments``).
     progress : callable(done, total), optional
         Called every 5,000 rows and at the end.
+    limits : Limits, optional
+        Parser budgets (default: :meth:`chainmap.limits.Limits.from_env`).
 
     Raises
     ------
@@ -562,7 +598,7 @@ def read_candidates(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read(raw, filename, skip_invalid, known, fitted, progress)
+        return _read(raw, filename, skip_invalid, known, fitted, progress, limits)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -575,8 +611,9 @@ def _read(
     known: frozenset[str] | None,
     fitted: SegmentMapper | None,
     progress: Callable[[int, int], None] | None,
+    limits: Limits | None = None,
 ) -> ImportResult:
-    table = iter_table(raw, filename=filename)
+    table = iter_table(raw, filename=filename, limits=limits)
     rows, n_est, enc = table.rows, table.size_hint, table.encoding
     header = _canonical_header(table.header, filename)
 
@@ -584,6 +621,7 @@ def _read(
     width = len(header)
     records: list[dict[str, Any]] = []
     errors: list[RowError] = []
+    warnings: list[RowError] = []
     refused = blank = read = 0
     by_cc: dict[str, int] = {}
     by_name: dict[str, int] = {}
@@ -594,7 +632,7 @@ def _read(
             blank += 1
             continue
         read += 1
-        rec, errs = _parse_row(row_no, specs, values, known, width)
+        rec, errs = _parse_row(row_no, specs, values, known, width, warnings)
         if progress is not None and read % 5000 == 0:
             progress(read, n_est)
         if rec is None:
@@ -652,6 +690,7 @@ def _read(
         merged=merged,
         unmapped=unmapped,
         encoding=enc,
+        warnings=warnings,
     )
 
 
@@ -666,15 +705,22 @@ def _map_segments(records: list[dict[str, Any]], mapper: SegmentMapper | None) -
 
 
 def write_error_report(
-    errors: Iterable[RowError], path: str | os.PathLike[str], *, unmapped: Iterable[Mapping[str, Any]] = ()
+    errors: Iterable[RowError],
+    path: str | os.PathLike[str],
+    *,
+    unmapped: Iterable[Mapping[str, Any]] = (),
+    warnings: Iterable[RowError] = (),
 ) -> int:
     """Write the import report as CSV (UTF-8 with BOM so Excel opens it) with
     columns row, column, value, reason: one line per problem of a refused row,
-    then one line per *kept* candidate whose products matched no segment.
+    then one line per *kept* candidate whose products matched no segment, then
+    one per warning (``ImportResult.warnings``: kept, e.g. an unknown city).
+    Every cell goes through :func:`chainmap.safe_output.safe_csv_writer`, so a
+    refused value such as ``=cmd|' /C calc'!A0`` is text, never a formula.
     Returns the number of refused-row lines."""
     n = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = safe_csv_writer(fh)  # a refused value such as "=cmd|..." must not become a formula
         w.writerow(["row", "column", "value", "reason"])
         for e in errors:
             w.writerow([e.row, e.column, "" if e.value is None else e.value, e.reason])
@@ -684,6 +730,8 @@ def write_error_report(
                 [u.get("row", ""), "main_products", u.get("main_products") or "",
                  "kept, but no segment matched: add `segments` or product keywords"]
             )  # fmt: skip
+        for wr in warnings:
+            w.writerow([wr.row, wr.column, "" if wr.value is None else wr.value, f"kept, but: {wr.reason}"])
     return n
 
 
@@ -707,6 +755,9 @@ def store_candidates(store: Store, records: Iterable[Mapping[str, Any]]) -> dict
     Returns ``{"created", "updated", "unchanged", "replaced"}`` counts.
     """
     counts = {"created": 0, "updated": 0, "unchanged": 0, "replaced": 0}
+    records = list(records)
+    if not records:  # nothing to write: no transaction, no revision bump
+        return counts
     with store.transaction() as tx:
         existing = {r["id"]: r for r in tx.list_records("candidate")}
         name_only = {r.get("name_norm"): r["id"] for r in existing.values() if not r.get("credit_code")}

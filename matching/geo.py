@@ -37,6 +37,7 @@ __all__ = [
     "normalize_province",
     "normalize_city",
     "province_of_city",
+    "city_warning",
     "source_region",
     "coordinates",
     "distance_km",
@@ -204,6 +205,33 @@ def province_of_city(city: str | None) -> str | None:
     """Province of a city in :data:`CITIES`, else None."""
     c = normalize_city(city)
     return CITIES[c][0] if c in CITIES else None
+
+
+def city_warning(city: str | None, province: str | None = None) -> str | None:
+    """Why a headquarters city deserves a look, or None: the city is not in :data:`CITIES`
+    (it still imports, but gets no coordinates of its own and no Bay-Area membership), or it
+    lies in another province than the one given. Provinces are checked strictly (an unknown
+    one is a row error); cities only warn, since :data:`CITIES` lists the major ones only.
+
+    >>> city_warning("深圳市"), city_warning("深圳", "广东") is None
+    (None, True)
+    >>> city_warning("深证").split(":")[0]
+    "unknown city '深证'"
+    >>> city_warning("深圳", "浙江")
+    "city '深圳' lies in 广东, not in 浙江"
+    """
+    c = normalize_city(city)
+    if c is None:
+        return None
+    if c not in CITIES:
+        return (
+            f"unknown city {c!r}: not among the {len(CITIES)} known cities; check the spelling "
+            "(the province capital is used for distance)"
+        )
+    p = normalize_province(province)
+    if p is not None and CITIES[c][0] != p:
+        return f"city {c!r} lies in {CITIES[c][0]}, not in {p}"
+    return None
 
 
 def source_region(province: str | None, city: str | None) -> str | None:

@@ -38,6 +38,7 @@ from typing import IO, Any, TypeVar
 
 from chainmap.cache import ResultCache
 from chainmap.data import ChainData
+from chainmap.limits import Limits
 from chainmap.service import default_region, gap_report
 from chainmap.storage.base import Store
 from matching.backtest import BacktestResult, backtest, synthetic_outcomes
@@ -157,11 +158,13 @@ def import_candidates(
     filename: str | None = None,
     skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    limits: Limits | None = None,
 ) -> CandidateImport:
     """Read, validate, de-duplicate and map a candidate file, then store it (one
-    transaction).  Raises InvalidInput listing the bad rows unless ``skip_invalid``."""
+    transaction).  Raises InvalidInput listing the bad rows unless ``skip_invalid``.
+    ``limits``: the parser budgets (default ``CHAINMAP_LIMIT_*``)."""
     result = read_candidates(
-        source, filename=filename, skip_invalid=skip_invalid, data=data, progress=progress
+        source, filename=filename, skip_invalid=skip_invalid, data=data, progress=progress, limits=limits
     )
     return CandidateImport(result, store_candidates(store, result.candidates))
 

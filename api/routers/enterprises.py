@@ -10,11 +10,10 @@ from api.deps import DataDep, Reader, SettingsDep, StoreDep, require
 from api.errors import PRECONDITION_RESPONSES
 from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
-from api.uploads import read_upload
-from chainmap.enterprise_import import enterprise_id, enterprises_from_table
+from api.uploads import read_upload, upload_limits
+from chainmap.enterprise_import import enterprise_id, enterprises_from_upload
 from chainmap.exceptions import InvalidInput
 from chainmap.models import Enterprise, Tag
-from chainmap.tabular import read_table
 
 router = APIRouter(tags=["enterprises"])
 
@@ -86,7 +85,8 @@ def import_enterprises(
     file: Annotated[UploadFile, File(description="CSV (UTF-8/GBK), XLSX 或 JSON")],
 ) -> dict[str, Any]:
     """全部校验通过才写入；否则返回 422 及逐行错误 (row, column, value, reason)。All rows or none."""
-    raw, name = read_upload(file, settings.chainmap_max_upload_mb)
-    ents = enterprises_from_table(read_table(raw, filename=name), data)
+    limits = upload_limits(settings)
+    raw, name = read_upload(file, limits)
+    ents = enterprises_from_upload(raw, filename=name, data=data, limits=limits)
     counts = store.bulk_upsert(enterprises=ents)
     return {"imported": counts.get("enterprises", len(ents)), "file": name}

@@ -58,13 +58,17 @@ def import_candidates(
     skip_invalid: Annotated[bool, Query(description="跳过无效行并返回其错误 / keep valid rows, report the rest")] = False,
 ) -> dict[str, Any]:
     """有错误行时整体拒绝（422，逐行列出 row/column/value/reason）；skip_invalid=true 时导入有效行并返回被拒行。"""
-    from api.uploads import read_upload
+    from api.uploads import read_upload, upload_limits
 
-    raw, name = read_upload(file, settings.chainmap_max_upload_mb)
-    done = service.import_candidates(store=store, data=data, source=raw, filename=name, skip_invalid=skip_invalid)
+    limits = upload_limits(settings)
+    raw, name = read_upload(file, limits)
+    done = service.import_candidates(
+        store=store, data=data, source=raw, filename=name, skip_invalid=skip_invalid, limits=limits
+    )
     return {
         **done.summary(),
         "errors": [e.to_dict() for e in done.result.errors],
+        "warnings": [e.to_dict() for e in done.result.warnings],
         "unmapped_names": [c.get("name") for c in done.result.unmapped],
     }
 

@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 from collections.abc import Iterable, Sequence
@@ -35,6 +34,7 @@ from chainmap.i18n import norm_lang, pick
 from chainmap.projects.kpis import KpiReport, StalledProject, percent_of
 from chainmap.projects.models import Project, ProjectStage
 from chainmap.projects.stages import stage_dates
+from chainmap.safe_output import append_xlsx_row, safe_csv_writer
 from chainmap.textfmt import display_width
 
 __all__ = [
@@ -226,7 +226,7 @@ def _cell_text(v: Any) -> str:
 
 def _write_rows(ws: Any, rows: Sequence[Sequence[Any]], *, bold: bool = False) -> None:
     for row in rows:
-        ws.append(list(row))
+        append_xlsx_row(ws, row)
         if bold:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
@@ -330,10 +330,9 @@ def projects_csv(projects: Iterable[Project], *, lang: str = "zh") -> str:
     headers, rows = project_table(projects, lang=lang)
     buf = io.StringIO()
     buf.write("\ufeff")
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = safe_csv_writer(buf, lineterminator="\r\n")  # formula-like text neutralised; Decimal as plain 1.50
     w.writerow(headers)
-    for row in rows:
-        w.writerow(["" if v is None else format(v, "f") if isinstance(v, Decimal) else v for v in row])
+    w.writerows(rows)
     return buf.getvalue()
 
 

@@ -40,6 +40,7 @@ from chainmap.exceptions import InvalidInput
 from chainmap.i18n import pick
 from chainmap.labels import SEGMENT_STAGE
 from chainmap.reports.svg import FONT_FAMILY, STATUS_COLOURS, render_chain_svg
+from chainmap.safe_output import append_xlsx_row, md_escape
 from chainmap.textfmt import display_width
 
 __all__ = [
@@ -169,11 +170,11 @@ def _md_cell(v: Any) -> str:
         return "-"
     if isinstance(v, float):
         return f"{v:.2f}"
-    return str(v).replace("|", "\\|").replace("\n", " ")
+    return md_escape(v)
 
 
 def _md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out = ["| " + " | ".join(md_escape(h) for h in headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     out.extend("| " + " | ".join(_md_cell(v) for v in r) + " |" for r in rows)
     return out
 
@@ -194,7 +195,7 @@ _MD_COLUMNS = (
 def gaps_markdown(report: GapReport) -> str:
     """The report as Markdown: summary, 链主 candidates, then per chain its items with rationales."""
     lang = report.lang
-    lines = [f"# {_title(report)}", ""]
+    lines = [f"# {md_escape(_title(report))}", ""]
     lines.append(pick(lang, "## 汇总", "## Summary"))
     lines.append("")
     lines.extend(_md_table(*summary_table(report)))
@@ -223,7 +224,7 @@ def gaps_markdown(report: GapReport) -> str:
         lines.append("")
     for c in report.chains:
         items = [i for i in report.items if i.chain_id == c]
-        lines.append(f"## {report.chain_names.get(c, c)}")
+        lines.append(f"## {md_escape(report.chain_names.get(c, c))}")
         lines.append("")
         headers, rows = gap_table(items, lang=lang)
         lines.extend(
@@ -405,7 +406,7 @@ def _sheet_title(name: str, used: set[str]) -> str:
 
 def _write(ws: Any, rows: Sequence[Sequence[Any]], *, bold: bool = False) -> None:
     for r in rows:
-        ws.append(list(r))
+        append_xlsx_row(ws, r)
         if bold:
             for cell in ws[ws.max_row]:
                 cell.font = Font(bold=True)
