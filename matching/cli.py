@@ -110,7 +110,7 @@ def import_cmd(
         report_path = file.with_name(file.stem + ".refused.csv")
     if report_path is not None:
         with output_errors(report_path, lang=lang, field="--report"):
-            write_error_report(result.errors, report_path, unmapped=result.unmapped)
+            write_error_report(result.errors, report_path, unmapped=result.unmapped, warnings=result.warnings)
     summary = {**done.summary(), "report": str(report_path) if report_path else None}
     if fmt == "json":
         echo_json(
@@ -213,22 +213,24 @@ def _write_xlsx(page: LeadPage, path: Path, lang: str) -> None:
 
     from openpyxl import Workbook
 
+    from chainmap.safe_output import append_xlsx_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "leads"
     head = ["rank", "name", "credit_code", "hq_province", "hq_city", "chain_id", "gap_segment_id",
             "gap_segment_name", "gap_status", "gap_priority", "score", "prior_score", "blend_weight", "reason",
             "candidate_id", "demo"]  # fmt: skip
-    ws.append(head)
+    append_xlsx_row(ws, head)
     for lead in page.items:
         d = lead.model_dump()
-        ws.append([d[h] for h in head])
+        append_xlsx_row(ws, [d[h] for h in head])
     feats = sorted({f for lead in page.items for f in lead.contributions})
     ws2 = wb.create_sheet("contributions")
-    ws2.append(["rank", "candidate_id", "baseline", *feats])
+    append_xlsx_row(ws2, ["rank", "candidate_id", "baseline", *feats])
     for lead in page.items:
-        ws2.append(
-            [lead.rank, lead.candidate_id, lead.baseline, *(lead.contributions.get(f, 0.0) for f in feats)]
+        append_xlsx_row(
+            ws2, [lead.rank, lead.candidate_id, lead.baseline, *(lead.contributions.get(f, 0.0) for f in feats)]
         )
     buf = BytesIO()
     wb.save(buf)
