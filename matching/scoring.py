@@ -80,6 +80,8 @@ class RankingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_per_city: int = Field(3, ge=1)
     max_per_group: int = Field(2, ge=1)
+    max_per_gap: int = Field(2, ge=1)
+    include_rivals: bool = False
     min_fit: float = Field(0.0, ge=0)
     max_list: int = Field(200, ge=1, le=10000)
     oversample: int = Field(3, ge=1, le=20)
