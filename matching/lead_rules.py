@@ -31,9 +31,11 @@ explained in each lead (``relation``, ``investor``, ``flags``, ``reason``).
 
 >>> is_lead_status("strengthen"), is_lead_status("unsuitable"), is_lead_status("sound")
 (True, False, False)
->>> group_key("中国铝业（集团）有限公司"), group_key("中国铝业股份有限公司")
-('中国铝业', '中国铝业股份')
->>> group_matches("中国铝业股份", None, {"中国铝业": ("中铝山西新材料",)})
+>>> group_key("中国铝业（集团）有限公司"), group_key("中国铝业股份有限公司"), group_key("北京建龙重工集团有限公司")
+('中国铝业', '中国铝业', '北京建龙重工')
+>>> group_matches("北京建龙重工", None, {"北京建龙": ("山西建龙",)})  # the local group key is contained
+('山西建龙',)
+>>> group_matches("某某科技", "中国铝业集团有限公司", {"中国铝业": ("中铝山西新材料",)})  # via its group column
 ('中铝山西新材料',)
 """
 

@@ -554,6 +554,51 @@ class RankedList:
         )
 
 
+def _gap_led_order(
+    cm: CandidateMatrix, rows: np.ndarray, gaps: list[GapSpec], rival: np.ndarray, cfg: MatchingConfig
+) -> tuple[list[int], list[int]]:
+    """Order of the pairs of a chain or overall list (each candidate once), with rounds.
+
+    Round 1 (gap coverage): walking the gaps from the highest priority down,
+    each gap takes its best-scoring complementary candidate not taken yet — so
+    the top gaps all reach the first page.  Then every other candidate at its
+    best remaining gap, by score, in diversity rounds 2, 3 … (city, group and
+    gap caps, :func:`diversity_rounds`); rivals last, likewise."""
+    n = len(rows)
+    taken: set[int] = set()
+    order: list[int] = []
+    rounds: list[int] = []
+    best_of_gap: dict[str, list[int]] = {}
+    for i in range(n):  # pairs are in score order
+        if not rival[i]:
+            best_of_gap.setdefault(gaps[i].segment_id, []).append(i)
+    prio = {g.segment_id: g.priority for g in gaps}
+    for seg in sorted(best_of_gap, key=lambda s_: (-prio[s_], s_)):
+        pick = next((i for i in best_of_gap[seg] if int(rows[i]) not in taken), None)
+        if pick is not None:
+            taken.add(int(rows[pick]))
+            order.append(pick)
+            rounds.append(1)
+    for want_rival in (False, True):
+        rest: list[int] = []
+        for i in range(n):
+            if bool(rival[i]) == want_rival and int(rows[i]) not in taken:
+                taken.add(int(rows[i]))
+                rest.append(i)
+        part = np.asarray(rest, dtype=np.int64)
+        o, r = diversity_rounds(
+            cm.hq_city[rows[part]].tolist(),
+            cm.groups[rows[part]].tolist(),
+            gaps=[gaps[i].segment_id for i in rest],
+            max_per_city=cfg.ranking.max_per_city,
+            max_per_group=cfg.ranking.max_per_group,
+            max_per_gap=cfg.ranking.max_per_gap,
+        )
+        order.extend(part[o].tolist())
+        rounds.extend(x + 1 for x in r)
+    return order, rounds
+
+
 def check_page(k: Any, page: Any, max_list: int) -> None:
     """InvalidInput unless ``1 <= k <= max_list`` and ``page >= 1`` (both integers)."""
     if not isinstance(k, int) or not 1 <= k <= max_list:
@@ -602,26 +647,22 @@ def rank_list(
         keep_pairs = ~rival
         rows, X, score, contrib, base, rival = (a[keep_pairs] for a in (rows, X, score, contrib, base, rival))
         gaps = [g for g, k_ in zip(gaps, keep_pairs.tolist(), strict=True) if k_]
-    if scope != "gap":  # each candidate once, at its best gap (a complementary role before a rival one)
-        pref = np.lexsort((np.arange(len(rows)), rival))
-        _u, first_in_pref = np.unique(rows[pref], return_index=True)
-        first = np.sort(pref[first_in_pref])
-        rows, X, score, contrib, base, rival = (a[first] for a in (rows, X, score, contrib, base, rival))
-        gaps = [gaps[i] for i in first.tolist()]
-    left_out = 0 if with_rivals else len(rival_rows - set(rows.tolist()))  # rivals not listed in any other role
     order: list[int] = []
     rounds: list[int] = []
-    for part in (np.flatnonzero(~rival), np.flatnonzero(rival)):  # rivals after every complementary lead
-        o, r = diversity_rounds(
-            cm.hq_city[rows[part]].tolist(),
-            cm.groups[rows[part]].tolist(),
-            gaps=None if scope == "gap" else [gaps[i].segment_id for i in part.tolist()],
-            max_per_city=cfg.ranking.max_per_city,
-            max_per_group=cfg.ranking.max_per_group,
-            max_per_gap=cfg.ranking.max_per_gap,
-        )
-        order.extend(part[o].tolist())
-        rounds.extend(r)
+    if scope == "gap":
+        for part in (np.flatnonzero(~rival), np.flatnonzero(rival)):  # rivals after every complementary lead
+            o, r = diversity_rounds(
+                cm.hq_city[rows[part]].tolist(),
+                cm.groups[rows[part]].tolist(),
+                max_per_city=cfg.ranking.max_per_city,
+                max_per_group=cfg.ranking.max_per_group,
+            )
+            order.extend(part[o].tolist())
+            rounds.extend(r)
+    else:
+        order, rounds = _gap_led_order(cm, rows, gaps, rival, cfg)
+    listed = {int(rows[i]) for i in order}
+    left_out = 0 if with_rivals else len(rival_rows - listed)  # rivals not listed in any other role
     kept = order[:max_list]
     idx = np.asarray(kept, dtype=np.int64)
     return RankedList(

@@ -23,7 +23,7 @@
 >>> prior = PriorScorer.from_config()
 >>> x = np.zeros((1, len(FEATURE_NAMES))); x[0, FEATURE_NAMES.index("fit_exact")] = 1.0
 >>> round(float(prior.score(x)[0]), 2)
-0.3
+0.15
 """
 
 from __future__ import annotations
