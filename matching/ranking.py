@@ -6,17 +6,30 @@ with the blended scorer (:mod:`matching.scoring`), keeps the best pairs per gap
 then builds one list:
 
 * ``gap`` given — the leads of that gap;
-* ``chain`` given — the leads of that chain's gaps, each candidate once (its best gap);
+* ``chain`` given — the leads of that chain's gaps, each candidate once;
 * neither — all gaps, each candidate once.
 
-A pair is a lead only if the candidate relates to the gap segment (``fit_exact
-+ fit_supplies + fit_buys + fit_related > min_fit``), is not excluded by a
-risk flag (dishonest, abnormal operation) and is not already local (HQ in 运城
-or a local enterprise of the seed; ``include_local`` to keep them).  **Diversity rule**: walking down the ranked list, a candidate is
-skipped when ``max_per_city`` firms with the same headquarters city or
-``max_per_group`` firms of the same group are already in the list
-(``weights.yaml`` → ``ranking``; overridable through ``config``).  A list holds
-at most ``max_list`` leads; ``total`` is its length and pages of ``k`` cut it.
+Which pairs are leads is decided by the lead rules (:mod:`matching.lead_rules`):
+only fill / strengthen / extend gaps; the candidate produces the gap segment
+(``relation`` producer) or, for 强链, an attractable direct input of it
+(``relation`` supplier) — a buyer never; rivals of a local 链主/链核 are left out
+(``rivals_left_out``) unless ``include_rivals``, and then listed after every
+complementary lead; a firm of a group already in 运城 is an existing investor
+(``investor`` existing, 增资扩产, ``local_affiliates``).  Risk-excluded and
+local firms are skipped (``include_local`` to keep local ones).
+
+**Order.**  The score is led by the gap priority (``weights.yaml``), so across
+gaps the lead order follows the gap order and within a gap the candidates'
+fit orders them.  Chain and overall lists start with round 1, *gap coverage*:
+walking the gaps from the highest priority down, each takes its best candidate
+not taken yet, so every fitted top gap reaches the first page.  **Diversity
+re-ranks, never hides**: the other leads follow by score in rounds 2, 3 …; a
+round takes each lead whose headquarters city, group and gap have fewer than
+``max_per_city`` / ``max_per_group`` / ``max_per_gap`` leads in that round, the
+rest wait for the next round (:func:`diversity_rounds`; each lead reports its
+``round``).  Every eligible candidate stays reachable by paging.  A list holds
+at most ``max_list`` leads; ``total`` is its length and pages of ``k`` (at most
+``max_page``) cut it.
 
 Every lead carries its score, the contribution of each feature (they add up to
 the score, with ``baseline`` when a learned model takes part), the blend weight
@@ -73,6 +86,7 @@ __all__ = [
     "training_set",
     "TrainingSet",
     "apply_diversity",
+    "diversity_rounds",
 ]
 
 
@@ -510,6 +524,7 @@ class RankedList:
     base: np.ndarray
     demo: bool
     max_list: int
+    max_page: int = 200
     rival: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     rounds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     include_rivals: bool = False
@@ -532,7 +547,7 @@ class RankedList:
         self, *, k: int, page: int = 1, lang: str = "zh", lead: Callable[[int], Lead] | None = None
     ) -> LeadPage:
         """Page ``page`` (1-based) of ``k`` leads; ``lead(pos)`` may supply memoised leads."""
-        check_page(k, page, self.max_list)
+        check_page(k, page, self.max_page)
         lang = norm_lang(lang)
         make = lead or (lambda pos: self.lead(pos, lang))
         start = (page - 1) * k
@@ -599,10 +614,10 @@ def _gap_led_order(
     return order, rounds
 
 
-def check_page(k: Any, page: Any, max_list: int) -> None:
-    """InvalidInput unless ``1 <= k <= max_list`` and ``page >= 1`` (both integers)."""
-    if not isinstance(k, int) or not 1 <= k <= max_list:
-        raise InvalidInput(f"k must be between 1 and {max_list}, got {k!r}", field="k")
+def check_page(k: Any, page: Any, max_page: int) -> None:
+    """InvalidInput unless ``1 <= k <= max_page`` and ``page >= 1`` (both integers)."""
+    if not isinstance(k, int) or not 1 <= k <= max_page:
+        raise InvalidInput(f"k must be between 1 and {max_page}, got {k!r}", field="k")
     if not isinstance(page, int) or page < 1:
         raise InvalidInput(f"page must be 1 or more, got {page!r}", field="page")
 
@@ -680,6 +695,7 @@ def rank_list(
         base=base[idx],
         demo=bool(cm.demo[rows[idx]].any()) if kept else bool(cm.demo.any()),
         max_list=max_list,
+        max_page=cfg.ranking.max_page,
         rival=rival[idx],
         rounds=np.asarray(rounds[: len(kept)], dtype=np.int64),
         include_rivals=with_rivals,
@@ -747,7 +763,7 @@ def rank_leads(
     """
     lang = norm_lang(lang)
     cfg = config or default_config()
-    check_page(k, page, cfg.ranking.max_list)
+    check_page(k, page, cfg.ranking.max_page)
     ranked = rank_list(
         data, gap_items, candidates, chain=chain, gap=gap, outcomes=outcomes, config=cfg, context=context,
         scorer=scorer, include_rivals=include_rivals,

@@ -61,8 +61,8 @@ def _phrase(
         what = _names(ctx, sub, lang) if sub and g.col not in made else seg
         return pick(lang, f"该企业{verb[0]}{what}", f"the firm {verb[1]} {what}")
     if feature == "fit_supplies":
-        made = set(_made(cm, ctx, row, g.col))
-        rel = [s for s in _inputs(cm, ctx, row, g.col) if s not in made]
+        own = set(_made(cm, ctx, row, g.col))
+        rel = [s for s in _inputs(cm, ctx, row, g.col) if s not in own]
         local = _local(ctx.local_producers.get(g.col, ()), lang)
         return pick(
             lang,

@@ -83,7 +83,8 @@ class RankingSettings(BaseModel):
     max_per_gap: int = Field(2, ge=1)
     include_rivals: bool = False
     min_fit: float = Field(0.0, ge=0)
-    max_list: int = Field(200, ge=1, le=10000)
+    max_list: int = Field(500, ge=1, le=10000)
+    max_page: int = Field(200, ge=1, le=10000)
     oversample: int = Field(3, ge=1, le=20)
     chunk_size: int = Field(65536, ge=256)
     include_local: bool = False

@@ -349,8 +349,8 @@ def lead_page(
 
     ``chainmap demo`` shows ``lead_page(chain=c, k=3)`` for each top-level chain.
 
-    Raises InvalidInput for ``k`` outside 1..max_list or ``page`` < 1 (before any work)."""
-    check_page(k, page, default_config().ranking.max_list)
+    Raises InvalidInput for ``k`` outside 1..max_page or ``page`` < 1 (before any work)."""
+    check_page(k, page, default_config().ranking.max_page)
     leads = lead_list(
         store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, lang=lang, demo=demo,
         include_rivals=include_rivals,
