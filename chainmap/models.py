@@ -276,6 +276,9 @@ class Enterprise(_Base):
     name: str = Field(min_length=1, max_length=200)
     name_en: str | None = None
     credit_code: CreditCode = None
+    group: str | None = Field(
+        default=None, max_length=200, description="集团/母公司 (parent group), only where a public source states it"
+    )
     county: Id | None = None
     zone: Id | None = None
     segments: list[SegmentPresence] = Field(default_factory=list)

@@ -26,10 +26,14 @@ column                  meaning
 ``valuation_usd_bn``    valuation, billion USD (unicorns)
 ``expansions_3y``       new plants / bases opened in the last three years
 ``shanxi_presence``     already present in Shanxi: true/false (是/否, 1/0, yes/no)
-``risk_flags``          ``;``-separated: dishonest (失信), abnormal_operation (经营异常),
-                        major_litigation (重大诉讼), env_penalty (环保处罚)
+``risk_flags``          ``;``-separated risk entries, free text accepted (:mod:`matching.risk`):
+                        known categories dishonest (失信被执行人), abnormal_operation (经营异常),
+                        major_litigation (重大诉讼), env_penalty (环保处罚) are stored as codes,
+                        anything else (债务违约, 破产重整 ...) as a note
+``group``               集团/母公司 (parent group), optional: matched against the groups of
+                        local enterprises (existing investors, :mod:`matching.lead_rules`)
 ``source``              where the row comes from
-anything else           kept in ``attributes`` (e.g. ``group``, ``demo``)
+anything else           kept in ``attributes`` (e.g. ``demo``)
 ======================  ==============================================================
 
 Rules:
@@ -80,6 +84,7 @@ from chainmap.tabular import iter_table, read_source, shown_value, surplus_cell_
 from chainmap.text_hygiene import parse_number
 from matching import geo
 from matching.mapping import SegmentMapper
+from matching.risk import EXCLUDING_RISKS, RISK_FLAGS, parse_risk_cell
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -110,7 +115,7 @@ __all__ = [
 CANDIDATE_COLUMNS = (
     "name", "credit_code", "hq_province", "hq_city", "main_products", "segments", "tags",
     "revenue_cny_100m", "revenue_growth", "employees", "founded_year", "valuation_usd_bn",
-    "expansions_3y", "shanxi_presence", "risk_flags", "source",
+    "expansions_3y", "shanxi_presence", "risk_flags", "source", "group",
 )  # fmt: skip
 NUMERIC_COLUMNS = (
     "revenue_cny_100m", "revenue_growth", "employees", "founded_year", "valuation_usd_bn", "expansions_3y",
@@ -133,16 +138,7 @@ ALLOWED_TAGS: tuple[str, ...] = (
     "little_giant", "listed", "chain_leader",
 )  # fmt: skip
 
-#: Risk flags with their Chinese labels; the first two exclude a candidate from ranking.
-RISK_FLAGS: dict[str, str] = {
-    "dishonest": "失信被执行人",
-    "abnormal_operation": "经营异常",
-    "major_litigation": "重大诉讼",
-    "env_penalty": "环保处罚",
-}
-EXCLUDING_RISKS = frozenset({"dishonest", "abnormal_operation"})
-_RISK_BY_ZH = {"失信": "dishonest", "失信被执行人": "dishonest", "经营异常": "abnormal_operation",
-               "重大诉讼": "major_litigation", "环保处罚": "env_penalty"}  # fmt: skip
+# RISK_FLAGS (categories with labels) and EXCLUDING_RISKS live in matching.risk (re-exported here).
 
 #: Header spellings accepted for the standard columns (after NFKC, strip, lower case).
 HEADER_ALIASES: dict[str, str] = {
@@ -156,6 +152,7 @@ HEADER_ALIASES: dict[str, str] = {
     "营收增速": "revenue_growth", "员工人数": "employees", "成立年份": "founded_year",
     "估值(亿美元)": "valuation_usd_bn", "近三年扩张": "expansions_3y", "山西布局": "shanxi_presence",
     "风险": "risk_flags", "风险标签": "risk_flags", "来源": "source",
+    "集团": "group", "所属集团": "group", "母公司": "group", "parent": "group",
 }  # fmt: skip
 
 _TRUE = {"true", "1", "yes", "y", "是", "有", "t"}
@@ -327,15 +324,7 @@ def _tags_cached(v: str) -> tuple[str, ...]:
 
 
 def _risks(v: Any) -> list[str]:
-    out = []
-    for t in _split(v):
-        flag = _RISK_BY_ZH.get(t, t.lower())
-        if flag not in RISK_FLAGS:
-            allowed = ", ".join(f"{k}({z})" for k, z in RISK_FLAGS.items())
-            raise ValueError(f"unknown risk flag {t!r}; allowed: {allowed}")
-        if flag not in out:
-            out.append(flag)
-    return out
+    return parse_risk_cell(v)  # the one risk hook: codes for known categories, free text kept as notes
 
 
 @lru_cache(maxsize=4096)
@@ -482,6 +471,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "shanxi_presence": _bool,
     "risk_flags": _risks,
     "source": _text,
+    "group": _text,
 }
 
 
@@ -700,8 +690,11 @@ def _map_segments(records: list[dict[str, Any]], mapper: SegmentMapper | None) -
         r["mapped_segments"] = []
     if mapper is None or not todo:
         return
-    for rec, matches in zip(todo, mapper.transform_detailed([r["main_products"] for r in todo]), strict=True):
-        rec["mapped_segments"] = [{"segment": s, "confidence": c, "method": m} for s, c, m in matches]
+    for rec, matches in zip(todo, mapper.transform_roles([r["main_products"] for r in todo]), strict=True):
+        rec["mapped_segments"] = [  # role only when not "producer" (see matching.mapping)
+            {"segment": s, "confidence": c, "method": m, **({} if r == "producer" else {"role": r})}
+            for s, c, m, r in matches
+        ]
 
 
 def write_error_report(

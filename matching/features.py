@@ -3,15 +3,18 @@
 Features come in three families (see :data:`FEATURES` for every name with its
 Chinese and English meaning):
 
-* **pair** features — how the candidate's segments relate to the gap segment
-  (operates in it, supplies it, buys from it, is related to it);
+* **pair** features — how the candidate's *produced* segments relate to the
+  gap segment (produces it, produces a direct input of it, buys it, is related
+  to it, supplies a local 链主 — the 链主配套 term); which pairs are leads at all
+  is decided by :mod:`matching.lead_rules` (a buyer never is);
 * **gap** features — the gap's priority and type (补链 fill / 强链 strengthen /
   延链 extend), equal for every candidate of one gap;
 * **candidate** features — scale, growth, expansion, geography, ties to local
   firms (above all a 链主) and risk, computed once per candidate.
 
 Every feature is a number in [0, 1] except ``growth_revenue`` (clipped to
-[-0.5, 1]) and ``risk_penalty`` (0, 1 or 2 flags).  **Missing values** never
+[-0.5, 1]) and ``risk_penalty`` (the number of non-excluding risk categories
+and risk notes, :mod:`matching.risk`).  **Missing values** never
 count as zero: a missing revenue or head count is imputed with a neutral value
 (10 亿元, 500 people) and flagged by ``*_missing``; missing growth is imputed as
 0 (no change), missing distance as 0.5, all flagged.  A candidate flagged
@@ -41,6 +44,8 @@ from chainmap.exceptions import InvalidInput
 from chainmap.names import normalize_company_name
 from matching import geo
 from matching.candidates import ALLOWED_TAGS, EXCLUDING_RISKS
+from matching.lead_rules import RIVAL_TAGS, group_key, group_matches, is_lead_status, unsuitable_segments
+from matching.risk import split_risks
 
 __all__ = [
     "Feature",
@@ -57,6 +62,8 @@ __all__ = [
     "build_candidate_matrix",
     "candidate_matrix_from_columns",
     "gap_specs",
+    "supplier_mask",
+    "fit_blocks",
     "pair_features",
     "pair_features_for",
     "feature_table",
@@ -74,11 +81,15 @@ class Feature:
 
 
 FEATURES: tuple[Feature, ...] = (
-    Feature("fit_exact", "pair", "企业主营该缺口环节（匹配置信度）", "operates in the gap segment (match confidence)"),
-    Feature("fit_supplies", "pair", "企业所在环节向缺口环节供货", "operates in a segment that supplies the gap segment"),
-    Feature("fit_buys", "pair", "企业所在环节采购缺口环节产品", "operates in a segment that buys from the gap segment"),
+    Feature("fit_exact", "pair", "企业生产该缺口环节（匹配置信度）", "produces the gap segment (match confidence)"),
+    Feature("fit_supplies", "pair", "企业生产缺口环节的直接上游（该上游环节可引进）",
+            "produces a direct input of the gap segment (an input that may be attracted)"),
+    Feature("fit_buys", "pair", "企业所在环节采购缺口环节产品（买方，不构成线索）",
+            "produces a segment that buys the gap segment (a buyer: never a lead by itself)"),
     Feature("fit_related", "pair", "企业所在环节与缺口环节相邻（同属上级环节、赋能或两步供需）",
-            "operates in a related segment (same parent, enabling, or two supply steps away)"),
+            "produces a related segment (same parent, enabling, or two supply steps away)"),
+    Feature("fit_leader_input", "pair", "链主配套：所产环节是本地链主所在环节的直接上游",
+            "the segment it produces for this gap is a direct input of a local chain leader's segment"),
     Feature("gap_priority", "gap", "缺口优先级（0–1）", "priority of the gap (0-1)"),
     Feature("gap_fill", "gap", "补链缺口", "gap type: fill (补链)"),
     Feature("gap_strengthen", "gap", "强链缺口", "gap type: strengthen (强链)"),
@@ -109,7 +120,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature("shanxi_missing", "candidate", "山西布局情况未知", "Shanxi presence unknown"),
     Feature("tie_local", "candidate", "与运城本地企业所在环节存在供需关系", "its segments supply or buy from segments where local firms operate"),
     Feature("tie_leader", "candidate", "与运城本地链主所在环节存在供需关系", "its segments supply or buy from segments where a local chain leader (链主) operates"),
-    Feature("risk_penalty", "candidate", "风险标记数（重大诉讼、环保处罚）", "number of risk flags (major litigation, environmental penalty)"),
+    Feature("risk_penalty", "candidate", "风险记录数（重大诉讼、环保处罚及其他风险提示）",
+            "number of risk flags and notes (major litigation, environmental penalty, other notes)"),
 )  # fmt: skip
 
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
@@ -131,6 +143,7 @@ _SCALE_TAGS = (
     "chain_leader",
 )
 _GAP_STATUSES = ("fill", "strengthen", "extend")
+_STRENGTHEN = _GAP_STATUSES.index("strengthen")
 
 
 def feature_table(lang: str = "zh") -> list[dict[str, str]]:
@@ -157,6 +170,16 @@ class SegmentContext:
     parent/child or an ``enables`` link; 0.5: two supply steps apart), zero
     diagonal; ``tie_local[s]`` / ``tie_leader[s]`` 1 if s supplies or buys
     from a segment where a local firm / a local 链主 operates.
+
+    Lead rules (:mod:`matching.lead_rules`): ``down[c, s]`` 1 if c is s or a
+    sub-segment (descendant) of s — producing a sub-segment is producing s;
+    ``kinds`` the segment kinds (product, service ...; ``product`` when the
+    seed has none); ``rival_seg[s]`` 1 where a local 链主 or 链核 produces s,
+    an ancestor or a descendant of s (``rivals_of[s]`` their names,
+    ``rival_groups_of[s]`` their group keys); ``leader_input[s]`` 1 if s directly supplies a segment a
+    local 链主 produces (``leaders_fed[s]`` those 链主's names);
+    ``local_producers[s]`` the local producers of s; ``local_groups`` group key
+    -> names of the local enterprises of that group.
     """
 
     segment_ids: list[str]
@@ -171,6 +194,15 @@ class SegmentContext:
     seg_chain: list[str]
     local_names: frozenset[str] = frozenset()
     local_codes: frozenset[str] = frozenset()
+    down: sp.csr_matrix | None = None
+    kinds: list[str] = field(default_factory=list)
+    rival_seg: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    leader_input: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rivals_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    rival_groups_of: dict[int, frozenset[str]] = field(default_factory=dict)
+    leaders_fed: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    local_producers: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    local_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def n_segments(self) -> int:
@@ -236,21 +268,67 @@ def build_segment_context(data: ChainData) -> SegmentContext:
     R.eliminate_zeros()
     local = np.zeros(S)
     leader = np.zeros(S)
+    leader_prod = np.zeros(S)
+    rival = np.zeros(S)
+    rivals_of: dict[int, list[str]] = {}
+    rival_groups: dict[int, set[str]] = {}
+    producers: dict[int, list[str]] = {}
+    leaders_at: dict[int, list[str]] = {}
+    groups: dict[str, list[str]] = {}
     city = data.region_index.city()
     local_firms = local_enterprises(data, city.id) if city is not None else []
     for e in local_firms:
-        is_leader = any(str(getattr(t, "value", t)) == "chain_leader" for t in (e.tags or []))
+        tags = {str(getattr(t, "value", t)) for t in (e.tags or [])}
+        is_leader = "chain_leader" in tags
+        gk = group_key(getattr(e, "group", None))
+        if gk:
+            groups.setdefault(gk, []).append(e.name)
         for presence in e.segments:
             col = index.get(presence.segment)
             if col is not None:
                 local[col] = 1.0
                 if is_leader:
                     leader[col] = 1.0
+                if str(getattr(presence.role, "value", presence.role)) != "producer":
+                    continue
+                producers.setdefault(col, []).append(e.name)
+                if is_leader:
+                    leader_prod[col] = 1.0
+                    leaders_at.setdefault(col, []).append(e.name)
+                if tags & RIVAL_TAGS:
+                    rival[col] = 1.0
+                    rivals_of.setdefault(col, []).append(e.name)
+                    rival_groups.setdefault(col, set()).update(k for k in (gk, group_key(e.name)) if k)
+    ancestors: dict[int, list[int]] = {}
+    for i in range(S):
+        chain_up, p_ = [], parent.get(i)
+        while p_ is not None and p_ not in chain_up and p_ != i:
+            chain_up.append(p_)
+            p_ = parent.get(p_)
+        ancestors[i] = chain_up
+    d_r = [i for i in range(S) for _a in [i, *ancestors[i]]]
+    d_c = [a for i in range(S) for a in [i, *ancestors[i]]]
+    down = sp.csr_matrix((np.ones(len(d_r)), (d_r, d_c)), shape=(S, S))
+    down.data[:] = 1.0
+    # a 链主/链核 producing L makes L, its ancestors and its descendants rival segments
+    for col in list(rivals_of):
+        family = {col, *ancestors[col], *(i for i in range(S) if col in ancestors[i])}
+        for f in family:
+            rival[f] = 1.0
+            if f != col:
+                rivals_of.setdefault(f, [])
+                rivals_of[f] += [n for n in rivals_of[col] if n not in rivals_of[f]]
+                rival_groups.setdefault(f, set()).update(rival_groups.get(col, set()))
     both = (A + A.T).tocsr()
     both.data[:] = 1.0
     roots = data.chain_root
     tie_local = np.minimum(1.0, both @ local)
     tie_leader = np.minimum(1.0, both @ leader)
+    leader_input = np.minimum(1.0, A @ leader_prod)
+    leaders_fed: dict[int, tuple[str, ...]] = {}
+    for s_col in np.flatnonzero(leader_input).tolist():
+        fed = A[s_col].indices.tolist()
+        leaders_fed[s_col] = tuple(dict.fromkeys(n for t in fed for n in leaders_at.get(t, [])))
     return SegmentContext(
         segment_ids=ids,
         index=index,
@@ -264,6 +342,15 @@ def build_segment_context(data: ChainData) -> SegmentContext:
         seg_chain=[s.chain for s in segs],
         local_names=frozenset(normalize_company_name(e.name) for e in local_firms),
         local_codes=frozenset(e.credit_code for e in local_firms if e.credit_code),
+        down=down,
+        kinds=[str(getattr(getattr(s, "kind", None), "value", getattr(s, "kind", None)) or "product") for s in segs],
+        rival_seg=rival,
+        leader_input=leader_input,
+        rivals_of={k: tuple(v) for k, v in rivals_of.items()},
+        rival_groups_of={k: frozenset(v) for k, v in rival_groups.items()},
+        leaders_fed=leaders_fed,
+        local_producers={k: tuple(v) for k, v in producers.items()},
+        local_groups={k: tuple(v) for k, v in groups.items()},
     )
 
 
@@ -291,12 +378,16 @@ class GapSpec:
 
 
 def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: bool = False) -> list[GapSpec]:
-    """GapSpecs for the gap items whose segment is known (``sound`` ones dropped unless asked)."""
+    """GapSpecs for the gap items whose segment is known and whose status gets
+    leads (the allow-list :data:`matching.lead_rules.LEAD_STATUSES`: fill,
+    strengthen, extend); ``include_sound`` keeps every status (to match past
+    outcomes to any segment)."""
     out = []
     for g in gap_items:
         seg = _get(g, "segment_id")
-        status = str(_get(g, "status", "fill"))
-        if seg not in ctx.index or (status == "sound" and not include_sound):
+        raw = _get(g, "status", "fill")
+        status = str(getattr(raw, "value", raw))
+        if seg not in ctx.index or (not include_sound and not is_lead_status(status)):
             continue
         pr = _get(g, "priority", 0.5)
         out.append(
@@ -313,6 +404,17 @@ def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: b
     return out
 
 
+def supplier_mask(ctx: SegmentContext, gap_items: Iterable[Any]) -> np.ndarray:
+    """1 for every segment that may be attracted as a supplier of a 强链 gap, 0
+    for ``unsuitable`` ones (endowments, policy-restricted capacity)."""
+    ok = np.ones(ctx.n_segments)
+    for seg in unsuitable_segments(gap_items):
+        col = ctx.index.get(seg)
+        if col is not None:
+            ok[col] = 0.0
+    return ok
+
+
 # ---------------------------------------------------------------------------
 # candidates
 # ---------------------------------------------------------------------------
@@ -322,10 +424,12 @@ def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: b
 class CandidateMatrix:
     """Candidates as arrays: ``X`` (n × candidate features, float32, in
     :data:`CANDIDATE_FEATURES` order), ``M`` (n × segments, CSR, match
-    confidence), ``excluded`` (dishonest / abnormal operation), ``local``
-    (headquartered in 运城 or one of the seed's local enterprises — served by
-    local 强链 programmes, not attracted; skipped by the ranking unless
-    ``include_local``) and display columns."""
+    confidence of the *produced* segments), ``excluded`` (dishonest / abnormal
+    operation), ``local`` (headquartered in 运城 or one of the seed's local
+    enterprises — served by local 强链 programmes, not attracted; skipped by the
+    ranking unless ``include_local``), ``affiliates`` (names of the local
+    enterprises of the candidate's group: an existing investor when non-empty),
+    ``risk_notes`` (free-text risk notes) and display columns."""
 
     ids: np.ndarray
     names: np.ndarray
@@ -340,6 +444,8 @@ class CandidateMatrix:
     raw: dict[str, np.ndarray]
     demo: np.ndarray
     local: np.ndarray
+    affiliates: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    risk_notes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -353,7 +459,10 @@ def build_candidate_matrix(candidates: Sequence[Mapping[str, Any]], ctx: Segment
     """Candidate records (see :mod:`matching.candidates`) -> :class:`CandidateMatrix`.
 
     Explicit ``segments`` count with confidence 1, ``mapped_segments`` with
-    their confidence; ids unknown to ``ctx`` are ignored.
+    their confidence when their ``role`` is ``producer`` (the default; a
+    segment the firm buys or sells to is not one it makes, see
+    :mod:`matching.mapping`); ids unknown to ``ctx`` are ignored.  Risk entries
+    are split into categories and notes (:func:`matching.risk.split_risks`).
     """
     from matching.candidates import is_demo
 
@@ -366,6 +475,8 @@ def build_candidate_matrix(candidates: Sequence[Mapping[str, Any]], ctx: Segment
             if j is not None:
                 seen[j] = 1.0
         for m in r.get("mapped_segments") or []:
+            if m.get("role", "producer") != "producer":
+                continue
             j = ctx.index.get(m.get("segment"))
             if j is not None and seen.get(j, 0.0) < float(m.get("confidence", 0.0)):
                 seen[j] = float(m.get("confidence", 0.0))
@@ -379,14 +490,17 @@ def build_candidate_matrix(candidates: Sequence[Mapping[str, Any]], ctx: Segment
     tags = np.zeros((n, len(ALLOWED_TAGS)), dtype=bool)
     risk_pen = np.zeros(n)
     excl = np.zeros(n, dtype=bool)
+    notes: list[tuple[str, ...]] = []
     for i, r in enumerate(recs):
         for t in r.get("tags") or []:
             k = tag_idx.get(t)
             if k is not None:
                 tags[i, k] = True
-        flags = set(r.get("risk_flags") or [])
+        cats, note = split_risks(r.get("risk_flags"))
+        flags = set(cats)
         excl[i] = bool(flags & EXCLUDING_RISKS)
-        risk_pen[i] = len(flags - EXCLUDING_RISKS)
+        risk_pen[i] = len(flags - EXCLUDING_RISKS) + len(set(note))
+        notes.append(tuple(note))
     presence = [r.get("shanxi_presence") for r in recs]
     cols_ = {
         "id": [r.get("id") for r in recs],
@@ -395,7 +509,8 @@ def build_candidate_matrix(candidates: Sequence[Mapping[str, Any]], ctx: Segment
         "credit_code": [r.get("credit_code") for r in recs],
         "hq_province": [r.get("hq_province") for r in recs],
         "hq_city": [r.get("hq_city") for r in recs],
-        "group": [(r.get("attributes") or {}).get("group") for r in recs],
+        "group": [r.get("group") or (r.get("attributes") or {}).get("group") for r in recs],
+        "risk_notes": notes,
         "revenue_cny_100m": _flt([r.get("revenue_cny_100m") for r in recs]),
         "revenue_growth": _flt([r.get("revenue_growth") for r in recs]),
         "employees": _flt([r.get("employees") for r in recs]),
@@ -438,7 +553,7 @@ def candidate_matrix_from_columns(
     """Vectorised builder from columns (used for large synthetic pools).
 
     ``cols`` holds ``id``, ``name``, ``name_norm`` (optional), ``credit_code``, ``hq_province``, ``hq_city``,
-    ``group`` (sequences) and the numeric columns ``revenue_cny_100m``,
+    ``group``, ``risk_notes`` (optional; tuples of notes) (sequences) and the numeric columns ``revenue_cny_100m``,
     ``revenue_growth``, ``employees``, ``valuation_usd_bn``, ``expansions_3y``,
     ``shanxi_presence`` (floats, NaN = missing); ``tags`` is an n × len(ALLOWED_TAGS)
     boolean matrix; ``segments`` the n × n_segments confidence matrix.
@@ -499,6 +614,9 @@ def candidate_matrix_from_columns(
         | pd.Series(norms).isin(ctx.local_names).to_numpy()
         | pd.Series(obj("credit_code")).isin(ctx.local_codes).to_numpy()
     )
+    affiliates = _affiliates(norms, obj("group"), ctx)
+    notes = np.empty(n, dtype=object)
+    notes[:] = [tuple(x or ()) for x in cols.get("risk_notes", [()] * n)]
     return CandidateMatrix(
         ids=obj("id"),
         names=obj("name"),
@@ -521,7 +639,27 @@ def candidate_matrix_from_columns(
         },  # fmt: skip
         demo=np.asarray(cols.get("demo", np.zeros(n, dtype=bool)), dtype=bool),
         local=local,
+        affiliates=affiliates,
+        risk_notes=notes,
     )
+
+
+def _affiliates(norms: np.ndarray, groups: np.ndarray, ctx: SegmentContext) -> np.ndarray:
+    """Per candidate, the local enterprises of its group (:func:`matching.lead_rules.group_matches`);
+    only rows containing some local group key are examined."""
+    out = np.empty(len(norms), dtype=object)
+    out[:] = [()] * len(norms)
+    if not ctx.local_groups or len(norms) == 0:
+        return out
+    import pandas as pd
+
+    text = pd.Series([f"{a or ''}\x1f{group_key(g)}" for a, g in zip(norms, groups, strict=True)], dtype=object)
+    hit = np.zeros(len(norms), dtype=bool)
+    for gk in ctx.local_groups:
+        hit |= text.str.contains(gk, regex=False).to_numpy()
+    for i in np.flatnonzero(hit).tolist():
+        out[i] = group_matches(str(norms[i] or ""), groups[i], ctx.local_groups)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -529,34 +667,60 @@ def candidate_matrix_from_columns(
 # ---------------------------------------------------------------------------
 
 
-def fit_blocks(M: sp.csr_matrix, ctx: SegmentContext, cols: Sequence[int]) -> tuple[np.ndarray, ...]:
-    """Dense (rows × len(cols)) blocks of the four pair features for gap columns ``cols``."""
+def pair_blocks(ctx: SegmentContext, cols: Sequence[int] | np.ndarray, supplier_ok: np.ndarray | None = None) -> list[sp.csr_matrix]:
+    """The segment × gap matrices whose products with the membership matrix give
+    the pair features, in :data:`PAIR_FEATURES` order: ``D`` (produces S or a
+    sub-segment of S; ``D = ctx.down``), ``diag(ok)·A·D`` (produces an
+    attractable direct input of S or of a sub-segment), ``Aᵀ`` (buys S), ``R``
+    (related) and ``diag(leader_input)·(D + diag(ok)·A·D)`` (链主配套), each
+    restricted to the gap columns ``cols``."""
     col_idx = np.asarray(cols, dtype=np.int64)
     S, G = ctx.n_segments, len(col_idx)
-    sel = sp.csr_matrix((np.ones(G, dtype=np.float32), (col_idx, np.arange(G))), shape=(S, G))
-    exact = (M @ sel).toarray()
-    sup = np.minimum(1.0, (M @ (ctx.A @ sel).astype(np.float32)).toarray())
-    buy = np.minimum(1.0, (M @ (ctx.A.T @ sel).astype(np.float32)).toarray())
-    rel = np.minimum(1.0, (M @ (ctx.R @ sel).astype(np.float32)).toarray())
-    return exact, sup, buy, rel
+    sel0 = sp.csr_matrix((np.ones(G), (col_idx, np.arange(G))), shape=(S, G))
+    sel = (ctx.down @ sel0).tocsr() if ctx.down is not None else sel0
+    ok = np.ones(S) if supplier_ok is None else np.asarray(supplier_ok, dtype=np.float64)
+    sup = (sp.diags(ok) @ ctx.A @ sel).tocsr()
+    sup = sup - sup.multiply(sel)  # a sub-segment of S is not an input of S
+    sup.eliminate_zeros()
+    li = ctx.leader_input if len(ctx.leader_input) == S else np.zeros(S)
+    lead = (sp.diags(li) @ (sel + sup)).tocsr()
+    return [sel, sup, (ctx.A.T @ sel0).tocsr(), (ctx.R @ sel0).tocsr(), lead]
 
 
-def pair_features(cm: CandidateMatrix, ctx: SegmentContext, gap: GapSpec) -> np.ndarray:
+def fit_blocks(
+    M: sp.csr_matrix, ctx: SegmentContext, cols: Sequence[int], supplier_ok: np.ndarray | None = None
+) -> tuple[np.ndarray, ...]:
+    """Dense (rows × len(cols)) blocks of the pair features (:data:`PAIR_FEATURES` order) for gap columns ``cols``."""
+    return tuple(
+        np.minimum(1.0, (M @ b.astype(np.float32)).toarray()) for b in pair_blocks(ctx, cols, supplier_ok)
+    )
+
+
+def pair_features(
+    cm: CandidateMatrix, ctx: SegmentContext, gap: GapSpec, *, supplier_ok: np.ndarray | None = None
+) -> np.ndarray:
     """The full feature matrix (n × len(FEATURES), float64, :data:`FEATURE_NAMES`
     order) of every candidate against one gap."""
-    exact, sup, buy, rel = fit_blocks(cm.M, ctx, [gap.col])
+    blocks = fit_blocks(cm.M, ctx, [gap.col], supplier_ok)
     n = len(cm)
     out = np.empty((n, len(FEATURES)))
-    out[:, 0], out[:, 1], out[:, 2], out[:, 3] = exact[:, 0], sup[:, 0], buy[:, 0], rel[:, 0]
+    for k, b in enumerate(blocks):
+        out[:, k] = b[:, 0]
     out[:, N_PAIR : N_PAIR + N_GAP] = gap.features()
     out[:, N_PAIR + N_GAP :] = cm.X
     return out
 
 
 def pair_features_for(
-    cm: CandidateMatrix, ctx: SegmentContext, rows: Sequence[int] | np.ndarray, gaps: Sequence[GapSpec]
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    rows: Sequence[int] | np.ndarray,
+    gaps: Sequence[GapSpec],
+    *,
+    supplier_ok: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Features of arbitrary (candidate row, gap) pairs, vectorised (``len(rows) == len(gaps)``)."""
+    """Features of arbitrary (candidate row, gap) pairs, vectorised (``len(rows) == len(gaps)``);
+    ``supplier_ok`` (:func:`supplier_mask`) marks the segments that may supply a gap."""
     rows = np.asarray(rows, dtype=np.int64)
     if len(rows) != len(gaps):
         raise InvalidInput("rows and gaps must have the same length", field="gaps")
@@ -565,12 +729,11 @@ def pair_features_for(
     if n == 0:
         return out
     gcols = np.array([g.col for g in gaps], dtype=np.int64)
-    E = sp.csr_matrix((np.ones(n), (np.arange(n), gcols)), shape=(n, ctx.n_segments))
     Mr = cm.M[rows].astype(np.float64)
-    out[:, 0] = np.asarray(Mr.multiply(E).sum(axis=1)).ravel()
-    out[:, 1] = np.minimum(1.0, np.asarray((Mr @ ctx.A).multiply(E).sum(axis=1)).ravel())
-    out[:, 2] = np.minimum(1.0, np.asarray((Mr @ ctx.A.T).multiply(E).sum(axis=1)).ravel())
-    out[:, 3] = np.minimum(1.0, np.asarray((Mr @ ctx.R).multiply(E).sum(axis=1)).ravel())
+    # pair_blocks over all columns are segment × segment matrices; pick each pair's gap column
+    for k, blk in enumerate(pair_blocks(ctx, np.arange(ctx.n_segments), supplier_ok)):
+        P = (Mr @ blk).tocsr()
+        out[:, k] = np.minimum(1.0, np.asarray(P[np.arange(n), gcols]).ravel())
     uniq: dict[int, int] = {}
     first: list[GapSpec] = []
     which = np.empty(n, dtype=np.int64)

@@ -23,6 +23,23 @@ mapped to segments by two complementary signals:
 The confidence of a match is the larger of the two, in [0, 1]; explicit segments
 given by the user always win with confidence 1 (see :mod:`matching.candidates`).
 
+**Roles.**  Product text also names what a firm *buys* or *sells to*, and a
+lead for a segment must make it.  Each phrase is cut at role markers
+(:func:`split_roles`) before matching:
+
+* ``producer`` — the firm makes it (the default);
+* ``user`` — after a purchase marker (``采购`` ``外购`` ``使用`` ``消耗``,
+  ``buys`` ``purchases`` ``uses``): the firm buys or uses the segment;
+* ``customer`` — after an application marker (``用于`` ``应用于`` ``适用于``
+  ``面向`` ``服务于``, ``为…配套/提供/供货``; ``for`` ``used in`` ``serving``), up
+  to the next ``的``: the segment is a market the firm sells into
+  (``用于新能源汽车的驱动电机``: 驱动电机 produced, 新能源汽车 customer;
+  ``Harmonic reducers for industrial robots``: robots are customers).
+
+:meth:`SegmentMapper.transform_roles` returns every match with its role (a
+segment also produced keeps ``producer``); :meth:`~SegmentMapper.transform`
+and :meth:`~SegmentMapper.transform_detailed` return the produced segments only.
+
 >>> from chainmap.models import Segment
 >>> segs = [Segment(id="qi.separator", chain="qi", name_zh="隔膜", name_en="Separator", stage="midstream",
 ...                 keywords_zh=["湿法隔膜", "干法隔膜"]),
@@ -33,6 +50,8 @@ given by the user always win with confidence 1 (see :mod:`matching.candidates`).
 [[('qi.separator', 0.779)], [('qi.separator', 1.0), ('qi.electrolyte', 0.85)], []]
 >>> m.transform_detailed(["干法隔膜生产线"])
 [[('qi.separator', 0.95, 'keyword')]]
+>>> m.transform_roles(["用于隔膜的电解液", "采购湿法隔膜"])
+[[('qi.electrolyte', 1.0, 'tfidf', 'producer'), ('qi.separator', 1.0, 'tfidf', 'customer')], [('qi.separator', 1.0, 'tfidf', 'user')]]
 """
 
 from __future__ import annotations
@@ -49,7 +68,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from chainmap.exceptions import InvalidInput
 
-__all__ = ["SegmentMapper", "segment_terms", "split_phrases", "keyword_confidence"]
+__all__ = ["SegmentMapper", "segment_terms", "split_phrases", "split_roles", "keyword_confidence", "ROLES"]
+
+#: Roles of a matched segment, in precedence order (a segment produced is a producer).
+ROLES = ("producer", "user", "customer")
+_USER_MARK = r"采购|外购|使用|消耗|\bbuys\b|\bpurchases\b|\bpurchasing\b|\buses\b"
+_CUSTOMER_MARK = r"应用于|适用于|用于|面向|服务于|\bfor\b|\bused in\b|\bused by\b|\bserving\b|\bapplied in\b"
+_ROLE_RE = re.compile(rf"(?P<user>{_USER_MARK})|(?P<customer>{_CUSTOMER_MARK})|为(?P<for>[^的]+?)(?:配套|提供|供货)")
 
 _SPLIT_RE = re.compile(
     r"[、，,;；/|｜。．·]+|\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+|(?<=[\u4e00-\u9fff])(?:及|和|与)(?=[\u4e00-\u9fff])"
@@ -68,6 +93,41 @@ def split_phrases(text: str) -> list[str]:
     ['湿法隔膜', '涂覆隔膜', '正极材料', '负极材料', 'wet separators', '隔膜']
     """
     return [p.strip() for p in _SPLIT_RE.split(_norm(text)) if p.strip()]
+
+
+def split_roles(phrase: str) -> list[tuple[str, str]]:
+    """Cut one phrase at role markers into ``(sub-phrase, role)`` parts (see the module notes).
+
+    >>> split_roles("用于新能源汽车的驱动电机")
+    [('新能源汽车', 'customer'), ('驱动电机', 'producer')]
+    >>> split_roles("harmonic reducers for industrial robots")
+    [('harmonic reducers', 'producer'), ('industrial robots', 'customer')]
+    >>> split_roles("为整车厂配套座椅"), split_roles("采购隔膜"), split_roles("湿法隔膜")
+    ([('整车厂', 'customer'), ('座椅', 'producer')], [('隔膜', 'user')], [('湿法隔膜', 'producer')])
+    """
+    parts: list[tuple[str, str]] = []
+    pos = 0
+    for m in _ROLE_RE.finditer(phrase):
+        if m.start() < pos:
+            continue
+        head = phrase[pos : m.start()].strip()
+        if head:
+            parts.append((head, "producer"))
+        if m.group("for") is not None:
+            parts.append((m.group("for").strip(), "customer"))
+            pos = m.end()
+            continue
+        role = "user" if m.group("user") else "customer"
+        rest = phrase[m.end() :]
+        de = rest.find("的")
+        span = rest if de < 0 else rest[:de]
+        if span.strip():
+            parts.append((span.strip(), role))
+        pos = m.end() + (len(rest) if de < 0 else de + 1)
+    tail = phrase[pos:].strip()
+    if tail:
+        parts.append((tail, "producer"))
+    return [(p, r) for p, r in parts if p]
 
 
 def keyword_confidence(term: str) -> float:
@@ -216,38 +276,50 @@ class SegmentMapper(BaseEstimator):
         return out
 
     def transform(self, texts: Iterable[str | None]) -> list[list[tuple[str, float]]]:
-        """For each text, ``[(segment_id, confidence), ...]`` sorted by confidence
-        (then id), at most ``top_n``; ``[]`` for an empty or unmatched text.
-        Identical texts and phrases are computed once."""
+        """For each text, the produced segments ``[(segment_id, confidence), ...]``
+        sorted by confidence (then id), at most ``top_n``; ``[]`` for an empty or
+        unmatched text.  Identical texts and phrases are computed once."""
         return [[(s, c) for s, c, _m in row] for row in self.transform_detailed(texts)]
 
     def transform_detailed(self, texts: Iterable[str | None]) -> list[list[tuple[str, float, str]]]:
         """Like :meth:`transform` with the method of each match: ``"keyword"`` or ``"tfidf"``."""
+        return [[(s, c, m) for s, c, m, r in row if r == "producer"] for row in self.transform_roles(texts)]
+
+    def transform_roles(self, texts: Iterable[str | None]) -> list[list[tuple[str, float, str, str]]]:
+        """Every match ``(segment_id, confidence, method, role)``: the produced
+        segments first (at most ``top_n``), then the bought (``user``) and the
+        supplied-to (``customer``) ones (at most ``top_n`` each); a segment keeps
+        its highest-precedence role (:data:`ROLES`)."""
         check_is_fitted(self, "vectorizer_")
         strs = [t if isinstance(t, str) else "" for t in texts]
         uniq = {t: None for t in strs if t.strip()}
-        phrase_sets = {t: split_phrases(t) for t in uniq}
-        all_phrases = list({p: None for ps in phrase_sets.values() for p in ps})
+        part_sets = {t: [sp for p in split_phrases(t) for sp in split_roles(p)] for t in uniq}
+        all_phrases = list({p: None for ps in part_sets.values() for p, _r in ps})
         sims = dict(zip(all_phrases, self._phrase_similarities(all_phrases), strict=True))
         hits = {p: self.keyword_hits(p) for p in all_phrases}
-        cache: dict[str, list[tuple[str, float, str]]] = {}
+        cache: dict[str, list[tuple[str, float, str, str]]] = {}
         for t in uniq:
-            best: dict[int, tuple[float, str]] = {}
-            for p in phrase_sets[t]:
+            best: dict[str, dict[int, tuple[float, str]]] = {r: {} for r in ROLES}
+            for p, role in part_sets[t]:
                 for seg, conf in hits[p].items():
-                    if conf > best.get(seg, (0.0, ""))[0]:
-                        best[seg] = (conf, "keyword")
-            for p in phrase_sets[t]:
+                    if conf > best[role].get(seg, (0.0, ""))[0]:
+                        best[role][seg] = (conf, "keyword")
+            for p, role in part_sets[t]:
                 for seg, sim in sims[p].items():
-                    if sim > best.get(seg, (0.0, ""))[0]:
-                        best[seg] = (sim, "tfidf")
-            ranked = sorted(
-                (
-                    (self.segment_ids_[s], round(min(1.0, c), 4), m)
-                    for s, (c, m) in best.items()
-                    if c >= self.min_confidence
-                ),
-                key=lambda x: (-x[1], x[0]),
-            )
-            cache[t] = ranked[: self.top_n]
+                    if sim > best[role].get(seg, (0.0, ""))[0]:
+                        best[role][seg] = (sim, "tfidf")
+            out: list[tuple[str, float, str, str]] = []
+            taken: set[int] = set()
+            for role in ROLES:
+                ranked = sorted(
+                    (
+                        (self.segment_ids_[s], round(min(1.0, c), 4), m, s)
+                        for s, (c, m) in best[role].items()
+                        if c >= self.min_confidence and s not in taken
+                    ),
+                    key=lambda x: (-x[1], x[0]),
+                )[: self.top_n]
+                taken.update(x[3] for x in ranked)
+                out.extend((sid, c, m, role) for sid, c, m, _s in ranked)
+            cache[t] = out
         return [cache.get(t, []) for t in strs]

@@ -6,17 +6,30 @@ with the blended scorer (:mod:`matching.scoring`), keeps the best pairs per gap
 then builds one list:
 
 * ``gap`` given — the leads of that gap;
-* ``chain`` given — the leads of that chain's gaps, each candidate once (its best gap);
+* ``chain`` given — the leads of that chain's gaps, each candidate once;
 * neither — all gaps, each candidate once.
 
-A pair is a lead only if the candidate relates to the gap segment (``fit_exact
-+ fit_supplies + fit_buys + fit_related > min_fit``), is not excluded by a
-risk flag (dishonest, abnormal operation) and is not already local (HQ in 运城
-or a local enterprise of the seed; ``include_local`` to keep them).  **Diversity rule**: walking down the ranked list, a candidate is
-skipped when ``max_per_city`` firms with the same headquarters city or
-``max_per_group`` firms of the same group are already in the list
-(``weights.yaml`` → ``ranking``; overridable through ``config``).  A list holds
-at most ``max_list`` leads; ``total`` is its length and pages of ``k`` cut it.
+Which pairs are leads is decided by the lead rules (:mod:`matching.lead_rules`):
+only fill / strengthen / extend gaps; the candidate produces the gap segment
+(``relation`` producer) or, for 强链, an attractable direct input of it
+(``relation`` supplier) — a buyer never; rivals of a local 链主/链核 are left out
+(``rivals_left_out``) unless ``include_rivals``, and then listed after every
+complementary lead; a firm of a group already in 运城 is an existing investor
+(``investor`` existing, 增资扩产, ``local_affiliates``).  Risk-excluded and
+local firms are skipped (``include_local`` to keep local ones).
+
+**Order.**  The score is led by the gap priority (``weights.yaml``), so across
+gaps the lead order follows the gap order and within a gap the candidates'
+fit orders them.  Chain and overall lists start with round 1, *gap coverage*:
+walking the gaps from the highest priority down, each takes its best candidate
+not taken yet, so every fitted top gap reaches the first page.  **Diversity
+re-ranks, never hides**: the other leads follow by score in rounds 2, 3 …; a
+round takes each lead whose headquarters city, group and gap have fewer than
+``max_per_city`` / ``max_per_group`` / ``max_per_gap`` leads in that round, the
+rest wait for the next round (:func:`diversity_rounds`; each lead reports its
+``round``).  Every eligible candidate stays reachable by paging.  A list holds
+at most ``max_list`` leads; ``total`` is its length and pages of ``k`` (at most
+``max_page``) cut it.
 
 Every lead carries its score, the contribution of each feature (they add up to
 the score, with ``baseline`` when a learned model takes part), the blend weight
@@ -29,7 +42,7 @@ one page of it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -42,14 +55,18 @@ from matching.features import (
     FEATURE_NAMES,
     N_GAP,
     N_PAIR,
+    PAIR_FEATURES,
     CandidateMatrix,
     GapSpec,
     SegmentContext,
     build_candidate_matrix,
     build_segment_context,
     gap_specs,
+    pair_blocks,
     pair_features_for,
+    supplier_mask,
 )
+from matching.lead_rules import FLAGS
 from matching.reasons import reason_sentence
 from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, default_config, fit_lead_scorer
 
@@ -69,6 +86,7 @@ __all__ = [
     "training_set",
     "TrainingSet",
     "apply_diversity",
+    "diversity_rounds",
 ]
 
 
@@ -95,6 +113,16 @@ class Lead(BaseModel):
     baseline: float = Field(0.0, description="blend_weight × the model's probability at the training mean")
     contributions: dict[str, float] = Field(description="feature -> contribution; sum + baseline = score")
     reason: str
+    relation: str = Field("producer", description="producer 生产该环节 | supplier 为该环节供应直接上游 (强链 only)")
+    investor: str = Field("new", description="new 新引进 | existing 增资扩产 (its group already has a local enterprise)")
+    local_affiliates: list[str] = Field(default_factory=list, description="local enterprises of the candidate's group")
+    flags: list[str] = Field(
+        default_factory=list, description="rival 同业竞争 | existing_group 增资扩产 | leader_supplier 链主配套 | risk_note"
+    )
+    flag_labels: list[str] = Field(default_factory=list, description="the flags in the page's language")
+    rivals: list[str] = Field(default_factory=list, description="local 链主/链核 producing the same segment")
+    risk_notes: list[str] = Field(default_factory=list, description="free-text risk notes (not categories)")
+    round: int = Field(1, description="diversity round: 1 = first lead of its city, group and gap in the list")
     demo: bool = False
 
 
@@ -111,6 +139,8 @@ class LeadPage(BaseModel):
     blend_weight: float
     n_outcomes: int
     model: str = Field(description="prior | prior+model")
+    include_rivals: bool = Field(False, description="rivals of local 链主/链核 listed (after the complementary leads)")
+    rivals_left_out: int = Field(0, description="rival leads left out of this list (include_rivals=false)")
     demo: bool = False
     lang: str = "zh"
 
@@ -221,16 +251,22 @@ def top_k_per_gap(
     min_fit: float = 0.0,
     chunk_size: int = 65536,
     include_local: bool = False,
+    include_rivals: bool = False,
+    supplier_ok: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Best ``k`` candidates per gap: ``(rows, scores)``, each ``k × len(gaps)``,
+    """Best ``k`` eligible candidates per gap: ``(rows, scores)``, each ``k × len(gaps)``,
     sorted best first; empty slots have row ``-1`` and score ``-inf``.
 
-    Only eligible pairs are ever materialised: per chunk of candidates one
-    sparse product ``M_chunk @ [I | A | Aᵀ | R]`` (restricted to the gap
-    columns) yields the four pair features of every related (candidate, gap)
-    pair; the scores are vector operations on those entries, and a grouped
-    sort keeps the running top ``k`` per gap.  Excluded candidates (risk) and,
-    unless ``include_local``, local firms are skipped.
+    Only related pairs are ever materialised: per chunk of candidates one
+    sparse product ``M_chunk @ [blocks]`` (:func:`matching.features.pair_blocks`,
+    restricted to the gap columns) yields the pair features of every related
+    (candidate, gap) pair; the scores are vector operations on those entries,
+    and a grouped sort keeps the running top ``k`` per gap.  A pair is kept only
+    if it passes the lead rules (:mod:`matching.lead_rules`): the candidate
+    produces the gap segment, or — 强链 gaps only — produces an attractable
+    direct input of it; unless ``include_rivals``, a producer of a segment a
+    local 链主/链核 produces (outside that firm's group) is left out.  Excluded
+    candidates (risk) and, unless ``include_local``, local firms are skipped.
     """
     G, n = len(gaps), len(cm)
     K = max(1, k)
@@ -239,11 +275,12 @@ def top_k_per_gap(
     if G == 0 or n == 0:
         return out_r, out_v
     cols = np.array([g.col for g in gaps], dtype=np.int64)
-    S_ = ctx.n_segments
-    sel = sp.csr_matrix((np.ones(G), (cols, np.arange(G))), shape=(S_, G))
-    B = sp.hstack([sel, ctx.A @ sel, ctx.A.T @ sel, ctx.R @ sel], format="csr").astype(np.float32)
+    B = sp.hstack(pair_blocks(ctx, cols, supplier_ok), format="csr").astype(np.float32)
     gap_of = np.tile(np.arange(G), N_PAIR)
+    blk_of = np.repeat(np.arange(N_PAIR), G)
     gapF = np.array([g.features() for g in gaps])
+    strengthen = np.array([g.status == "strengthen" for g in gaps])
+    rival_gap = _rival_gaps(ctx, gaps)
     wp, wm, bm = scorer.linear_parts()
     cand = slice(N_PAIR + N_GAP, None)
     gsl = slice(N_PAIR, N_PAIR + N_GAP)
@@ -264,16 +301,18 @@ def top_k_per_gap(
         F = (cm.M[start:stop] @ B).tocoo()
         fr, fc = F.row, F.col
         fv = np.minimum(F.data, 1.0)
-        fg = gap_of[fc]
+        fg, fb = gap_of[fc], blk_of[fc]
         shape = (stop - start, G)
         W = sp.csr_matrix((fw_p[fc] * fv, (fr, fg)), shape=shape)
         rr = np.repeat(np.arange(shape[0]), np.diff(W.indptr)) + start
         gg = W.indices.astype(np.int64)
         sc = base_p[rr] + gc_p[gg] + W.data
-        ok = ~skip[rr]
-        if min_fit > 0:
-            T = sp.csr_matrix((fv, (fr, fg)), shape=shape)
-            ok &= T.data > min_fit
+        exact = sp.csr_matrix((fv * (fb == 0), (fr, fg)), shape=shape).data
+        sup = sp.csr_matrix((fv * (fb == 1), (fr, fg)), shape=shape).data
+        fit = exact + np.where(strengthen[gg], sup, 0.0)
+        ok = ~skip[rr] & (fit > min_fit) & ((exact > 0) | (strengthen[gg] & (sup > 0)))
+        if not include_rivals:
+            ok &= ~_is_rival(cm, ctx, gaps, rr, gg, exact, rival_gap)
         if wm is not None:
             Wm = sp.csr_matrix((fw_m[fc] * fv, (fr, fg)), shape=shape)
             sc = scorer.combine(sc, base_m[rr] + gc_m[gg] + Wm.data)
@@ -294,43 +333,114 @@ def top_k_per_gap(
     return out_r, out_v
 
 
+def _rival_gaps(ctx: SegmentContext, gaps: Sequence[GapSpec]) -> np.ndarray:
+    rs = ctx.rival_seg if len(ctx.rival_seg) == ctx.n_segments else np.zeros(ctx.n_segments)
+    return np.array([rs[g.col] > 0 for g in gaps], dtype=bool)
+
+
+def _is_rival(
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    gaps: Sequence[GapSpec],
+    rows: np.ndarray,
+    gidx: np.ndarray,
+    exact: np.ndarray,
+    rival_gap: np.ndarray,
+) -> np.ndarray:
+    """Rule 3 of :mod:`matching.lead_rules`: the pair's candidate produces a segment
+    a local 链主/链核 produces and is not of that firm's group."""
+    out = (exact > 0) & rival_gap[gidx]
+    for i in np.flatnonzero(out).tolist():
+        aff = cm.affiliates[rows[i]] if len(cm.affiliates) else ()
+        if not aff:
+            continue
+        col = gaps[int(gidx[i])].col
+        if set(aff) & set(ctx.rivals_of.get(col, ())):
+            out[i] = False
+    return out
+
+
 # ---------------------------------------------------------------------------
 # lists
 # ---------------------------------------------------------------------------
 
 
 def apply_diversity(
-    cities: Sequence[Any], groups: Sequence[Any], *, max_per_city: int, max_per_group: int, limit: int
+    cities: Sequence[Any],
+    groups: Sequence[Any],
+    *,
+    max_per_city: int,
+    max_per_group: int,
+    limit: int,
+    gaps: Sequence[Any] | None = None,
+    max_per_gap: int | None = None,
 ) -> list[int]:
-    """Positions kept from a ranked list under the diversity rule (at most
-    ``max_per_city`` per headquarters city and ``max_per_group`` per group;
-    unknown city / group are not limited), at most ``limit``.
+    """The positions of a ranked list re-ordered by the diversity rule, at most ``limit``.
+
+    Diversity re-ranks, it never hides: walking down the list in rounds, a
+    round takes each position whose headquarters city, group and (when
+    ``gaps`` is given) gap have not yet reached ``max_per_city``,
+    ``max_per_group`` and ``max_per_gap`` positions *in this round*; the rest
+    wait for the next round.  Unknown city / group / gap are not limited.
+    Every position appears once; :func:`diversity_rounds` gives each one's round.
 
     >>> apply_diversity(["深圳", "深圳", "深圳", "上海"], [None, "g", "g", None],
     ...                 max_per_city=2, max_per_group=1, limit=10)
-    [0, 1, 3]
+    [0, 1, 3, 2]
     """
-    kept: list[int] = []
-    per_city: dict[Any, int] = {}
-    per_group: dict[Any, int] = {}
-    for i, (c, g) in enumerate(zip(cities, groups, strict=True)):
-        if c and per_city.get(c, 0) >= max_per_city:
-            continue
-        if g and per_group.get(g, 0) >= max_per_group:
-            continue
-        kept.append(i)
-        if c:
-            per_city[c] = per_city.get(c, 0) + 1
-        if g:
-            per_group[g] = per_group.get(g, 0) + 1
-        if len(kept) >= limit:
-            break
-    return kept
+    order, _rounds = diversity_rounds(
+        cities, groups, max_per_city=max_per_city, max_per_group=max_per_group, gaps=gaps, max_per_gap=max_per_gap
+    )
+    return order[:limit]
+
+
+def diversity_rounds(
+    cities: Sequence[Any],
+    groups: Sequence[Any],
+    *,
+    max_per_city: int,
+    max_per_group: int,
+    gaps: Sequence[Any] | None = None,
+    max_per_gap: int | None = None,
+) -> tuple[list[int], list[int]]:
+    """``(order, round of each position in order)`` of :func:`apply_diversity`.
+
+    >>> diversity_rounds(["a", "a", "b"], [None] * 3, max_per_city=1, max_per_group=1)
+    ([0, 2, 1], [1, 1, 2])
+    """
+    n = len(cities)
+    gap_seq: Sequence[Any] = gaps if gaps is not None else [None] * n
+    cap_gap = max_per_gap if max_per_gap is not None else n + 1
+    pending = list(range(n))
+    order: list[int] = []
+    rounds: list[int] = []
+    r = 0
+    while pending:
+        r += 1
+        per: dict[tuple[str, Any], int] = {}
+        later: list[int] = []
+        for i in pending:
+            keys = [("c", cities[i], max_per_city), ("g", groups[i], max_per_group), ("s", gap_seq[i], cap_gap)]
+            if any(v and per.get((t, v), 0) >= cap for t, v, cap in keys):
+                later.append(i)
+                continue
+            order.append(i)
+            rounds.append(r)
+            for t, v, _cap in keys:
+                if v:
+                    per[(t, v)] = per.get((t, v), 0) + 1
+        pending = later
+    return order, rounds
 
 
 def _select_gaps(
-    ctx: SegmentContext, specs: list[GapSpec], chain: str | None, gap: str | None
+    ctx: SegmentContext,
+    specs: list[GapSpec],
+    chain: str | None,
+    gap: str | None,
+    statuses: Mapping[str, str] | None = None,
 ) -> list[GapSpec]:
+    statuses = statuses or {}
     if gap is not None:
         if gap not in ctx.index:
             raise NotFound(
@@ -339,7 +449,7 @@ def _select_gaps(
         out = [g for g in specs if g.segment_id == gap]
         if not out:
             raise NotFound(
-                f"segment {gap!r} has no gap to fill, strengthen or extend (status sound)",
+                f"segment {gap!r} has no gap to fill, strengthen or extend (status {statuses.get(gap, 'sound')})",
                 field="gap",
                 hint="see `chainmap gaps` for the current gaps",
             )
@@ -361,8 +471,10 @@ def _ranked_pairs(
     scorer: BlendedScorer,
     cfg: MatchingConfig,
     keep: int,
+    supplier_ok: np.ndarray,
 ) -> tuple[np.ndarray, list[GapSpec], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Candidate pairs of the scope, exactly re-scored and sorted: (rows, gaps, X, score, contrib, base)."""
+    """Eligible pairs of the scope (rivals included), exactly re-scored and sorted:
+    (rows, gaps, X, score, contrib, base)."""
     rows, vals = top_k_per_gap(
         cm,
         ctx,
@@ -372,20 +484,27 @@ def _ranked_pairs(
         min_fit=cfg.ranking.min_fit,
         chunk_size=cfg.ranking.chunk_size,
         include_local=cfg.ranking.include_local,
+        include_rivals=True,
+        supplier_ok=supplier_ok,
     )
     r_idx, g_idx = np.nonzero(np.isfinite(vals))
     pr = rows[r_idx, g_idx]
     pg = [gaps[j] for j in g_idx.tolist()]
-    X = pair_features_for(cm, ctx, pr, pg)
+    X = pair_features_for(cm, ctx, pr, pg, supplier_ok=supplier_ok)
     score, contrib, base = scorer.explain(X)
     order = np.lexsort((cm.ids[pr].astype(str), -score))
     return pr[order], [pg[i] for i in order.tolist()], X[order], score[order], contrib[order], base[order]
 
 
+_EXACT = PAIR_FEATURES.index("fit_exact")
+_LEADER = PAIR_FEATURES.index("fit_leader_input")
+
+
 @dataclass(frozen=True)
 class RankedList:
     """The ranked list of one scope, numbers only: the kept (candidate, gap) pairs
-    in rank order with their features, scores and contributions.
+    in rank order with their features, scores and contributions, whether each
+    is a rival (``rival``) and its diversity round (``rounds``).
 
     :meth:`lead` turns one position into a :class:`Lead` (with its reason
     sentence, :mod:`matching.reasons`); :meth:`page` cuts a :class:`LeadPage`.
@@ -405,6 +524,11 @@ class RankedList:
     base: np.ndarray
     demo: bool
     max_list: int
+    max_page: int = 200
+    rival: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    rounds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    include_rivals: bool = False
+    rivals_left_out: int = 0
 
     @property
     def total(self) -> int:
@@ -415,13 +539,15 @@ class RankedList:
         return _lead(
             self.cm, self.ctx, int(self.rows[pos]), self.gaps[pos], self.X[pos], float(self.score[pos]),
             self.contrib[pos], float(self.base[pos]), self.scorer, pos + 1, norm_lang(lang),
+            rival=bool(self.rival[pos]) if len(self.rival) else False,
+            round_=int(self.rounds[pos]) if len(self.rounds) else 1,
         )  # fmt: skip
 
     def page(
         self, *, k: int, page: int = 1, lang: str = "zh", lead: Callable[[int], Lead] | None = None
     ) -> LeadPage:
         """Page ``page`` (1-based) of ``k`` leads; ``lead(pos)`` may supply memoised leads."""
-        check_page(k, page, self.max_list)
+        check_page(k, page, self.max_page)
         lang = norm_lang(lang)
         make = lead or (lambda pos: self.lead(pos, lang))
         start = (page - 1) * k
@@ -436,15 +562,62 @@ class RankedList:
             blend_weight=round(self.scorer.w, 4),
             n_outcomes=self.scorer.n_outcomes,
             model="prior+model" if self.scorer.w > 0 else "prior",
+            include_rivals=self.include_rivals,
+            rivals_left_out=self.rivals_left_out,
             demo=self.demo,
             lang=lang,
         )
 
 
-def check_page(k: Any, page: Any, max_list: int) -> None:
-    """InvalidInput unless ``1 <= k <= max_list`` and ``page >= 1`` (both integers)."""
-    if not isinstance(k, int) or not 1 <= k <= max_list:
-        raise InvalidInput(f"k must be between 1 and {max_list}, got {k!r}", field="k")
+def _gap_led_order(
+    cm: CandidateMatrix, rows: np.ndarray, gaps: list[GapSpec], rival: np.ndarray, cfg: MatchingConfig
+) -> tuple[list[int], list[int]]:
+    """Order of the pairs of a chain or overall list (each candidate once), with rounds.
+
+    Round 1 (gap coverage): walking the gaps from the highest priority down,
+    each gap takes its best-scoring complementary candidate not taken yet — so
+    the top gaps all reach the first page.  Then every other candidate at its
+    best remaining gap, by score, in diversity rounds 2, 3 … (city, group and
+    gap caps, :func:`diversity_rounds`); rivals last, likewise."""
+    n = len(rows)
+    taken: set[int] = set()
+    order: list[int] = []
+    rounds: list[int] = []
+    best_of_gap: dict[str, list[int]] = {}
+    for i in range(n):  # pairs are in score order
+        if not rival[i]:
+            best_of_gap.setdefault(gaps[i].segment_id, []).append(i)
+    prio = {g.segment_id: g.priority for g in gaps}
+    for seg in sorted(best_of_gap, key=lambda s_: (-prio[s_], s_)):
+        pick = next((i for i in best_of_gap[seg] if int(rows[i]) not in taken), None)
+        if pick is not None:
+            taken.add(int(rows[pick]))
+            order.append(pick)
+            rounds.append(1)
+    for want_rival in (False, True):
+        rest: list[int] = []
+        for i in range(n):
+            if bool(rival[i]) == want_rival and int(rows[i]) not in taken:
+                taken.add(int(rows[i]))
+                rest.append(i)
+        part = np.asarray(rest, dtype=np.int64)
+        o, r = diversity_rounds(
+            cm.hq_city[rows[part]].tolist(),
+            cm.groups[rows[part]].tolist(),
+            gaps=[gaps[i].segment_id for i in rest],
+            max_per_city=cfg.ranking.max_per_city,
+            max_per_group=cfg.ranking.max_per_group,
+            max_per_gap=cfg.ranking.max_per_gap,
+        )
+        order.extend(part[o].tolist())
+        rounds.extend(x + 1 for x in r)
+    return order, rounds
+
+
+def check_page(k: Any, page: Any, max_page: int) -> None:
+    """InvalidInput unless ``1 <= k <= max_page`` and ``page >= 1`` (both integers)."""
+    if not isinstance(k, int) or not 1 <= k <= max_page:
+        raise InvalidInput(f"k must be between 1 and {max_page}, got {k!r}", field="k")
     if not isinstance(page, int) or page < 1:
         raise InvalidInput(f"page must be 1 or more, got {page!r}", field="page")
 
@@ -460,6 +633,7 @@ def rank_list(
     config: MatchingConfig | None = None,
     context: SegmentContext | None = None,
     scorer: BlendedScorer | None = None,
+    include_rivals: bool | None = None,
 ) -> RankedList:
     """The whole ranked list of a scope (see :func:`rank_leads` for the parameters)."""
     cfg = config or default_config()
@@ -469,25 +643,42 @@ def rank_list(
         if isinstance(candidates, CandidateMatrix)
         else build_candidate_matrix(list(candidates), ctx)
     )
-    specs = _select_gaps(ctx, gap_specs(ctx, gap_items), chain, gap)
-    bs = scorer or make_scorer(cm, ctx, gap_items, outcomes, cfg)
+    items = list(gap_items)
+    statuses = {str(_get(g, "segment_id")): str(getattr(_get(g, "status"), "value", _get(g, "status"))) for g in items}
+    specs = _select_gaps(ctx, gap_specs(ctx, items), chain, gap, statuses)
+    bs = scorer or make_scorer(cm, ctx, items, outcomes, cfg)
+    with_rivals = cfg.ranking.include_rivals if include_rivals is None else include_rivals
     scope = "gap" if gap is not None else ("chain" if chain is not None else "overall")
     max_list = cfg.ranking.max_list
     rows, gaps, X, score, contrib, base = _ranked_pairs(
-        cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample
+        cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample, supplier_mask(ctx, items)
     )
-    if scope != "gap":  # each candidate once, at its best gap
-        _u, first = np.unique(rows, return_index=True)
-        first.sort()
-        rows, X, score, contrib, base = rows[first], X[first], score[first], contrib[first], base[first]
-        gaps = [gaps[i] for i in first.tolist()]
-    kept = apply_diversity(
-        cm.hq_city[rows].tolist(),
-        cm.groups[rows].tolist(),
-        max_per_city=cfg.ranking.max_per_city,
-        max_per_group=cfg.ranking.max_per_group,
-        limit=max_list,
-    )
+    rival = _is_rival(
+        cm, ctx, gaps, rows, np.arange(len(gaps)), X[:, _EXACT] if len(rows) else np.zeros(0),
+        np.array([ctx.rival_seg[g.col] > 0 if len(ctx.rival_seg) else False for g in gaps], dtype=bool),
+    )  # fmt: skip
+    rival_rows = set(rows[rival].tolist())
+    if not with_rivals:
+        keep_pairs = ~rival
+        rows, X, score, contrib, base, rival = (a[keep_pairs] for a in (rows, X, score, contrib, base, rival))
+        gaps = [g for g, k_ in zip(gaps, keep_pairs.tolist(), strict=True) if k_]
+    order: list[int] = []
+    rounds: list[int] = []
+    if scope == "gap":
+        for part in (np.flatnonzero(~rival), np.flatnonzero(rival)):  # rivals after every complementary lead
+            o, r = diversity_rounds(
+                cm.hq_city[rows[part]].tolist(),
+                cm.groups[rows[part]].tolist(),
+                max_per_city=cfg.ranking.max_per_city,
+                max_per_group=cfg.ranking.max_per_group,
+            )
+            order.extend(part[o].tolist())
+            rounds.extend(r)
+    else:
+        order, rounds = _gap_led_order(cm, rows, gaps, rival, cfg)
+    listed = {int(rows[i]) for i in order}
+    left_out = 0 if with_rivals else len(rival_rows - listed)  # rivals not listed in any other role
+    kept = order[:max_list]
     idx = np.asarray(kept, dtype=np.int64)
     return RankedList(
         scope=scope,
@@ -504,6 +695,11 @@ def rank_list(
         base=base[idx],
         demo=bool(cm.demo[rows[idx]].any()) if kept else bool(cm.demo.any()),
         max_list=max_list,
+        max_page=cfg.ranking.max_page,
+        rival=rival[idx],
+        rounds=np.asarray(rounds[: len(kept)], dtype=np.int64),
+        include_rivals=with_rivals,
+        rivals_left_out=left_out,
     )
 
 
@@ -521,6 +717,7 @@ def rank_leads(
     config: MatchingConfig | None = None,
     context: SegmentContext | None = None,
     scorer: BlendedScorer | None = None,
+    include_rivals: bool | None = None,
 ) -> LeadPage:
     """Rank candidates for the gaps of ``gap_items`` and return one page.
 
@@ -547,6 +744,9 @@ def rank_leads(
         Weights and ranking settings (default: ``weights.yaml``, read once).
     context, scorer : optional
         Precomputed :class:`SegmentContext` / :class:`BlendedScorer` (reuse).
+    include_rivals : bool, optional
+        List the rivals of local 链主/链核 (flag ``rival``, after every
+        complementary lead); default ``ranking.include_rivals`` (false).
 
     Raises
     ------
@@ -563,10 +763,10 @@ def rank_leads(
     """
     lang = norm_lang(lang)
     cfg = config or default_config()
-    check_page(k, page, cfg.ranking.max_list)
+    check_page(k, page, cfg.ranking.max_page)
     ranked = rank_list(
         data, gap_items, candidates, chain=chain, gap=gap, outcomes=outcomes, config=cfg, context=context,
-        scorer=scorer,
+        scorer=scorer, include_rivals=include_rivals,
     )  # fmt: skip
     return ranked.page(k=k, page=page, lang=lang)
 
@@ -592,7 +792,7 @@ def leads_per_gap(
     )
     bs = make_scorer(cm, ctx, gap_items, outcomes, cfg)
     out = {}
-    for g in _select_gaps(ctx, gap_specs(ctx, gap_items), chain, None):
+    for g in _select_gaps(ctx, gap_specs(ctx, gap_items), chain, None, None):
         out[g.segment_id] = rank_leads(
             data, gap_items, cm, k=k, gap=g.segment_id, lang=lang, config=cfg, context=ctx, scorer=bs
         )
@@ -616,10 +816,27 @@ def _lead(
     bs: BlendedScorer,
     rank: int,
     lang: str,
+    *,
+    rival: bool = False,
+    round_: int = 1,
 ) -> Lead:
     contributions = {f: round(float(c), 6) for f, c in zip(FEATURE_NAMES, contrib, strict=True) if c != 0.0}
     prior = float(bs.prior.score(x[None, :])[0])
     city = cm.hq_city[row]
+    values = dict(zip(FEATURE_NAMES, x.tolist(), strict=True))
+    relation = "producer" if x[_EXACT] > 0 else "supplier"
+    affiliates = list(cm.affiliates[row]) if len(cm.affiliates) else []
+    notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []
+    flags = [
+        f
+        for f, on in (
+            ("rival", rival),
+            ("existing_group", bool(affiliates)),
+            ("leader_supplier", x[_LEADER] > 0),
+            ("risk_note", bool(notes)),
+        )
+        if on
+    ]
     return Lead(
         rank=rank,
         candidate_id=str(cm.ids[row]),
@@ -645,7 +862,17 @@ def _lead(
             g,
             dict(zip(FEATURE_NAMES, contrib.tolist(), strict=True)),
             lang,
-            values=dict(zip(FEATURE_NAMES, x.tolist(), strict=True)),
+            values=values,
+            relation=relation,
+            rival=rival,
         ),
+        relation=relation,
+        investor="existing" if affiliates else "new",
+        local_affiliates=affiliates,
+        flags=flags,
+        flag_labels=[FLAGS[f][0] if lang == "zh" else FLAGS[f][1] for f in flags],
+        rivals=list(ctx.rivals_of.get(g.col, ())) if rival else [],
+        risk_notes=notes,
+        round=round_,
         demo=bool(cm.demo[row]),
     )

@@ -1,9 +1,14 @@
 """Reason sentences of ranked leads (text only; the numbers come from
 :mod:`matching.ranking` and :mod:`matching.scoring`).
 
-A reason is built from the largest feature contributions of a (candidate, gap)
-pair, e.g. ``补链：本地缺少湿法隔膜；该企业主营湿法隔膜，近三年新建2个基地，总部位于长三角``
-(Chinese first, English with ``lang="en"``).
+A reason names the gap, the relation of the firm to it (it *produces* the gap
+segment, or — 强链 — produces a direct input for the local producers), the lead
+rule flags (增资扩产 with the local subsidiary, 链主配套 with the 链主, 同业竞争
+with "需链主意见") and the next largest contributions, e.g.
+``补链：本地缺少湿法隔膜；该企业生产湿法隔膜，近三年新建2个基地，总部位于长三角``
+or ``强链：本地整车环节薄弱；该企业生产汽车零部件，是整车的直接上游，可为本地大运汽车配套；链主配套``
+(Chinese first, English with ``lang="en"``).  A buyer of the gap segment is
+never a lead (:mod:`matching.lead_rules`), so no reason says a buyer "supplies" it.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from chainmap.i18n import pick
 from matching.features import FEATURE_NAMES, N_GAP, N_PAIR, CandidateMatrix, GapSpec, SegmentContext
 from matching.geo import SOURCE_REGION_LABELS
 
-__all__ = ["reason_sentence", "STATUS_PREFIX", "TAG_LABELS"]
+__all__ = ["reason_sentence", "flag_phrases", "STATUS_PREFIX", "TAG_LABELS"]
 
 #: Head of a reason per gap status (zh, en); ``{seg}`` is the gap segment.
 STATUS_PREFIX = {
@@ -49,23 +54,24 @@ def _phrase(
     seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
     raw = cm.raw
     if feature == "fit_exact":
-        return pick(lang, f"该企业主营{seg}", f"the firm makes {seg}")
-    if feature in ("fit_supplies", "fit_buys", "fit_related"):
-        mine = cm.M[row].indices
-        if feature == "fit_supplies":
-            rel = [s for s in mine if ctx.A[s, g.col]]
-            return pick(lang, f"该企业的{_names(ctx, rel, lang)}可为{seg}供货",
-                        f"its {_names(ctx, rel, lang)} supplies {seg}")  # fmt: skip
-        if feature == "fit_buys":
-            rel = [s for s in mine if ctx.A[g.col, s]]
-            return pick(lang, f"该企业的{_names(ctx, rel, lang)}需要{seg}配套",
-                        f"its {_names(ctx, rel, lang)} buys {seg}")  # fmt: skip
-        rel = [s for s in mine if ctx.R[s, g.col]]
+        kind = ctx.kinds[g.col] if ctx.kinds else "product"
+        verb = _VERBS.get(kind, _VERBS["other"])
+        made = _made(cm, ctx, row, g.col)
+        sub = [c for c in made if c != g.col]
+        what = _names(ctx, sub, lang) if sub and g.col not in made else seg
+        return pick(lang, f"该企业{verb[0]}{what}", f"the firm {verb[1]} {what}")
+    if feature == "fit_supplies":
+        own = set(_made(cm, ctx, row, g.col))
+        rel = [s for s in _inputs(cm, ctx, row, g.col) if s not in own]
+        local = _local(ctx.local_producers.get(g.col, ()), lang)
         return pick(
             lang,
-            f"主营{_names(ctx, rel, lang)}，与{seg}相关",
-            f"its {_names(ctx, rel, lang)} is related to {seg}",
+            f"该企业生产{_names(ctx, rel, lang)}，是{seg}的直接上游，可为本地{local or seg + '企业'}配套",
+            f"it makes {_names(ctx, rel, lang)}, a direct input of {seg}, for the local "
+            f"{local or seg + ' producers'}",
         )
+    if feature in ("fit_buys", "fit_related", "fit_leader_input"):
+        return None  # never a reason by itself (buyers are not leads; 链主配套 is a flag)
     if feature == "scale_revenue":
         rev = raw["revenue_cny_100m"][row]
         return None if math.isnan(rev) else pick(lang, f"营收{rev:g}亿元", f"revenue CNY {rev / 10:g} bn")
@@ -107,6 +113,51 @@ def _phrase(
     return None
 
 
+#: Verb of the producer relation per segment kind (zh, en).
+_VERBS = {"product": ("生产", "makes"), "service": ("提供", "provides"), "other": ("从事", "works in")}
+
+
+def _made(cm: CandidateMatrix, ctx: SegmentContext, row: int, col: int) -> list[int]:
+    """The candidate's produced segments that are ``col`` or a sub-segment of it."""
+    mine = cm.M[row].indices.tolist()
+    if ctx.down is None:
+        return [s for s in mine if s == col]
+    return [s for s in mine if ctx.down[s, col]]
+
+
+def _inputs(cm: CandidateMatrix, ctx: SegmentContext, row: int, col: int) -> list[int]:
+    """The candidate's produced segments that directly supply ``col`` or a sub-segment of it."""
+    targets = [col] if ctx.down is None else ctx.down[:, col].nonzero()[0].tolist()
+    return [s for s in cm.M[row].indices.tolist() if any(ctx.A[s, t] for t in targets)]
+
+
+def _local(names: Iterable[str], lang: str, limit: int = 2) -> str:
+    return pick(lang, "、", ", ").join(list(names)[:limit])
+
+
+def flag_phrases(
+    cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str, *, rival: bool, leader_input: bool
+) -> list[str]:
+    """The lead-rule sentences of a lead: 增资扩产 (local subsidiary named), 链主配套
+    (the 链主 named), 同业竞争 (the local 链主/链核 named, 需链主意见)."""
+    out: list[str] = []
+    aff = list(cm.affiliates[row]) if len(cm.affiliates) else []
+    seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
+    if aff:
+        out.append(pick(lang, f"增资扩产：集团已在运城设有{_local(aff, lang)}，按现有投资者对接",
+                        f"existing investor: its group already has {_local(aff, lang)} in Yuncheng (expansion)"))  # fmt: skip
+    if leader_input:
+        via = _made(cm, ctx, row, g.col) + _inputs(cm, ctx, row, g.col)
+        fed = tuple(dict.fromkeys(n for s in via for n in ctx.leaders_fed.get(s, ())))
+        out.append(pick(lang, f"链主配套：可为本地链主{_local(fed, lang)}配套",
+                        f"chain-leader supplier: can supply the local chain leader {_local(fed, lang)}"))  # fmt: skip
+    if rival:
+        riv = _local(ctx.rivals_of.get(g.col, ()), lang)
+        out.append(pick(lang, f"同业竞争：与本地{riv}同产{seg}，需链主意见",
+                        f"rival: makes {seg} like the local {riv}; ask the chain leader"))  # fmt: skip
+    return out
+
+
 def reason_sentence(
     cm: CandidateMatrix,
     ctx: SegmentContext,
@@ -117,10 +168,13 @@ def reason_sentence(
     *,
     values: Mapping[str, float] | None = None,
     n_reasons: int = 3,
+    relation: str | None = None,
+    rival: bool = False,
 ) -> str:
-    """Reason built from the largest contributions: the gap ("补链：本地缺少X"),
-    then the strongest segment-fit phrase and the next largest positive
-    contributions that have a phrase; risk flags are noted at the end.
+    """Reason built from the lead rules and the largest contributions: the gap
+    ("补链：本地缺少X"), the relation (生产 X, or 供应 X 的直接上游), then the next
+    largest positive contributions that have a phrase, then the flags
+    (:func:`flag_phrases`); risk flags and notes are noted at the end.
 
     Only features the candidate actually has (``values[f] > 0``) are named: a
     positive contribution of an absent trait (a learned model rewarding *not*
@@ -129,17 +183,12 @@ def reason_sentence(
     zh, en = STATUS_PREFIX.get(g.status, STATUS_PREFIX["sound"])
     seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
     head = pick(lang, zh, en).format(seg=seg)
-    fits = [
-        f
-        for f in ("fit_exact", "fit_supplies", "fit_buys", "fit_related")
-        if contributions.get(f, 0.0) > 0 and has(f)
-    ]
-    fits.sort(key=lambda f: -contributions[f])
+    if relation is None:
+        relation = "producer" if (values or {}).get("fit_exact", 1.0) > 0 else "supplier"
     phrases: list[str] = []
-    if fits:
-        p = _phrase(fits[0], cm, ctx, row, g, lang)
-        if p:
-            phrases.append(p)
+    p = _phrase("fit_exact" if relation == "producer" else "fit_supplies", cm, ctx, row, g, lang)
+    if p:
+        phrases.append(p)
     others = sorted(
         (
             f
@@ -154,8 +203,16 @@ def reason_sentence(
         p = _phrase(f, cm, ctx, row, g, lang)
         if p and p not in phrases:
             phrases.append(p)
-    text = head + (pick(lang, "；", "; ") + pick(lang, "，", ", ").join(phrases) if phrases else "")
+    sep = pick(lang, "；", "; ")
+    text = head + (sep + pick(lang, "，", ", ").join(phrases) if phrases else "")
+    leader_input = (values or {}).get("fit_leader_input", 0.0) > 0
+    for f in flag_phrases(cm, ctx, row, g, lang, rival=rival, leader_input=leader_input):
+        text += sep + f
     risks = cm.X[row, list(FEATURE_NAMES[N_PAIR + N_GAP :]).index("risk_penalty")]
+    notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []
     if risks > 0:
-        text += pick(lang, f"（注意：有{risks:.0f}项风险记录）", f" (caution: {risks:.0f} risk flag(s))")
+        text += pick(lang, f"（注意：有{risks:.0f}项风险记录", f" (caution: {risks:.0f} risk record(s)")
+        if notes:
+            text += pick(lang, f"，含风险提示：{'、'.join(notes)}", f", incl. notes: {', '.join(notes)}")
+        text += pick(lang, "）", ")")
     return text

@@ -23,7 +23,7 @@
 >>> prior = PriorScorer.from_config()
 >>> x = np.zeros((1, len(FEATURE_NAMES))); x[0, FEATURE_NAMES.index("fit_exact")] = 1.0
 >>> round(float(prior.score(x)[0]), 2)
-0.3
+0.15
 """
 
 from __future__ import annotations
@@ -80,8 +80,11 @@ class RankingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     max_per_city: int = Field(3, ge=1)
     max_per_group: int = Field(2, ge=1)
+    max_per_gap: int = Field(2, ge=1)
+    include_rivals: bool = False
     min_fit: float = Field(0.0, ge=0)
-    max_list: int = Field(200, ge=1, le=10000)
+    max_list: int = Field(500, ge=1, le=10000)
+    max_page: int = Field(200, ge=1, le=10000)
     oversample: int = Field(3, ge=1, le=20)
     chunk_size: int = Field(65536, ge=256)
     include_local: bool = False

@@ -13,7 +13,7 @@ cache kind          key (after the kind)                                        
 ``candidate_pool``  graph revision, candidate records (or ``"demo"``)                :func:`candidate_pool`
 ``candidate_matrix`` graph revision, candidate records (or ``"demo"``)               :func:`candidate_matrix`
 ``lead_scorer``     graph revision, candidate records, outcome records, region       :func:`lead_scorer`
-``ranking``         the scorer's key + chain, gap (numbers only, any language)        :func:`lead_list`
+``ranking``         the scorer's key + chain, gap, include_rivals (numbers only)      :func:`lead_list`
 ``lead_list``       the ranking's key + lang (the leads with their reasons)          :func:`lead_list`
 ==================  ===============================================================  ==========================
 
@@ -300,12 +300,15 @@ def lead_list(
     gap: str | None = None,
     lang: str = "zh",
     demo: bool = False,
+    include_rivals: bool = False,
 ) -> LeadList:
     """The full ranked list for a scope (``gap``; else ``chain``; else every gap)
     of ``region`` (default: the city), from :func:`candidate_pool` (``demo``: the
     shipped demo pool even when candidates are stored), scored by
     :func:`lead_scorer`; cached per (graph revision, candidate and outcome
-    records, region, chain, gap, lang).
+    records, region, chain, gap, include_rivals, lang).  ``include_rivals``
+    lists the rivals of local 链主/链核 (flag 同业竞争, 需链主意见) after every
+    complementary lead; by default they are left out (``rivals_left_out``).
 
     Raises NotFound for an unknown region, chain or gap (or a gap segment without a gap)."""
     region_id = region or default_region(data)
@@ -322,12 +325,13 @@ def lead_list(
             config=default_config(),
             context=segment_context(data=data, cache=cache),
             scorer=lead_scorer(store=store, data=data, cache=cache, region=region_id, demo=demo, lang=lang),
+            include_rivals=include_rivals,
         )
 
     def compute() -> LeadList:
-        return LeadList(_cached(cache, ("ranking", *base, chain, gap), ranking), lang)
+        return LeadList(_cached(cache, ("ranking", *base, chain, gap, include_rivals), ranking), lang)
 
-    return _cached(cache, ("lead_list", *base, chain, gap, lang), compute)
+    return _cached(cache, ("lead_list", *base, chain, gap, include_rivals, lang), compute)
 
 
 def lead_page(
@@ -342,16 +346,18 @@ def lead_page(
     page: int = 1,
     lang: str = "zh",
     demo: bool = False,
+    include_rivals: bool = False,
 ) -> LeadPage:
     """Page ``page`` of ``k`` leads of :func:`lead_list` (a slice: no re-ranking).
 
     ``chainmap demo`` shows ``lead_page(chain=c, k=3)`` for each top-level chain.
 
-    Raises InvalidInput for ``k`` outside 1..max_list or ``page`` < 1 (before any work)."""
-    check_page(k, page, default_config().ranking.max_list)
+    Raises InvalidInput for ``k`` outside 1..max_page or ``page`` < 1 (before any work)."""
+    check_page(k, page, default_config().ranking.max_page)
     leads = lead_list(
-        store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, lang=lang, demo=demo
-    )
+        store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, lang=lang, demo=demo,
+        include_rivals=include_rivals,
+    )  # fmt: skip
     return leads.page(k=k, page=page)
 
 

@@ -38,14 +38,18 @@ def get_leads(
     region: Annotated[str | None, Query(description="区域编号，缺省运城市 / region")] = None,
     k: Annotated[int, Query(ge=1, le=200, description="每页条数 / leads per page")] = 20,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    include_rivals: Annotated[
+        bool, Query(description="列出与本地链主/链核同业竞争的企业（标注“需链主意见”）/ list rivals of local chain leaders")
+    ] = False,
 ) -> LeadPage:
     """每条线索带得分、各特征贡献（贡献之和+基线=得分）和可以直接说出口的理由。
     无候选企业时使用内置演示候选池（demo=true）。"""
     check_chain(data, chain)
     region_id = valid_region_id(data, region)
     return service.lead_page(
-        store=store, data=data, cache=cache, region=region_id, chain=chain, gap=gap, k=k, page=page, lang=lang
-    )
+        store=store, data=data, cache=cache, region=region_id, chain=chain, gap=gap, k=k, page=page, lang=lang,
+        include_rivals=include_rivals,
+    )  # fmt: skip
 
 
 @router.post("/candidates/import", summary="导入候选企业 / import candidates (CSV, XLSX, JSON)", response_model=dict[str, Any])

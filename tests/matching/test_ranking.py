@@ -49,24 +49,25 @@ def test_gap_list_diversity_and_exclusions(toy_data, toy_gaps, pool):
     assert "企业010" not in names  # local firm
     assert "企业009" not in names  # no relation to the gap
     assert names[0] == "企业001"  # exact fit, expanding, listed, YRD
-    sz = [ld for ld in page.items if ld.hq_city == "深圳"]
-    assert len(sz) == 3  # max_per_city = 3
-    assert sum(1 for ld in page.items if ld.group == "G") <= 2
-    assert page.total == len(page.items) == 4
+    # diversity re-ranks, never hides: the 4th 深圳 firm is listed, after the first round (max_per_city = 3)
+    sz = [(ld.rank, ld.round) for ld in page.items if ld.hq_city == "深圳"]
+    assert [r for _rank, r in sz] == [1, 1, 1, 2] and sz[-1][0] == 5
+    assert sum(1 for ld in page.items if ld.group == "G" and ld.round == 1) <= 2
+    assert page.total == len(page.items) == 5
     assert all(ld.gap_segment_id == "qi.separator" and ld.gap_status == "fill" for ld in page.items)
 
 
 def test_diversity_is_configurable(toy_data, toy_gaps, pool):
     cfg = load_config(ranking={"max_per_city": 1, "max_per_group": 1})
     page = rank_leads(toy_data, toy_gaps, pool, k=20, gap="qi.separator", config=cfg)
-    assert [ld.hq_city for ld in page.items].count("深圳") == 1
+    assert [ld.hq_city for ld in page.items if ld.round == 1].count("深圳") == 1
+    assert [ld.hq_city for ld in page.items].count("深圳") == 4  # all reachable, in later rounds
+    assert [ld.round for ld in page.items] == sorted(ld.round for ld in page.items)
 
 
 def test_apply_diversity_by_group():
-    assert apply_diversity(["a", "b", "c"], ["g", "g", "g"], max_per_city=5, max_per_group=2, limit=9) == [
-        0,
-        1,
-    ]
+    assert apply_diversity(["a", "b", "c"], ["g", "g", "g"], max_per_city=5, max_per_group=2, limit=9) == [0, 1, 2]
+    assert apply_diversity(["a", "a", "b"], [None] * 3, max_per_city=1, max_per_group=1, limit=9) == [0, 2, 1]
     assert apply_diversity([None] * 4, [None] * 4, max_per_city=1, max_per_group=1, limit=3) == [0, 1, 2]
 
 
@@ -78,7 +79,11 @@ def test_overall_list_each_candidate_once_and_pages(toy_data, toy_gaps, pool):
     # electrolyte maker supplies the cell gap; motor maker fits the extend gap
     by = {ld.name: ld for ld in all_.items}
     assert by["企业007"].gap_segment_id == "qi.cell" and by["企业008"].gap_segment_id == "qi.motor"
-    assert [ld.score for ld in all_.items] == sorted((ld.score for ld in all_.items), reverse=True)
+    rounds = [ld.round for ld in all_.items]
+    assert rounds == sorted(rounds)  # diversity rounds, each in score order
+    for r in set(rounds):
+        sc = [ld.score for ld in all_.items if ld.round == r]
+        assert sc == sorted(sc, reverse=True)
     p1 = rank_leads(toy_data, toy_gaps, pool, k=2, page=1)
     p2 = rank_leads(toy_data, toy_gaps, pool, k=2, page=2)
     assert p1.total == p2.total == all_.total and p1.page_size == 2
@@ -125,7 +130,7 @@ def test_lead_fields_contributions_and_reasons(toy_data, toy_gaps, pool):
     assert ld.blend_weight == 0 and page.model == "prior"
     assert sum(ld.contributions.values()) + ld.baseline == pytest.approx(ld.score, abs=1e-5)
     assert ld.score == pytest.approx(ld.prior_score)
-    assert ld.reason == "补链：本地缺少隔膜；该企业主营隔膜，近三年新建3个基地，总部位于长三角"
+    assert ld.reason == "补链：本地缺少隔膜；该企业生产隔膜，近三年新建3个基地，总部位于长三角"
     en = rank_leads(toy_data, toy_gaps, pool, k=1, gap="qi.separator", lang="en").items[0]
     assert en.reason == (
         "Fill: Yuncheng lacks Separator; the firm makes Separator, opened 3 new bases in three years, "
@@ -133,7 +138,8 @@ def test_lead_fields_contributions_and_reasons(toy_data, toy_gaps, pool):
     )
     cell = rank_leads(toy_data, toy_gaps, pool, k=5, gap="qi.cell").items
     sup = next(x for x in cell if x.name == "企业007")
-    assert sup.reason.startswith("强链：本地电芯环节薄弱；该企业的电解液可为电芯供货")
+    assert sup.relation == "supplier"
+    assert sup.reason.startswith("强链：本地电芯环节薄弱；该企业生产电解液，是电芯的直接上游，可为本地电芯企业配套")
 
 
 def test_risk_penalty_noted_in_reason(toy_data, toy_gaps):
