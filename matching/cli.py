@@ -251,6 +251,10 @@ def leads(
         None, "-o", "--output", help="输出文件 / output file (xlsx: required)"
     ),
     demo: bool = typer.Option(False, "--demo", help="使用内置演示企业池 / use the shipped demo pool"),
+    include_rivals: bool = typer.Option(
+        False, "--include-rivals",
+        help="同时列出本地链主/链核的同业竞争企业（标注，需链主意见）/ also list rivals of local chain leaders (flagged)",
+    ),
     lang: str = LangOpt,
 ) -> None:
     """为缺口排序候选企业 / rank candidate enterprises for the gaps."""
@@ -273,7 +277,7 @@ def leads(
             _note_demo_pool(lang)
         result = lead_page(
             store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, k=k, page=page,
-            lang=lang, demo=demo,
+            lang=lang, demo=demo, include_rivals=include_rivals,
         )  # fmt: skip
     if fmt == "xlsx":
         assert output is not None
