@@ -296,7 +296,7 @@ def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: b
     for g in gap_items:
         seg = _get(g, "segment_id")
         status = str(_get(g, "status", "fill"))
-        if seg not in ctx.index or (status == "sound" and not include_sound):
+        if seg not in ctx.index or (status not in _GAP_STATUSES and not (include_sound and status == "sound")):
             continue
         pr = _get(g, "priority", 0.5)
         out.append(
