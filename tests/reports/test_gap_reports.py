@@ -29,7 +29,7 @@ def test_json_has_items_and_summary(report):
 def test_markdown_has_summary_and_rationales(report):
     md = rg.gaps_markdown(report)
     assert md.startswith("# 运城市 产业链缺口分析")
-    assert "| 链 | 补链 | 强链 | 延链 | 健全 | 合计 |" in md
+    assert "| 链 | 补链 | 强链 | 延链 | 健全 | 暂不布局 | 不适宜 | 待核实 | 合计 |" in md
     assert "## 汽车" in md and "## 材料" in md
     for item in report.items:
         assert item.rationale.replace("|", "\\|") in md
@@ -39,7 +39,7 @@ def test_markdown_has_summary_and_rationales(report):
 def test_markdown_english(report_en):
     md = rg.gaps_markdown(report_en)
     assert md.startswith("# Yuncheng: industrial-chain gap analysis")
-    assert "| chain | fill | strengthen | extend | sound | total |" in md
+    assert "| chain | fill | strengthen | extend | sound | not a priority | unsuitable | unverified | total |" in md
 
 
 def test_html_embeds_one_svg_box_per_segment(report, data):
@@ -83,7 +83,7 @@ def test_xlsx_opens_with_a_sheet_per_chain(report, tmp_path):
     assert all(isinstance(p, float | int) for p in priorities)
     summary = wb["汇总"]
     values = [[c.value for c in row] for row in summary.iter_rows()]
-    assert ["链", "补链", "强链", "延链", "健全", "合计"] in values
+    assert ["链", "补链", "强链", "延链", "健全", "暂不布局", "不适宜", "待核实", "合计"] in values
 
 
 def test_xlsx_bytes_and_english(report_en):
