@@ -118,7 +118,7 @@ P_fill`` and ``P_sound = 0`` (the policy boost multiplies both alike).
 >>> rep.items[0].priority, rep.items[0].components["demand"]
 (0.4867, 0.3333)
 >>> rep.items[0].rationale
-'补链：电池包本地无企业，下游整车环节有1家本地企业需要，关键度0.65（支配1个下游环节），关联密度0.50'
+'补链：电池包本地无企业（据现有名录），下游整车环节有1家本地企业需要，关键度0.65（支配1个下游环节），关联密度0.50'
 """
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ def summary_table(report: GapReport) -> tuple[list[str], list[list[Any]]]:
     ...                 lang="zh", density_mode={}, summary={"qi": {"fill": 2, "strengthen": 1, "extend": 0,
     ...                 "sound": 3, "total": 6}}, chain_leader_candidates=[], items=[], parameters={})
     >>> summary_table(rep)
-    (['链', '补链', '强链', '延链', '健全', '合计'], [['汽车', 2, 1, 0, 3, 6], ['合计', 2, 1, 0, 3, 6]])
+    (['链', '补链', '强链', '延链', '健全', '暂不布局', '不适宜', '待核实', '合计'], [['汽车', 2, 1, 0, 3, 0, 0, 0, 6], ['合计', 2, 1, 0, 3, 0, 0, 0, 6]])
     """
     lang = report.lang
     headers = (
