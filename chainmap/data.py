@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from chainmap.exceptions import NotFound
 from chainmap.models import Chain, Enterprise, Link, Region, RegionKind, Role, Segment
+from chainmap.policies import POLICY_RECORD_KIND, Policy, policies_from_records
 
 if TYPE_CHECKING:  # networkx loads with the first use of ChainData.graph: counting needs no graph
     import networkx as nx
@@ -56,6 +57,7 @@ __all__ = [
     "chain_roots",
     "Placed",
     "chain_data_from_store",
+    "data_revision",
     "local_enterprises",
     "is_local",
 ]
@@ -145,8 +147,9 @@ class ChainData:
     """Everything the analysis needs: chains, regions, segments, links, enterprises.
 
     ``origin`` maps ``(kind, id)`` to ``(file, line)`` for objects read from files.
-    ``revision`` is the store's *graph* revision the data was read at (None for
-    data read from files).
+    ``revision`` is the store's :func:`data_revision` the data was read at (None for
+    data read from files).  ``policies`` are the policy constraints
+    (:mod:`chainmap.policies`; records of kind ``policy`` in a store).
     """
 
     chains: list[Chain]
@@ -155,8 +158,9 @@ class ChainData:
     links: list[Link]
     enterprises: list[Enterprise]
     origin: dict[tuple[str, str], tuple[str, int | None]] = field(default_factory=dict, repr=False)
-    #: store graph revision the data was read at (None for data read from files)
+    #: store data revision the data was read at (None for data read from files)
     revision: int | None = None
+    policies: list[Policy] = field(default_factory=list)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -270,13 +274,22 @@ def is_local(data: ChainData, enterprise: Placed, region: str | None = None) -> 
     return idx.covers(region, county=enterprise.county, zone=enterprise.zone)
 
 
+def data_revision(store: Store) -> int:
+    """A counter of what :class:`ChainData` holds: ``graph_revision() +
+    record_revision("policy")``.  Both terms never go back and one of them grows on every
+    write to the graph or to the policies, so the sum grows on each of them (and on
+    nothing else): caches keyed on it survive project, candidate and key writes."""
+    return store.graph_revision() + store.record_revision(POLICY_RECORD_KIND)
+
+
 def chain_data_from_store(store: Store) -> ChainData:
     """Read everything the analysis needs from a :class:`~chainmap.storage.base.Store`.
 
-    The graph revision is read *before* the data, so the data is at least as new
-    as ``revision`` and a cache keyed on it never serves data older than its key.
+    The revision (:func:`data_revision`) is read *before* the data, so the data is at
+    least as new as ``revision`` and a cache keyed on it never serves data older than
+    its key.
     """
-    revision = store.graph_revision()
+    revision = data_revision(store)
     return ChainData(
         revision=revision,
         chains=store.list_chains(),
@@ -284,4 +297,5 @@ def chain_data_from_store(store: Store) -> ChainData:
         segments=store.list_segments(),
         links=store.list_links(),
         enterprises=store.list_enterprises(),
+        policies=policies_from_records(store.list_records(POLICY_RECORD_KIND)),
     )

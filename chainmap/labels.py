@@ -35,6 +35,10 @@ __all__ = [
     "Labels",
     "GAP_STATUS",
     "GAP_STATUS_COLOURS",
+    "GAP_TARGET_STATUSES",
+    "GAP_STATUS_MEANING",
+    "SEGMENT_KIND",
+    "POLICY_KIND",
     "GAP_COMPONENT",
     "EXTEND_DIRECTION",
     "SEGMENT_STAGE",
@@ -57,23 +61,69 @@ Labels = dict[str, tuple[str, str]]
 
 # ---------------------------------------------------------------- chain map and gap analysis
 
-#: Gap status of a segment (强链 / 补链 / 延链 / 健全), in display order.
+#: Gap status of a segment, in display order.  The first three are 招商 targets
+#: (:data:`GAP_TARGET_STATUSES`); the others say why a segment is not one:
+#:
+#: ``sound`` 健全            present locally (a local producer) and not weak;
+#: ``not_priority`` 暂不布局 absent, no local need: not a current priority;
+#: ``unsuitable`` 不适宜     a resource endowment, or restricted / banned by a policy (the reason
+#:                           names it);
+#: ``unverified`` 待核实     absent in the enterprise list, but the list is not known to be complete
+#:                           for the region, so the absence is not confirmed.
+#:
+#: No segment without a local producer is ever ``sound``.
 GAP_STATUS: Labels = {
     "fill": ("补链", "fill"),
     "strengthen": ("强链", "strengthen"),
     "extend": ("延链", "extend"),
     "sound": ("健全", "sound"),
+    "not_priority": ("暂不布局", "not a priority"),
+    "unsuitable": ("不适宜", "unsuitable"),
+    "unverified": ("待核实", "unverified"),
 }
 
-#: Gap status -> (stroke, fill) colour: 补链 red, 强链 amber, 延链 blue, 健全 green;
-#: ``none`` for a segment without a gap item.  Used by the SVG diagram, the HTML report
-#: and the web page's badges.
+#: What each gap status means (the legend of every output), Chinese and English.
+GAP_STATUS_MEANING: Labels = {
+    "fill": ("本地缺失且有本地需求、关键或高度关联：招商补齐", "absent, with local demand, critical or closely related: attract it"),
+    "strengthen": ("本地已有但薄弱：招引配套、做大做强", "present but weak: attract more capacity"),
+    "extend": ("本地缺失、与本地优势环节相邻：向上下游延伸", "absent, next to a local strength: extend the chain"),
+    "sound": ("本地有企业且无明显短板", "present locally and not weak"),
+    "not_priority": ("本地无企业、暂无本地需求：非当前重点", "absent, no local need: not a current priority"),
+    "unsuitable": ("资源禀赋或受政策限制：不作为招商对象（理由引用依据）", "a resource endowment or restricted by policy: not a target (the reason cites it)"),
+    "unverified": ("名录不完整，无法确认本地缺失：待核实", "the list is incomplete, the absence is not confirmed"),
+}
+
+#: The gap statuses that are 招商 targets (leads are ranked for these only).
+GAP_TARGET_STATUSES: tuple[str, ...] = ("fill", "strengthen", "extend")
+
+#: Gap status -> (stroke, fill) colour: 补链 red, 强链 amber, 延链 blue, 健全 green, 暂不布局
+#: grey outline on white, 不适宜 slate, 待核实 violet; ``none`` for a segment without a gap
+#: item.  Used by the SVG diagram and its legend, the HTML report, the XLSX status cells and
+#: the web page's badges (white text on the stroke colour).
 GAP_STATUS_COLOURS: dict[str, tuple[str, str]] = {
     "fill": ("#c0392b", "#fbdcd8"),
     "strengthen": ("#b7791f", "#fdefc8"),
     "extend": ("#2b6cb0", "#d7e7f8"),
     "sound": ("#2f855a", "#d9f0df"),
+    "not_priority": ("#6b7280", "#ffffff"),
+    "unsuitable": ("#4a5568", "#d5dae3"),
+    "unverified": ("#7e57c2", "#ece4f8"),
     "none": ("#718096", "#f4f5f7"),
+}
+
+#: Kind of a segment (:class:`chainmap.models.SegmentKind`).
+SEGMENT_KIND: Labels = {
+    "product": ("产品环节", "product"),
+    "endowment": ("资源禀赋", "resource endowment"),
+    "adopter": ("应用环节", "adopter"),
+    "service": ("服务环节", "service"),
+}
+
+#: Kind of a policy constraint (``graph_seed/policies.yaml``).
+POLICY_KIND: Labels = {
+    "restricted": ("限制类", "restricted"),
+    "banned": ("禁止类", "banned"),
+    "encouraged": ("鼓励类", "encouraged"),
 }
 
 #: Components of a gap item's priority (``GapItem.components``).
@@ -88,6 +138,7 @@ GAP_COMPONENT: Labels = {
     "weak_lq": ("区位熵偏低", "low location quotient"),
     "weak_capacity": ("产能不足", "capacity below demand"),
     "weak_no_leader": ("缺链主", "no chain leader"),
+    "policy": ("政策鼓励", "policy encouragement"),
 }
 
 #: Directions of an 延链 (extend) item (``GapItem.directions``).
@@ -182,8 +233,11 @@ FOLLOW_UP_METHOD: Labels = {
 #: Every vocabulary by the name it has in :func:`catalogue` and :func:`label`.
 VOCABULARIES: dict[str, Labels] = {
     "gap_status": GAP_STATUS,
+    "gap_status_meaning": GAP_STATUS_MEANING,
     "gap_component": GAP_COMPONENT,
     "extend_direction": EXTEND_DIRECTION,
+    "segment_kind": SEGMENT_KIND,
+    "policy_kind": POLICY_KIND,
     "segment_stage": SEGMENT_STAGE,
     "link_kind": LINK_KIND,
     "role": ROLE,
@@ -231,7 +285,8 @@ def catalogue(lang: str = "zh") -> dict[str, Any]:
     """The whole catalogue for ``lang``, as served by ``GET /labels``.
 
     ``{"lang": ..., "<vocabulary>": {code: label, ...}, ..., "gap_status_colours":
-    {status: {"stroke": ..., "fill": ...}}}``; every vocabulary in display order.
+    {status: {"stroke": ..., "fill": ...}}, "gap_status_targets": [status, ...]}``; every
+    vocabulary in display order (``gap_status_targets``: the statuses leads are ranked for).
     InvalidInput (field ``lang``) for a language other than zh / en.
     """
     lg = norm_lang(lang)
@@ -240,4 +295,5 @@ def catalogue(lang: str = "zh") -> dict[str, Any]:
     for name, labels in VOCABULARIES.items():
         out[name] = {code: pair[i] for code, pair in labels.items()}
     out["gap_status_colours"] = {s: {"stroke": st, "fill": fi} for s, (st, fi) in GAP_STATUS_COLOURS.items()}
+    out["gap_status_targets"] = list(GAP_TARGET_STATUSES)
     return out

@@ -26,6 +26,7 @@ from chainmap.labels import SEGMENT_STAGE, TAG
 __all__ = [
     "ID_PATTERN",
     "Stage",
+    "SegmentKind",
     "LinkKind",
     "Role",
     "Tag",
@@ -65,6 +66,24 @@ class Stage(StrEnum):
 
 #: Stage -> Chinese label (from :data:`chainmap.labels.SEGMENT_STAGE`).
 STAGE_LABELS_ZH: dict[Stage, str] = {Stage(code): zh for code, (zh, _en) in SEGMENT_STAGE.items()}
+
+
+class SegmentKind(StrEnum):
+    """What a segment is, for the gap analysis (see ``graph_seed/README.md``).
+
+    ``product``   made by firms that can be attracted (the default);
+    ``endowment`` a natural resource (ore, brine, dolomite, herb land): never 补链 / 延链;
+    ``adopter``   an application of other segments (smart factory, 5G factory): its local
+                  adopters are demand for the segments that supply or enable it, and it is
+                  never a 招商 target itself;
+    ``service``   a service to local clients (logistics, aftermarket, outsourcing): 补链 only
+                  with local demand.
+    """
+
+    product = "product"
+    endowment = "endowment"
+    adopter = "adopter"
+    service = "service"
 
 
 class LinkKind(StrEnum):
@@ -166,6 +185,7 @@ class Segment(_Base):
     name_zh: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     stage: Stage
+    kind: SegmentKind = Field(default=SegmentKind.product, description="product / endowment / adopter / service")
     order: int = Field(default=0, ge=0, description="position within the stage, for layout")
     parent: Id | None = None
     keywords_zh: list[str] = Field(default_factory=list)

@@ -6,8 +6,9 @@ message names the file, the line and the field of the first problem and whose
 ``problems`` list holds all of them.
 
 Checked: YAML/CSV syntax, field types and enums (via the pydantic models),
-duplicate ids, unknown chain / parent / segment / region references, duplicate
-links, ``part_of`` cycles, zone-county consistency, credit codes.
+duplicate ids, unknown chain / parent / segment / region references (also those of
+the policies in ``policies.yaml``), duplicate links, ``part_of`` cycles, zone-county
+consistency, credit codes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput
 from chainmap.limits import LimitedSafeLoader, Limits, limited_loader
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, RegionKind, Segment
+from chainmap.policies import POLICY_RECORD_KIND, Policy, policy_record
 
 if TYPE_CHECKING:
     from chainmap.storage.base import Store
@@ -41,7 +43,7 @@ __all__ = [
     "SEED_FILES",
 ]
 
-SEED_FILES = ("chains.yaml", "regions.yaml", "segments/*.yaml", "links.csv", "enterprises.yaml")
+SEED_FILES = ("chains.yaml", "regions.yaml", "segments/*.yaml", "links.csv", "enterprises.yaml", "policies.yaml")
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
         for p in sorted(seg_dir.glob("*.yaml")):
             segments.extend(read_models(f"segments/{p.name}", Segment, "segment"))
     enterprises: list[Enterprise] = read_models("enterprises.yaml", Enterprise, "enterprise", required=False)
+    policies: list[Policy] = read_models("policies.yaml", Policy, "policy", required=False)
     links: list[Link] = []
     if (root / "links.csv").exists():
         for row in _read_links_csv(root / "links.csv", "links.csv", problems):
@@ -257,7 +260,7 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
             if obj is not None:
                 links.append(obj)  # type: ignore[arg-type]
                 origin[("link", f"{obj.source}->{obj.target}")] = ("links.csv", row["__line__"])  # type: ignore[attr-defined]
-    data = ChainData(chains, regions, segments, links, enterprises, origin)
+    data = ChainData(chains, regions, segments, links, enterprises, origin, policies=policies)
     problems.extend(validate_data(data))
     if problems:
         first = problems[0]
@@ -350,6 +353,17 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
                 add("enterprise", eid, "zone", f"unknown region {e.zone!r}")
             elif e.county and data.region_by_id[e.zone].county not in (None, e.county):
                 add("enterprise", eid, "zone", f"zone {e.zone!r} lies in {data.region_by_id[e.zone].county!r}, not {e.county!r}")
+    dup_check("policy", [p.id for p in data.policies])
+    for pol in data.policies:
+        for i, sid in enumerate(pol.segments):
+            if sid not in seg_ids:
+                add("policy", pol.id, f"segments.{i}", f"unknown segment {sid!r}")
+        for i, cid in enumerate(pol.chains):
+            if cid not in chain_ids:
+                add("policy", pol.id, f"chains.{i}", f"unknown chain {cid!r}; valid: {', '.join(sorted(chain_ids))}")
+        for i, rid in enumerate(pol.regions):
+            if rid not in region_ids:
+                add("policy", pol.id, f"regions.{i}", f"unknown region {rid!r}")
     codes: dict[str, str] = {}
     for e in data.enterprises:
         if e.credit_code:
@@ -360,11 +374,26 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
 
 
 def load_into_store(store: Store, data: ChainData) -> dict[str, int]:
-    """Write seed data into a store (idempotent upserts, all-or-nothing)."""
-    return store.bulk_upsert(
-        chains=data.chains,
-        regions=data.regions,
-        segments=data.segments,
-        links=data.links,
-        enterprises=data.enterprises,
-    )
+    """Write seed data into a store (idempotent upserts, all-or-nothing).
+
+    The policies are stored as records of kind ``policy``; the seed's list replaces the
+    stored one (policies no longer in the seed are deleted in the same transaction)."""
+    keep = {p.id for p in data.policies}
+
+    def write(s: Store) -> dict[str, int]:
+        return s.bulk_upsert(
+            chains=data.chains,
+            regions=data.regions,
+            segments=data.segments,
+            links=data.links,
+            enterprises=data.enterprises,
+            records=[policy_record(p) for p in data.policies],
+        )
+
+    stale = [r["id"] for r in store.list_records(POLICY_RECORD_KIND) if r["id"] not in keep]
+    if not stale:
+        return write(store)
+    with store.transaction() as tx:
+        for rid in stale:
+            tx.delete_record(POLICY_RECORD_KIND, rid)
+        return write(tx)

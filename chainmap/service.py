@@ -2,9 +2,10 @@
 commands, ``chainmap demo``, the web page).  Front doors only translate input
 and output; the analysis, the caching and the cache keys live here.
 
-Results are cached in a :class:`~chainmap.cache.ResultCache` per store *graph*
-revision (chains, segments, links, regions, enterprises: ``ChainData.revision``),
-so record writes (projects, keys, candidates) never invalidate them.  Data read
+Results are cached in a :class:`~chainmap.cache.ResultCache` per store *data*
+revision (chains, segments, links, regions, enterprises and the policy records:
+``ChainData.revision``, :func:`chainmap.data.data_revision`), so other record writes
+(projects, keys, candidates) never invalidate them.  Data read
 from files (``revision is None``) is never cached.  Cache kinds (the first key
 element, counted in ``ResultCache.computed``):
 
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chainmap.cache import ResultCache
-from chainmap.data import ChainData, chain_data_from_store, local_enterprises
+from chainmap.data import ChainData, chain_data_from_store, data_revision, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.i18n import norm_lang
 from chainmap.models import Region, Role, Segment
@@ -90,10 +91,11 @@ def _cached(cache: ResultCache | None, data: ChainData, key: tuple[Hashable, ...
 
 
 def chain_data(*, store: Store, cache: ResultCache | None = None) -> ChainData:
-    """The store's read model, cached per graph revision."""
+    """The store's read model, cached per data revision (graph and policies,
+    :func:`chainmap.data.data_revision`)."""
     if cache is None:
         return chain_data_from_store(store)
-    return cache.get_or_compute(("data", store.graph_revision()), lambda: chain_data_from_store(store))
+    return cache.get_or_compute(("data", data_revision(store)), lambda: chain_data_from_store(store))
 
 
 def default_region(data: ChainData) -> str:

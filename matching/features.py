@@ -387,7 +387,7 @@ def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: b
         seg = _get(g, "segment_id")
         raw = _get(g, "status", "fill")
         status = str(getattr(raw, "value", raw))
-        if seg not in ctx.index or (not include_sound and not is_lead_status(status)):
+        if seg not in ctx.index or not (is_lead_status(status) or (include_sound and status == "sound")):
             continue
         pr = _get(g, "priority", 0.5)
         out.append(

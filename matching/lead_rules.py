@@ -44,6 +44,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from chainmap.labels import GAP_TARGET_STATUSES
 from chainmap.names import normalize_company_name
 
 __all__ = [
@@ -61,7 +62,7 @@ __all__ = [
 ]
 
 #: The allow-list of gap statuses that get leads (rule 1).
-LEAD_STATUSES: frozenset[str] = frozenset({"fill", "strengthen", "extend"})
+LEAD_STATUSES: frozenset[str] = frozenset(GAP_TARGET_STATUSES)  # the one vocabulary (chainmap.labels)
 #: Statuses whose segment cannot be attracted, not even as a supplier of another gap (rule 2).
 UNSUITABLE_STATUSES: frozenset[str] = frozenset({"unsuitable"})
 #: Relation of a lead to its gap segment (zh, en).

@@ -88,7 +88,7 @@ def test_pipeline_vocabularies(enum_name: str, vocab: L.Labels) -> None:
     expected = {m.value: (m.label("zh"), m.label("en")) for m in enum}  # type: ignore[attr-defined]
     assert expected == {k: v for k, v in vocab.items() if k in expected}
     if enum_name == "GapStatus":  # a project's gap status is one of the three gap kinds
-        assert set(expected) == set(L.GAP_STATUS) - {"sound"}
+        assert set(expected) == set(L.GAP_TARGET_STATUSES)
     else:
         assert list(expected) == list(vocab)
 
@@ -112,7 +112,9 @@ def test_gap_components_cover_the_analysis() -> None:
 def test_catalogue_shape(lang: str) -> None:
     cat = L.catalogue(lang)
     assert cat["lang"] == lang
-    assert set(cat) == {"lang", "gap_status_colours", *L.VOCABULARIES}
+    assert set(cat) == {"lang", "gap_status_colours", "gap_status_targets", *L.VOCABULARIES}
+    assert cat["gap_status_targets"] == ["fill", "strengthen", "extend"]
+    assert set(cat["gap_status_colours"]) == {*L.GAP_STATUS, "none"}  # a colour for every status
     for name, vocab in L.VOCABULARIES.items():
         assert list(cat[name]) == list(vocab), name  # display order kept
         assert all(isinstance(v, str) and v for v in cat[name].values()), name
@@ -193,3 +195,32 @@ def test_page_default_colours_are_the_catalogue() -> None:
         m = re.search(rf"--{status}:\s*(#[0-9a-fA-F]{{6}})", css)
         assert m, status
         assert m.group(1).lower() == L.GAP_STATUS_COLOURS[status][0]
+
+
+def test_status_meanings_cover_every_status() -> None:
+    assert list(L.GAP_STATUS_MEANING) == list(L.GAP_STATUS)
+    assert set(L.GAP_TARGET_STATUSES) < set(L.GAP_STATUS)
+    assert _current("chainmap.analysis.gaps", "TARGET_STATUSES") == L.GAP_TARGET_STATUSES
+
+
+def test_svg_legend_lists_every_status_in_order() -> None:
+    from chainmap.reports.svg import render_chain_svg
+    from chainmap.seed import load_seed
+
+    data = load_seed()
+    for lang in ("zh", "en"):
+        svg = render_chain_svg(data.graph, "qi", [], lang=lang)
+        legend = svg[svg.index('class="cm-legend"') :]
+        assert re.findall(r'cm-legend-item" data-status="(\w+)"', legend) == [*L.GAP_STATUS, "external"]
+        for code, pair in L.GAP_STATUS.items():
+            label = pair[0] if lang == "zh" else pair[1].capitalize()
+            assert f">{label}<" in legend, code
+            stroke, fill = L.GAP_STATUS_COLOURS[code]
+            assert f'fill="{fill}" stroke="{stroke}"' in legend, code
+
+
+def test_page_paints_a_badge_per_catalogue_status_and_ranks_leads_for_targets_only() -> None:
+    js = (STATIC / "app.js").read_text(encoding="utf-8")
+    assert "gap_status_colours" in js and ".st-${status} { background: var(--${status}); }" in js
+    assert "gap_status_targets" in js
+    assert 'status !== "sound"' not in js  # the old two-way test would rank leads for 暂不布局

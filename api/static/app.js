@@ -466,9 +466,11 @@
     const entJob = getJSON("/enterprises", { segment: segmentId, page_size: 100, ...regionFilter() })
       .then((page) => { if (token === state.panelToken) renderEnterprises(entSec, page); })
       .catch((err) => { if (token === state.panelToken) entSec.replaceChildren(errorBox(err)); });
-    // leads are ranked for gaps only: a sound segment (or another chain's) has none to show
+    // leads are ranked for 招商 targets only (fill, strengthen, extend: the catalogue's
+    // gap_status_targets); other statuses (or another chain's segment) have none to show
     let leadJob = Promise.resolve();
-    if (!external && codes("gap_status").includes(status) && status !== "sound") {
+    const targets = (state.labels[state.lang] || {}).gap_status_targets || ["fill", "strengthen", "extend"];
+    if (!external && targets.includes(status)) {
       leadJob = getJSON("/leads", { gap: segmentId, k: 5, region: state.region, lang: state.lang })
         .then((page) => { if (token === state.panelToken) renderLeads(leadSec, page); })
         .catch((err) => { if (token === state.panelToken) leadSec.replaceChildren(errorBox(err)); });
@@ -636,10 +638,20 @@
   async function loadLabels() {
     if (!state.labels[state.lang]) state.labels[state.lang] = await getJSON("/labels", { lang: state.lang });
     const root = document.documentElement.style;
+    const rules = [];
     for (const [status, c] of Object.entries(state.labels[state.lang].gap_status_colours || {})) {
       root.setProperty(`--${status}`, c.stroke);
       root.setProperty(`--${status}-bg`, c.fill);
+      rules.push(`.st-${status} { background: var(--${status}); }`);
     }
+    // one badge class per status of the catalogue (app.css styles only the defaults)
+    let sheet = document.getElementById("st-colours");
+    if (!sheet) {
+      sheet = document.createElement("style");
+      sheet.id = "st-colours";
+      document.head.append(sheet);
+    }
+    sheet.textContent = rules.join("\n");
   }
 
   async function boot() {

@@ -30,30 +30,52 @@ Classification (exactly one status per segment)
 -----------------------------------------------
 With ``n`` local producers, ``d`` local demand firms, criticality ``C`` and density
 ``omega``; *critical* means ``C > 0`` and ``C >= min(CRIT_HIGH, the chain's
-CRIT_QUANTILE-quantile of C)`` (reported as ``parameters["crit_threshold.<chain>"]``):
+CRIT_QUANTILE-quantile of C)`` (reported as ``parameters["crit_threshold.<chain>"]``).
+The rules apply in this order; the first that matches decides:
 
-``fill`` (补链)
-    ``n == 0`` and (``d > 0`` or critical or (``omega >= DENSITY_HIGH``
-    with at least :data:`DENSITY_MIN_RELATED` related local segments)).
-``extend`` (延链)
-    ``n == 0``, not fill, and adjacent to a local segment: a local supplier or
-    enabler (``downstream``), a local segment it supplies two steps up or
-    enables (``upstream``, securing inputs), a local parent / child segment
-    (``sub_segment``) or a local segment of another chain (``cross_chain``).
-``strengthen`` (强链)
-    ``n >= 1`` and weak: a single local firm in a critical segment, ``LQ < 1``, local capacity below local demand
-    (capacities of producers vs. of users, same unit), or no 链主 / 链核 in a
-    critical segment.
-``sound`` (健全)
-    everything else: present and not weak, or absent with no need and no
-    local neighbour -- not a current priority, and its rationale says so first
-    (``本地无企业，暂无本地需求，非当前重点``), so the label is not read as "fine".
+1. ``kind: adopter`` (智能工厂, 5G工厂: an application of other segments, never a 招商
+   target).  Its *adopters* are the local firms recorded in it or in its sub-segments
+   (any role); they count as local demand of every segment that ``supplies`` or
+   ``enables`` it.  Status ``sound`` (健全) with adopters, else ``not_priority`` (暂不布局).
+2. ``kind: endowment`` (ores, brine, dolomite, herb land): ``unsuitable`` (不适宜), the
+   rationale says it is a resource endowment and shows the local presence (local firms
+   in it, local demand downstream).  Never 补链 / 延链.
+3. A ``restricted`` or ``banned`` policy covering the segment in the region
+   (:mod:`chainmap.policies`): ``unsuitable``, the policy quoted (title, number, source).
+4. ``n >= 1``: ``strengthen`` (强链) when weak -- a single local firm in a critical
+   segment, ``LQ < 1``, local capacity below local demand (capacities of producers vs.
+   of users, same unit), or no 链主 / 链核 in a critical segment -- else ``sound`` (健全,
+   present and not weak).
+5. ``n == 0`` and the absence is not confirmed (the ``absence_confirmed`` hook):
+   ``unverified`` (待核实), the rationale naming the status the segment would have.
+6. ``n == 0``: ``fill`` (补链) when ``d > 0``, or critical, or ``omega >= DENSITY_HIGH``
+   with at least :data:`DENSITY_MIN_RELATED` related local segments.  A ``service``
+   segment serves local clients: only ``d > 0`` makes it a fill.  County fit: in a county
+   or a zone a critical segment counts as critical only when local demand, a local input
+   (a local producer of a direct supplier segment) or an adjacent local strength holds;
+   ``GapItem.fit`` and the rationale say which; otherwise the rationale says why a
+   national chokepoint is not a county priority.
+7. ``n == 0``, not fill, adjacent to a local segment: ``extend`` (延链) -- a local
+   supplier or enabler (``downstream``), a local segment it supplies two steps up or
+   enables (``upstream``, securing inputs), a local parent / child segment
+   (``sub_segment``) or a local segment of another chain (``cross_chain``).
+8. Otherwise ``not_priority`` (暂不布局: absent, no local need, no local neighbour).
+
+No segment without a local producer (or, for an adopter, a local adopter) is ever
+``sound``.  Adopter segments are not local presence for adjacency, density or demand
+(their firms are adopters, counted as demand of their suppliers).
 
 A single firm or a missing 链主 / 链核 counts as a weakness only in a critical
 segment: a young cluster has one non-leading firm in most of its segments, and
-flagging every one of them would drown the segments the chain hinges on (on the
-seed: 23 of the 33 present segments have no 链主 / 链核, 11 are critical).  The
+flagging every one of them would drown the segments the chain hinges on.  The
 location quotient and capacity signals apply everywhere, when the data give them.
+
+Absences.  The seed's enterprise list is hand-collected from public sources, not a
+census.  :func:`seed_absence_confirmed` (the default hook) takes the seed's absences as
+confirmed-by-seed, so a task force gets working 补链 / 延链 / 暂不布局 statuses, and every
+such rationale says the absence rests on the list (``据现有名录``); a census register
+(#14) will supply a hook that confirms an absence only where the register of the region
+is complete, and leave the rest ``unverified``.
 
 Priorities (all terms in [0, 1])
 --------------------------------
@@ -62,18 +84,23 @@ Priorities (all terms in [0, 1])
     fill        P = 0.35 D + 0.30 C + 0.20 omega + 0.15 V
     strengthen  P = W (0.35 D + 0.30 C + 0.15 V)
     extend      P = 0.40 omega + 0.25 V + 0.20 gain + 0.15 C
-    sound       P = 0
+    other       P = 0   (sound, not_priority, unsuitable, unverified)
 
 ``W = max`` of the weakness signals (``single = C`` if one firm, ``lq = 1 - LQ``,
 ``capacity = 1 - supply / demand``, ``no_leader = C / 2``), and ``gain`` is the
 step up in complexity ``((value_added + tech_intensity) / 2)`` from the least
 complex adjacent local segment, divided by 4 and clipped to [0, 1].
 
+An ``encouraged`` policy covering a fill / strengthen / extend segment multiplies its
+priority by ``1 + ENCOURAGED_BOOST`` (capped at 1; ``components["policy"]`` holds the
+boost): a policy tilts the order between comparable gaps, it does not make a segment a
+gap.
+
 Adding a local producer to a fill segment never raises its priority: the
 segment becomes strengthen or sound; ``D``, ``C`` and ``V`` of the segment do
 not change (its demand comes from its successors and users, criticality is
 structural) and ``W <= 1``, so ``P_strengthen <= 0.35 D + 0.30 C + 0.15 V <=
-P_fill`` and ``P_sound = 0``.
+P_fill`` and ``P_sound = 0`` (the policy boost multiplies both alike).
 
 >>> from chainmap.models import Chain, Segment, Link, Enterprise, Region
 >>> d = ChainData(
@@ -91,12 +118,12 @@ P_fill`` and ``P_sound = 0``.
 >>> rep.items[0].priority, rep.items[0].components["demand"]
 (0.4867, 0.3333)
 >>> rep.items[0].rationale
-'补链：电池包本地无企业，下游整车环节有1家本地企业需要，关键度0.65（支配1个下游环节），关联密度0.50'
+'补链：电池包本地无企业（据现有名录），下游整车环节有1家本地企业需要，关键度0.65（支配1个下游环节），关联密度0.50'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -111,19 +138,29 @@ from chainmap.analysis.gaps_density import (
     _scope_density,
     relatedness_density,
 )
-from chainmap.analysis.gaps_models import EnterpriseRef, GapItem, GapReport, LeaderCandidate, Status
-from chainmap.analysis.gaps_text import STATUS_LABELS, rationale, segment_name
+from chainmap.analysis.gaps_models import (
+    EnterpriseRef,
+    GapItem,
+    GapReport,
+    LeaderCandidate,
+    PolicyRef,
+    Status,
+)
+from chainmap.analysis.gaps_text import STATUS_LABELS, RationaleFacts, rationale, segment_name
 from chainmap.data import ChainData, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.graph import chain_segments
 from chainmap.i18n import norm_lang
-from chainmap.labels import GAP_STATUS
-from chainmap.models import Enterprise, Region, Role, Tag
+from chainmap.labels import GAP_STATUS, GAP_TARGET_STATUSES, SEGMENT_KIND
+from chainmap.models import Enterprise, Region, RegionKind, Role, SegmentKind, Tag
+from chainmap.policies import Policy, PolicyIndex
 
 __all__ = [
     "Status",
     "STATUSES",
+    "TARGET_STATUSES",
     "STATUS_LABELS",
+    "ENCOURAGED_BOOST",
     "CRIT_HIGH",
     "CRIT_QUANTILE",
     "DENSITY_HIGH",
@@ -135,6 +172,7 @@ __all__ = [
     "STRENGTHEN_WEIGHTS",
     "EXTEND_WEIGHTS",
     "EnterpriseRef",
+    "PolicyRef",
     "GapItem",
     "LeaderCandidate",
     "GapReport",
@@ -146,12 +184,17 @@ __all__ = [
     "strengthen_priority",
     "extend_priority",
     "analyze_gaps",
+    "seed_absence_confirmed",
     "restrict_report",
     "select_items",
 ]
 
 #: The statuses in display order.
 STATUSES: tuple[str, ...] = tuple(GAP_STATUS)
+#: The statuses that are 招商 targets (fill, strengthen, extend): leads are ranked for these only.
+TARGET_STATUSES: tuple[str, ...] = GAP_TARGET_STATUSES
+#: Priority multiplier of an encouraged policy: ``P * (1 + ENCOURAGED_BOOST)``, capped at 1.
+ENCOURAGED_BOOST = 0.15
 
 #: Criticality at or above which a segment counts as critical ...
 CRIT_HIGH = 0.5
@@ -319,6 +362,20 @@ def extend_priority(*, density: float, value_added: float, gain: float, critical
 # ---------------------------------------------------------------- classification
 
 
+def seed_absence_confirmed(region: str, segment: str) -> bool:
+    """The default absence hook: every absence in the enterprise list counts as confirmed.
+
+    The seed's list is not a census; this hook takes its absences as *confirmed by the
+    seed* (documented in every such rationale: ``据现有名录``) until a census register
+    (#14) supplies a hook that confirms an absence only where the region's register is
+    complete.  A hook returning False makes the segment ``unverified`` (待核实).
+
+    >>> seed_absence_confirmed("yuncheng", "qi.cell")
+    True
+    """
+    return True
+
+
 def _edges_by_kind(G: nx.DiGraph, n: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Sorted (neighbour, kind) lists of incoming and outgoing edges."""
     ins = sorted((u, G.edges[u, n].get("kind", "supplies")) for u in G.predecessors(n))
@@ -331,6 +388,102 @@ def _complexity(G: nx.DiGraph, n: str) -> float:
     return (int(d.get("value_added", 3)) + int(d.get("tech_intensity", 3))) / 2.0
 
 
+def _kind(G: nx.DiGraph, n: str) -> str:
+    return str(G.nodes[n].get("kind") or SegmentKind.product.value)
+
+
+def _adopters(
+    G: nx.DiGraph, nodes: Sequence[str], pres: Mapping[str, _Presence]
+) -> dict[str, dict[str, Enterprise]]:
+    """Local adopters of every adopter segment: its local firms (any role) and those of its
+    sub-segments (``part_of`` descendants)."""
+    out: dict[str, dict[str, Enterprise]] = {}
+    for n in nodes:
+        if _kind(G, n) != SegmentKind.adopter.value:
+            continue
+        firms: dict[str, Enterprise] = {}
+        stack, seen = [n], {n}
+        while stack:
+            x = stack.pop()
+            firms.update(pres[x].producers)
+            firms.update(pres[x].users)
+            for u in G.predecessors(x):
+                if u not in seen and G.edges[u, x].get("kind") == "part_of":
+                    seen.add(u)
+                    stack.append(u)
+        out[n] = firms
+    return out
+
+
+def _policy_refs(policies: Sequence[Policy]) -> list[PolicyRef]:
+    return [
+        {
+            "id": p.id,
+            "kind": p.kind.value,
+            "title": p.title,
+            "document": p.document,
+            "source": p.source,
+            "quote": p.quote,
+            "confidence": p.confidence.value,
+        }
+        for p in policies
+    ]
+
+
+def _segment_chains(data: ChainData) -> dict[str, list[str]]:
+    """``{segment: [its chain, the chain's parent, ...]}``."""
+    parent = {c.id: c.parent for c in data.chains}
+    out: dict[str, list[str]] = {}
+    for s in data.segments:
+        chain: str | None = s.chain
+        line: list[str] = []
+        while chain is not None and chain not in line:
+            line.append(chain)
+            chain = parent.get(chain)
+        out[s.id] = line
+    return out
+
+
+def _method_text() -> dict[str, str]:
+    """The report's ``parameters`` that explain the rules (Chinese first, then English)."""
+    kinds = "；".join(f"{k}={zh}" for k, (zh, _en) in SEGMENT_KIND.items())
+    statuses = "；".join(f"{k}={zh}" for k, (zh, _en) in GAP_STATUS.items())
+    return {
+        "method.kinds": (
+            f"环节类型：{kinds}。资源禀赋（矿产、卤水、白云石、药材种植地）不作为补链/延链对象，状态为不适宜；"
+            "应用环节（智能工厂、5G工厂）不作为招商对象，其本地应用企业计为上游供给环节的本地需求；"
+            "服务环节仅在有本地需求时补链。 / Segment kinds: product, endowment (never fill or extend: "
+            "unsuitable), adopter (never a target; its local adopters are demand for the segments that "
+            "supply or enable it), service (fill only with local demand)."
+        ),
+        "method.statuses": (
+            f"状态：{statuses}。补链、强链、延链为招商对象；健全=本地有企业且无明显短板；暂不布局=本地无企业且无本地需求；"
+            "不适宜=资源禀赋或受限制/禁止类政策约束；待核实=名录不完整、无法确认缺失。无本地企业的环节从不标为健全。 / "
+            "Statuses: fill, strengthen and extend are targets; sound = present and not weak; not_priority = absent, "
+            "no local need; unsuitable = endowment or restricted by a policy; unverified = absence not confirmed. "
+            "A segment without a local producer is never sound."
+        ),
+        "method.policies": (
+            "政策约束见 graph_seed/policies.yaml：限制类/禁止类覆盖的环节为不适宜并引用政策（标题、文号、来源），不产生招商线索；"
+            f"鼓励类环节的优先级乘以(1+{ENCOURAGED_BOOST:g})（上限1）并在理由中引用。 / Policies (graph_seed/policies.yaml): "
+            "a restricted or banned segment is unsuitable, the policy quoted, and gets no lead; an encouraged "
+            f"fill/strengthen/extend segment has its priority multiplied by 1 + {ENCOURAGED_BOOST:g} (capped at 1)."
+        ),
+        "method.county_fit": (
+            "县域适配：在县（市、区）或开发区，全国性关键/卡脖子环节仅在有本地需求、本地上游投入或相邻本地优势环节时"
+            "才因关键度列为补链，理由注明具备哪一项；否则为暂不布局。 / County fit: in a county or zone a critical "
+            "segment is a fill for its criticality only with local demand, a local input or an adjacent local "
+            "strength (the rationale says which); otherwise it is not a priority there."
+        ),
+        "method.absence": (
+            "缺失依据：现有企业名录为公开资料整理，非全量普查；本报告暂按名录确认缺失（理由注明“据现有名录”），"
+            "普查登记（#14）完成后，名录不完整地区的缺失环节将标为待核实。 / Absences rest on the seed's list, "
+            "not a census: they are taken as confirmed by the list (rationales say so) until a census register "
+            "(#14) marks incomplete regions' absences unverified."
+        ),
+    }
+
+
 def analyze_gaps(
     data: ChainData,
     *,
@@ -338,14 +491,15 @@ def analyze_gaps(
     chain: str | None = None,
     lang: str = "zh",
     criticality_scores: Mapping[str, Mapping[str, float]] | None = None,
+    absence_confirmed: Callable[[str, str], bool] = seed_absence_confirmed,
 ) -> GapReport:
     """Classify every segment of ``chain`` (or of every top-level chain) for ``region``.
 
     Parameters
     ----------
     data : ChainData
-        Chains, regions, segments, links, enterprises and the cached ``graph``
-        (:class:`chainmap.data.ChainData`).
+        Chains, regions, segments, links, enterprises, policies and the cached
+        ``graph`` (:class:`chainmap.data.ChainData`).
     region : str, default ``"yuncheng"``
         Region id: the city, a county or a zone.
     chain : str, optional
@@ -356,6 +510,9 @@ def analyze_gaps(
         Precomputed :func:`chainmap.analysis.criticality.criticality` of
         ``data.graph`` (it does not depend on the region, so a caller analysing
         many regions can compute it once).
+    absence_confirmed : callable, default :func:`seed_absence_confirmed`
+        ``(region, segment) -> bool``: is the absence of local producers confirmed?
+        False makes an absent segment ``unverified``.
 
     Returns
     -------
@@ -385,11 +542,29 @@ def analyze_gaps(
     local_ids = {id(e) for e in locals_}
     others = [e for e in data.enterprises if id(e) not in local_ids]
     pres, pair_ent, pair_node = _presence(locals_, others, nodes)
-    present = {n for n in nodes if pres[n].producers}
+    adopters = _adopters(G, nodes, pres)
+    present = {n for n in nodes if pres[n].producers and n not in adopters}
     n_region = len({k for n in nodes for k in pres[n].producers})
     crit = criticality_scores if criticality_scores is not None else _criticality(G)
     node_idx = {n: i for i, n in enumerate(nodes)}
     to_scope = np.full(len(nodes), -1, dtype=np.int64)
+    ctx = _Context(
+        G=G,
+        region=reg.id,
+        county_fit=reg.kind != RegionKind.city,
+        pres=pres,
+        present=present,
+        adopters=adopters,
+        n_region=n_region,
+        crit=crit,
+        policies=PolicyIndex(
+            data.policies,
+            data.region_index.places(county=reg.id, zone=reg.id) | {reg.id},
+            _segment_chains(data),
+        ),
+        absence_confirmed=absence_confirmed,
+        lang=lang,
+    )
 
     items: list[GapItem] = []
     modes: dict[str, str] = {}
@@ -414,7 +589,7 @@ def analyze_gaps(
         thresholds[ch] = round(thr, _ROUND)
         counts = dict.fromkeys(STATUSES, 0)
         for n in segs:
-            item = _classify(G, n, ch, reg.id, pres, present, n_region, crit, dens, related, thr, lang)
+            item = _classify(ctx, n, ch, dens, related, thr)
             counts[item.status] += 1
             items.append(item)
         counts["total"] = len(segs)
@@ -422,6 +597,20 @@ def analyze_gaps(
         leaders.extend(_leaders(G, ch, segs, pres))
 
     items.sort(key=lambda i: (-i.priority, i.segment_id, i.chain_id))
+    parameters: dict[str, float | str] = {
+        "crit_high": CRIT_HIGH,
+        "density_high": DENSITY_HIGH,
+        "density_min_related": float(DENSITY_MIN_RELATED),
+        "lq_low": LQ_LOW,
+        "cooccurrence_min_firms": float(COOCCURRENCE_MIN_FIRMS),
+        "cooccurrence_min_coverage": COOCCURRENCE_MIN_COVERAGE,
+        "local_producers": float(n_region),
+        "encouraged_boost": ENCOURAGED_BOOST,
+        "county_fit": 1.0 if ctx.county_fit else 0.0,
+        "policies": float(len(ctx.policies.policies)),
+        **{f"crit_threshold.{c}": t for c, t in thresholds.items()},
+        **_method_text(),
+    }
     return GapReport(
         region=reg.id,
         region_name=reg.name_en if lang == "en" else reg.name_zh,
@@ -433,17 +622,25 @@ def analyze_gaps(
         summary=summary,
         chain_leader_candidates=leaders,
         items=items,
-        parameters={
-            "crit_high": CRIT_HIGH,
-            "density_high": DENSITY_HIGH,
-            "density_min_related": float(DENSITY_MIN_RELATED),
-            "lq_low": LQ_LOW,
-            "cooccurrence_min_firms": float(COOCCURRENCE_MIN_FIRMS),
-            "cooccurrence_min_coverage": COOCCURRENCE_MIN_COVERAGE,
-            "local_producers": float(n_region),
-            **{f"crit_threshold.{c}": t for c, t in thresholds.items()},
-        },
+        parameters=parameters,
     )
+
+
+@dataclass
+class _Context:
+    """What :func:`_classify` reads for every segment of one analysis."""
+
+    G: nx.DiGraph
+    region: str
+    county_fit: bool
+    pres: Mapping[str, _Presence]
+    present: set[str]
+    adopters: Mapping[str, Mapping[str, Enterprise]]
+    n_region: int
+    crit: Mapping[str, Mapping[str, float]]
+    policies: PolicyIndex
+    absence_confirmed: Callable[[str, str], bool]
+    lang: str
 
 
 def _leaders(
@@ -493,40 +690,45 @@ def _leaders(
 
 
 def _classify(
-    G: nx.DiGraph,
+    ctx: _Context,
     n: str,
     ch: str,
-    region: str,
-    pres: Mapping[str, _Presence],
-    present: set[str],
-    n_region: int,
-    crit: Mapping[str, Mapping[str, float]],
     dens: Mapping[str, float],
     related: Mapping[str, int],
     crit_thr: float,
-    lang: str,
 ) -> GapItem:
+    G, pres, present, lang = ctx.G, ctx.pres, ctx.present, ctx.lang
     attrs = G.nodes[n]
     rec = pres[n]
+    kind = _kind(G, n)
     name = segment_name(G, n, lang)
     va = int(attrs.get("value_added", 3))
     ti = int(attrs.get("tech_intensity", 3))
-    C = float(crit[n]["score"]) if n in crit else 0.0
+    C = float(ctx.crit[n]["score"]) if n in ctx.crit else 0.0
     omega = float(dens.get(n, 0.0))
     count = len(rec.producers)
     ins, outs = _edges_by_kind(G, n)
 
-    # local demand: local producers of direct supply successors, plus local users
-    demand_segments = sorted({v for v, k in outs if k == "supplies" and v in present})
-    demand_firms = set(rec.users)
-    for v in demand_segments:
-        demand_firms.update(pres[v].producers)
+    # local demand: local users; local producers of direct supply successors; local adopters
+    # of adopter successors (supplied or enabled)
+    demand_firms = set(rec.users) if kind != SegmentKind.adopter.value else set()
+    demand_segs: set[str] = set()
+    demand_producers: set[str] = set()
+    for v, k in outs:
+        if k == "supplies" and v in present:
+            demand_segs.add(v)
+            demand_producers.update(pres[v].producers)
+        elif k in ("supplies", "enables") and ctx.adopters.get(v):
+            demand_segs.add(v)
+            demand_producers.update(ctx.adopters[v])
+    demand_segments = sorted(demand_segs)
+    demand_firms |= demand_producers
     d = len(demand_firms)
     D = _demand_term(d)
     V = _va_term(va)
 
     ref = attrs.get("reference_share")
-    lq = (count / n_region) / ref if ref and n_region > 0 else None
+    lq = (count / ctx.n_region) / ref if ref and ctx.n_region > 0 else None
     has_leader = bool(rec.leaders)
     local_output = round(sum(rec.output.values()), 6) if rec.output else None
     local_capacity = {u: round(sum(v.values()), 6) for u, v in sorted(rec.capacity.items())}
@@ -543,10 +745,26 @@ def _classify(
     directions: list[str] = []
     adjacent: list[str] = []
     reasons: list[str] = []
+    fit: list[str] = []
+    limiting = ctx.policies.limiting(n)
+    encouraging = ctx.policies.encouraging(n)
+    applied: list[Policy] = []
+    absence: bool | None = None
+    would_be: str | None = None
+    critical = C >= crit_thr and C > 0
     status: Status
+    priority = 0.0
 
-    if count > 0:
-        critical = C >= crit_thr and C > 0
+    if kind == SegmentKind.adopter.value:
+        status = "sound" if ctx.adopters.get(n) else "not_priority"
+    elif kind == SegmentKind.endowment.value:
+        status = "unsuitable"
+        reasons = ["endowment"]
+    elif limiting:
+        status = "unsuitable"
+        reasons = ["policy"]
+        applied = limiting
+    elif count > 0:
         signals = {
             "single": C if count == 1 else 0.0,
             "lq": max(0.0, 1.0 - lq) if lq is not None else 0.0,
@@ -571,15 +789,7 @@ def _classify(
             reasons = weak
         else:
             status = "sound"
-            priority = 0.0
     else:
-        fill_reasons = []
-        if d > 0:
-            fill_reasons.append("demand")
-        if C >= crit_thr and C > 0:
-            fill_reasons.append("critical")
-        if omega >= DENSITY_HIGH and related.get(n, 0) >= DENSITY_MIN_RELATED:
-            fill_reasons.append("dense")
         top = attrs.get("top_chain")
         adj: set[str] = set()
         dirs: set[str] = set()
@@ -600,6 +810,21 @@ def _classify(
             dirs.add("cross_chain")
         adjacent = sorted(adj)
         directions = [x for x in ("downstream", "upstream", "sub_segment", "cross_chain") if x in dirs]
+        inputs = [u for u, k in ins if k == "supplies" and u in present]
+        if critical and ctx.county_fit:
+            fit = [
+                x
+                for x, ok in (("demand", d > 0), ("inputs", bool(inputs)), ("adjacent", bool(adjacent)))
+                if ok
+            ]
+        service = kind == SegmentKind.service.value
+        fill_reasons = []
+        if d > 0:
+            fill_reasons.append("demand")
+        if critical and not service and (fit or not ctx.county_fit):
+            fill_reasons.append("critical")
+        if not service and omega >= DENSITY_HIGH and related.get(n, 0) >= DENSITY_MIN_RELATED:
+            fill_reasons.append("dense")
         if fill_reasons:
             status = "fill"
             priority = fill_priority(demand=D, criticality=C, density=omega, value_added=V)
@@ -610,11 +835,25 @@ def _classify(
             comps["gain"] = gain
             priority = extend_priority(density=omega, value_added=V, gain=gain, criticality=C)
         else:
-            status = "sound"
-            priority = 0.0
+            status = "not_priority"
+            if critical and ctx.county_fit:
+                reasons = ["county_fit"]
+            elif service and (critical or omega >= DENSITY_HIGH):
+                reasons = ["service"]
+        absence = bool(ctx.absence_confirmed(ctx.region, n))
+        if not absence:
+            would_be, status, priority = status, "unverified", 0.0
+
+    if encouraging and status not in ("unsuitable",):
+        applied = encouraging
+        if status in TARGET_STATUSES:
+            comps["policy"] = ENCOURAGED_BOOST
+            priority = min(1.0, priority * (1.0 + ENCOURAGED_BOOST))
 
     comps = {k: round(float(v), _ROUND) for k, v in comps.items()}
-    prods = rec.producers
+    # an adopter segment's local presence is its adopters (any role, sub-segments included)
+    prods: Mapping[str, Enterprise] = ctx.adopters[n] if kind == SegmentKind.adopter.value else rec.producers
+    count = len(prods)
     # model_construct: every field is built here with its declared type (validation would cost
     # ~50 us per item and per enterprise reference on 10^4-segment maps)
     item = GapItem.model_construct(
@@ -622,12 +861,12 @@ def _classify(
         segment_id=n,
         segment_name=name,
         segment_chain=str(attrs.get("chain", ch)),
-        region_id=region,
+        region_id=ctx.region,
         status=status,
         priority=round(priority, _ROUND),
         components=comps,
         rationale="",
-        local_enterprises=[{"id": k, "name": prods[k].name} for k in sorted(prods)],
+        local_enterprises=[{"id": k, "name": prods[k].name} for k in sorted(prods)],  # adopters: see below
         stage=str(attrs.get("stage", "")),
         value_added=va,
         tech_intensity=ti,
@@ -636,7 +875,7 @@ def _classify(
         local_count=count,
         demand_segments=demand_segments,
         demand_count=d,
-        local_users=len(rec.users),
+        local_users=len(rec.users) if kind != SegmentKind.adopter.value else 0,
         lq=round(lq, _ROUND) if lq is not None else None,
         has_chain_leader=has_leader,
         local_output=local_output,
@@ -644,13 +883,27 @@ def _classify(
         chokepoint=bool(attrs.get("chokepoint", False)),
         directions=directions,
         adjacent_segments=adjacent,
+        kind=kind,
+        policies=_policy_refs(applied),
+        fit=fit,
+        absence_confirmed=absence,
     )
-    dominated = int(crit[n].get("dominated", 0)) if n in crit else 0
+    dominated = int(ctx.crit[n].get("dominated", 0)) if n in ctx.crit else 0
     cap_text = None
     if cap_ratio is not None:
         cap_text = (sum(rec.capacity[cap_unit].values()), sum(rec.need[cap_unit].values()), cap_unit)
-    demand_producers = len({k for s in demand_segments for k in pres[s].producers})
-    item.rationale = rationale(G, item, reasons, demand_producers, dominated, cap_text, crit_thr, lang)
+    facts = RationaleFacts(
+        reasons=reasons,
+        demand_firms=len(demand_producers),
+        dominated=dominated,
+        cap=cap_text,
+        crit_thr=crit_thr,
+        adopters=sorted(e.name for e in ctx.adopters.get(n, {}).values()),
+        users=sorted(e.name for e in rec.users.values()),
+        would_be=would_be,
+        county=ctx.county_fit,
+    )
+    item.rationale = rationale(G, item, facts, lang)
     return item
 
 
@@ -668,7 +921,9 @@ def restrict_report(report: GapReport, chain: str) -> GapReport:
         When ``chain`` was not analysed in ``report``.
     """
     if chain not in report.chains:
-        raise NotFound(f"chain {chain!r} is not in the report; analysed: {', '.join(report.chains)}", field="chain")
+        raise NotFound(
+            f"chain {chain!r} is not in the report; analysed: {', '.join(report.chains)}", field="chain"
+        )
     own = f"crit_threshold.{chain}"
     return GapReport.model_construct(
         region=report.region,
@@ -681,7 +936,9 @@ def restrict_report(report: GapReport, chain: str) -> GapReport:
         summary={chain: report.summary[chain]},
         chain_leader_candidates=[c for c in report.chain_leader_candidates if c.chain_id == chain],
         items=[i for i in report.items if i.chain_id == chain],
-        parameters={k: v for k, v in report.parameters.items() if k == own or not k.startswith("crit_threshold.")},
+        parameters={
+            k: v for k, v in report.parameters.items() if k == own or not k.startswith("crit_threshold.")
+        },
     )
 
 

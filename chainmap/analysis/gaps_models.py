@@ -11,9 +11,10 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-__all__ = ["Status", "EnterpriseRef", "GapItem", "LeaderCandidate", "GapReport"]
+__all__ = ["Status", "EnterpriseRef", "PolicyRef", "GapItem", "LeaderCandidate", "GapReport"]
 
-Status = Literal["fill", "strengthen", "extend", "sound"]
+#: The status vocabulary (:data:`chainmap.labels.GAP_STATUS`).
+Status = Literal["fill", "strengthen", "extend", "sound", "not_priority", "unsuitable", "unverified"]
 
 
 class EnterpriseRef(TypedDict):
@@ -21,6 +22,18 @@ class EnterpriseRef(TypedDict):
 
     id: str
     name: str
+
+
+class PolicyRef(TypedDict):
+    """A policy applied to a gap item (:class:`chainmap.policies.Policy`, quoted)."""
+
+    id: str
+    kind: str
+    title: str
+    document: str
+    source: str
+    quote: str
+    confidence: str
 
 
 class GapItem(BaseModel):
@@ -52,6 +65,15 @@ class GapItem(BaseModel):
     chokepoint: bool = False
     directions: list[str] = Field(default_factory=list)
     adjacent_segments: list[str] = Field(default_factory=list)
+    kind: str = Field(default="product", description="segment kind: product / endowment / adopter / service")
+    policies: list[PolicyRef] = Field(default_factory=list, description="policies covering the segment here")
+    fit: list[str] = Field(
+        default_factory=list,
+        description="for a critical segment in a county or zone: which of demand / inputs / adjacent hold",
+    )
+    absence_confirmed: bool | None = Field(
+        default=None, description="for a segment without a local producer: is the absence confirmed"
+    )
 
 
 class LeaderCandidate(BaseModel):
@@ -79,4 +101,4 @@ class GapReport(BaseModel):
     summary: dict[str, dict[str, int]]
     chain_leader_candidates: list[LeaderCandidate]
     items: list[GapItem]
-    parameters: dict[str, float]
+    parameters: dict[str, float | str]

@@ -91,7 +91,7 @@ def gaps(
         "yuncheng", "--region", "-r", help="地区：市、县（市、区）或开发区 / region id"
     ),
     type: str | None = typer.Option(
-        None, "--type", "-t", help="fill|strengthen|extend|sound（补链/强链/延链/健全）"
+        None, "--type", "-t", help="fill|strengthen|extend|sound|not_priority|unsuitable|unverified（补链/强链/延链/健全/暂不布局/不适宜/待核实）"
     ),
     format: str = typer.Option("table", "--format", "-f", help="table|json|md|html|xlsx"),
     output: Path | None = typer.Option(None, "--output", "-o", help="输出文件 / output file"),
@@ -129,12 +129,12 @@ def gaps(
 def demo_summary(data: ChainData, lang: str = "zh", *, top: int = 5, cache: ResultCache | None = None) -> str:
     """City-wide summary: counts per status per chain and each chain's top ``top`` gaps.
 
-    The city is the region of kind ``city`` (运城市).  A "gap" is any item that
-    is not ``sound``, in priority order.  With ``cache``, the report is the one
+    The city is the region of kind ``city`` (运城市).  A "gap" is an item whose status
+    is a 招商 target (fill, strengthen, extend), in priority order.  With ``cache``, the report is the one
     the other views of the same process use.
     """
     from chainmap import service
-    from chainmap.analysis.gaps import select_items
+    from chainmap.analysis.gaps import TARGET_STATUSES, select_items
     from chainmap.reports.gaps import summary_table
 
     lang = norm_lang(lang)
@@ -150,7 +150,7 @@ def demo_summary(data: ChainData, lang: str = "zh", *, top: int = 5, cache: Resu
         table(heads, rows),
     ]
     for c in report.chains:
-        gaps_ = [i for i in select_items(report, chain=c) if i.status != "sound"][:top]
+        gaps_ = [i for i in select_items(report, chain=c) if i.status in TARGET_STATUSES][:top]
         name = report.chain_names.get(c, c)
         lines.append("")
         lines.append(pick(lang, f"【{name}】优先缺口（前{top}项）", f"[{name}] top {top} gaps"))

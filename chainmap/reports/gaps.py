@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 from chainmap.analysis.gaps import STATUS_LABELS, STATUSES, GapItem, GapReport
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import pick
-from chainmap.labels import SEGMENT_STAGE
+from chainmap.labels import GAP_STATUS_MEANING, SEGMENT_KIND, SEGMENT_STAGE
 from chainmap.reports.svg import FONT_FAMILY, STATUS_COLOURS, render_chain_svg
 from chainmap.safe_output import append_xlsx_row, md_escape
 from chainmap.textfmt import display_width
@@ -47,6 +47,7 @@ __all__ = [
     "GAP_FORMATS",
     "gap_table",
     "summary_table",
+    "status_legend",
     "gaps_json",
     "gaps_markdown",
     "gaps_html",
@@ -98,7 +99,25 @@ _COLUMNS: list[tuple[str, str, Any]] = [
     ("卡脖子", "chokepoint", lambda i, lang: _yes(i.chokepoint, lang)),
     ("链主/链核", "chain leader/core", lambda i, lang: _yes(i.has_chain_leader, lang)),
     ("理由", "rationale", lambda i, lang: i.rationale),
+    ("环节类型", "segment kind", lambda i, lang: pick(lang, *SEGMENT_KIND.get(i.kind, (i.kind, i.kind)))),
+    ("政策依据", "policies", lambda i, lang: _policies(i, lang)),
 ]
+
+
+def _policies(it: GapItem, lang: str) -> str:
+    sep = pick(lang, "；", "; ")
+    return sep.join(f"{p['title']}{(' ' + p['document']) if p['document'] else ''}" for p in it.policies)
+
+
+def status_legend(lang: str = "zh") -> tuple[list[str], list[list[str]]]:
+    """Headers and rows of the status legend: every status with its meaning, in display order
+    (:data:`chainmap.labels.GAP_STATUS_MEANING`).
+
+    >>> status_legend("zh")[1][4]
+    ['暂不布局', '本地无企业、暂无本地需求：非当前重点']
+    """
+    headers = [pick(lang, "状态", "status"), pick(lang, "含义", "meaning")]
+    return headers, [[_status(s, lang), pick(lang, *GAP_STATUS_MEANING[s])] for s in STATUSES]
 
 
 def gap_table(items: Iterable[GapItem], *, lang: str = "zh") -> tuple[list[str], list[list[Any]]]:
@@ -121,7 +140,7 @@ def summary_table(report: GapReport) -> tuple[list[str], list[list[Any]]]:
     ...                 lang="zh", density_mode={}, summary={"qi": {"fill": 2, "strengthen": 1, "extend": 0,
     ...                 "sound": 3, "total": 6}}, chain_leader_candidates=[], items=[], parameters={})
     >>> summary_table(rep)
-    (['链', '补链', '强链', '延链', '健全', '合计'], [['汽车', 2, 1, 0, 3, 6], ['合计', 2, 1, 0, 3, 6]])
+    (['链', '补链', '强链', '延链', '健全', '暂不布局', '不适宜', '待核实', '合计'], [['汽车', 2, 1, 0, 3, 0, 0, 0, 6], ['合计', 2, 1, 0, 3, 0, 0, 0, 6]])
     """
     lang = report.lang
     headers = (
@@ -199,6 +218,10 @@ def gaps_markdown(report: GapReport) -> str:
     lines.append(pick(lang, "## 汇总", "## Summary"))
     lines.append("")
     lines.extend(_md_table(*summary_table(report)))
+    lines.append("")
+    lines.append(pick(lang, "## 状态说明", "## Statuses"))
+    lines.append("")
+    lines.extend(_md_table(*status_legend(lang)))
     lines.append("")
     if report.chain_leader_candidates:
         lines.append(pick(lang, "## 链主培育候选", "## Chain-leader candidates"))
@@ -340,6 +363,9 @@ def gaps_html(report: GapReport, graph: nx.DiGraph | None = None) -> str:
     )
     out.append(f"<h2>{html.escape(pick(lang, '汇总', 'Summary'))}</h2>")
     out.append(_html_table(*summary_table(report)))
+    legend_heads, legend_rows = status_legend(lang)
+    out.append(f"<h2>{html.escape(pick(lang, '状态说明', 'Statuses'))}</h2>")
+    out.append(_html_table(legend_heads, legend_rows, status_col=0, statuses=list(STATUSES)))
     if report.chain_leader_candidates:
         out.append(f"<h2>{html.escape(pick(lang, '链主培育候选', 'Chain-leader candidates'))}</h2>")
         heads = [
@@ -437,6 +463,13 @@ def write_gaps_xlsx(report: GapReport, target: str | os.PathLike[str] | IO[bytes
     headers, rows = summary_table(report)
     _write(ws, [headers], bold=True)
     _write(ws, rows)
+    fills = {s: PatternFill("solid", fgColor=fill.lstrip("#")) for s, (_, fill) in STATUS_COLOURS.items()}
+    _write(ws, [[]])
+    legend_heads, legend_rows = status_legend(lang)
+    _write(ws, [legend_heads], bold=True)
+    _write(ws, legend_rows)
+    for k, s in enumerate(STATUSES):
+        ws.cell(row=ws.max_row - len(STATUSES) + 1 + k, column=1).fill = fills[s]
     if report.chain_leader_candidates:
         _write(ws, [[]])
         _write(ws, [[pick(lang, "链主培育候选", "chain-leader candidates")]], bold=True)
@@ -467,8 +500,8 @@ def write_gaps_xlsx(report: GapReport, target: str | os.PathLike[str] | IO[bytes
             ],
         )
     _fit(ws)
-    fills = {s: PatternFill("solid", fgColor=fill.lstrip("#")) for s, (_, fill) in STATUS_COLOURS.items()}
     status_col = 4  # 1-based column of 状态
+    reason_col = 16  # 1-based column of 理由
     for c in report.chains:
         wsc = wb.create_sheet(_sheet_title(report.chain_names.get(c, c), used))
         items = [i for i in report.items if i.chain_id == c]
@@ -477,12 +510,12 @@ def write_gaps_xlsx(report: GapReport, target: str | os.PathLike[str] | IO[bytes
         _write(wsc, rows)
         for r, it in enumerate(items, start=2):
             wsc.cell(row=r, column=status_col).fill = fills[it.status]
-            wsc.cell(row=r, column=len(headers)).alignment = Alignment(wrap_text=True, vertical="top")
+            wsc.cell(row=r, column=reason_col).alignment = Alignment(wrap_text=True, vertical="top")
             wsc.cell(row=r, column=5).number_format = "0.00"
             for col in (10, 11, 12):
                 wsc.cell(row=r, column=col).number_format = "0.00"
         _fit(wsc)
-        wsc.column_dimensions[get_column_letter(len(headers))].width = _MAX_WIDTH + 20
+        wsc.column_dimensions[get_column_letter(reason_col)].width = _MAX_WIDTH + 20
         wsc.freeze_panes = "B2"
     wb.save(target)
 

@@ -11,8 +11,8 @@ Stable hooks (the web UI relies on them; do not rename)
 --------------------------------------------------------
 * root ``<svg class="cm-chain" data-chain-id="<chain>">``;
 * one ``<g class="cm-seg cm-status-<status>">`` per segment of the chain with
-  ``id="cm-seg-<segment id>"``, ``data-segment-id``, ``data-status`` (``fill``,
-  ``strengthen``, ``extend``, ``sound`` or ``none`` without gap items),
+  ``id="cm-seg-<segment id>"``, ``data-segment-id``, ``data-status`` (a code of
+  :data:`chainmap.labels.GAP_STATUS`, or ``none`` without gap items),
   ``data-stage``, ``data-local-count``, and ``data-priority`` when known;
   each holds a ``<rect class="cm-box">``, ``<text class="cm-name">``,
   ``<text class="cm-count">`` and a ``<title>`` tooltip (the rationale);
@@ -20,7 +20,10 @@ Stable hooks (the web UI relies on them; do not rename)
   ``data-segment-id`` and ``data-external="true"`` (dashed grey box);
 * links: ``<path class="cm-link cm-link-<kind>">`` with ``data-source`` and
   ``data-target``; ``cm-link-cross`` is added for cross-chain links (dashed);
-* the legend: ``<g class="cm-legend">``; stage headers: ``<text class="cm-stage">``.
+* the legend: ``<g class="cm-legend">`` with one ``<g class="cm-legend-item" data-status=...>``
+  per status of :data:`chainmap.labels.GAP_STATUS` (display order) and one for other
+  chains' segments (``external``), wrapped to the diagram's width; stage headers:
+  ``<text class="cm-stage">``.
 
 >>> import networkx as nx
 >>> G = nx.DiGraph(chains={"qi": {"name_zh": "汽车", "name_en": "Vehicles", "root": "qi", "letter": "汽"}})
@@ -47,7 +50,7 @@ from chainmap.labels import GAP_STATUS, GAP_STATUS_COLOURS, SEGMENT_STAGE
 
 __all__ = ["STATUS_COLOURS", "FONT_FAMILY", "MAX_ROWS", "render_chain_svg"]
 
-#: status -> (stroke, fill).  补链 red, 强链 amber, 延链 blue, 健全 green; ``none`` without items.
+#: status -> (stroke, fill) (:data:`chainmap.labels.GAP_STATUS_COLOURS`); ``none`` without items.
 STATUS_COLOURS: dict[str, tuple[str, str]] = dict(GAP_STATUS_COLOURS)
 _EXTERNAL = ("#a0aec0", "#ffffff")
 _STATUS_TEXT = {k: (zh, en.capitalize()) for k, (zh, en) in GAP_STATUS.items()}
@@ -90,6 +93,24 @@ def _item_fields(item: Any) -> dict[str, Any]:
     if hasattr(item, "model_dump"):
         return item.model_dump()
     return dict(vars(item))
+
+
+def _legend_rows(lang: str, width: float) -> list[list[tuple[str, str, float]]]:
+    """The status legend's items ``(status, label, x)`` in rows no wider than ``width``:
+    every status of :data:`chainmap.labels.GAP_STATUS` in display order, then the
+    other-chain box (status ``external``)."""
+    entries = [(s, pick(lang, *_STATUS_TEXT[s])) for s in GAP_STATUS]
+    entries.append(("external", pick(lang, "相邻链环节", "other chain")))
+    rows: list[list[tuple[str, str, float]]] = [[]]
+    lx = 0.0
+    for status, label in entries:
+        w = 28 + _text_width(label, 12)
+        if rows[-1] and lx + w > width:
+            rows.append([])
+            lx = 0.0
+        rows[-1].append((status, label, lx))
+        lx += w + 22
+    return rows
 
 
 def render_chain_svg(
@@ -155,7 +176,10 @@ def render_chain_svg(
     total_w = x - _STAGE_GAP + _MARGIN
     body_h = _MARGIN + _HEADER + rows_max * (_BOX_H + _GAP_Y)
     legend_y = body_h + 10
-    total_h = legend_y + 64
+    # the status legend (every status of chainmap.labels.GAP_STATUS, then "other chain") wraps
+    # into as many rows as the diagram's width needs
+    legend_rows = _legend_rows(lang, total_w - 2 * _MARGIN)
+    total_h = legend_y + 64 + 22 * (len(legend_rows) - 1)
 
     chains = G.graph.get("chains", {})
     cinfo = chains.get(chain, {})
@@ -286,22 +310,21 @@ def render_chain_svg(
 
     # legend
     out.append(f'<g class="cm-legend" transform="translate({_MARGIN},{legend_y:.0f})">')
-    lx = 0.0
-    for status in ("fill", "strengthen", "extend", "sound"):
-        stroke, fill = STATUS_COLOURS[status]
-        label = pick(lang, *_STATUS_TEXT[status])
-        out.append(
-            f'<rect x="{lx:.0f}" y="0" width="22" height="14" rx="3" fill="{fill}" stroke="{stroke}" stroke-width="1.8"/>'
-            f'<text x="{lx + 28:.0f}" y="12" font-size="12" fill="#2d3748">{escape(label)}</text>'
-        )
-        lx += 28 + _text_width(label, 12) + 22
-    stroke, fill = _EXTERNAL
-    ext_label = pick(lang, "相邻链环节", "other chain")
-    out.append(
-        f'<rect x="{lx:.0f}" y="0" width="22" height="14" rx="3" fill="{fill}" stroke="{stroke}" stroke-dasharray="4 2"/>'
-        f'<text x="{lx + 28:.0f}" y="12" font-size="12" fill="#2d3748">{escape(ext_label)}</text>'
-    )
-    ly = 32
+    for row_i, legend_row in enumerate(legend_rows):
+        y = 22 * row_i
+        for status, label, lx in legend_row:
+            if status == "external":
+                stroke, fill = _EXTERNAL
+                extra = ' stroke-dasharray="4 2"'
+            else:
+                stroke, fill = STATUS_COLOURS[status]
+                extra = ' stroke-width="1.8"'
+            out.append(
+                f'<g class="cm-legend-item" data-status="{status}">'
+                f'<rect x="{lx:.0f}" y="{y}" width="22" height="14" rx="3" fill="{fill}" stroke="{stroke}"{extra}/>'
+                f'<text x="{lx + 28:.0f}" y="{y + 12}" font-size="12" fill="#2d3748">{escape(label)}</text></g>'
+            )
+    ly = 32 + 22 * (len(legend_rows) - 1)
     legend_links = [
         ("#4a5568", "", pick(lang, "供应关系", "supplies")),
         ("#4a5568", ' stroke-dasharray="2 3"', pick(lang, "技术支撑", "enables")),

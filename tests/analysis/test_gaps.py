@@ -117,7 +117,7 @@ def test_statuses_for_the_city():
         "qi.cell": "fill",  # the local pack maker needs it
         "qi.pack": "strengthen",  # a single firm in a critical segment, no leader
         "qi.body": "sound",  # two firms incl. a 链主, not critical
-        "qi.motor": "sound",  # absent, unlinked, not critical: not a target
+        "qi.motor": "not_priority",  # absent, unlinked, not critical: not a target
         "qi.car": "strengthen",  # LQ (1/5) / 0.5 = 0.4 < 1
         "qi.recycle": "extend",  # downstream of the local car maker
         "cai.mg.ore": "fill",  # the local primary-magnesium maker needs it
@@ -161,13 +161,13 @@ def test_components_rationales_and_fields():
     items = by_id(rep)
     cell = items["qi.cell"]
     assert cell.components == {"demand": 0.3333, "criticality": 0.7, "density": 0.3333, "value_added": 0.75}
-    assert cell.rationale == "补链：电芯本地无企业，下游电池包环节有1家本地企业需要，关键度0.70，关联密度0.33"
+    assert cell.rationale == "补链：电芯本地无企业（据现有名录），下游电池包环节有1家本地企业需要，关键度0.70，关联密度0.33"
     assert cell.demand_segments == ["qi.pack"] and cell.demand_count == 1 and cell.local_count == 0
     assert items["qi.pack"].rationale.startswith("强链：电池包本地仅1家企业（甲电池），关键度0.60")
     assert "无链主/链核企业" in items["qi.pack"].rationale
     assert "区位商0.40低于1" in items["qi.car"].rationale
-    assert items["qi.recycle"].rationale.startswith("延链：电池回收本地无企业，与本地优势环节整车相邻（向下游延伸）")
-    assert items["qi.sep"].rationale == "补链：隔膜本地无企业，本地暂无直接需求，关键度0.80，属卡脖子环节"
+    assert items["qi.recycle"].rationale.startswith("延链：电池回收本地无企业（据现有名录），与本地优势环节整车相邻（向下游延伸）")
+    assert items["qi.sep"].rationale == "补链：隔膜本地无企业（据现有名录），本地暂无直接需求，关键度0.80，属卡脖子环节"
     assert items["qi.body"].local_enterprises == [
         {"id": "ent.body1", "name": "乙车身"},
         {"id": "ent.body2", "name": "丙车身"},
@@ -179,8 +179,10 @@ def test_components_rationales_and_fields():
     keys = [(-i.priority, i.segment_id) for i in rep.items]
     assert keys == sorted(keys)
     assert rep.summary == {
-        "qi": {"fill": 2, "strengthen": 2, "extend": 2, "sound": 2, "total": 8},
-        "cai": {"fill": 1, "strengthen": 2, "extend": 1, "sound": 0, "total": 4},
+        "qi": {"fill": 2, "strengthen": 2, "extend": 2, "sound": 1, "not_priority": 1, "unsuitable": 0,
+               "unverified": 0, "total": 8},
+        "cai": {"fill": 1, "strengthen": 2, "extend": 1, "sound": 0, "not_priority": 0, "unsuitable": 0,
+                "unverified": 0, "total": 4},
     }
     assert rep.chains == ["qi", "cai"] and rep.density_mode == {"qi": "links", "cai": "links"}
 
@@ -188,7 +190,7 @@ def test_components_rationales_and_fields():
 def test_english_rationale():
     items = by_id(analyze(lang="en"))
     assert items["qi.cell"].rationale == (
-        "Fill: cell has no local firm; 1 local firms downstream in pack need it; criticality 0.70; "
+        "Fill: cell has no local firm (per the list); 1 local firms downstream in pack need it; criticality 0.70; "
         "relatedness density 0.33"
     )
     assert items["qi.cell"].segment_name == "cell"
@@ -224,7 +226,7 @@ def test_dense_fill_needs_two_related_local_segments():
     assert by_id(analyze())["qi.recycle"].status == "extend"
     # primary local, diecast two steps *down*, not critical: not adjacent -> sound
     ents2 = [ent("e1", "甲", [{"segment": "cai.mg.primary"}], county="wenxi")]
-    assert by_id(analyze(make_data(ents2)))["cai.mg.diecast"].status == "sound"
+    assert by_id(analyze(make_data(ents2)))["cai.mg.diecast"].status == "not_priority"
 
 
 def test_cooccurrence_density_when_enough_enterprise_data():
@@ -281,7 +283,9 @@ def test_regions_county_zone_and_city():
 def test_empty_region_gives_a_report():
     rep = analyze(region="xiaxian")
     assert len(rep.items) == len(SEGMENTS)
-    assert all(i.local_count == 0 and i.status in ("fill", "sound") for i in rep.items)
+    # a county without firms: no demand, no input, no neighbour -- critical segments are not a
+    # county priority either (county fit), so nothing is a target there
+    assert all(i.local_count == 0 and i.status == "not_priority" for i in rep.items)
     assert rep.chain_leader_candidates == [] and rep.parameters["local_producers"] == 0
     # without given criticality too
     rep2 = gp.analyze_gaps(make_data([]), region="yuncheng")
@@ -413,12 +417,14 @@ def test_critical_threshold_is_the_lower_of_0_5_and_the_chain_quantile():
 # ---------------------------------------------------------------- absent and not a target
 
 
-def test_absent_sound_rationale_says_it_is_not_a_current_priority():
+def test_absent_not_priority_rationale_says_it_is_not_a_current_priority():
     zh = by_id(analyze())["qi.motor"]
-    assert zh.status == "sound" and zh.local_count == 0
-    assert zh.rationale.startswith("健全：电机本地无企业，暂无本地需求，非当前重点（关键度0.10低于0.50")
+    assert zh.status == "not_priority" and zh.local_count == 0
+    assert zh.rationale.startswith("暂不布局：电机本地无企业（据现有名录），暂无本地需求，非当前重点（关键度0.10低于0.50")
     en = by_id(analyze(lang="en"))["qi.motor"]
-    assert en.rationale.startswith("Sound: motor has no local firm and no local demand yet: not a current priority")
+    assert en.rationale.startswith(
+        "Not a priority: motor has no local firm (per the list); no local demand yet: not a current priority"
+    )
     # a present, sound segment keeps its own wording
     assert "非当前重点" not in by_id(analyze())["qi.body"].rationale
 

@@ -15,6 +15,7 @@ import zipfile
 
 import pytest
 
+from chainmap.labels import GAP_STATUS
 from tests.api.conftest import API, ApiClient, error_of
 
 # ------------------------------------------------------------------ meta
@@ -192,7 +193,7 @@ def test_gaps_of_a_chain_paginate(read_client: ApiClient) -> None:
     body = r.json()
     assert body["chain"] == "qi" and body["region"] == "yuncheng"
     assert body["total"] == 42 == body["summary"]["qi"]["total"] == len(body["items"])
-    assert {i["status"] for i in body["items"]} <= {"fill", "strengthen", "extend", "sound"}
+    assert {i["status"] for i in body["items"]} <= set(GAP_STATUS)
     p1 = read_client.get(f"{API}/gaps", params={"chain": "qi", "page_size": 5}, headers=h).json()
     p2 = read_client.get(f"{API}/gaps", params={"chain": "qi", "page_size": 5, "page": 2}, headers=h).json()
     assert p1["total"] == p2["total"] == 42 and len(p1["items"]) == len(p2["items"]) == 5

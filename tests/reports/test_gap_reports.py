@@ -29,7 +29,7 @@ def test_json_has_items_and_summary(report):
 def test_markdown_has_summary_and_rationales(report):
     md = rg.gaps_markdown(report)
     assert md.startswith("# 运城市 产业链缺口分析")
-    assert "| 链 | 补链 | 强链 | 延链 | 健全 | 合计 |" in md
+    assert "| 链 | 补链 | 强链 | 延链 | 健全 | 暂不布局 | 不适宜 | 待核实 | 合计 |" in md
     assert "## 汽车" in md and "## 材料" in md
     for item in report.items:
         assert item.rationale.replace("|", "\\|") in md
@@ -39,7 +39,7 @@ def test_markdown_has_summary_and_rationales(report):
 def test_markdown_english(report_en):
     md = rg.gaps_markdown(report_en)
     assert md.startswith("# Yuncheng: industrial-chain gap analysis")
-    assert "| chain | fill | strengthen | extend | sound | total |" in md
+    assert "| chain | fill | strengthen | extend | sound | not a priority | unsuitable | unverified | total |" in md
 
 
 def test_html_embeds_one_svg_box_per_segment(report, data):
@@ -83,7 +83,7 @@ def test_xlsx_opens_with_a_sheet_per_chain(report, tmp_path):
     assert all(isinstance(p, float | int) for p in priorities)
     summary = wb["汇总"]
     values = [[c.value for c in row] for row in summary.iter_rows()]
-    assert ["链", "补链", "强链", "延链", "健全", "合计"] in values
+    assert ["链", "补链", "强链", "延链", "健全", "暂不布局", "不适宜", "待核实", "合计"] in values
 
 
 def test_xlsx_bytes_and_english(report_en):
@@ -108,3 +108,47 @@ def test_empty_region_renders(data):
     assert "<svg" in rg.gaps_html(rep, data.graph)
     assert rg.gaps_markdown(rep)
     load_workbook(io.BytesIO(rg.gaps_xlsx_bytes(rep)))
+
+
+# ---------------------------------------------------------------- one vocabulary in every format
+
+
+@pytest.fixture(scope="module")
+def seed_report():
+    from chainmap.analysis.gaps import analyze_gaps
+    from chainmap.seed import load_seed
+
+    data = load_seed()
+    return data, analyze_gaps(data, region="yuncheng")
+
+
+def test_every_format_carries_the_seven_statuses_and_their_legend(seed_report, tmp_path):
+    from chainmap.labels import GAP_STATUS, GAP_STATUS_COLOURS, GAP_STATUS_MEANING
+
+    data, rep = seed_report
+    assert {"not_priority", "unsuitable"} <= {i.status for i in rep.items}
+    md = rg.gaps_markdown(rep)
+    for code, (zh, _en) in GAP_STATUS.items():
+        assert f"| {zh} | {GAP_STATUS_MEANING[code][0]} |" in md, code  # the legend table
+    page = rg.gaps_html(rep, graph=data.graph)
+    for code, (stroke, fill) in GAP_STATUS_COLOURS.items():
+        assert f".st-{code}{{color:{stroke};background:{fill};border-color:{stroke}}}" in page, code
+    for code in GAP_STATUS:
+        assert f'<span class="badge st-{code}">' in page, code
+        assert f'cm-legend-item" data-status="{code}"' in page, code  # each diagram's legend
+    path = tmp_path / "seed.xlsx"
+    rg.write_gaps_xlsx(rep, path)
+    wb = load_workbook(path)
+    ws = wb.worksheets[0]
+    legend = {r[0].value: r[0].fill.fgColor.rgb[-6:].lower() for r in ws.iter_rows() if r[0].value in
+              {zh for zh, _ in GAP_STATUS.values()} and r[1].value in {m for m, _ in GAP_STATUS_MEANING.values()}}
+    assert legend == {zh: GAP_STATUS_COLOURS[c][1].lstrip("#") for c, (zh, _) in GAP_STATUS.items()}
+    qi = wb.worksheets[2]  # 汽: a 不适宜 row is filled with the unsuitable colour, kind and policy columns
+    heads = [c.value for c in qi[1]]
+    assert heads[-2:] == ["环节类型", "政策依据"] and heads[15] == "理由"
+    rows = {r[1].value: r for r in qi.iter_rows(min_row=2)}
+    ore = rows["qi.lithium"]
+    assert ore[3].value == "不适宜" and ore[3].fill.fgColor.rgb[-6:].lower() == GAP_STATUS_COLOURS["unsuitable"][1][1:]
+    assert ore[16].value == "资源禀赋"
+    steel = {r[1].value: r for r in wb.worksheets[4].iter_rows(min_row=2)}["cai.steel.billet"]
+    assert steel[3].value == "不适宜" and "晋政发〔2018〕30号" in steel[17].value

@@ -1,0 +1,101 @@
+"""Policies as planner-edited data: graph_seed/policies.yaml is checked with file:line errors,
+stored as records of kind ``policy`` by ``seed load`` on both stores, read back into
+ChainData, and a policy write invalidates cached gap reports."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chainmap import service
+from chainmap.cache import ResultCache
+from chainmap.data import chain_data_from_store, data_revision
+from chainmap.exceptions import InvalidInput
+from chainmap.policies import POLICY_RECORD_KIND, Policy, PolicyKind, policy_record
+from chainmap.seed import load_into_store, load_seed, seed_dir
+from chainmap.storage.base import RECORD_KINDS, Store
+
+
+def _seed_copy(tmp_path: Path, policies: str) -> Path:
+    root = tmp_path / "seed"
+    shutil.copytree(seed_dir(), root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    (root / "policies.yaml").write_text(policies, encoding="utf-8")
+    return root
+
+
+GOOD = """\
+- id: p.one
+  kind: restricted
+  title: 示例计划
+  source: http://example.org/p
+  quote: 不再新布局钢铁项目
+  segments: [cai.steel.billet]
+  regions: [yuncheng]
+  confidence: medium
+"""
+
+
+def test_shipped_policies_are_sourced_and_cover_known_segments() -> None:
+    data = load_seed()
+    ids = {p.id: p for p in data.policies}
+    assert {"sx-air-2021-steel", "sx-air-2021-foundry", "sx-bluesky-2018-fenwei", "sx-chains-2025"} <= set(ids)
+    for p in data.policies:
+        assert p.source.startswith("http") and p.quote and p.regions == ["yuncheng"]
+        if p.kind is not PolicyKind.encouraged:  # reposts: medium until checked, and said so
+            assert p.confidence.value == "medium" and "repost; confirm against the official text" in p.note
+    assert ids["sx-bluesky-2018-fenwei"].document == "晋政发〔2018〕30号"
+    assert "cai.steel.billet" in ids["sx-air-2021-steel"].segments
+
+
+def test_policy_problems_name_file_line_and_field(tmp_path: Path) -> None:
+    bad = GOOD + "- id: p.two\n  kind: restricted\n  title: t\n  source: s\n  segments: [cai.nope]\n  regions: [nowhere]\n  confidence: medium\n"
+    with pytest.raises(InvalidInput) as err:
+        load_seed(_seed_copy(tmp_path, bad))
+    problems = err.value.context["problems"]
+    assert "policies.yaml:9: quote: Field required" in problems
+    with pytest.raises(InvalidInput) as err:
+        load_seed(_seed_copy(tmp_path / "b", bad.replace("  title: t\n", "  title: t\n  quote: q\n")))
+    problems = err.value.context["problems"]
+    assert "policies.yaml:9: segments.0: unknown segment 'cai.nope'" in problems
+    assert "policies.yaml:9: regions.0: unknown region 'nowhere'" in problems
+    with pytest.raises(InvalidInput) as err:
+        load_seed(_seed_copy(tmp_path / "c", GOOD.replace("restricted", "forbidden")))
+    assert err.value.context["problems"][0].startswith("policies.yaml:2: kind: Input should be")
+    with pytest.raises(InvalidInput) as err:
+        load_seed(_seed_copy(tmp_path / "d", GOOD.replace("  segments: [cai.steel.billet]\n", "")))
+    assert "a policy must list segments or chains it covers" in err.value.context["problems"][0]
+    assert [p.id for p in load_seed(_seed_copy(tmp_path / "e", GOOD)).policies] == ["p.one"]
+
+
+@pytest.fixture(params=["sqlite", "neo4j"])
+def store(request: pytest.FixtureRequest) -> Store:
+    assert POLICY_RECORD_KIND in RECORD_KINDS
+    return request.getfixturevalue(f"{request.param}_store")
+
+
+def test_seed_load_stores_the_policies_and_replaces_the_old_set(store: Store, tmp_path: Path) -> None:
+    data = load_seed()
+    load_into_store(store, data)
+    back = chain_data_from_store(store)
+    assert back.policies == sorted(data.policies, key=lambda p: p.id)
+    assert {s.id: s.kind for s in back.segments} == {s.id: s.kind for s in data.segments}  # kinds stored
+    # a seed with one policy replaces the stored list (the stale ones are deleted)
+    load_into_store(store, load_seed(_seed_copy(tmp_path, GOOD)))
+    assert [p.id for p in chain_data_from_store(store).policies] == ["p.one"]
+
+
+def test_a_policy_write_invalidates_cached_gap_reports(store: Store) -> None:
+    load_into_store(store, load_seed())
+    cache = ResultCache()
+    before = data_revision(store)
+    rep = service.gap_report(data=service.chain_data(store=store, cache=cache), cache=cache, chain="cai")
+    assert {i.segment_id: i.status for i in rep.items}["cai.steel.galvanized"] == "extend"
+    ban = Policy(id="p.galv", kind="banned", title="t", source="s", quote="q", segments=["cai.steel.galvanized"],
+                 regions=["yuncheng"], confidence="low")  # fmt: skip
+    store.put_record(*policy_record(ban))
+    assert data_revision(store) > before  # only a record was written; the graph revision is unchanged
+    rep = service.gap_report(data=service.chain_data(store=store, cache=cache), cache=cache, chain="cai")
+    galv = {i.segment_id: i for i in rep.items}["cai.steel.galvanized"]
+    assert galv.status == "unsuitable" and galv.policies[0]["id"] == "p.galv"
