@@ -13,7 +13,7 @@ from api.settings import Settings
 from api.state import StoreHolder
 from chainmap import service
 from chainmap.cache import ResultCache
-from chainmap.data import ChainData
+from chainmap.data import ChainData, data_revision
 from chainmap.i18n import Lang, norm_lang
 from chainmap.storage.base import Store
 
@@ -74,15 +74,15 @@ CacheDep = Annotated[ResultCache, Depends(get_cache)]
 
 
 async def get_data(request: Request, store: StoreDep, cache: CacheDep) -> ChainData:
-    """The read model, cached per store graph revision (record writes keep it).
+    """The read model, cached per data revision (graph + policies; other record writes keep it).
 
-    The last one served is kept on the app: while the store's graph revision (one counter
-    read) still equals its ``revision``, it is the current one and no thread hop is needed;
+    The last one served is kept on the app: while the store's data revision
+    (:func:`chainmap.data.data_revision`: two counter reads) still equals its ``revision``, it is the current one and no thread hop is needed;
     otherwise :func:`chainmap.service.chain_data` (which may read the whole store) runs in
     the thread pool."""
     last: ChainData | None = getattr(request.app.state, "last_data", None)
     if last is not None and last.revision is not None and getattr(request.app.state, "last_data_cache", None) is cache:
-        if await _read(request, store.graph_revision) == last.revision:
+        if await _read(request, lambda: data_revision(store)) == last.revision:
             return last
     data = await run_in_threadpool(lambda: service.chain_data(store=store, cache=cache))
     request.app.state.last_data, request.app.state.last_data_cache = data, cache

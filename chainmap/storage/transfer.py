@@ -88,6 +88,7 @@ from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput
 from chainmap.limits import Limits, loads_json
 from chainmap.models import Chain, CreditCode, Enterprise, Link, Region, Segment
+from chainmap.policies import Policy
 from chainmap.projects.models import FollowUp, Project, Target
 from chainmap.seed import validate_data
 from chainmap.storage.base import RECORD_KINDS, SCHEMA_VERSION, Store
@@ -198,6 +199,7 @@ class _IdOnly(BaseModel):
 _RECORD_MODELS: dict[str, type[BaseModel]] = {
     "project": Project, "followup": FollowUp, "target": Target, "candidate": CandidateShape,
     "api_key": ApiKeyShape, "lead": _IdOnly, "import_report": _IdOnly, "meta": _IdOnly,
+    "policy": Policy,
 }
 
 
