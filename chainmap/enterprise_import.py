@@ -19,17 +19,17 @@ header but no data rows is refused (nothing is written).
 from __future__ import annotations
 
 import hashlib
-import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput, RowError
 from chainmap.limits import Limits
-from chainmap.models import Enterprise, SegmentPresence
+from chainmap.models import Enterprise
 from chainmap.tabular import Table, TableRow, iter_table, shown_value, text_rows
 from chainmap.text_hygiene import parse_number
 
@@ -82,7 +82,7 @@ class ValidatedEnterprises:
 
     They are kept as their JSON (UTF-8), ``CHUNK`` to a zlib-compressed block: 200,000
     enterprises of a 20 MB upload take ~10 MB instead of ~160 MB as strings (~1.6 GB as
-    models).  Rebuilding goes through ``json.loads`` + ``model_validate``: pydantic's
+    models).  Rebuilding goes through ``pydantic_core.from_json(cache_strings=False)`` + ``model_validate``: pydantic's
     ``model_validate_json`` keeps ~400 bytes of every call alive (measured with pydantic-core
     2.46: +130 MB after 300,000 calls), which a big import would leave in the server."""
 
@@ -114,7 +114,7 @@ class ValidatedEnterprises:
         self._seal()
         for block in self._blocks:
             for line in zlib.decompress(block).split(b"\n"):
-                yield Enterprise.model_validate(json.loads(line))
+                yield _from_python(from_json(line, cache_strings=False))
 
 
 def enterprises_from_upload(
@@ -134,6 +134,7 @@ def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
 
 
 _to_json = Enterprise.__pydantic_serializer__.to_json
+_from_python = Enterprise.model_validate
 
 
 def _validate(
@@ -191,7 +192,6 @@ def _validate(
             errors.append(RowError(row=row.number, column="id", value=ent.id, reason=f"duplicate of row {seen[ent.id]}"))
             continue
         seen[ent.id] = row.number
-        ent.segments = [SegmentPresence.model_validate(p.model_dump()) for p in ent.segments]
         out.append(_to_json(ent))
     if errors:
         errors.sort(key=lambda e: e.row)
