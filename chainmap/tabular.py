@@ -103,6 +103,12 @@ class RowValues(Mapping[str, str]):
         j = self._index[key]
         return self._cells[j] if j < len(self._cells) else ""
 
+    def get(self, key: str, default: Any = None) -> Any:  # no KeyError round trip (hot in the importers)
+        j = self._index.get(key)
+        if j is None:
+            return default
+        return self._cells[j] if j < len(self._cells) else ""
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._index)
 

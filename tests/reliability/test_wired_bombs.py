@@ -194,12 +194,6 @@ def test_full_limit_candidate_file_of_bad_rows_stays_bounded(server: tuple[str, 
     assert cpu < MAX_CPU_S, f"candidates: server CPU {cpu:.1f} s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured ~620 MB peak: reading and validating stay ~220 MB above the server's base (streamed rows, "
-    "validated enterprises kept as JSON), but SQLiteStore.bulk_upsert adds ~190 MB for 200,000 enterprises "
-    "(chainmap/storage, another helper's files)",
-)
 def test_full_limit_valid_enterprise_file_stays_bounded(server: tuple[str, psutil.Process]) -> None:
     """The heaviest legitimate upload: a valid enterprise file of 199,999 rows at the full upload limit."""
     raw = _csv_at_limit(
