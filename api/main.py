@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.fastpath import ResponseCache, ResponseCacheMiddleware
 from api.keys import KeyCache
+from api.security import SecurityHeaders
 from api.settings import Settings, get_settings
 from api.state import StoreHolder
 from chainmap.cache import ResultCache
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from api.routers import include_all
 
     include_all(app, API_PREFIX)
+    # nosniff + CSP on every response: wrapped around the whole middleware stack, so the 500s
+    # of Starlette's outermost ServerErrorMiddleware and the fast-path answers get them too
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SecurityHeaders(build())  # type: ignore[method-assign]
     return app
 
 
