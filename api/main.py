@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.fastpath import ResponseCache, ResponseCacheMiddleware
 from api.keys import KeyCache
-from api.security import SecurityHeaders
+from api.security import MethodGuard, SecurityHeaders
 from api.settings import Settings, get_settings
 from api.state import StoreHolder
 from chainmap.cache import ResultCache
@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = ResultCache()  # results per store graph revision (chainmap.service)
     app.state.keys = KeyCache()  # verified API keys per api_key record revision (api.deps.require)
     install_error_handlers(app)
+    # 405 with the right Allow header (inside the fast path: a cached GET never reaches it)
+    app.add_middleware(MethodGuard, paths=lambda: app.openapi().get("paths", {}))
     # answers repeated GETs from stored bytes while the store revision holds (api.fastpath)
     app.state.responses = ResponseCache()
     app.add_middleware(ResponseCacheMiddleware, holder=holder, cache=app.state.responses)

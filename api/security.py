@@ -18,10 +18,11 @@ Policies:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-__all__ = ["SecurityHeaders", "API_CSP", "DOCS_CSP", "security_headers"]
+__all__ = ["SecurityHeaders", "MethodGuard", "API_CSP", "DOCS_CSP", "security_headers"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -37,6 +38,7 @@ DOCS_CSP = (
     "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
+_HTTP_METHODS = {"GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"}
 _DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 
 
@@ -79,3 +81,94 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class MethodGuard:
+    """Correct ``405`` answers and ``Allow`` headers.
+
+    Starlette answers a method no route takes with the ``Allow`` of the *first* route whose
+    path matched, so ``OPTIONS /links`` said ``GET`` (``POST`` and ``DELETE`` live on other
+    routes of the same path), and a fixed path shadowed by a parameter route
+    (``/enterprises/import`` by ``/enterprises/{enterprise_id}``) got that route's methods --
+    ``GET /enterprises/import`` even reached ``get_enterprise("import")``.  This wrapper:
+
+    * answers a request to a fixed path (no parameters) whose method none of that path's
+      routes takes with 405 and ``Allow`` = those routes' methods (one dict lookup);
+    * rewrites the ``Allow`` of any other 405 to the union of the methods of every route
+      whose path matches.
+
+    ``paths`` returns the OpenAPI ``paths`` object (read on first use: routers are included
+    after the middleware is added), so ``Allow`` is exactly the documented methods.
+    """
+
+    def __init__(self, app: ASGIApp, *, paths: Callable[[], dict[str, Any]]) -> None:
+        self.app = app
+        self._paths = paths
+        self._static: dict[str, set[str]] | None = None
+        self._dynamic: list[tuple[re.Pattern[str], set[str]]] = []
+
+    def _index(self) -> dict[str, set[str]]:
+        if self._static is None:
+            static: dict[str, set[str]] = {}
+            dynamic: list[tuple[re.Pattern[str], set[str]]] = []
+            for path, operations in self._paths().items():
+                methods = {m.upper() for m in operations if m.upper() in _HTTP_METHODS}
+                if "{" in path:
+                    dynamic.append((re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$"), methods))
+                else:
+                    static[path] = methods
+            self._dynamic = dynamic
+            self._static = static
+        return self._static
+
+    def allowed(self, path: str) -> set[str]:
+        """The methods some route takes on ``path`` (fixed routes first)."""
+        static = self._index()
+        if path in static:
+            return static[path]
+        out: set[str] = set()
+        for regex, methods in self._dynamic:
+            if regex.match(path):
+                out |= methods
+        return out
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
+        static = self._index()
+        if path in static and method not in static[path]:
+            await _method_not_allowed(send, static[path])
+            return
+
+        async def fix_allow(message: Message) -> None:
+            allowed = self.allowed(path) if message["type"] == "http.response.start" and message["status"] == 405 else None
+            if allowed:  # a documented path (the undocumented /ui routes keep Starlette's header)
+                allow = ", ".join(sorted(allowed)).encode("ascii")
+                headers = [(k, v) for k, v in message.get("headers", []) if bytes(k).lower() != b"allow"]
+                message["headers"] = [*headers, (b"allow", allow)]
+            await send(message)
+
+        await self.app(scope, receive, fix_allow)
+
+
+async def _method_not_allowed(send: Send, methods: set[str]) -> None:
+    import json
+
+    from api.errors import error_body
+
+    body = json.dumps(
+        error_body("MethodNotAllowed", "Method Not Allowed", "该路径不支持此方法 / method not allowed"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+    await send({
+        "type": "http.response.start",
+        "status": 405,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode("ascii")),
+            (b"allow", ", ".join(sorted(methods)).encode("ascii")),
+        ],
+    })
+    await send({"type": "http.response.body", "body": body})
