@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         holder.try_open()  # a down Neo4j must not stop the server: requests retry and answer 503
+        app.openapi()  # built once now (MethodGuard reads it), not on the first request
         yield
         holder.close()
 
