@@ -12,6 +12,7 @@ from api.deps import LangDep, Reader, StoreDep, require
 from api.errors import PRECONDITION_RESPONSES
 from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
+from chainmap.models import ID_PATTERN
 from chainmap.projects import FollowUp, KpiReport, Project, Target, service
 from chainmap.projects.models import (
     FollowUpMethod,
@@ -25,6 +26,9 @@ from chainmap.projects.models import (
 )
 
 router = APIRouter(tags=["projects"])
+
+#: a project id as in :data:`chainmap.projects.models.Id` (anything else cannot exist: 422, not a lookup)
+ProjectId = Annotated[str, Path(pattern=ID_PATTERN, min_length=1, max_length=80, description="项目编号 / project id")]
 
 TaskForce = Annotated[dict[str, Any], Depends(require("projects"))]
 
@@ -164,7 +168,7 @@ def export_projects(
 
 
 @router.get("/projects/{project_id}", summary="项目详情 / one project", response_model=Project)
-def get_project(project_id: str, store: StoreDep, _: Reader, response: Response) -> Project:
+def get_project(project_id: ProjectId, store: StoreDep, _: Reader, response: Response) -> Project:
     """响应头 ETag 为当前版本，修改或推进阶段时放入 If-Match。The ETag is the version to send back in If-Match."""
     project = service.get_project(store=store, project_id=project_id)
     set_etag(response, project)
@@ -176,7 +180,7 @@ def get_project(project_id: str, store: StoreDep, _: Reader, response: Response)
     responses=PRECONDITION_RESPONSES,
 )
 def patch_project(
-    project_id: str, store: StoreDep, _: TaskForce, body: ProjectChanges, response: Response, if_match: IfMatch = None
+    project_id: ProjectId, store: StoreDep, _: TaskForce, body: ProjectChanges, response: Response, if_match: IfMatch = None
 ) -> Project:
     """带 If-Match 时仅当项目未被他人修改才写入，否则 412。With If-Match: 412 if it changed since it was read."""
     project = service.update_project(store=store, project_id=project_id, changes=body.changes(), if_match=expected_tags(if_match))
@@ -189,7 +193,7 @@ def patch_project(
     responses=PRECONDITION_RESPONSES,
 )
 def post_transition(
-    project_id: str, body: TransitionIn, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None
+    project_id: ProjectId, body: TransitionIn, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None
 ) -> Project:
     """只允许合法的阶段推进；否则 409 并列出允许的下一阶段。日期不能倒退。带 If-Match 时项目已被他人修改则 412。"""
     project = service.transition_project(
@@ -201,12 +205,12 @@ def post_transition(
 
 
 @router.post("/projects/{project_id}/followups", status_code=201, summary="跟进记录（七跟法）/ log a follow-up", response_model=FollowUp)
-def post_followup(project_id: str, body: FollowUpIn, store: StoreDep, _: TaskForce) -> FollowUp:
+def post_followup(project_id: ProjectId, body: FollowUpIn, store: StoreDep, _: TaskForce) -> FollowUp:
     return service.log_followup(store=store, project_id=project_id, method=body.method, on=body.date, actor=body.actor, note=body.note)
 
 
 @router.get("/projects/{project_id}/followups", summary="跟进记录列表 / follow-ups", response_model=list[FollowUp])
-def get_followups(project_id: str, store: StoreDep, _: Reader) -> list[FollowUp]:
+def get_followups(project_id: ProjectId, store: StoreDep, _: Reader) -> list[FollowUp]:
     return service.list_followups(store=store, project_id=project_id)
 
 

@@ -32,15 +32,12 @@ from api.settings import Settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-#: no 500s; bodies (errors included: api.errors.ErrorBody), status codes and media types as documented;
-#: data valid by the schema is accepted (typed bodies and enums: issue 17)
-CHECKS = [
-    not_a_server_error,
-    response_schema_conformance,
-    status_code_conformance,
-    content_type_conformance,
-    positive_data_acceptance,
-]
+#: no 500s; bodies (errors included: api.errors.ErrorBody), status codes and media types as documented
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+#: for the reads, also: parameters valid by the schema are accepted (enums and bounds documented:
+#: issue 17).  Writes are left out of this check: their validity also depends on the store (a
+#: segment's chain must exist, a project's amounts must add up), which no schema can say.
+READ_CHECKS = [*CHECKS, positive_data_acceptance]
 #: undocumented methods answer 405 with an Allow header listing the documented ones (coverage phase)
 METHOD_CHECKS = [not_a_server_error, unsupported_method, allow_header_conformance]
 
@@ -75,7 +72,7 @@ _SETTINGS = settings(
 @schema.include(method="GET").parametrize()
 @_SETTINGS
 def test_get_operations(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=READ_CHECKS)
 
 
 @schema.exclude(method="GET").parametrize()
