@@ -25,7 +25,15 @@ from chainmap.exceptions import (
     StorageUnavailable,
 )
 
-__all__ = ["install_error_handlers", "STATUS_FOR", "error_body", "ERROR_RESPONSES", "PRECONDITION_RESPONSES", "ErrorBody"]
+__all__ = [
+    "install_error_handlers",
+    "STATUS_FOR",
+    "error_body",
+    "storage_unavailable_body",
+    "ERROR_RESPONSES",
+    "PRECONDITION_RESPONSES",
+    "ErrorBody",
+]
 
 log = logging.getLogger("chainmap.api")
 
@@ -51,6 +59,25 @@ def error_body(error: str, detail: Any, hint: str | None = None, **extra: Any) -
     return {"error": error, "detail": detail, "hint": hint, **extra}
 
 
+#: the only detail a client sees of a store outage (the URI, path and driver message go to the log)
+STORE_UNAVAILABLE_DETAIL = "存储暂不可用 / the store is unavailable"
+STORE_UNAVAILABLE_HINT = (
+    "请稍后重试；若持续出现，请管理员查看服务器日志与数据库服务 / retry later; if it persists, an administrator "
+    "should check the server log and the database server"
+)
+
+
+STORE_READ_ONLY_DETAIL = "存储为只读，无法写入 / the store is read-only; writes are refused"
+
+
+def storage_unavailable_body(err: StorageUnavailable | None = None) -> dict[str, Any]:
+    """The body of every 503: generic, without URI, file path or driver message (a read-only
+    store is named as such: that tells the client a retry will not help)."""
+    if err is not None and "read-only" in str(err).lower():
+        return error_body("StorageUnavailable", STORE_READ_ONLY_DETAIL, STORE_UNAVAILABLE_HINT)
+    return error_body("StorageUnavailable", STORE_UNAVAILABLE_DETAIL, STORE_UNAVAILABLE_HINT)
+
+
 def _status(err: ChainmapError) -> int:
     for cls in type(err).__mro__:
         if cls in STATUS_FOR:
@@ -61,9 +88,12 @@ def _status(err: ChainmapError) -> int:
 async def _chainmap_error(request: Request, err: Exception) -> JSONResponse:
     assert isinstance(err, ChainmapError)
     status = _status(err)
+    if isinstance(err, StorageUnavailable):
+        # the message names the Bolt URI or the SQLite path and carries the driver's text:
+        # logged for the operator, never sent to the client
+        log.warning("store unavailable on %s %s: %s", request.method, request.url.path, err)
+        return JSONResponse(status_code=503, content=storage_unavailable_body(err), headers={"Retry-After": "5"})
     body = err.to_dict()
-    if status == 503 and not body.get("hint"):
-        body["hint"] = "存储不可用，请检查数据库服务 / the store is unavailable; check the database server"
     headers = None
     if isinstance(err, PreconditionFailed) and err.current_tag:  # the version to reload and retry from
         headers = {"ETag": f'"{err.current_tag}"'}
@@ -87,6 +117,7 @@ async def _validation_error(request: Request, err: Exception) -> JSONResponse:
             "InvalidInput",
             f"{first['field']}: {first['reason']}",
             "请检查参数或请求体字段 / check the parameter or body field named in detail",
+            field=first["field"],
             errors=problems,
         ),
     )

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chainmap.exceptions import InvalidInput, NotFound
+from chainmap.exceptions import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
     from chainmap.storage.base import Store
 
-__all__ = ["ROLES", "create_key", "verify_key", "revoke_key", "list_keys", "allowed", "KeyCache"]
+__all__ = ["ROLES", "create_key", "verify_key", "revoke_key", "well_formed", "list_keys", "allowed", "KeyCache"]
 
 ROLES = ("viewer", "taskforce", "planner", "admin")
 
@@ -66,10 +67,23 @@ def create_key(store: Store, *, role: str, label: str = "") -> tuple[str, dict[s
     return f"cm_{key_id}_{secret}", public
 
 
+_KEY_RE = re.compile(r"cm_[0-9a-f]{1,64}_[A-Za-z0-9_-]{1,200}")
+
+
+def well_formed(key: str | None) -> bool:
+    """True if ``key`` has the shape of a key (``cm_<hex id>_<secret>``): checked without the store.
+
+    >>> well_formed(None), well_formed("x"), well_formed("cm_ab12_s3cr-t_x"), well_formed("cm__x")
+    (False, False, True, False)
+    """
+    return bool(key) and _KEY_RE.fullmatch(key or "") is not None
+
+
 def verify_key(store: Store, key: str | None) -> dict[str, Any] | None:
     """The key's record (without hash) if the key is valid and not revoked, else None."""
-    if not key or not key.startswith("cm_") or key.count("_") < 2:
+    if not well_formed(key):
         return None
+    assert key is not None
     _, key_id, secret = key.split("_", 2)
     try:
         rec = store.get_record("api_key", key_id)
@@ -80,8 +94,39 @@ def verify_key(store: Store, key: str | None) -> dict[str, Any] | None:
     return {k: v for k, v in rec.items() if k != "hash"}
 
 
-def revoke_key(store: Store, key_id: str) -> dict[str, Any]:
+def revoke_key(store: Store, key_id: str, *, caller_id: str | None = None) -> dict[str, Any]:
+    """Revoke ``key_id``.  Refused (:class:`Conflict`, HTTP 409) for the calling key
+    (``caller_id``: a key cannot saw off the branch it sits on) and for the last active admin
+    key (the store would be left without anyone able to manage keys).
+
+    >>> from chainmap.storage.sqlite import SQLiteStore
+    >>> store = SQLiteStore(":memory:")
+    >>> _, a = create_key(store, role="admin")
+    >>> _, v = create_key(store, role="viewer")
+    >>> revoke_key(store, a["id"])
+    Traceback (most recent call last):
+    chainmap.exceptions.Conflict: key_id: 不能吊销最后一个有效的管理员密钥 / cannot revoke the last active admin key ...
+    >>> revoke_key(store, v["id"], caller_id=v["id"])
+    Traceback (most recent call last):
+    chainmap.exceptions.Conflict: key_id: 不能吊销当前请求所用的密钥 / cannot revoke the key making this request ...
+    >>> revoke_key(store, v["id"])["revoked"] is not None
+    True
+    """
     rec = store.get_record("api_key", key_id)
+    if caller_id is not None and key_id == caller_id:
+        raise Conflict(
+            f"不能吊销当前请求所用的密钥 / cannot revoke the key making this request ({key_id})",
+            hint="请用另一个管理员密钥吊销它 / revoke it with another admin key",
+            field="key_id",
+        )
+    if rec.get("role") == "admin" and not rec.get("revoked"):
+        admins = [r for r in store.list_records("api_key") if r.get("role") == "admin" and not r.get("revoked")]
+        if len(admins) <= 1:
+            raise Conflict(
+                f"不能吊销最后一个有效的管理员密钥 / cannot revoke the last active admin key ({key_id})",
+                hint="先创建另一个管理员密钥 / create another admin key first",
+                field="key_id",
+            )
     rec["revoked"] = datetime.now(UTC).isoformat(timespec="seconds")
     store.put_record("api_key", key_id, rec)
     return {k: v for k, v in rec.items() if k != "hash"}

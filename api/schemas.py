@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -21,9 +21,12 @@ class Page(BaseModel, Generic[T]):
 
 
 class Health(BaseModel):
-    status: str = Field(description="ok | degraded")
-    store: dict[str, Any]
-    versions: dict[str, str]
+    """Anonymous callers get only ``status``; an admin key also gets the rest (api/routers/meta.py)."""
+
+    status: Literal["ok", "degraded"] = Field(description="ok | degraded (read-only or unreachable store)")
+    reason: Literal["read_only", "unreachable"] | None = Field(default=None, description="why degraded (admin only)")
+    store: dict[str, Any] | None = Field(default=None, description="the store's ping (admin only)")
+    versions: dict[str, str] | None = Field(default=None, description="component versions (admin only)")
 
 
 class Version(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
@@ -155,7 +155,9 @@ def chain_graph(
     cache: CacheDep,
     _: Reader,
     lang: LangDep,
-    format: Annotated[str, Query(pattern="^(json|cytoscape|gexf|graphml|svg)$", description="json|cytoscape|gexf|graphml|svg")] = "json",
+    format: Annotated[
+        Literal["json", "cytoscape", "gexf", "graphml", "svg"], Query(description="json|cytoscape|gexf|graphml|svg")
+    ] = "json",
     region: RegionQ = None,
 ) -> Response:
     """本链及跨链相邻环节；节点带本地企业数（按区域），SVG 按缺口状态着色。GEXF 供 Gephi，GraphML 供 yEd。"""

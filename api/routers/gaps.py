@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -23,8 +23,11 @@ _MEDIA = {
 #: OpenAPI: the 200 answer is JSON by default, or the report file named by ``format``
 _DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {m.split(";")[0]: {} for m in _MEDIA.values() if m != "application/json"}}}
 
-FormatQ = Annotated[str, Query(pattern="^(json|markdown|md|html|xlsx)$", description="json|markdown|html|xlsx")]
-TypeQ = Annotated[str | None, Query(pattern="^(fill|strengthen|extend|sound)$", description="fill 补链 | strengthen 强链 | extend 延链 | sound 健全")]
+FormatQ = Annotated[Literal["json", "markdown", "md", "html", "xlsx"], Query(description="json|markdown|html|xlsx")]
+TypeQ = Annotated[
+    Literal["fill", "strengthen", "extend", "sound"] | None,
+    Query(description="fill 补链 | strengthen 强链 | extend 延链 | sound 健全"),
+]
 
 
 def _gap_response(

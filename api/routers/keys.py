@@ -44,6 +44,8 @@ def post_key(body: KeyRequest, store: StoreDep, _: Admin) -> dict[str, Any]:
 
 
 @router.delete("/keys/{key_id}", status_code=204, summary="吊销密钥 / revoke a key")
-def delete_key(key_id: str, store: StoreDep, _: Admin) -> Response:
-    revoke_key(store, key_id)
+def delete_key(key_id: str, store: StoreDep, caller: Admin) -> Response:
+    """不能吊销当前请求所用的密钥，也不能吊销最后一个有效的管理员密钥（409）。
+    The calling key and the last active admin key cannot be revoked (409)."""
+    revoke_key(store, key_id, caller_id=caller.get("id"))
     return Response(status_code=204)

@@ -2,35 +2,95 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import LangDep, Reader, StoreDep, require
 from api.errors import PRECONDITION_RESPONSES
 from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
+from chainmap.models import ID_PATTERN
 from chainmap.projects import FollowUp, KpiReport, Project, Target, service
+from chainmap.projects.models import (
+    FollowUpMethod,
+    GapStatus,
+    Id,
+    Money,
+    PlausibleDate,
+    ProjectEnterprise,
+    ProjectStage,
+    TaskForceKind,
+)
 
 router = APIRouter(tags=["projects"])
+
+#: a project id as in :data:`chainmap.projects.models.Id` (anything else cannot exist: 422, not a lookup)
+ProjectId = Annotated[str, Path(pattern=ID_PATTERN, min_length=1, max_length=80, description="项目编号 / project id")]
 
 TaskForce = Annotated[dict[str, Any], Depends(require("projects"))]
 
 
+class ProjectChanges(BaseModel):
+    """The updatable fields of a project (PATCH /projects/{id}); only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str | None = Field(default=None, max_length=200)
+    enterprise: ProjectEnterprise | None = None
+    segment: Id | None = None
+    gap_status: GapStatus | None = None
+    owner: str | None = Field(default=None, min_length=1, max_length=100)
+    county: Id | None = None
+    zone: Id | None = None
+    planned_investment: Money | None = None
+    planned_fixed_asset: Money | None = None
+    funds_in_place_fixed: Money | None = None
+    funds_in_place_non_fixed: Money | None = None
+    new_fixed_asset_started: Money | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent (an explicit null clears an optional field)."""
+        return self.model_dump(exclude_unset=True)
+
+
+class ProjectIn(BaseModel):
+    """A project to register (POST /projects): ``id`` is generated and ``created`` is today when omitted."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Id | None = None
+    title: str = Field(default="", max_length=200)
+    enterprise: ProjectEnterprise
+    segment: Id | None = None
+    gap_status: GapStatus | None = None
+    task_force: str = Field(min_length=1, max_length=100)
+    task_force_kind: TaskForceKind
+    owner: str = Field(min_length=1, max_length=100)
+    county: Id | None = None
+    zone: Id | None = None
+    planned_investment: Money = Decimal("0")
+    planned_fixed_asset: Money | None = None
+    funds_in_place_fixed: Money = Decimal("0")
+    funds_in_place_non_fixed: Money = Decimal("0")
+    new_fixed_asset_started: Money = Decimal("0")
+    created: PlausibleDate | None = None
+
+
 class TransitionIn(BaseModel):
-    to: str = Field(description="目标阶段，如 contacted / 对接 / signed / 签约 ...")
-    date: dt.date | None = Field(default=None, description="日期，缺省今天 / default today")
+    to: ProjectStage = Field(description="目标阶段（英文代码或中文名，如 contacted / 对接 / signed / 签约）/ target stage")
+    date: PlausibleDate | None = Field(default=None, description="日期，缺省今天 / default today")
     actor: str = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=2000)
     reason: str | None = Field(default=None, max_length=2000, description="终止时必填 / required when dropping")
-    changes: dict[str, Any] | None = Field(default=None, description="同时更新的金额 / amounts updated at the same time")
+    changes: ProjectChanges | None = Field(default=None, description="同时更新的金额 / amounts updated at the same time")
 
 
 class FollowUpIn(BaseModel):
-    method: str = Field(description="七跟法：分类跟、实地跟、定期跟、专业跟、持续跟、拼着跟、研判跟")
-    date: dt.date | None = None
+    method: FollowUpMethod = Field(description="七跟法：分类跟、实地跟、定期跟、专业跟、持续跟、拼着跟、研判跟（或英文代码）")
+    date: PlausibleDate | None = None
     actor: str = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=2000)
 
@@ -46,7 +106,7 @@ def create_project(
     _: TaskForce,
     lang: LangDep,
     response: Response,
-    body: Annotated[dict[str, Any], Body(examples=[{
+    body: Annotated[ProjectIn, Body(examples=[{
         "enterprise": {"name": "某某新材料有限公司"},
         "segment": "qi.separator",
         "task_force": "汽车产业招商专班",
@@ -57,7 +117,7 @@ def create_project(
     }])],
 ) -> RegistrationOut:
     """若其他专班/小分队已跟进同一企业（信用代码或规范化名称相同），仍登记但返回警告并相互关联。"""
-    reg = service.create_project(store=store, project_in=body)
+    reg = service.create_project(store=store, project_in=body.model_dump(exclude_none=True))
     set_etag(response, reg.project)
     return RegistrationOut(
         project=reg.project,
@@ -69,7 +129,7 @@ def create_project(
 def list_projects(
     store: StoreDep,
     _: Reader,
-    stage: Annotated[str | None, Query(max_length=40)] = None,
+    stage: Annotated[ProjectStage | None, Query(description="阶段 / stage")] = None,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
     region: Annotated[str | None, Query(max_length=80)] = None,
     segment: Annotated[str | None, Query(max_length=80)] = None,
@@ -91,7 +151,7 @@ def export_projects(
     store: StoreDep,
     _: Reader,
     lang: LangDep,
-    format: Annotated[str, Query(pattern="^(xlsx|csv)$")] = "xlsx",
+    format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx|csv")] = "xlsx",
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     region: Annotated[str | None, Query(max_length=80)] = None,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
@@ -108,7 +168,7 @@ def export_projects(
 
 
 @router.get("/projects/{project_id}", summary="项目详情 / one project", response_model=Project)
-def get_project(project_id: str, store: StoreDep, _: Reader, response: Response) -> Project:
+def get_project(project_id: ProjectId, store: StoreDep, _: Reader, response: Response) -> Project:
     """响应头 ETag 为当前版本，修改或推进阶段时放入 If-Match。The ETag is the version to send back in If-Match."""
     project = service.get_project(store=store, project_id=project_id)
     set_etag(response, project)
@@ -120,10 +180,10 @@ def get_project(project_id: str, store: StoreDep, _: Reader, response: Response)
     responses=PRECONDITION_RESPONSES,
 )
 def patch_project(
-    project_id: str, store: StoreDep, _: TaskForce, changes: dict[str, Any], response: Response, if_match: IfMatch = None
+    project_id: ProjectId, store: StoreDep, _: TaskForce, body: ProjectChanges, response: Response, if_match: IfMatch = None
 ) -> Project:
     """带 If-Match 时仅当项目未被他人修改才写入，否则 412。With If-Match: 412 if it changed since it was read."""
-    project = service.update_project(store=store, project_id=project_id, changes=changes, if_match=expected_tags(if_match))
+    project = service.update_project(store=store, project_id=project_id, changes=body.changes(), if_match=expected_tags(if_match))
     set_etag(response, project)
     return project
 
@@ -133,24 +193,24 @@ def patch_project(
     responses=PRECONDITION_RESPONSES,
 )
 def post_transition(
-    project_id: str, body: TransitionIn, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None
+    project_id: ProjectId, body: TransitionIn, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None
 ) -> Project:
     """只允许合法的阶段推进；否则 409 并列出允许的下一阶段。日期不能倒退。带 If-Match 时项目已被他人修改则 412。"""
     project = service.transition_project(
         store=store, project_id=project_id, to=body.to, on=body.date, actor=body.actor,
-        note=body.note, reason=body.reason, changes=body.changes, if_match=expected_tags(if_match),
+        note=body.note, reason=body.reason, changes=body.changes.changes() if body.changes else None, if_match=expected_tags(if_match),
     )
     set_etag(response, project)
     return project
 
 
 @router.post("/projects/{project_id}/followups", status_code=201, summary="跟进记录（七跟法）/ log a follow-up", response_model=FollowUp)
-def post_followup(project_id: str, body: FollowUpIn, store: StoreDep, _: TaskForce) -> FollowUp:
+def post_followup(project_id: ProjectId, body: FollowUpIn, store: StoreDep, _: TaskForce) -> FollowUp:
     return service.log_followup(store=store, project_id=project_id, method=body.method, on=body.date, actor=body.actor, note=body.note)
 
 
 @router.get("/projects/{project_id}/followups", summary="跟进记录列表 / follow-ups", response_model=list[FollowUp])
-def get_followups(project_id: str, store: StoreDep, _: Reader) -> list[FollowUp]:
+def get_followups(project_id: ProjectId, store: StoreDep, _: Reader) -> list[FollowUp]:
     return service.list_followups(store=store, project_id=project_id)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from chainmap.exceptions import NotFound
 
-__all__ = ["router", "STATIC_DIR", "ASSETS"]
+__all__ = ["router", "STATIC_DIR", "ASSETS", "UI_CSP"]
 
 router = APIRouter(tags=["ui"], include_in_schema=False)
 
@@ -28,14 +28,14 @@ ASSETS: dict[str, str] = {
 
 # Everything from this origin only: the page must work offline and never load remote code or fonts.
 # Inline styles are allowed because the inlined SVG diagram carries its own <style>.
-_CSP = (
+UI_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
 )
 _HEADERS = {
     "Cache-Control": "no-cache",
-    "Content-Security-Policy": _CSP,
+    "Content-Security-Policy": UI_CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }

@@ -28,6 +28,9 @@ from chainmap.names import normalize_company_name
 
 __all__ = [
     "Id",
+    "PlausibleDate",
+    "DATE_MIN",
+    "DATE_MAX",
     "Money",
     "Percent",
     "StrictModel",
@@ -230,12 +233,19 @@ class ProjectEnterprise(StrictModel):
         return normalize_company_name(self.name)
 
 
+#: the dates a project record may carry: 9999-12-31 or 0001-01-01 are typing errors, not plans
+DATE_MIN, DATE_MAX = date(1990, 1, 1), date(2100, 12, 31)
+PlausibleDate = Annotated[
+    date, Field(ge=DATE_MIN, le=DATE_MAX, description="1990-01-01 .. 2100-12-31")
+]
+
+
 class StageChange(StrictModel):
     """One transition: from which stage to which, when, by whom, why."""
 
     from_stage: ProjectStage
     to_stage: ProjectStage
-    date: date
+    date: PlausibleDate
     actor: str = Field(min_length=1)
     note: str = ""
 
@@ -274,7 +284,7 @@ class Project(StrictModel):
     stage: ProjectStage = ProjectStage.lead
     held_from: ProjectStage | None = None
     drop_reason: str | None = None
-    created: date
+    created: PlausibleDate
     transitions: list[StageChange] = Field(default_factory=list)
     related_projects: list[str] = Field(default_factory=list)
     name_key: str = ""
@@ -330,7 +340,7 @@ class FollowUp(StrictModel):
     id: str = Field(min_length=1, max_length=120)
     project: Id
     method: FollowUpMethod
-    date: date
+    date: PlausibleDate
     actor: str = Field(min_length=1)
     note: str = ""
 

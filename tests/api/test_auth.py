@@ -125,8 +125,10 @@ def test_revocation_through_the_api(sqlite_client: ApiClient) -> None:
     c = sqlite_client
     created = c.post(f"{API}/keys", json={"role": "admin"}, headers=c.h("admin")).json()
     assert c.get(f"{API}/keys", headers={"X-API-Key": created["key"]}).status_code == 200
-    assert c.delete(f"{API}/keys/{created['id']}", headers={"X-API-Key": created["key"]}).status_code == 204
-    error_of(c.get(f"{API}/keys", headers={"X-API-Key": created["key"]}), 401)  # it revoked itself
+    # a key cannot revoke itself (issue 17: 409); another admin key can
+    error_of(c.delete(f"{API}/keys/{created['id']}", headers={"X-API-Key": created["key"]}), 409, "Conflict")
+    assert c.delete(f"{API}/keys/{created['id']}", headers=c.h("admin")).status_code == 204
+    error_of(c.get(f"{API}/keys", headers={"X-API-Key": created["key"]}), 401)  # revoked
     assert c.get(f"{API}/keys", headers=c.h("admin")).status_code == 200
 
 

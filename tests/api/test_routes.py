@@ -22,7 +22,10 @@ from tests.api.conftest import API, ApiClient, error_of
 
 
 def test_health_reports_the_backend(read_client: ApiClient) -> None:
-    r = read_client.get(f"{API}/health")  # no key needed
+    anonymous = read_client.get(f"{API}/health")  # no key needed: the status only (issue 17)
+    assert anonymous.status_code == 200 and anonymous.json() == {"status": "ok"}
+    assert read_client.get(f"{API}/health", headers=read_client.h("viewer")).json() == {"status": "ok"}
+    r = read_client.get(f"{API}/health", headers=read_client.h("admin"))  # an admin key sees the details
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok"
@@ -640,7 +643,7 @@ def test_project_lifecycle(app_client: ApiClient) -> None:
     error_of(c.post(f"{API}/projects/prj-ghost/followups", json={"method": "实地跟", "actor": "a"}, headers=h), 404)
 
     body = error_of(c.post(f"{API}/projects", json={"segment": "qi.separator"}, headers=h), 422, "InvalidInput")
-    assert "task_force" in body["detail"]
+    assert {"enterprise", "task_force", "owner"} <= {e["field"] for e in body["errors"]}  # a typed body (issue 17)
 
 
 def test_targets_kpis_and_export(sqlite_client: ApiClient) -> None:
