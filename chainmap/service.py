@@ -38,7 +38,7 @@ from chainmap.cache import ResultCache
 from chainmap.data import ChainData, chain_data_from_store, data_revision, local_enterprises
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.i18n import norm_lang
-from chainmap.models import Region, Role, Segment
+from chainmap.models import Enterprise, Region, Role, Segment
 
 # chainmap.graph (networkx) and the analysis stack (numpy, scipy) load on first use: commands start fast
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chainmap.storage.base import Store
 
 __all__ = [
+    "local_enterprise_page",
     "GRAPH_FORMATS",
     "GAP_RENDER_FORMATS",
     "ChainGraph",
@@ -387,3 +388,25 @@ def region_list(*, data: ChainData) -> list[Region]:
 def cache_stats(cache: ResultCache) -> dict[str, Any]:
     """Hits, misses, size and computations per kind (``computed["gaps"]`` counts analyses)."""
     return cache.stats()
+
+
+def local_enterprise_page(
+    *,
+    data: ChainData,
+    region: str,
+    segment: str | None = None,
+    tag: str | None = None,
+    name: str | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Enterprise], int]:
+    """Enterprises local to ``region`` by the locality rule (:func:`chainmap.data.local_enterprises`),
+    optionally present in ``segment``, carrying ``tag`` or whose name contains ``name``; one page
+    and the total.  The web page's region filter uses this, so its lists agree with the gap report."""
+    firms = local_enterprises(data, valid_region(data, region), segment=segment)
+    if tag is not None:
+        firms = [e for e in firms if any(str(t) == tag for t in e.tags)]
+    if name:
+        needle = name.casefold()
+        firms = [e for e in firms if needle in e.name.casefold()]
+    return firms[offset : offset + limit], len(firms)

@@ -11,6 +11,7 @@ from api.errors import PRECONDITION_RESPONSES
 from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
 from api.uploads import read_upload, upload_limits
+from chainmap import service
 from chainmap.enterprise_import import enterprise_id, enterprises_from_upload
 from chainmap.exceptions import InvalidInput
 from chainmap.models import Enterprise, Tag
@@ -23,15 +24,31 @@ Planner = Annotated[dict[str, Any], Depends(require("enterprises"))]
 @router.get("/enterprises", summary="企业检索 / search enterprises", response_model=Page[Enterprise])
 def search_enterprises(
     store: StoreDep,
+    data: DataDep,
     _: Reader,
     segment: Annotated[str | None, Query(description="环节编号 / segment id")] = None,
     tag: Annotated[Tag | None, Query(description="标签 / tag, e.g. chain_leader")] = None,
     county: Annotated[str | None, Query(description="县区编号 / county id")] = None,
     zone: Annotated[str | None, Query(description="开发区编号 / zone id")] = None,
+    region: Annotated[
+        str | None,
+        Query(description="区域编号：按本地企业规则（县含其开发区，市含全部已落位企业）/ region id, by the locality rule"),
+    ] = None,
     name: Annotated[str | None, Query(max_length=100, description="名称包含 / name contains")] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[Enterprise]:
+    """``region`` applies the one locality rule (the gap report's local firms); ``county`` and
+    ``zone`` match the stored fields exactly."""
+    if region is not None and (county or zone):
+        raise InvalidInput("give either region (the locality rule) or county/zone (exact fields), not both",
+                           field="region")
+    if region is not None:
+        items, total = service.local_enterprise_page(
+            data=data, region=region, segment=segment, tag=tag.value if tag else None, name=name,
+            offset=(page - 1) * page_size, limit=page_size,
+        )
+        return Page[Enterprise](items=items, total=total, page=page, page_size=page_size)
     items, total = store.search_enterprises(
         segment=segment, tag=tag, county=county, zone=zone, name=name, limit=page_size, offset=(page - 1) * page_size
     )

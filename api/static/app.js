@@ -387,9 +387,9 @@
   /* ---------------------------------------------------------------- panel */
 
   function regionFilter() {
+    // the server applies the one locality rule (a county includes its zones' firms)
     const r = regionById(state.region);
-    if (!r || r.kind === "city") return {};
-    return r.kind === "zone" ? { zone: r.id } : { county: r.id };
+    return r ? { region: r.id } : {};
   }
 
   function section(title, content) {

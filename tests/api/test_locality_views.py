@@ -4,7 +4,8 @@ One dataset: a county-only firm, a zone-only firm, a city-level firm (its county
 city id) and a firm placed nowhere (neither county nor zone).  For the city, a county and a
 zone, the local firms of the gap report (over HTTP), the local counts of
 ``/chains/qi/graph`` (over HTTP), ``chainmap chain show`` (the CLI) and, for the city, the
-matching features' local names all equal :func:`chainmap.data.local_enterprises`.
+matching features' local names, the web page's region filter (``/enterprises?region=``) and
+project KPIs by region all equal :func:`chainmap.data.local_enterprises`.
 """
 
 from __future__ import annotations
@@ -149,3 +150,35 @@ def test_matching_features_use_the_city_rule() -> None:
     ctx = build_segment_context(data)
     assert ctx.local_names == frozenset(normalize_company_name(e.name) for e in local_enterprises(data, CITY))
     assert normalize_company_name("无地址电芯有限公司") not in ctx.local_names
+
+
+@pytest.mark.parametrize("region", REGIONS)
+def test_web_page_region_filter_over_http(client: ApiClient, region: str) -> None:
+    """The web panel lists a segment's firms with ``/enterprises?region=...``: the same rule."""
+    for seg, want in _expected(region).items():
+        r = client.get(f"{API}/enterprises", params={"region": region, "segment": seg, "page_size": 100})
+        assert r.status_code == 200, r.text
+        assert {e["id"] for e in r.json()["items"]} == want, seg
+        assert r.json()["total"] == len(want)
+
+
+def test_enterprise_region_and_exact_fields_are_not_mixed(client: ApiClient) -> None:
+    r = client.get(f"{API}/enterprises", params={"region": CITY, "county": COUNTY})
+    assert r.status_code in (400, 422), r.text
+    assert "region" in r.text
+
+
+def test_project_kpis_by_region_use_the_same_rule() -> None:
+    """Projects placed like the four firms count for the same regions."""
+    from chainmap.projects.kpis import projects_in_region
+    from chainmap.projects.models import Project
+
+    data = _data()
+    projects = [
+        Project(id=f"p.{e.id}", enterprise={"name": e.name}, task_force="t", task_force_kind="squad",
+                owner="o", created="2025-01-01", county=e.county, zone=e.zone)
+        for e in data.enterprises
+    ]
+    for region in REGIONS:
+        got = {p.id for p in projects_in_region(projects, region, data.regions)}
+        assert got == {f"p.{e.id}" for e in local_enterprises(data, region)}, region
