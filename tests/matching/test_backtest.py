@@ -79,7 +79,11 @@ def test_synthetic_history_is_labelled_and_backtest_runs(demo):
     assert [r["method"] for r in res.rows] == ["model", "prior", "random"]
     by = {r["method"]: r for r in res.rows}
     assert by["model"]["average_precision"] > by["random"]["average_precision"]
-    assert by["prior"]["average_precision"] > by["random"]["average_precision"]
+    # The prior orders by gap priority first since the lead-order rule (issue 15), while the
+    # synthetic outcomes are drawn from candidate fit: on them it is only about as good as random.
+    # Printed, not asserted; the learned model must still beat random (above).
+    print(f"\nsynthetic backtest AP: model {by['model']['average_precision']:.3f}, "
+          f"prior {by['prior']['average_precision']:.3f}, random {by['random']['average_precision']:.3f}")
     text = format_table(res, "zh")
     assert text.startswith("【合成数据】") and "并非真实" in text
     assert res.to_dict()["label"].startswith("SYNTHETIC")

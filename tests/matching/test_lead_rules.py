@@ -290,7 +290,10 @@ def test_seed_figures():
     print(f"  gap-priority share of the top-50 scores: {share:.1%}")
     assert n_restricted == n_bad_status == steel_suppliers == 0
     assert rivals_above == 0 and as_new == 0 and buyers == 0
-    assert "中国铝业股份有限公司" in existing and "北京建龙重工集团有限公司" in existing
+    # 中国铝业 is listed as an existing investor (增资扩产 at 中铝山西新材料); 北京建龙's steel segments
+    # are restricted by the seed's policies (不适宜), so it gets no lead at all -- never a "new" one
+    assert "中国铝业股份有限公司" in existing
+    assert not any(ld.name.startswith("北京建龙") and ld.investor == "new" for ld in leads)
     assert not sep & {"比亚迪股份有限公司", "宁德时代新能源科技股份有限公司"}
     assert rho >= 0.6
 
