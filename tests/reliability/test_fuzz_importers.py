@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import string
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -21,6 +20,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from api.main import create_app
 from api.settings import Settings
@@ -72,8 +72,8 @@ def _xlsx(header: list[str], rows: list[list[object]]) -> bytes:
         safe = []
         for v in r:
             if isinstance(v, str):
-                v = "".join(ch for ch in v if ch in string.printable or ord(ch) > 0x1F)
-                v = v.encode("utf-8", "ignore").decode("utf-8")
+                # the fixture writer (openpyxl) itself refuses control characters such as \x0b, \x0c
+                v = ILLEGAL_CHARACTERS_RE.sub("", v.encode("utf-8", "ignore").decode("utf-8"))
             safe.append(v)
         ws.append(safe)
     buf = io.BytesIO()
