@@ -397,6 +397,8 @@ def local_enterprise_page(
     segment: str | None = None,
     tag: str | None = None,
     name: str | None = None,
+    county: str | None = None,
+    zone: str | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> tuple[list[Enterprise], int]:
@@ -409,4 +411,8 @@ def local_enterprise_page(
     if name:
         needle = name.casefold()
         firms = [e for e in firms if needle in e.name.casefold()]
+    if county is not None:  # exact stored fields, narrowing the region's firms
+        firms = [e for e in firms if e.county == county]
+    if zone is not None:
+        firms = [e for e in firms if e.zone == zone]
     return firms[offset : offset + limit], len(firms)

@@ -39,14 +39,11 @@ def search_enterprises(
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[Enterprise]:
     """``region`` applies the one locality rule (the gap report's local firms); ``county`` and
-    ``zone`` match the stored fields exactly."""
-    if region is not None and (county or zone):
-        raise InvalidInput("give either region (the locality rule) or county/zone (exact fields), not both",
-                           field="region")
+    ``zone`` match the stored fields exactly (with ``region``: narrowing its firms)."""
     if region is not None:
         items, total = service.local_enterprise_page(
             data=data, region=region, segment=segment, tag=tag.value if tag else None, name=name,
-            offset=(page - 1) * page_size, limit=page_size,
+            county=county, zone=zone, offset=(page - 1) * page_size, limit=page_size,
         )
         return Page[Enterprise](items=items, total=total, page=page, page_size=page_size)
     items, total = store.search_enterprises(
