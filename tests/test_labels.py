@@ -2,8 +2,8 @@
 so each copy can become an import of the catalogue without changing one output byte; and it is
 served at GET /labels and read by the web page instead of copies in app.js.
 
-A comparison whose constant has already been replaced by an import (and so no longer exists
-under its old name) is skipped: it then holds by construction.
+The old constants now derive from the catalogue; each comparison still runs, and a constant
+that disappears fails the test instead of passing unnoticed.
 """
 
 from __future__ import annotations
