@@ -224,7 +224,7 @@ class ChainData:
                 return roots.get(ch) == c.id if is_top else ch == c.id
 
             n_seg = sum(1 for s in self.segments if in_chain(s.id))
-            n_ent = sum(1 for e in firms if any(in_chain(p.segment) for p in e.segments))
+            n_ent = sum(1 for e in firms if any(in_chain(p.segment) for p in e.presences()))
             out.append(
                 {
                     "id": c.id,
@@ -259,7 +259,7 @@ def local_enterprises(
     return [
         e
         for e in firms
-        if any((segment is None or p.segment == segment) and (role is None or p.role == role) for p in e.segments)
+        if any((segment is None or p.segment == segment) and (role is None or p.role == role) for p in e.presences())
     ]
 
 

@@ -101,6 +101,33 @@ class Role(StrEnum):
     user = "user"
 
 
+class AssignmentMethod(StrEnum):
+    """How an enterprise came to be placed in a segment."""
+
+    seed = "seed"  # written in the seed files with a source
+    planner = "planner"  # set or corrected by a planner (never overwritten by an import)
+    code = "code"  # GB/T 4754-2017 industry-code concordance
+    text = "text"  # product / 经营范围 text matched against the segment vocabulary
+    model = "model"  # learned component trained on review decisions
+
+
+class AssignmentStatus(StrEnum):
+    """Review state of a segment assignment.  Only ``confirmed`` and ``auto`` count as
+    local presence; ``pending`` waits in the review queue and counts nowhere."""
+
+    confirmed = "confirmed"  # seed fact or a planner's decision
+    auto = "auto"  # automatic, above the auto-accept confidence
+    pending = "pending"  # automatic, below the threshold or in conflict: to review
+
+
+class EnterpriseStage(StrEnum):
+    """Stage of a local enterprise: only a producing firm counts as a producer."""
+
+    producing = "producing"  # 投产
+    construction = "construction"  # 在建
+    signed = "signed"  # 已签约
+
+
 class Tag(StrEnum):
     """Enterprise tags; the Chinese label is accepted on input."""
 
@@ -236,6 +263,15 @@ class SegmentPresence(_Base):
     capacity: float | None = Field(default=None, ge=0)
     capacity_unit: str | None = None
     output: float | None = Field(default=None, ge=0, description="annual output value, 亿元")
+    method: AssignmentMethod = AssignmentMethod.seed
+    status: AssignmentStatus = AssignmentStatus.confirmed
+    confidence: float | None = Field(default=None, ge=0, le=1, description="automatic assignments: 0..1")
+    evidence: list[str] = Field(default_factory=list, description="industry code / matched words behind it")
+
+    @property
+    def counts(self) -> bool:
+        """True when this assignment counts as presence (not waiting for review)."""
+        return self.status is not AssignmentStatus.pending
 
 
 _CC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -301,6 +337,9 @@ class Enterprise(_Base):
     )
     county: Id | None = None
     zone: Id | None = None
+    stage: EnterpriseStage = Field(
+        default=EnterpriseStage.producing, description="投产 / 在建 / 已签约: only a producing firm is a producer"
+    )
     segments: list[SegmentPresence] = Field(default_factory=list)
     tags: list[Tag] = Field(default_factory=list)
     # Bounds catch typos and unit errors (1e20 employees): State Grid, China's largest firm,
@@ -337,8 +376,29 @@ class Enterprise(_Base):
         """Identity used for storage: explicit id, else credit code, else name."""
         return self.id or self.credit_code or self.name
 
-    def segment_ids(self, role: Role | None = None) -> list[str]:
-        return [p.segment for p in self.segments if role is None or p.role == role]
+    def presences(self, role: Role | None = None) -> list[SegmentPresence]:
+        """The assignments that count (the one presence rule): pending ones never; a
+        producer assignment only while the firm produces (``stage``) -- a firm under
+        construction or signed is not yet a producer of anything.  ``role`` filters."""
+        segs = self.segments
+        producing = self.stage is EnterpriseStage.producing
+        if role is None and producing and all(p.status is not AssignmentStatus.pending for p in segs):
+            return segs
+        return [
+            p
+            for p in segs
+            if p.status is not AssignmentStatus.pending
+            and (producing or p.role is not Role.producer)
+            and (role is None or p.role == role)
+        ]
+
+    def segment_ids(self, role: Role | None = None, *, include_pending: bool = False) -> list[str]:
+        """Segments of this enterprise (with ``role``); pending assignments only when asked."""
+        return [
+            p.segment
+            for p in self.segments
+            if (role is None or p.role == role) and (include_pending or p.counts)
+        ]
 
 
 class Region(_Base):

@@ -263,9 +263,8 @@ def local_counts(data: ChainData, region: str) -> dict[str, int]:
     """Local producers per segment in ``region`` (the locality rule of :mod:`chainmap.data`)."""
     counts: dict[str, int] = {}
     for e in local_enterprises(data, region):
-        for p in e.segments:
-            if p.role == Role.producer:
-                counts[p.segment] = counts.get(p.segment, 0) + 1
+        for p in e.presences(Role.producer):
+            counts[p.segment] = counts.get(p.segment, 0) + 1
     return counts
 
 
@@ -326,8 +325,8 @@ def chain_detail(*, data: ChainData, chain: str, region: str | None = None) -> d
     seg_ids = set(chain_segments(G, chain))
     local: dict[str, list[str]] = {s: [] for s in seg_ids}
     for e in local_enterprises(data, region_id):
-        for p in e.segments:
-            if p.segment in local and p.role == Role.producer:
+        for p in e.presences(Role.producer):
+            if p.segment in local:
                 local[p.segment].append(e.name)
     layers = stage_layers(G, chain)
     info = next(c for c in data.chains if c.id == chain)

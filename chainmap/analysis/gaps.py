@@ -278,7 +278,7 @@ def _presence(
         key = e.key  # a property: read once per enterprise
         leader = bool(e.tags) and any(t in _LEADER_TAGS for t in e.tags)
         base = i * n_nodes
-        for p in e.segments:
+        for p in e.presences():
             slot = slots.get(p.segment)
             if slot is None:
                 continue

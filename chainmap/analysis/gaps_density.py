@@ -41,7 +41,7 @@ def _producer_pairs(
     producer = Role.producer
     for i, e in enumerate(enterprises):
         if isinstance(e, Enterprise):
-            segs: Iterable[str] = (p.segment for p in e.segments if p.role == producer)
+            segs: Iterable[str] = (p.segment for p in e.presences(producer))
         else:
             segs = e
         for s in segs:

@@ -745,3 +745,42 @@ def test_concurrent_writers_lose_nothing(base: Store) -> None:
     assert errors == []
     assert base.search_enterprises(segment="mg.ore", limit=0)[1] == threads * per_thread
     assert base.get_record("meta", "counter")["n"] == threads * per_thread
+
+
+# ---- census fields (stage, assignment evidence) -------------------------------------
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_assignment_evidence_and_stage_round_trip(base: Store, bulk: bool) -> None:
+    """Method, review status, confidence and evidence of each assignment and the firm's
+    stage survive both write paths unchanged; a pending assignment and a firm under
+    construction do not count as producers."""
+    from chainmap.models import AssignmentMethod, AssignmentStatus, EnterpriseStage, Role
+
+    e = Enterprise(
+        id="e-census",
+        name="运城某镁业有限公司",
+        county="wenxi",
+        stage=EnterpriseStage.construction,
+        segments=[
+            SegmentPresence(
+                segment="mg.ingot", method=AssignmentMethod.code, status=AssignmentStatus.auto,
+                confidence=0.91, evidence=["3216 有色金属合金制造", "镁锭"],
+            ),
+            SegmentPresence(segment="mg.alloy.die", method=AssignmentMethod.text, status=AssignmentStatus.pending,
+                            confidence=0.4, evidence=["压铸"]),
+        ],
+    )
+    if bulk:
+        base.bulk_upsert(enterprises=[e])
+    else:
+        base.upsert_enterprise(e)
+    got = base.get_enterprise("e-census")
+    assert got.model_dump(mode="json") == e.model_dump(mode="json")
+    assert got.stage is EnterpriseStage.construction
+    assert [p.status for p in got.segments] == [AssignmentStatus.auto, AssignmentStatus.pending]
+    assert got.segments[0].evidence == ["3216 有色金属合金制造", "镁锭"]
+    assert got.presences(Role.producer) == []  # under construction: not yet a producer
+    got.stage = EnterpriseStage.producing
+    assert [p.segment for p in got.presences()] == ["mg.ingot"]  # pending never counts
+    assert got.segment_ids(include_pending=True) == ["mg.ingot", "mg.alloy.die"]
