@@ -5,6 +5,7 @@ PYTHON ?= python3
 
 ## Install and run the main job on the embedded SQLite store.
 demo:
+	bash scripts/build-web.sh
 	$(PYTHON) -m pip install -q -e .
 	chainmap demo
 

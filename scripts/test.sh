@@ -6,6 +6,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 PYTHON="${PYTHON:-python3}"
 
+bash scripts/build-web.sh
 "$PYTHON" -m pip install -q -e '.[test]'
 bash scripts/setup-test-env.sh
 

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Copies the web app's front-end libraries from npm packages (web/package.json, pinned by
+# web/package-lock.json) into api/static/vendor, which the package ships and the API serves
+# locally: nothing is fetched from the internet when the app runs (government intranets).
+# Idempotent; skips npm when the copied files are newer than the lock file.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+web="$here/web"
+out="$here/api/static/vendor"
+stamp="$out/.built-from-lock"
+
+if [ -f "$stamp" ] && [ "$stamp" -nt "$web/package-lock.json" ] && [ -z "${CHAINMAP_WEB_REBUILD:-}" ]; then
+  exit 0
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  echo "[build-web] npm not found: the web app's charts, layout engine and offline API docs need it (install Node.js/npm)" >&2
+  exit 1
+fi
+echo "[build-web] installing front-end packages from web/package-lock.json ..."
+npm ci --prefix "$web" --no-audit --no-fund --legacy-peer-deps --ignore-scripts --loglevel=error >/dev/null
+
+nm="$web/node_modules"
+rm -rf "$out"
+mkdir -p "$out/swagger-ui"
+copy() { cp "$nm/$1" "$out/$2"; }
+copy echarts/dist/echarts.min.js echarts.min.js
+copy elkjs/lib/elk.bundled.js elk.bundled.js
+copy jspdf/dist/jspdf.umd.min.js jspdf.umd.min.js
+copy svg2pdf.js/dist/svg2pdf.umd.min.js svg2pdf.umd.min.js
+copy redoc/bundles/redoc.standalone.js redoc.standalone.js
+for f in swagger-ui-bundle.js swagger-ui.css swagger-ui-standalone-preset.js favicon-32x32.png; do
+  copy "swagger-ui-dist/$f" "swagger-ui/$f"
+done
+# Licences travel with the copied files.
+mkdir -p "$out/licenses"
+for p in echarts elkjs jspdf svg2pdf.js redoc swagger-ui-dist; do
+  for l in LICENSE LICENSE.md LICENSE.txt; do
+    [ -f "$nm/$p/$l" ] && cp "$nm/$p/$l" "$out/licenses/$p-$l"
+  done
+done
+touch "$stamp"
+echo "[build-web] api/static/vendor ready ($(du -sh "$out" | cut -f1))"
