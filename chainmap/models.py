@@ -340,6 +340,13 @@ class Enterprise(_Base):
     stage: EnterpriseStage = Field(
         default=EnterpriseStage.producing, description="投产 / 在建 / 已签约: only a producing firm is a producer"
     )
+    industry_code: str | None = Field(
+        default=None, pattern=r"^\d{2,4}$", description="GB/T 4754-2017 industry code (4 digits: 小类), from a register"
+    )
+    locked_fields: list[str] = Field(
+        default_factory=list,
+        description="fields a planner set or edited by hand: an import (chainmap.census) never overwrites them",
+    )
     segments: list[SegmentPresence] = Field(default_factory=list)
     tags: list[Tag] = Field(default_factory=list)
     # Bounds catch typos and unit errors (1e20 employees): State Grid, China's largest firm,

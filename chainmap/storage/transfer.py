@@ -199,7 +199,7 @@ class _IdOnly(BaseModel):
 _RECORD_MODELS: dict[str, type[BaseModel]] = {
     "project": Project, "followup": FollowUp, "target": Target, "candidate": CandidateShape,
     "api_key": ApiKeyShape, "lead": _IdOnly, "import_report": _IdOnly, "meta": _IdOnly,
-    "policy": Policy,
+    "policy": Policy, "census_import": _IdOnly,
 }
 
 

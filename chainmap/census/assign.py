@@ -1,0 +1,176 @@
+"""Segment assignment for the census: the interface the importer calls, and a small real
+keyword assigner so the import works on its own.
+
+The importer takes any :class:`Assigner`: a callable with the keyword arguments of
+``chainmap.classify.SegmentClassifier.assign`` returning :class:`AssignmentLike` objects
+(segment, chain, role, confidence, method, evidence).  :func:`default_assigner` returns the
+classification engine (``chainmap.classify``) when it is installed, else
+:class:`KeywordAssigner`.
+
+:class:`KeywordAssigner` matches the segment vocabulary (``Segment.name_zh``,
+``keywords_zh``, ``aliases``) in the product text, the 经营范围 and the name with an
+Aho–Corasick automaton (pyahocorasick), keeps only the longest of overlapping matches (so
+``镁合金`` inside ``镁合金压铸件`` does not win over a longer term), and scores a segment by
+where its words were found: products 0.8, name 0.5, 经营范围 0.45 (+0.1 for a term of four
+characters or more, +0.05 per further distinct term, at most 0.95).  It knows no industry
+codes (the concordance belongs to the engine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from chainmap.models import AssignmentMethod, Role
+
+if TYPE_CHECKING:
+    from chainmap.data import ChainData
+
+__all__ = ["Assigner", "AssignmentLike", "KeywordAssignment", "KeywordAssigner", "default_assigner"]
+
+
+class AssignmentLike(Protocol):
+    """One proposed segment of a firm (``chainmap.classify.Assignment`` has these fields)."""
+
+    @property
+    def segment(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
+
+    @property
+    def confidence(self) -> float: ...
+
+    @property
+    def method(self) -> AssignmentMethod: ...
+
+    @property
+    def evidence(self) -> tuple[str, ...]: ...
+
+
+class Assigner(Protocol):
+    """``assign(name=..., industry_code=..., industry_name=..., products=..., scope=..., k=3)``."""
+
+    def __call__(
+        self,
+        *,
+        name: str,
+        industry_code: str | None,
+        industry_name: str | None,
+        products: str | None,
+        scope: str | None,
+        k: int = 3,
+    ) -> Sequence[AssignmentLike]: ...
+
+
+@dataclass(frozen=True)
+class KeywordAssignment:
+    segment: str
+    chain: str
+    role: Role
+    confidence: float
+    method: AssignmentMethod
+    evidence: tuple[str, ...]
+
+
+_WEIGHT = {"products": 0.8, "name": 0.5, "scope": 0.45}
+_LABEL = {"products": "产品", "name": "名称", "scope": "经营范围"}
+
+
+class KeywordAssigner:
+    """Vocabulary matching over products, name and 经营范围 (see the module notes).
+
+    >>> from chainmap.seed import load_seed
+    >>> a = KeywordAssigner.from_data(load_seed())
+    >>> best = a(name="某某镁业有限公司", industry_code=None, industry_name=None, products="镁合金", scope=None)[0]
+    >>> best.segment, best.confidence >= 0.6, best.evidence[0]
+    ('cai.mg.alloy', True, '产品:镁合金')
+    """
+
+    def __init__(self, vocabulary: dict[str, list[tuple[str, str]]]) -> None:
+        import ahocorasick  # pyahocorasick
+
+        self._auto = ahocorasick.Automaton()
+        for word, owners in vocabulary.items():
+            self._auto.add_word(word, (word, tuple(owners)))
+        self._empty = not vocabulary
+        if not self._empty:
+            self._auto.make_automaton()
+
+    @classmethod
+    def from_data(cls, data: ChainData) -> KeywordAssigner:
+        vocab: dict[str, list[tuple[str, str]]] = {}
+        for s in data.segments:
+            words = [s.name_zh, *s.keywords_zh, *s.aliases]
+            for w in dict.fromkeys(w.strip() for w in words):
+                if len(w) >= 2:
+                    vocab.setdefault(w, []).append((s.id, s.chain))
+        return cls(vocab)
+
+    def _matches(self, text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+        if self._empty or not text:
+            return []
+        found = []  # (start, end, word, owners)
+        for end, (word, owners) in self._auto.iter(text):
+            found.append((end - len(word) + 1, end, word, owners))
+        found.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+        taken: list[tuple[int, int]] = []
+        out = []
+        for start, end, word, owners in found:  # longest first; drop those inside a longer match
+            if any(s <= start and end <= e for s, e in taken):
+                continue
+            taken.append((start, end))
+            out.append((word, owners))
+        return out
+
+    def __call__(
+        self,
+        *,
+        name: str,
+        industry_code: str | None = None,
+        industry_name: str | None = None,
+        products: str | None = None,
+        scope: str | None = None,
+        k: int = 3,
+    ) -> list[KeywordAssignment]:
+        scores: dict[str, float] = {}
+        words: dict[str, list[str]] = {}
+        chain_of: dict[str, str] = {}
+        for where, text in (("products", products), ("name", name), ("scope", scope)):
+            for word, owners in self._matches(text or ""):
+                for seg, chain in owners:
+                    chain_of[seg] = chain
+                    base = _WEIGHT[where] + (0.1 if len(word) >= 4 else 0.0)
+                    ev = f"{_LABEL[where]}:{word}"
+                    seen = words.setdefault(seg, [])
+                    if ev in seen:
+                        continue
+                    if seg in scores:
+                        scores[seg] = min(0.95, max(scores[seg], base) + 0.05)
+                    else:
+                        scores[seg] = min(0.95, base)
+                    seen.append(ev)
+        ranked = sorted(scores, key=lambda s: (-scores[s], s))[:k]
+        return [
+            KeywordAssignment(
+                segment=s,
+                chain=chain_of[s],
+                role=Role.producer,
+                confidence=round(scores[s], 3),
+                method=AssignmentMethod.text,
+                evidence=tuple(words[s]),
+            )
+            for s in ranked
+        ]
+
+
+def default_assigner(data: ChainData) -> Assigner:
+    """The classification engine (``chainmap.classify``) when installed, else :class:`KeywordAssigner`."""
+    try:
+        from chainmap.classify import SegmentClassifier  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return KeywordAssigner.from_data(data)
+    clf = SegmentClassifier.from_data(data)
+    assign: Assigner = clf.assign
+    return assign
