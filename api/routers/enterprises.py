@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 
@@ -12,9 +12,13 @@ from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
 from api.uploads import read_upload, upload_limits
 from chainmap import service
+from chainmap.census import import_census, is_census_header
+from chainmap.census.merge import planner_edit
 from chainmap.enterprise_import import enterprise_id, enterprises_from_upload
 from chainmap.exceptions import InvalidInput
+from chainmap.i18n import norm_lang
 from chainmap.models import Enterprise, Tag
+from chainmap.tabular import iter_table
 
 router = APIRouter(tags=["enterprises"])
 
@@ -84,23 +88,62 @@ def update_enterprise(
     enterprise.id = enterprise_id
     what = f"enterprise {enterprise_id!r}"
     with store.guarded(lambda tx: tx.get_enterprise(enterprise_id), expected_tags(if_match), what=what) as tx:
-        tx.upsert_enterprise(enterprise)
+        # the fields a planner changes by hand are locked against later imports (chainmap.census)
+        tx.upsert_enterprise(planner_edit(tx.get_enterprise(enterprise_id), enterprise))
         saved = tx.get_enterprise(enterprise_id)  # the version written, read in its transaction
     set_etag(response, saved)
     return saved
 
 
-@router.post("/enterprises/import", summary="批量导入企业 / bulk import (CSV, XLSX, JSON)", response_model=dict[str, Any])
+ImportFormat = Literal["auto", "census", "native"]
+
+
+@router.post(
+    "/enterprises/import",
+    summary="批量导入企业：名录（规上名录、企查查、园区名单）或编号格式 / bulk import (registers or the id format)",
+    response_model=dict[str, Any],
+)
 def import_enterprises(
     store: StoreDep,
     data: DataDep,
     settings: SettingsDep,
     _: Planner,
-    file: Annotated[UploadFile, File(description="CSV (UTF-8/GBK), XLSX 或 JSON")],
+    file: Annotated[UploadFile, File(description="CSV (UTF-8/UTF-8 BOM/GBK/GB18030)、XLSX 或 JSON")],
+    dry_run: Annotated[bool, Query(description="只预览将发生的变化 / preview what would change, write nothing")] = False,
+    skip_invalid: Annotated[bool, Query(description="跳过错误行 / import the valid rows, list the rest")] = False,
+    register_kind: Annotated[
+        Literal["规上名录", "企查查", "园区名单", "专业镇"] | None,
+        Query(description="名录类型（默认按表头判断）/ register kind (default: from the header)"),
+    ] = None,
+    complete: Annotated[bool, Query(description="名录覆盖其地区与行业的全部企业 / the register is complete")] = False,
+    format: Annotated[
+        ImportFormat,
+        Query(description="auto：按表头判断；census：名录；native：name/county/segments 编号格式 / which importer"),
+    ] = "auto",
+    preview_limit: Annotated[int, Query(ge=0, le=100_000, description="预览中每个列表最多条数 / items per list")] = 500,
+    lang: Annotated[str, Query(description="zh|en")] = "zh",
 ) -> dict[str, Any]:
-    """全部校验通过才写入；否则返回 422 及逐行错误 (row, column, value, reason)。All rows or none."""
+    """名录文件（中文表头，地区可写名称或地址）走普查导入：返回预览 JSON（新增、更新、未变、跳过及原因、
+    逐行错误），``dry_run=true`` 时不写入；有错误行时整份拒绝（422），除非 ``skip_invalid``。
+    编号格式文件（name, county, segments …）保持原有行为：全部校验通过才写入。
+
+    A register (Chinese headers, regions as names or addresses) goes through the census import
+    and returns its preview JSON (new / updated / unchanged / skipped with reasons / row errors);
+    the id-based format keeps its all-or-nothing behaviour."""
     limits = upload_limits(settings)
     raw, name = read_upload(file, limits)
+    lang = norm_lang(lang)
+    use_census = format == "census"
+    if format == "auto":
+        use_census = is_census_header(iter_table(raw, filename=name, limits=limits).header)
+    if use_census:
+        result = import_census(
+            store, raw, filename=name, data=data, register_kind=register_kind, dry_run=dry_run,
+            skip_invalid=skip_invalid, complete=complete, limits=limits, lang=lang,
+        )
+        return result.to_json(limit=preview_limit)
     ents = enterprises_from_upload(raw, filename=name, data=data, limits=limits)
+    if dry_run:
+        return {"imported": 0, "would_import": len(ents), "file": name, "dry_run": True}
     counts = store.bulk_upsert(enterprises=ents)
     return {"imported": counts.get("enterprises", len(ents)), "file": name}

@@ -49,7 +49,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -581,3 +581,49 @@ def _item(row: int, e: Enterprise) -> dict[str, Any]:
 def coverage_records(store: Store) -> list[dict[str, Any]]:
     """The coverage records of every census import (kind ``census_import``)."""
     return store.list_records(COVERAGE_KIND)
+
+
+REPORT_COLUMNS = ("kind", "row", "id", "name", "column", "value", "reason")
+
+
+def errors_csv(errors: Iterable[RowError]) -> str:
+    """Row errors as CSV text (``kind,row,id,name,column,value,reason``; formula-safe)."""
+    import io
+
+    from chainmap.safe_output import safe_csv_writer
+
+    buf = io.StringIO()
+    w = safe_csv_writer(buf)
+    w.writerow(REPORT_COLUMNS)
+    for e in errors:
+        w.writerow(["error", e.row, "", "", e.column, "" if e.value is None else e.value, e.reason])
+    return buf.getvalue()
+
+
+def report_csv(result: CensusResult) -> str:
+    """The rows worth a look, as CSV: errors, skipped rows, unassigned and pending firms (formula-safe)."""
+    import io
+
+    from chainmap.safe_output import safe_csv_writer
+
+    buf = io.StringIO()
+    w = safe_csv_writer(buf)
+    w.writerow(REPORT_COLUMNS)
+    for e in result.errors:
+        w.writerow(["error", e.row, "", "", e.column, "" if e.value is None else e.value, e.reason])
+    for s in result.skipped:
+        w.writerow(["skipped", s["row"], "", s["name"], "", s.get("value") or "", s["reason"]])
+    for it in result.new + result.updated:
+        if it["unassigned"]:
+            w.writerow(["unassigned", it["row"], it["id"], it["name"], "", "", "no segment assigned"])
+        for p in it["segments"]:
+            if p["status"] == AssignmentStatus.pending.value:
+                w.writerow(["pending", it["row"], it["id"], it["name"], "segment", p["segment"],
+                            f"confidence {p['confidence']}: {'; '.join(p['evidence'])}"])
+    return buf.getvalue()
+
+
+def report_json(doc: Mapping[str, Any]) -> str:
+    import json
+
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str) + "\n"

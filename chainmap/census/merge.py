@@ -44,6 +44,8 @@ __all__ = [
     "merge_rows",
     "merge_enterprise",
     "comparable",
+    "LOCKABLE_FIELDS",
+    "planner_edit",
 ]
 
 INACTIVE_MARKS: tuple[str, ...] = ("注销", "吊销", "撤销")
@@ -170,3 +172,27 @@ def merge_enterprise(old: Enterprise | None, new: Enterprise) -> tuple[Enterpris
     before, after = comparable(old), comparable(out)
     changes = sorted(k for k in after if before.get(k) != after.get(k))
     return out, changes
+
+
+#: Fields whose hand edits lock them against imports (the rest are bookkeeping).
+LOCKABLE_FIELDS: tuple[str, ...] = (
+    "name", "name_en", "credit_code", "group", "county", "zone", "stage", "industry_code", "segments", "tags",
+    "revenue", "employees", "founded", "source", "confidence", "note",
+)  # fmt: skip
+
+
+def planner_edit(stored: Enterprise, edited: Enterprise) -> Enterprise:
+    """``edited`` (a planner's whole-object update of ``stored``) with the fields it changed
+    added to ``locked_fields``, so later imports never overwrite them.  ``locked_fields``
+    sent with the update replace the stored ones (a planner may unlock a field that way);
+    the fields changed now are locked in any case.
+
+    >>> a = Enterprise(id="e", name="甲", employees=10)
+    >>> planner_edit(a, a.model_copy(update={"employees": 12})).locked_fields
+    ['employees']
+    """
+    base = edited.locked_fields if "locked_fields" in edited.model_fields_set else stored.locked_fields
+    changed = [f for f in LOCKABLE_FIELDS if getattr(stored, f) != getattr(edited, f)]
+    out = edited.model_copy()
+    out.locked_fields = list(dict.fromkeys([*base, *changed]))
+    return out

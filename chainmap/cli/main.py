@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from chainmap.cli import chains, gaps, graph, seed, transfer
-from chainmap.cli.common import new_app
+from chainmap.cli.common import lazy_app, new_app
 
 __all__ = ["app"]
 
@@ -17,3 +17,8 @@ app.command("graph")(graph.graph_export)
 app.command("gaps")(gaps.gaps)
 app.command("export")(transfer.export_cmd)
 app.command("import")(transfer.import_cmd)
+# local-enterprise census (``chainmap enterprises import``), imported when used
+app.add_typer(
+    lazy_app("chainmap.cli.enterprises:app", help="本地企业：导入名录（规上名录、企查查、园区名单）/ local enterprises: import registers"),
+    name="enterprises",
+)
