@@ -502,7 +502,7 @@ def import_census(
             "group": r.get("group") or None, "revenue": r.get("revenue") or None,
             "employees": r.get("employees") if r.get("employees") not in ("", None) else None,
             "founded": r.get("founded") or None, "segments": presences, "attributes": attrs,
-            "source": r.get("source") or pick(lang, f"{kind}：{filename}", f"{kind}: {filename}"),
+            "source": r.get("source") or f"{kind}：{filename}",  # data, not UI text: the same in every language
         }
         if r.get("stage"):
             fields["stage"] = r["stage"]
