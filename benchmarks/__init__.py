@@ -17,4 +17,4 @@ See :mod:`benchmarks.__main__` for the options.  The driver's helpers, one modul
 ``_scaling`` (fits, extrapolation, the plot) and ``_report`` (the generated part of BENCHMARKS.md).
 """
 
-BENCHMARKS = ("relatedness", "gaps", "leads", "storage", "api", "startup")
+BENCHMARKS = ("relatedness", "gaps", "leads", "storage", "api", "startup", "census")

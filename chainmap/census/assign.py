@@ -95,6 +95,7 @@ class KeywordAssigner:
         for word, owners in vocabulary.items():
             self._auto.add_word(word, (word, tuple(owners)))
         self._empty = not vocabulary
+        self._cache: dict[str, list[tuple[str, tuple[tuple[str, str], ...]]]] = {}
         if not self._empty:
             self._auto.make_automaton()
 
@@ -108,9 +109,20 @@ class KeywordAssigner:
                     vocab.setdefault(w, []).append((s.id, s.chain))
         return cls(vocab)
 
+    _CACHE_SIZE = 50_000
+
     def _matches(self, text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
         if self._empty or not text:
             return []
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit  # registers repeat the same product and 经营范围 wording a lot
+        out = self._scan(text)
+        if len(self._cache) < self._CACHE_SIZE:
+            self._cache[text] = out
+        return out
+
+    def _scan(self, text: str) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
         found = []  # (start, end, word, owners)
         for end, (word, owners) in self._auto.iter(text):
             found.append((end - len(word) + 1, end, word, owners))

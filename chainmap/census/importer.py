@@ -225,6 +225,8 @@ def _year(v: str) -> int | None:
 
 
 def _int(v: str, col: str, lang: str) -> int | None:
+    if v.isdigit() and v.isascii():
+        return int(v)
     text = v.strip().removesuffix("人").strip()
     try:
         x = parse_number(text, field=col)
@@ -285,8 +287,9 @@ def _normalise(
         if revenue_factor is None:
             out["revenue_raw"] = out.pop("revenue")
         else:
+            text = out["revenue"]
             try:
-                x = parse_number(out["revenue"], field=col["revenue"])
+                x = int(text) if text.isdigit() and text.isascii() else parse_number(text, field=col["revenue"])
             except InvalidInput as bad:
                 raise _RowFail(col["revenue"], out["revenue"], bad.message) from None
             out["revenue"] = round(float(x) * revenue_factor, 6)
@@ -330,7 +333,7 @@ def import_census(
     Raises InvalidInput for an unreadable file, a header without a name column, an unknown
     ``register_kind``, a file without data rows, or -- unless ``skip_invalid`` or
     ``dry_run`` -- any row error (then nothing is written)."""
-    from chainmap.data import chain_data_from_store
+    from chainmap.data import chain_data_from_store, data_revision
     from chainmap.enterprise_import import enterprise_id
 
     if register_kind is not None and register_kind not in REGISTER_KINDS:
@@ -457,7 +460,8 @@ def import_census(
     # 5. existing enterprises
     existing_cc: dict[str, Enterprise] = {}
     existing_name: dict[str, Enterprise] = {}
-    for ent in store.iter_enterprises():
+    current = data.revision is not None and data.revision == data_revision(store)
+    for ent in data.enterprises if current else store.iter_enterprises():  # the read model, when up to date
         if ent.credit_code:
             existing_cc[ent.credit_code] = ent
         existing_name.setdefault(normalize_company_name(ent.name), ent)

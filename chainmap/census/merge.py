@@ -28,7 +28,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
@@ -129,7 +128,7 @@ def merge_enterprise(old: Enterprise | None, new: Enterprise) -> tuple[Enterpris
     (``[]``: unchanged)."""
     if old is None:
         return new, ["*new"]
-    out = old.model_copy(deep=True)
+    out = old.model_copy()  # shallow: nested values are replaced below, never mutated
     locked = set(old.locked_fields)
     old_census = old.attributes.get("census")
     by_census = isinstance(old_census, dict) and bool(old_census.get("created"))
@@ -145,7 +144,7 @@ def merge_enterprise(old: Enterprise | None, new: Enterprise) -> tuple[Enterpris
         if cur is None or (by_census and cur != v):
             setattr(out, f, v)
     # attributes: register keys; a non-census enterprise keeps its own values
-    attrs = copy.deepcopy(old.attributes)
+    attrs = dict(old.attributes)
     for k, v in new.attributes.items():
         if k == "census":
             continue
@@ -169,9 +168,20 @@ def merge_enterprise(old: Enterprise | None, new: Enterprise) -> tuple[Enterpris
     census["unassigned"] = not out.segments
     attrs["census"] = census
     out.attributes = attrs
-    before, after = comparable(old), comparable(out)
-    changes = sorted(k for k in after if before.get(k) != after.get(k))
+    changes = sorted(f for f in type(out).model_fields if not _same(f, getattr(old, f), getattr(out, f)))
     return out, changes
+
+
+def _same(name: str, a: Any, b: Any) -> bool:
+    if name != "attributes":
+        return bool(a == b)
+    ca, cb = a.get("census"), b.get("census")
+    if isinstance(ca, dict) and isinstance(cb, dict):
+        strip = {k: v for k, v in ca.items() if k not in VOLATILE}
+        if strip != {k: v for k, v in cb.items() if k not in VOLATILE}:
+            return False
+        return {k: v for k, v in a.items() if k != "census"} == {k: v for k, v in b.items() if k != "census"}
+    return bool(a == b)
 
 
 #: Fields whose hand edits lock them against imports (the rest are bookkeeping).

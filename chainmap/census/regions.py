@@ -109,6 +109,7 @@ class RegionResolver:
                     self.counties.setdefault(n, r.id)
                 if r.kind == RegionKind.county:
                     self.county_by_official[_norm(r.name_zh)] = r.id
+        self._official_names = sorted(self.county_by_official, key=len, reverse=True)
         # zone names found inside free text: longest first, so 运城经济技术开发区 beats 开发区
         self._zone_names = sorted((n for n in self.zones if len(n) >= 4), key=len, reverse=True)
         self._cpca: dict[str, tuple[str | None, str | None, str | None, str | None]] = {}
@@ -144,11 +145,29 @@ class RegionResolver:
                 return self.zones[n]
         return None
 
+    def _fast(self, key: str) -> str | None:
+        """The county of an address that names the city and one of its counties by their full
+        names (``山西省运城市闻喜县…``, ``运城市盐湖区…``): no need to ask cpca."""
+        if self.city is None:
+            return None
+        city = _norm(self.city.name_zh)
+        at = key.find(city)
+        if at < 0 or (at > 0 and not key.startswith(("山西省", "山西"))):
+            return None
+        rest = key[at + len(city):]
+        for name in self._official_names:
+            if rest.startswith(name):
+                return self.county_by_official[name]
+        return None
+
     def county_of(self, text: str) -> tuple[str | None, str | None]:
         """``(county id, None)``, ``(None, place outside the city)`` or ``(None, None)`` (unknown)."""
         key = _norm(text)
         if key in self.counties:
             return self.counties[key], None
+        fast = self._fast(key)
+        if fast is not None:
+            return fast, None
         province, city, county, code = self._division(key)
         if code and len(code) >= 4 and not code.startswith(CITY_DIVISION_PREFIX) and (province or city):
             return None, "".join(x for x in (province, city if city != province else None, county) if x)
@@ -231,11 +250,14 @@ def _s(v: Any) -> str | None:
 
 
 def prepare_all(resolver: RegionResolver, rows: Sequence[dict[str, str]]) -> None:
-    """Batch every county, address and town cell of ``rows`` through cpca (one call)."""
+    """Batch the county, address and town cells of ``rows`` that the store's names do not
+    place through cpca (one call)."""
     texts: list[str] = []
     for r in rows:
         for k in ("county", "address", "town"):
             v = r.get(k)
-            if v and _norm(v) not in resolver.counties:
-                texts.append(v)
+            if v:
+                key = _norm(v)
+                if key not in resolver.counties and resolver._fast(key) is None:
+                    texts.append(v)
     resolver.prepare(texts)
