@@ -153,6 +153,9 @@ HEADER_ALIASES: dict[str, str] = {
     "估值(亿美元)": "valuation_usd_bn", "近三年扩张": "expansions_3y", "山西布局": "shanxi_presence",
     "风险": "risk_flags", "风险标签": "risk_flags", "来源": "source",
     "集团": "group", "所属集团": "group", "母公司": "group", "parent": "group",
+    # 企查查 / 天眼查 exports and 规上名录 spellings (as chainmap.census.headers reads them)
+    "单位详细名称": "name", "单位名称": "name", "社会信用代码": "credit_code",
+    "所属省份": "hq_province", "所属城市": "hq_city", "主导产品": "main_products",
 }  # fmt: skip
 
 _TRUE = {"true", "1", "yes", "y", "是", "有", "t"}

@@ -192,18 +192,17 @@ class RegionResolver:
         county_id: str | None = None
         via = "zone" if zone_id else None
         if county:
-            cid, outside = self.county_of(county)
+            zid = None if _norm(county) in self.counties else self.zone_in(county)  # a zone in the county column
+            cid, outside = (None, None) if zid else self.county_of(county)
             if outside:
                 return Placement(outside=outside, via="county")
-            if cid is None:
-                zid = self.zone_in(county)  # a zone given in the county column
-                if zid is None:
-                    return Placement(
-                        error=f"unknown region {county!r}: not a county of the city nor a known place",
-                        error_column="county",
-                        error_value=county,
-                    )
-                zone_id = zone_id or zid
+            if cid is None and zid is None:
+                return Placement(
+                    error=f"unknown region {county!r}: not a county of the city nor a known place",
+                    error_column="county",
+                    error_value=county,
+                )
+            zone_id = zone_id or zid
             county_id = cid
             via = via or "county"
         if address and (county_id is None or zone_id is None):
