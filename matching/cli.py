@@ -32,6 +32,7 @@ from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 
 if TYPE_CHECKING:
+    from chainmap.data import ChainData
     from matching.ranking import LeadPage
 
 __all__ = ["candidates_app", "leads_app"]
@@ -208,33 +209,10 @@ def _note_demo_pool(lang: str) -> None:
     )
 
 
-def _write_xlsx(page: LeadPage, path: Path, lang: str) -> None:
-    from io import BytesIO
+def _write_xlsx(page: LeadPage, path: Path, lang: str, data: ChainData) -> None:
+    from matching.service import lead_workbook
 
-    from openpyxl import Workbook
-
-    from chainmap.safe_output import append_xlsx_row
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "leads"
-    head = ["rank", "name", "credit_code", "hq_province", "hq_city", "chain_id", "gap_segment_id",
-            "gap_segment_name", "gap_status", "gap_priority", "score", "prior_score", "blend_weight", "reason",
-            "candidate_id", "demo"]  # fmt: skip
-    append_xlsx_row(ws, head)
-    for lead in page.items:
-        d = lead.model_dump()
-        append_xlsx_row(ws, [d[h] for h in head])
-    feats = sorted({f for lead in page.items for f in lead.contributions})
-    ws2 = wb.create_sheet("contributions")
-    append_xlsx_row(ws2, ["rank", "candidate_id", "baseline", *feats])
-    for lead in page.items:
-        append_xlsx_row(
-            ws2, [lead.rank, lead.candidate_id, lead.baseline, *(lead.contributions.get(f, 0.0) for f in feats)]
-        )
-    buf = BytesIO()
-    wb.save(buf)
-    write_output(path, buf.getvalue(), lang=lang)
+    write_output(path, lead_workbook(page, data=data, lang=lang), lang=lang)
 
 
 @leads_app.callback()
@@ -281,7 +259,7 @@ def leads(
         )  # fmt: skip
     if fmt == "xlsx":
         assert output is not None
-        _write_xlsx(result, output, lang)
+        _write_xlsx(result, output, lang, data)
         typer.echo(
             pick(
                 lang,

@@ -65,6 +65,7 @@ __all__ = [
     "lead_scorer",
     "lead_list",
     "lead_page",
+    "lead_workbook",
     "import_candidates",
     "list_candidates",
     "lead_backtest",
@@ -359,6 +360,16 @@ def lead_page(
         include_rivals=include_rivals,
     )  # fmt: skip
     return leads.page(k=k, page=page)
+
+
+def lead_workbook(page: LeadPage, *, data: ChainData, lang: str = "zh") -> bytes:
+    """The formatted leads workbook (:mod:`matching.workbook`) of a page of leads, with
+    chain names in ``lang``: what ``chainmap leads -f xlsx`` writes and ``GET /leads.xlsx``
+    serves."""
+    from matching.workbook import leads_workbook_bytes
+
+    names = {c.id: (c.name_en if lang == "en" and c.name_en else c.name_zh) for c in data.chains}
+    return leads_workbook_bytes(page, lang=lang, chain_names=names)
 
 
 # ---------------------------------------------------------------------------
