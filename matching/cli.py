@@ -277,13 +277,19 @@ def leads(
         else:
             echo_json(doc)
         return
-    _print_leads(result, lang, is_demo)
+    _print_leads(result, lang, is_demo, data)
 
 
-def _print_leads(result: LeadPage, lang: str, is_demo: bool) -> None:
-    scope = {"gap": result.gap, "chain": result.chain, "overall": pick(lang, "全部缺口", "all gaps")}[
-        result.scope
-    ]
+def _print_leads(result: LeadPage, lang: str, is_demo: bool, data: ChainData) -> None:
+    from chainmap.labels import label
+
+    chains = {c.id: pick(lang, c.name_zh, c.name_en or c.name_zh) for c in data.chains}
+    segs = {s.id: pick(lang, s.name_zh, s.name_en or s.name_zh) for s in data.segments}
+    scope = {
+        "gap": segs.get(result.gap or "", result.gap),
+        "chain": chains.get(result.chain or "", result.chain),
+        "overall": pick(lang, "全部缺口", "all gaps"),
+    }[result.scope]
     model = (
         pick(lang, "先验评分", "prior score")
         if result.model == "prior"
@@ -302,7 +308,7 @@ def _print_leads(result: LeadPage, lang: str, is_demo: bool) -> None:
         typer.echo(pick(lang, "没有符合条件的线索。", "No leads."))
         return
     rows = [
-        [ld.rank, ld.name, ld.gap_segment_id, ld.gap_status, round(ld.score, 3), ld.reason]
+        [ld.rank, ld.name, ld.gap_segment_name, label("gap_status", ld.gap_status, lang), round(ld.score, 3), ld.reason]
         for ld in result.items
     ]
     echo_table(pick(lang, "名次 企业 缺口环节 类型 得分 理由", "rank name gap status score reason").split(), rows)
