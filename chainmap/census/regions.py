@@ -104,9 +104,13 @@ class RegionResolver:
         todo = list(dict.fromkeys(_norm(t) for t in texts if t and _norm(t) not in self._cpca))
         if not todo:
             return
-        import cpca_new  # the division library: loaded when an address needs it
+        import warnings
 
-        frame = cpca_new.transform(todo)
+        with warnings.catch_warnings():  # cpca-new 0.1.2 opens its data with a deprecated importlib call
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import cpca_new  # the division library: loaded when an address needs it
+
+            frame = cpca_new.transform(todo)
         cols = list(frame.columns)
         i_p, i_c, i_a, i_code = cols.index("省"), cols.index("市"), cols.index("区"), cols.index("adcode")
         for text, row in zip(todo, frame.itertuples(index=False, name=None), strict=True):
