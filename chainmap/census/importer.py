@@ -248,6 +248,7 @@ def _normalise(
         text = v.get(c, "") or ""
         out[f] = "" if _empty(text) else text.strip()
     out["_row"] = row.number
+    out["_cells"] = {f: out[f] for f in col}  # as written, for error messages
     name = out.get("name", "")
     if not name:
         raise _RowFail(col.get("name", "name"), "", pick(lang, "企业名称为空", "the enterprise name is empty"))
@@ -515,7 +516,8 @@ def import_census(
         except ValidationError as err:
             for detail in err.errors():
                 f = str(detail["loc"][0]) if detail["loc"] else ""
-                result.errors.append(RowError(row=r["_row"], column=hmap.column_of.get(f, f), value=shown_value(fields.get(f)),
+                shown = r["_cells"].get(f, fields.get(f))
+                result.errors.append(RowError(row=r["_row"], column=hmap.column_of.get(f, f), value=shown_value(shown),
                                               reason=detail["msg"].removeprefix("Value error, ")))
             continue
         merged, changes = merge_enterprise(old, new)

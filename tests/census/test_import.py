@@ -312,3 +312,23 @@ def test_complete_flag_and_kind_override(sqlite_seeded: Store) -> None:
     rec = sqlite_seeded.get_record(COVERAGE_KIND, census_import_id(raw))
     assert rec["register_kind"] == "专业镇" and rec["complete"] is True and rec["regions"] == ["wenxi", "zone.wenxi"]
     assert all(e.attributes["census"]["register"] == "专业镇" for e in _census_firms(sqlite_seeded))
+
+
+def test_bad_numbers_are_row_errors_naming_the_cell(sqlite_seeded: Store) -> None:
+    raw = _csv([
+        ["企业名称", "所在地", "从业人员", "营业收入(亿元)", "成立日期", "母公司"],
+        ["运城甲有限公司", "闻喜", "-5", "1", "2000", ""],
+        ["运城乙有限公司", "闻喜", "10", "1e30", "2000", ""],
+        ["运城丙有限公司", "闻喜", "12.5", "", "", ""],
+        ["运城丁有限公司", "闻喜", "10", "abc", "3000", ""],
+        ["运城戊有限公司", "闻喜", "", "", "", "x" * 201],
+        ["运城己有限公司", "闻喜", "未公开", "-", "2001年5月", ""],
+    ])  # fmt: skip
+    doc = import_census(sqlite_seeded, raw, filename="n.csv", dry_run=True).to_json()
+    got = {(e["row"], e["column"]): e["value"] for e in doc["errors"]}
+    # one error per row: the first bad cell (row 5: 成立日期 before 营业收入)
+    assert set(got) == {(2, "从业人员"), (3, "营业收入(亿元)"), (4, "从业人员"), (5, "成立日期"), (6, "母公司")}
+    assert got[(5, "成立日期")] == "3000" and got[(6, "母公司")].startswith("xxx")
+    assert got[(3, "营业收入(亿元)")] == "1e30"  # the cell as written, not the converted number
+    ok = next(it for it in doc["new"] if it["name"] == "运城己有限公司")
+    assert ok["county"] == "wenxi"  # 未公开 and - are empty cells, 2001年5月 a date
