@@ -252,6 +252,9 @@ class Segment(_Base):
     name_zh: str = Field(min_length=1)
     name_en: str = Field(default="", description="optional; falls back to the marked Chinese name")
     stage: Stage = Field(description="upstream / midstream / downstream (上游 / 中游 / 下游 accepted)")
+    stage_inferred: bool = Field(
+        default=False, description="stage inferred from the graph by an import (longest-path layering), to confirm"
+    )
     kind: SegmentKind = Field(default=SegmentKind.product, description="product / endowment / adopter / service")
     order: int = Field(default=0, ge=0, description="position within the stage, for layout")
     parent: Id | None = None
