@@ -7,8 +7,9 @@
   the one table reader): one row per link, headers in Chinese or English
   (:data:`EDGE_COLUMNS`): 上游环节 / source, 下游环节 / target (required), 关系 / kind,
   权重 / weight, 说明 / note, 来源 / sources, and optionally 上游阶段 / 下游阶段
-  (source_stage / target_stage), 上游英文名 / 下游英文名, 上游编号 / 下游编号
-  (explicit segment ids);
+  (source_stage / target_stage), 上游类型 / 下游类型 (segment kind: product / endowment /
+  adopter / service or 产品环节 / 资源禀赋 / 应用环节 / 服务环节), 上游英文名 / 下游英文名,
+  上游编号 / 下游编号 (explicit segment ids);
 * a **graph file**: GraphML (yEd) or GEXF (Gephi), as :func:`chainmap.graph.export_graph`
   writes them: nodes are segments (``name_zh`` or ``label``, optional ``name_en``,
   ``stage``, ``kind``), edges links (``kind``, ``weight``, ``note``).
@@ -74,6 +75,8 @@ EDGE_COLUMNS: dict[str, tuple[str, ...]] = {
     "target_stage": ("下游阶段", "下游环节阶段", "target_stage", "downstream_stage"),
     "source_name_en": ("上游英文名", "source_name_en", "upstream_name_en"),
     "target_name_en": ("下游英文名", "target_name_en", "downstream_name_en"),
+    "source_kind": ("上游类型", "上游环节类型", "source_kind", "upstream_kind"),
+    "target_kind": ("下游类型", "下游环节类型", "target_kind", "downstream_kind"),
     "source_id": ("上游编号", "source_id", "upstream_id"),
     "target_id": ("下游编号", "target_id", "downstream_id"),
 }
@@ -194,6 +197,7 @@ class ChainPlan:
     links: list[Link]
     external: list[str]  # stored segments of other chains linked by the import (declared neighbours)
     file: str
+    merged: ChainData | None = None  # the store's data plus the plan, once validated
 
     @property
     def inferred(self) -> list[str]:
@@ -254,7 +258,9 @@ def _edges_from_table(raw: bytes, filename: str, limits: Limits | None) -> tuple
         for end in ("source", "target"):
             name = v[end]
             node = nodes.setdefault(name, _Node(name=name, where=row.number))
-            for attr, col in (("stage", f"{end}_stage"), ("name_en", f"{end}_name_en"), ("given_id", f"{end}_id")):
+            for attr, col in (
+                ("stage", f"{end}_stage"), ("name_en", f"{end}_name_en"), ("given_id", f"{end}_id"), ("kind", f"{end}_kind"),
+            ):  # fmt: skip
                 val = v.get(col)
                 if not val:
                     continue
@@ -481,11 +487,13 @@ def read_chain_file(
     external = sorted({n.existing for n in nodes.values() if n.existing})
     plan = ChainPlan(chain=chain, segments=segments, links=links, external=external, file=filename)
     seg_rows = {ids[n]: nodes[n].where for n in own}
-    _validate_with(plan, data, seg_rows, link_rows)
+    plan.merged = _validate_with(plan, data, seg_rows, link_rows)
     return plan
 
 
-def _validate_with(plan: ChainPlan, data: ChainData, seg_rows: Mapping[str, int], link_rows: Mapping[str, int]) -> None:
+def _validate_with(
+    plan: ChainPlan, data: ChainData, seg_rows: Mapping[str, int], link_rows: Mapping[str, int]
+) -> ChainData:
     """The seed's cross-reference checks on the store's data plus the plan (one root error per cause)."""
     from chainmap.seed import validate_data
 
@@ -506,6 +514,7 @@ def _validate_with(plan: ChainPlan, data: ChainData, seg_rows: Mapping[str, int]
             first.message, file=first.file, line=first.line, field=first.field,
             problems=[str(p) for p in problems], hint=f"{len(problems)} problem(s); nothing was imported",
         )  # fmt: skip
+    return merged
 
 
 def import_chain(
@@ -519,6 +528,8 @@ def import_chain(
     letter: str | None = None,
     description: str = "",
     sources: Sequence[str] = (),
+    enterprises: bytes | None = None,
+    enterprises_filename: str = "enterprises.csv",
     dry_run: bool = False,
     data: ChainData | None = None,
     limits: Limits | None = None,
@@ -526,9 +537,13 @@ def import_chain(
     """Read, validate and (unless ``dry_run``) write a chain file: the one use case of
     ``chainmap chain import`` and ``POST /chains/import``.
 
-    ``data`` defaults to the store's read model.  All or nothing: any problem raises
-    (InvalidInput / Conflict) before anything is written, and the write is one
-    ``bulk_upsert``.  Returns :meth:`ChainPlan.summary`.
+    ``enterprises`` is an optional local-enterprise table (the columns of
+    :mod:`chainmap.enterprise_import`, the importer of ``POST /enterprises/import``),
+    validated against the store plus the new chain, so its rows may name the new
+    segment ids.  ``data`` defaults to the store's read model.  All or nothing: any
+    problem in either file raises (InvalidInput / Conflict) before anything is written,
+    and the write is one ``bulk_upsert``.  Returns :meth:`ChainPlan.summary`, with
+    ``enterprises`` (how many) when a table was given.
     """
     if data is None:
         from chainmap.service import chain_data
@@ -538,6 +553,14 @@ def import_chain(
         raw, filename=filename, chain_id=chain_id, name_zh=name_zh, name_en=name_en, letter=letter,
         description=description, sources=sources, data=data, limits=limits,
     )  # fmt: skip
+    summary = plan.summary(dry_run=dry_run)
+    ents: list[Any] = []
+    if enterprises is not None:
+        from chainmap.enterprise_import import enterprises_from_upload
+
+        assert plan.merged is not None
+        ents = list(enterprises_from_upload(enterprises, filename=enterprises_filename, data=plan.merged, limits=limits))
+        summary["enterprises"] = len(ents)
     if not dry_run:
-        store.bulk_upsert(chains=[plan.chain], segments=plan.segments, links=plan.links)
-    return plan.summary(dry_run=dry_run)
+        store.bulk_upsert(chains=[plan.chain], segments=plan.segments, links=plan.links, enterprises=ents)
+    return summary
