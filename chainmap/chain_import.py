@@ -413,6 +413,11 @@ def read_chain_file(
         ids[name] = sid
 
     own = [n for n in sorted(nodes) if nodes[n].existing is None]
+    if not own:
+        raise InvalidInput(
+            "every segment of the file is already stored in another chain; nothing new to import",
+            file=filename, hint="give the new segments names or ids that are not stored yet",
+        )  # fmt: skip
     supply_pairs = []
     kinds: dict[int, LinkKind] = {}
     for e in edges:
@@ -470,7 +475,7 @@ def read_chain_file(
         }  # fmt: skip
         try:
             links.append(Link.model_validate(raw_link))
-            link_rows.setdefault(f"{raw_link['source']}->{raw_link['target']}", e.where)
+            link_rows[f"{raw_link['source']}->{raw_link['target']}"] = e.where  # the seed reports the last
         except ValidationError as ex:
             for err in ex.errors():
                 fld = str(err["loc"][0]) if err["loc"] else ""
