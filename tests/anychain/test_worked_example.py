@@ -127,7 +127,7 @@ def test_cli_import_gaps_and_leads(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     raises=AssertionError,
     reason="#18 point 3 (mapping slots, the mapper's part): candidate-segment fit is scored over every "
     "chain's vocabulary, so the fruit chain moves 合汽生材 lead scores by up to 0.0045 (e.g. 汕头万顺's "
-    "packaging materials now also fit 无菌包装材料); ranks and gaps are unchanged (test above)",
+    "纸包装材料 now also fits the fruit packaging segments); ranks and gaps are unchanged (test above)",
 )
 def test_landmark_lead_scores_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHAINMAP_STORE", "sqlite")
