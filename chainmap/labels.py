@@ -54,6 +54,9 @@ __all__ = [
     "zh_labels",
     "label",
     "catalogue",
+    "ZH_FALLBACK_MARK",
+    "english_name",
+    "is_fallback_name",
 ]
 
 #: code -> (Chinese label, English label), in display order.
@@ -297,3 +300,29 @@ def catalogue(lang: str = "zh") -> dict[str, Any]:
     out["gap_status_colours"] = {s: {"stroke": st, "fill": fi} for s, (st, fi) in GAP_STATUS_COLOURS.items()}
     out["gap_status_targets"] = list(GAP_TARGET_STATUSES)
     return out
+
+
+#: Appended to a Chinese name that stands in for a missing English name (English output).
+ZH_FALLBACK_MARK = "（zh）"
+
+
+def english_name(name_en: str | None, name_zh: str) -> str:
+    """The English name to show: ``name_en``, or the Chinese name marked ``（zh）`` when absent.
+
+    The one fallback rule for chains and segments without an English name (the models
+    apply it on validation, so every English output shows the same marked name).
+
+    >>> english_name("Photovoltaics", "光伏"), english_name(None, "光伏"), english_name(" ", "光伏")
+    ('Photovoltaics', '光伏（zh）', '光伏（zh）')
+    """
+    v = (name_en or "").strip()
+    return v if v else f"{name_zh}{ZH_FALLBACK_MARK}"
+
+
+def is_fallback_name(name_en: str, name_zh: str) -> bool:
+    """True when ``name_en`` is the marked Chinese fallback of :func:`english_name`.
+
+    >>> is_fallback_name("光伏（zh）", "光伏"), is_fallback_name("PV", "光伏")
+    (True, False)
+    """
+    return name_en == f"{name_zh}{ZH_FALLBACK_MARK}"

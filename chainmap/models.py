@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chainmap.labels import SEGMENT_STAGE, TAG
+from chainmap.labels import SEGMENT_STAGE, TAG, english_name, is_fallback_name
 
 __all__ = [
     "ID_PATTERN",
@@ -53,7 +53,7 @@ Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
 
 
 class Stage(StrEnum):
-    """Position of a segment in its chain (上游 / 中游 / 下游)."""
+    """Position of a segment in its chain (上游 / 中游 / 下游); the Chinese label is accepted on input."""
 
     upstream = "upstream"
     midstream = "midstream"
@@ -63,9 +63,30 @@ class Stage(StrEnum):
     def rank(self) -> int:
         return {"upstream": 0, "midstream": 1, "downstream": 2}[self.value]
 
+    @classmethod
+    def parse(cls, value: str) -> Stage:
+        """Parse an English code (any case) or a Chinese label.
+
+        >>> Stage.parse("上游") is Stage.upstream, Stage.parse(" Downstream ") is Stage.downstream
+        (True, True)
+        >>> Stage.parse("top")
+        Traceback (most recent call last):
+        ...
+        ValueError: unknown stage 'top'; valid: upstream, midstream, downstream, 上游, 中游, 下游
+        """
+        v = value.strip()
+        if v in _STAGE_BY_ZH:
+            return _STAGE_BY_ZH[v]
+        try:
+            return cls(v.lower())
+        except ValueError:
+            valid = [*(s.value for s in cls), *_STAGE_BY_ZH]
+            raise ValueError(f"unknown stage {value!r}; valid: {', '.join(valid)}") from None
+
 
 #: Stage -> Chinese label (from :data:`chainmap.labels.SEGMENT_STAGE`).
 STAGE_LABELS_ZH: dict[Stage, str] = {Stage(code): zh for code, (zh, _en) in SEGMENT_STAGE.items()}
+_STAGE_BY_ZH = {zh: st for st, zh in STAGE_LABELS_ZH.items()}
 
 
 class SegmentKind(StrEnum):
@@ -178,30 +199,49 @@ class Confidence(StrEnum):
     low = "low"
 
 
-_ALLOWED_CHAIN_LETTERS = ("合", "汽", "生", "材")
-
-
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
 
 
+def _fill_english(model: Chain | Segment) -> None:
+    """English name falls back to the marked Chinese name (:func:`chainmap.labels.english_name`)."""
+    model.name_en = english_name(model.name_en, model.name_zh)
+
+
 class Chain(_Base):
-    """An industrial chain (产业链) or a sub-chain (e.g. 材 → 镁)."""
+    """An industrial chain (产业链) or a sub-chain (e.g. 材 → 镁).
+
+    Any id and name; ``letter`` is an optional short label (合 / 汽 / 生 / 材 for the
+    shipped landmark chains) shown before the name.  ``name_en`` is optional: without
+    it English output shows the Chinese name marked ``（zh）``.
+
+    >>> Chain(id="pv", name_zh="光伏与储能").name_en
+    '光伏与储能（zh）'
+    >>> Chain(id="pv", name_zh="光伏与储能", letter="").letter is None
+    True
+    """
 
     id: Id
     name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
-    letter: str = Field(description="合 / 汽 / 生 / 材")
+    name_en: str = Field(default="", description="optional; falls back to the marked Chinese name")
+    letter: str | None = Field(default=None, max_length=4, description="optional label, e.g. 合 / 汽 / 生 / 材")
     description: str = ""
     parent: Id | None = None
     sources: list[str] = Field(default_factory=list)
 
     @field_validator("letter")
     @classmethod
-    def _letter(cls, v: str) -> str:
-        if v not in _ALLOWED_CHAIN_LETTERS:
-            raise ValueError(f"letter must be one of {'/'.join(_ALLOWED_CHAIN_LETTERS)}, got {v!r}")
-        return v
+    def _letter(cls, v: str | None) -> str | None:
+        return v or None
+
+    @model_validator(mode="after")
+    def _english(self) -> Chain:
+        _fill_english(self)
+        return self
+
+    @property
+    def has_english_name(self) -> bool:
+        return not is_fallback_name(self.name_en, self.name_zh)
 
 
 class Segment(_Base):
@@ -210,8 +250,11 @@ class Segment(_Base):
     id: Id
     chain: Id
     name_zh: str = Field(min_length=1)
-    name_en: str = Field(min_length=1)
-    stage: Stage
+    name_en: str = Field(default="", description="optional; falls back to the marked Chinese name")
+    stage: Stage = Field(description="upstream / midstream / downstream (上游 / 中游 / 下游 accepted)")
+    stage_inferred: bool = Field(
+        default=False, description="stage inferred from the graph by an import (longest-path layering), to confirm"
+    )
     kind: SegmentKind = Field(default=SegmentKind.product, description="product / endowment / adopter / service")
     order: int = Field(default=0, ge=0, description="position within the stage, for layout")
     parent: Id | None = None
@@ -227,11 +270,21 @@ class Segment(_Base):
     description: str = ""
     sources: list[str] = Field(default_factory=list)
 
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage(cls, v: Any) -> Any:
+        return Stage.parse(v) if isinstance(v, str) else v
+
     @model_validator(mode="after")
     def _no_self_parent(self) -> Segment:
         if self.parent == self.id:
             raise ValueError("a segment cannot be its own parent")
+        _fill_english(self)
         return self
+
+    @property
+    def has_english_name(self) -> bool:
+        return not is_fallback_name(self.name_en, self.name_zh)
 
 
 class Link(_Base):

@@ -146,22 +146,24 @@ def region_short_names(region: Region) -> list[str]:
 
 def region_resolver(regions: Iterable[Region], *, field: str = "region") -> Resolver:
     """Regions by id, Chinese / English name and short forms (``永济``, ``运城经开区``)."""
-    entries = [(r.id, [r.name_zh, r.name_en, *region_short_names(r)]) for r in regions]
+    entries = [(r.id, [n for n in (r.name_zh, r.name_en, *region_short_names(r)) if n]) for r in regions]
     return _make("region", entries, field)
 
 
 def chain_resolver(chains: Iterable[Chain], *, field: str = "chain") -> Resolver:
     """Chains by id, names and the 合汽生材 letter of a top-level chain."""
-    entries = [
-        (c.id, [c.name_zh, c.name_en, *([c.letter] if c.parent is None and getattr(c, "letter", None) else [])])
-        for c in chains
-    ]
+    entries: list[tuple[str, list[str]]] = []
+    for c in chains:
+        names = [n for n in (c.name_zh, c.name_en) if n]
+        if c.parent is None and c.letter:
+            names.append(c.letter)
+        entries.append((c.id, names))
     return _make("chain", entries, field)
 
 
 def segment_resolver(segments: Iterable[Segment], *, field: str = "segment") -> Resolver:
     """Segments by id, Chinese / English name and aliases."""
-    entries = [(s.id, [s.name_zh, s.name_en, *s.aliases]) for s in segments]
+    entries = [(s.id, [n for n in (s.name_zh, s.name_en, *s.aliases) if n]) for s in segments]
     return _make("segment", entries, field)
 
 

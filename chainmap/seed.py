@@ -8,7 +8,13 @@ message names the file, the line and the field of the first problem and whose
 Checked: YAML/CSV syntax, field types and enums (via the pydantic models),
 duplicate ids, unknown chain / parent / segment / region references (also those of
 the policies in ``policies.yaml``), duplicate links, ``part_of`` cycles, zone-county
-consistency, credit codes.
+consistency, credit codes, segment ids starting with their chain id.
+
+One root error per cause: a YAML/CSV syntax error is reported alone (nothing else is
+checked, since every later check would only repeat it); an entry that fails its own
+validation does not also produce an "unknown ..." error in every entry referring to it;
+an unknown reference is reported once per distinct value, with the number of entries
+using it and the valid values.
 """
 
 from __future__ import annotations
@@ -40,10 +46,14 @@ __all__ = [
     "seed_dir",
     "validate_data",
     "load_into_store",
+    "link_counts",
     "SEED_FILES",
+    "REQUIRED_SEED_FILES",
 ]
 
 SEED_FILES = ("chains.yaml", "regions.yaml", "segments/*.yaml", "links.csv", "enterprises.yaml", "policies.yaml")
+#: Files a seed folder must have; the others are optional (see ``graph_seed/README.md``).
+REQUIRED_SEED_FILES = ("chains.yaml", "regions.yaml", "segments/*.yaml")
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class SeedProblem:
     line: int | None
     field: str | None
     message: str
+    syntax: bool = False  # a file that could not be parsed at all: reported alone
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
@@ -103,16 +114,20 @@ def _read_yaml_list(
     try:
         data = yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclass
     except InvalidInput as e:  # a parser budget (LimitExceeded, naming the setting) or a recursive alias
-        problems.append(SeedProblem(rel, e.context.get("line"), None, e.message))
+        problems.append(SeedProblem(rel, e.context.get("line"), None, e.message, syntax=True))
         return []
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        problems.append(SeedProblem(rel, mark.line + 1 if mark else None, None, f"YAML syntax error: {e}"))
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        col = f", column {mark.column + 1}" if mark else ""
+        problems.append(
+            SeedProblem(rel, mark.line + 1 if mark else None, None, f"YAML syntax error{col}: {problem}", syntax=True)
+        )
         return []
     if data is None:
         return []
     if not isinstance(data, list):
-        problems.append(SeedProblem(rel, 1, None, "expected a YAML list of mappings at top level"))
+        problems.append(SeedProblem(rel, 1, None, "expected a YAML list of mappings at top level", syntax=True))
         return []
     out = []
     for i, item in enumerate(data):
@@ -143,7 +158,10 @@ def _read_links_csv(path: Path, rel: str, problems: list[SeedProblem]) -> list[d
             unknown = [c for c in header if c not in expected]
             if missing or unknown:
                 problems.append(
-                    SeedProblem(rel, lineno, "header", f"expected columns {','.join(expected)}; got {','.join(header)}")
+                    SeedProblem(
+                        rel, lineno, "header", f"expected columns {','.join(expected)}; got {','.join(header)}",
+                        syntax=True,
+                    )
                 )
                 return []
             continue
@@ -184,19 +202,32 @@ def _locate(item: Any, loc: list[str], default: int | None) -> int | None:
 
 
 def _build(
-    model: type[BaseModel], item: dict[str, Any], rel: str, problems: list[SeedProblem]
+    model: type[BaseModel],
+    item: dict[str, Any],
+    rel: str,
+    problems: list[SeedProblem],
+    known_bad: dict[str, set[str]] | None = None,
 ) -> BaseModel | None:
+    """Validate one entry; ``known_bad`` maps a field to values already reported as invalid
+    entries elsewhere (a segment's ``chain`` naming a chain that failed): no error again."""
     line = item.get("__line__")
     try:
         return model.model_validate(_clean(item))
     except ValidationError as e:
         for err in e.errors():
             loc = [str(x) for x in err["loc"]]
+            if len(loc) == 1 and known_bad and str(item.get(loc[0], "")).strip() in known_bad.get(loc[0], set()):
+                continue
             fld = ".".join(loc) if loc else None
             fline = _locate(item, loc, line)
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown field"
+            elif err["type"] == "string_pattern_mismatch":
+                msg = (
+                    f"{err.get('input')!r} is not a valid id: lower-case ASCII letters, digits, '_' or '-', "
+                    "parts joined by '.' (e.g. qi.battery)"
+                )
             problems.append(SeedProblem(rel, fline, fld, msg))
         return None
 
@@ -226,6 +257,7 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
         raise InvalidInput(f"seed folder not found: {root}", field="path", hint="give the folder holding chains.yaml")
     problems: list[SeedProblem] = []
     origin: dict[tuple[str, str], tuple[str, int | None]] = {}
+    invalid: dict[str, set[str]] = {}  # kind -> ids of entries that failed their own validation
 
     def read_models(rel: str, model: type[BaseModel], kind: str, required: bool = True) -> list[Any]:
         p = root / rel
@@ -234,12 +266,15 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
                 problems.append(SeedProblem(rel, None, None, "file missing"))
             return []
         out = []
+        known_bad = {"chain": invalid.get("chain", set()), "parent": invalid.get(kind, set())}
         for item in _read_yaml_list(p, rel, problems, limits):
-            obj = _build(model, item, rel, problems)
+            obj = _build(model, item, rel, problems, known_bad)
             if obj is not None:
                 out.append(obj)
                 oid = str(getattr(obj, "id", None) or getattr(obj, "name", ""))
                 origin[(kind, oid)] = (rel, item.get("__line__"))
+            elif isinstance(item.get("id"), str):
+                invalid.setdefault(kind, set()).add(item["id"].strip())
         return out
 
     chains: list[Chain] = read_models("chains.yaml", Chain, "chain")
@@ -260,8 +295,12 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
             if obj is not None:
                 links.append(obj)  # type: ignore[arg-type]
                 origin[("link", f"{obj.source}->{obj.target}")] = ("links.csv", row["__line__"])  # type: ignore[attr-defined]
-    data = ChainData(chains, regions, segments, links, enterprises, origin, policies=policies)
-    problems.extend(validate_data(data))
+    syntax = [p for p in problems if p.syntax]
+    if syntax:  # alone: every other check would only echo an unparsed file
+        problems = syntax
+    else:
+        data = ChainData(chains, regions, segments, links, enterprises, origin, policies=policies)
+        problems.extend(validate_data(data, invalid=invalid))
     if problems:
         first = problems[0]
         raise InvalidInput(
@@ -275,17 +314,58 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
     return data
 
 
+def link_counts(data: ChainData) -> dict[str, int]:
+    """The one link count of a seed, as ``seed check``, ``seed load`` and the README give it.
+
+    ``links``: rows of ``links.csv``; ``parent_links``: the implicit ``part_of`` link of
+    each segment with a ``parent`` (not also written in ``links.csv``); ``total``: both,
+    the edges of the chain graph; ``cross_chain``: edges between top-level chains.
+    """
+    explicit = {(ln.source, ln.target) for ln in data.links}
+    parent = sum(1 for s in data.segments if s.parent and (s.id, s.parent) not in explicit)
+    G = data.graph
+    return {
+        "links": len(data.links),
+        "parent_links": parent,
+        "total": G.number_of_edges(),
+        "cross_chain": sum(1 for _, _, d in G.edges(data=True) if d["cross_chain"]),
+    }
+
+
 def _where(data: ChainData, kind: str, oid: str) -> tuple[str, int | None]:
     return data.origin.get((kind, oid), (f"<{kind}>", None))
 
 
-def validate_data(data: ChainData) -> list[SeedProblem]:
-    """Cross-reference checks on already-parsed data; returns the problems found."""
+def _valid_list(ids: Iterable[str], what: str) -> str:
+    """``valid: a, b, c`` -- or, with no valid value at all, what is missing."""
+    ids = sorted(ids)
+    if not ids:
+        return f"no valid {what} is defined"
+    shown = ", ".join(ids[:40])
+    return f"valid: {shown}" + (f" … ({len(ids)} in all)" if len(ids) > 40 else "")
+
+
+def validate_data(data: ChainData, *, invalid: dict[str, set[str]] | None = None) -> list[SeedProblem]:
+    """Cross-reference checks on already-parsed data; returns the problems found.
+
+    ``invalid`` maps a kind (``chain``, ``segment``, ``region``) to the ids of entries
+    that failed their own validation (already reported): references to them are not
+    reported again.  An unknown reference is reported once per distinct value, at its
+    first use, with the number of uses and the valid values.
+    """
     problems: list[SeedProblem] = []
+    bad = invalid or {}
+    unknown_refs: dict[tuple[str, str, str], list[tuple[str, str, str | None]]] = {}
 
     def add(kind: str, oid: str, fld: str | None, msg: str) -> None:
         f, line = _where(data, kind, oid)
         problems.append(SeedProblem(f, line, fld, msg))
+
+    def ref(target: str, value: str, kind: str, oid: str, fld: str | None, what: str | None = None) -> None:
+        """Record a reference to an unknown ``target`` (chain / segment / region), named ``what``."""
+        if value in bad.get(target, set()):
+            return  # the entry itself failed its validation: reported there
+        unknown_refs.setdefault((target, what or target, value), []).append((kind, oid, fld))
 
     def dup_check(kind: str, ids: Iterable[str]) -> set[str]:
         seen: set[str] = set()
@@ -302,20 +382,22 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
 
     for c in data.chains:
         if c.parent and c.parent not in chain_ids:
-            add("chain", c.id, "parent", f"unknown parent chain {c.parent!r}")
+            ref("chain", c.parent, "chain", c.id, "parent", "parent chain")
     for r in data.regions:
         if r.parent and r.parent not in region_ids:
-            add("region", r.id, "parent", f"unknown parent region {r.parent!r}")
+            ref("region", r.parent, "region", r.id, "parent", "parent region")
         if r.county:
             if r.county not in region_ids:
-                add("region", r.id, "county", f"unknown county {r.county!r}")
+                ref("region", r.county, "region", r.id, "county", "county")
             elif data.region_by_id[r.county].kind != RegionKind.county:
                 add("region", r.id, "county", f"{r.county!r} is not a county")
     for s in data.segments:
         if s.chain not in chain_ids:
-            add("segment", s.id, "chain", f"unknown chain {s.chain!r}; valid: {', '.join(sorted(chain_ids))}")
+            ref("chain", s.chain, "segment", s.id, "chain")
+        elif not s.id.startswith(f"{s.chain}."):
+            add("segment", s.id, "id", f"segment id {s.id!r} must start with its chain id: {s.chain}.<name>")
         if s.parent and s.parent not in seg_ids:
-            add("segment", s.id, "parent", f"unknown parent segment {s.parent!r}")
+            ref("segment", s.parent, "segment", s.id, "parent", "parent segment")
 
     seen_links: set[tuple[str, str]] = set()
     part_of = nx.DiGraph()
@@ -326,7 +408,7 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
         lid = f"{ln.source}->{ln.target}"
         for fld, end in (("source", ln.source), ("target", ln.target)):
             if end not in seg_ids:
-                add("link", lid, fld, f"unknown segment {end!r}")
+                ref("segment", end, "link", lid, fld)
         if (ln.source, ln.target) in seen_links:
             add("link", lid, "target", f"duplicate link {ln.source} -> {ln.target}")
         seen_links.add((ln.source, ln.target))
@@ -345,31 +427,37 @@ def validate_data(data: ChainData) -> list[SeedProblem]:
             add("enterprise", eid, "id", "missing id")
         for i, p in enumerate(e.segments):
             if p.segment not in seg_ids:
-                add("enterprise", eid, f"segments.{i}.segment", f"unknown segment {p.segment!r}")
+                ref("segment", p.segment, "enterprise", eid, f"segments.{i}.segment")
         if e.county and e.county not in region_ids:
-            add("enterprise", eid, "county", f"unknown region {e.county!r}")
+            ref("region", e.county, "enterprise", eid, "county")
         if e.zone:
             if e.zone not in region_ids:
-                add("enterprise", eid, "zone", f"unknown region {e.zone!r}")
+                ref("region", e.zone, "enterprise", eid, "zone")
             elif e.county and data.region_by_id[e.zone].county not in (None, e.county):
                 add("enterprise", eid, "zone", f"zone {e.zone!r} lies in {data.region_by_id[e.zone].county!r}, not {e.county!r}")
     dup_check("policy", [p.id for p in data.policies])
     for pol in data.policies:
         for i, sid in enumerate(pol.segments):
             if sid not in seg_ids:
-                add("policy", pol.id, f"segments.{i}", f"unknown segment {sid!r}")
+                ref("segment", sid, "policy", pol.id, f"segments.{i}")
         for i, cid in enumerate(pol.chains):
             if cid not in chain_ids:
-                add("policy", pol.id, f"chains.{i}", f"unknown chain {cid!r}; valid: {', '.join(sorted(chain_ids))}")
+                ref("chain", cid, "policy", pol.id, f"chains.{i}")
         for i, rid in enumerate(pol.regions):
             if rid not in region_ids:
-                add("policy", pol.id, f"regions.{i}", f"unknown region {rid!r}")
+                ref("region", rid, "policy", pol.id, f"regions.{i}")
     codes: dict[str, str] = {}
     for e in data.enterprises:
         if e.credit_code:
             if e.credit_code in codes:
                 add("enterprise", e.id or e.name, "credit_code", f"credit code also used by {codes[e.credit_code]!r}")
             codes[e.credit_code] = e.id or e.name
+
+    valid = {"chain": chain_ids, "segment": seg_ids, "region": region_ids}
+    for (target, what, value), uses in unknown_refs.items():
+        ref_kind, ref_id, ref_field = uses[0]
+        more = f" (used by {len(uses)} entries; this is the first)" if len(uses) > 1 else ""
+        add(ref_kind, ref_id, ref_field, f"unknown {what} {value!r}{more}; {_valid_list(valid[target], target)}")
     return problems
 
 

@@ -10,7 +10,7 @@ from files (``revision is None``) is never cached.  Cache kinds (the first key
 element, counted in ``ResultCache.computed``):
 
 ``data``        the read model of a store, per graph revision;
-``criticality`` the criticality scores of the whole graph (region-independent);
+``criticality`` the criticality scores, per chain scope (region-independent);
 ``gaps``        one gap analysis: all top-level chains of a region and language
                 (``("gaps", rev, None, region, lang)``) or one sub-chain
                 (``("gaps", rev, "cai.al", region, lang)``) -- a top-level
@@ -159,11 +159,11 @@ def valid_status(status: str | None, *, field: str = "type") -> str | None:
 
 
 def criticality_scores(*, data: ChainData, cache: ResultCache | None = None) -> dict[str, dict[str, float]]:
-    """:func:`chainmap.analysis.criticality.criticality` of the whole graph (region-independent),
-    cached per graph revision."""
-    from chainmap.analysis.criticality import criticality
+    """:func:`chainmap.analysis.criticality.chain_criticality` of the graph: each segment scored
+    on its own chain's scope (region-independent), cached per graph revision."""
+    from chainmap.analysis.criticality import chain_criticality
 
-    return _cached(cache, data, ("criticality",), lambda: criticality(data.graph))
+    return _cached(cache, data, ("criticality",), lambda: chain_criticality(data.graph))
 
 
 def gap_report(

@@ -118,7 +118,7 @@ def test_unknown_enterprise_segment(seed: Path) -> None:
     p = seed / "enterprises.yaml"
     p.write_text(p.read_text(encoding="utf-8").replace("segment: cai.mg.diecast", "segment: cai.mg.nothing"), encoding="utf-8")
     err = _refused(seed)
-    assert str(err) == "enterprises.yaml:1: segments.1.segment: unknown segment 'cai.mg.nothing'"
+    assert str(err).startswith("enterprises.yaml:1: segments.1.segment: unknown segment 'cai.mg.nothing'; valid: ")
 
 
 def test_zone_county_mismatch(seed: Path) -> None:

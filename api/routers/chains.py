@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from api.deps import CacheDep, ChainIdDep, DataDep, LangDep, Reader, StoreDep, check_chain, require
+from api.deps import (
+    CacheDep,
+    ChainIdDep,
+    DataDep,
+    LangDep,
+    Reader,
+    SettingsDep,
+    StoreDep,
+    check_chain,
+    require,
+)
 from api.errors import PRECONDITION_RESPONSES
 from api.etags import IfMatch, expected_tags, set_etag
-from chainmap import editing, service
+from api.uploads import read_upload, upload_limits
+from chainmap import chain_import, editing, service
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.models import Link, LinkKind, Region, Segment
 from chainmap.storage.base import Store
@@ -34,6 +45,43 @@ RegionQ = Annotated[str | None, Query(description="区域编号，默认运城�
 def list_chains(data: DataDep, _: Reader, region: RegionQ = None) -> list[dict[str, Any]]:
     """每条链（含材的子链）及其环节数、本地企业数。Chains with segment and local enterprise counts."""
     return service.chain_summary(data=data, region=region)
+
+
+@router.post(
+    "/chains/import", status_code=201, summary="导入产业链（规划人员）/ import a chain (edge list, GraphML, GEXF)",
+    response_model=dict[str, Any],
+)
+def import_chain(
+    store: StoreDep,
+    data: DataDep,
+    settings: SettingsDep,
+    _: Planner,
+    response: Response,
+    file: Annotated[UploadFile, File(description="关联表 CSV/XLSX（上游环节,下游环节,关系,权重,说明,来源）或 GraphML/GEXF")],
+    chain_id: Annotated[str, Form(description="新链编号（小写英文）/ new chain id")],
+    name_zh: Annotated[str, Form(description="链中文名 / Chinese name")],
+    name_en: Annotated[str | None, Form(description="英文名（可选）/ English name")] = None,
+    letter: Annotated[str | None, Form(description="简称字（可选）/ short label")] = None,
+    description: Annotated[str, Form()] = "",
+    sources: Annotated[str, Form(description="来源，分号分隔 / source keys, ';'-separated")] = "",
+    dry_run: Annotated[bool, Form(description="只校验不写入 / validate only")] = False,
+    enterprises: Annotated[
+        UploadFile | None, File(description="本地企业表（可选，同一次写入）/ local enterprises (optional, same write)")
+    ] = None,
+) -> dict[str, Any]:
+    """全部校验通过才写入（与种子相同的校验）；否则 422 及逐行错误。阶段缺失时按最长路径分层推断并标记。
+    All or nothing, validated like the seed; missing stages inferred (longest-path layering) and marked."""
+    limits = upload_limits(settings)
+    raw, name = read_upload(file, limits)
+    ents_raw, ents_name = read_upload(enterprises, limits) if enterprises is not None else (None, "enterprises.csv")
+    summary = chain_import.import_chain(
+        store, raw, filename=name, chain_id=chain_id, name_zh=name_zh, name_en=name_en, letter=letter,
+        description=description, sources=[x.strip() for x in sources.replace("；", ";").split(";") if x.strip()],
+        enterprises=ents_raw, enterprises_filename=ents_name, dry_run=dry_run, data=data, limits=limits,
+    )  # fmt: skip
+    if dry_run:
+        response.status_code = 200
+    return summary
 
 
 @router.get("/chains/{chain_id}", summary="单条产业链 / one chain", response_model=dict[str, Any])

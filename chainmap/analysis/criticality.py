@@ -23,7 +23,10 @@ The families:
   (:func:`linkages`).
 * the seed's 卡脖子 flag (node attribute ``chokepoint``).
 
-:func:`criticality` combines them into one score in [0, 1];
+:func:`criticality` combines them into one score in [0, 1], scaled over the graph it
+is given; :func:`chain_criticality` runs it once per top-level chain on the chain's
+own segments plus their linked neighbours in other chains (:func:`chain_scopes`), so
+a chain's scores do not depend on unrelated chains in the same store;
 :func:`chain_leader_candidates` ranks local firms by the first-order loss of
 their extraction.
 
@@ -69,6 +72,8 @@ __all__ = [
     "leontief_inverse",
     "linkages",
     "criticality",
+    "chain_scopes",
+    "chain_criticality",
     "chain_leader_candidates",
     "rank_firm_extraction",
 ]
@@ -683,6 +688,72 @@ def criticality(
         row["loss_share"] = lk[n]["loss_share"]
         out[n] = row
     return out
+
+
+def chain_scopes(G: nx.DiGraph) -> dict[str, list[str]]:
+    """Top-level chain -> its segments plus their direct neighbours in other chains, sorted.
+
+    A node's chain is its ``top_chain`` attribute (:func:`chainmap.graph.build_graph`);
+    nodes without one form the chain ``""``.  A neighbour is a segment linked to or from
+    one of the chain's segments by a link of any kind (a declared cross-chain link).
+
+    >>> G = nx.DiGraph()
+    >>> G.add_nodes_from([("a1", {"top_chain": "a"}), ("a2", {"top_chain": "a"}),
+    ...                   ("b1", {"top_chain": "b"}), ("c1", {"top_chain": "c"})])
+    >>> G.add_edges_from([("a1", "a2"), ("a2", "b1")], kind="supplies")
+    >>> chain_scopes(G)
+    {'a': ['a1', 'a2', 'b1'], 'b': ['a2', 'b1'], 'c': ['c1']}
+    """
+    own: dict[str, set[str]] = {}
+    for n, d in G.nodes(data=True):
+        own.setdefault(str(d.get("top_chain") or ""), set()).add(n)
+    out: dict[str, list[str]] = {}
+    for ch in sorted(own):
+        scope = set(own[ch])
+        for n in own[ch]:
+            scope.update(G.predecessors(n))
+            scope.update(G.successors(n))
+        out[ch] = sorted(scope)
+    return out
+
+
+def chain_criticality(
+    G: nx.DiGraph,
+    *,
+    scale: float = LEONTIEF_SCALE,
+    weights: Mapping[str, float] | None = None,
+    betweenness_k: int | None = None,
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """:func:`criticality` of every segment, computed on its top-level chain's scope.
+
+    For each chain of :func:`chain_scopes`, :func:`criticality` runs on the subgraph
+    induced by the chain's segments and their linked neighbours in other chains; each
+    segment keeps the scores of its own chain's run.  Every component is therefore
+    scaled by its maximum over that scope, not over the whole store: adding a chain
+    that is not linked to a chain leaves the chain's scores unchanged.  A graph without
+    ``top_chain`` attributes is one chain, and the result equals :func:`criticality`.
+
+    Examples
+    --------
+    >>> G = nx.DiGraph()
+    >>> G.add_nodes_from(["ore", "metal", "car"], top_chain="a")
+    >>> G.add_edges_from([("ore", "metal"), ("metal", "car")], kind="supplies", weight=None)
+    >>> before = chain_criticality(G)
+    >>> G.add_nodes_from(["x", "y", "z", "w"], top_chain="b")
+    >>> G.add_edges_from([("x", "y"), ("y", "z"), ("z", "w")], kind="supplies", weight=None)
+    >>> after = chain_criticality(G)
+    >>> all(after[n] == before[n] for n in before), round(criticality(G)["ore"]["score"], 3) == round(before["ore"]["score"], 3)
+    (True, False)
+    """
+    out: dict[str, dict[str, float]] = {}
+    for ch, scope in chain_scopes(G).items():
+        sub = G.subgraph(scope)
+        scores = criticality(sub, scale=scale, weights=weights, betweenness_k=betweenness_k, seed=seed)
+        for n in scope:
+            if str(G.nodes[n].get("top_chain") or "") == ch:
+                out[n] = scores[n]
+    return {n: out[n] for n in sorted(out)}
 
 
 def chain_leader_candidates(

@@ -8,14 +8,16 @@ presence
     the local producers (role ``producer``), their number, their output
     (亿元) and capacity when known, whether a 链主 / 链核 is among them, and a
     location quotient ``LQ = (n_s / N) / reference_share`` where the seed gives
-    a reference share (``N`` = local producing firms of the region), else
-    ``None`` (presence by count only).
+    a reference share (``N`` = local producing firms of the region in the chain
+    analysed, ``parameters["local_producers.<chain>"]``), else ``None`` (presence
+    by count only).
 local demand
     the local segments directly downstream through ``supplies`` links that have
     local producers (``demand_segments``) plus local firms with role ``user`` of
     the segment; ``demand_count`` is the number of distinct such firms.
 criticality
-    :func:`chainmap.analysis.criticality.criticality` on the whole chain graph.
+    :func:`chainmap.analysis.criticality.chain_criticality`: each chain's segments scored on
+    the chain plus its linked neighbours in other chains (not on the whole store graph).
 relatedness density
     ``omega = sum_k M_k phi_ks / sum_k phi_ks`` via
     :func:`chainmap.analysis.relatedness.density`, for each chain over its
@@ -129,7 +131,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from chainmap.analysis.criticality import criticality as _criticality
+from chainmap.analysis.criticality import chain_criticality as _criticality
 from chainmap.analysis.criticality import rank_firm_extraction as _rank_firms
 from chainmap.analysis.gaps_density import (
     COOCCURRENCE_MIN_COVERAGE,
@@ -507,7 +509,7 @@ def analyze_gaps(
     lang : {"zh", "en"}
         Language of names and rationales.
     criticality_scores : mapping, optional
-        Precomputed :func:`chainmap.analysis.criticality.criticality` of
+        Precomputed :func:`chainmap.analysis.criticality.chain_criticality` of
         ``data.graph`` (it does not depend on the region, so a caller analysing
         many regions can compute it once).
     absence_confirmed : callable, default :func:`seed_absence_confirmed`
@@ -544,7 +546,6 @@ def analyze_gaps(
     pres, pair_ent, pair_node = _presence(locals_, others, nodes)
     adopters = _adopters(G, nodes, pres)
     present = {n for n in nodes if pres[n].producers and n not in adopters}
-    n_region = len({k for n in nodes for k in pres[n].producers})
     crit = criticality_scores if criticality_scores is not None else _criticality(G)
     node_idx = {n: i for i, n in enumerate(nodes)}
     to_scope = np.full(len(nodes), -1, dtype=np.int64)
@@ -555,7 +556,7 @@ def analyze_gaps(
         pres=pres,
         present=present,
         adopters=adopters,
-        n_region=n_region,
+        n_region=0,  # set per chain below
         crit=crit,
         policies=PolicyIndex(
             data.policies,
@@ -571,8 +572,11 @@ def analyze_gaps(
     summary: dict[str, dict[str, int]] = {}
     leaders: list[LeaderCandidate] = []
     thresholds: dict[str, float] = {}
+    producers: dict[str, set[str]] = {}
     for ch in chains:
         segs = chain_segments(G, ch)
+        producers[ch] = {k for n in segs for k in pres[n].producers}
+        ctx.n_region = len(producers[ch])  # N of the LQ: the chain's local producers, not the store's
         scope = set(segs)
         for n in segs:
             scope.update(G.predecessors(n))
@@ -604,7 +608,8 @@ def analyze_gaps(
         "lq_low": LQ_LOW,
         "cooccurrence_min_firms": float(COOCCURRENCE_MIN_FIRMS),
         "cooccurrence_min_coverage": COOCCURRENCE_MIN_COVERAGE,
-        "local_producers": float(n_region),
+        "local_producers": float(len(set().union(*producers.values()))),
+        **{f"local_producers.{c}": float(len(p)) for c, p in producers.items()},
         "encouraged_boost": ENCOURAGED_BOOST,
         "county_fit": 1.0 if ctx.county_fit else 0.0,
         "policies": float(len(ctx.policies.policies)),
@@ -924,7 +929,8 @@ def restrict_report(report: GapReport, chain: str) -> GapReport:
         raise NotFound(
             f"chain {chain!r} is not in the report; analysed: {', '.join(report.chains)}", field="chain"
         )
-    own = f"crit_threshold.{chain}"
+    own = (f"crit_threshold.{chain}", f"local_producers.{chain}")
+    per_chain = ("crit_threshold.", "local_producers.")
     return GapReport.model_construct(
         region=report.region,
         region_name=report.region_name,
@@ -937,7 +943,8 @@ def restrict_report(report: GapReport, chain: str) -> GapReport:
         chain_leader_candidates=[c for c in report.chain_leader_candidates if c.chain_id == chain],
         items=[i for i in report.items if i.chain_id == chain],
         parameters={
-            k: v for k, v in report.parameters.items() if k == own or not k.startswith("crit_threshold.")
+            **{k: v for k, v in report.parameters.items() if k in own or not k.startswith(per_chain)},
+            "local_producers": report.parameters[f"local_producers.{chain}"],
         },
     )
 

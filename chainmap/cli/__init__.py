@@ -8,7 +8,8 @@ common        (shared by every layer's CLI) ``--lang``/``--format``, the store, 
 data          the store's read model for a command (seeded when the store is empty)
 main          :data:`~chainmap.cli.main.app`, this layer's command group
 seed          ``init``, ``seed check``, ``seed load``
-chains        ``chains``, ``chain show ID``
+chains        ``chains`` (and the body of ``chain show ID``)
+chain_import  the ``chain`` group: ``chain show ID``, ``chain import FILE``
 graph         ``graph export ID``
 gaps          ``gaps`` (and the summary of ``chainmap demo``)
 transfer      ``export FILE``, ``import FILE``

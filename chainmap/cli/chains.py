@@ -37,7 +37,7 @@ def print_chains(rows: list[dict[str, Any]], lang: str) -> None:
         else ["id", "letter", "chain", "parent", "segments", "enterprises"]
     )
     body = [
-        [r["id"], r["letter"], r["name_zh"] if lang == "zh" else r["name_en"], r["parent"] or "", r["segments"], r["enterprises"]]
+        [r["id"], r["letter"] or "", r["name_zh"] if lang == "zh" else r["name_en"], r["parent"] or "", r["segments"], r["enterprises"]]
         for r in rows
     ]
     echo_table(headers, body)
@@ -82,7 +82,7 @@ def chain_show(
         echo_json(detail)
         return
     c = detail["chain"]
-    typer.echo(f"{c['letter']} {c['name_zh'] if lang == 'zh' else c['name_en']} ({c['id']})")
+    typer.echo(f"{c['letter'] or ''} {c['name_zh'] if lang == 'zh' else c['name_en']} ({c['id']})")
     headers = ["编号", "环节", "卡脖子", "本地企业", "企业"] if lang == "zh" else ["id", "segment", "chokepoint", "local", "firms"]
     for st, segs in detail["stages"].items():
         label = STAGE_LABELS_ZH[Stage(st)] if lang == "zh" else st

@@ -27,15 +27,19 @@ def ensure_initialised(store: Store, lang: str = "zh", quiet: bool = False) -> b
     True if it did."""
     if store.list_chains():
         return False
-    from chainmap.seed import load_into_store, load_seed
+    from chainmap.cli.seed import links_text
+    from chainmap.seed import link_counts, load_into_store, load_seed
 
-    counts = load_into_store(store, load_seed())
+    data = load_seed()
+    counts = load_into_store(store, data)
+    counts_shown = {k: v for k, v in counts.items() if k != "links"}
     if not quiet:
         typer.echo(
             pick(
                 lang,
-                f"首次使用：已将内置种子数据载入存储（{counts_text(counts, lang)}）。",
-                f"First use: loaded the shipped seed into the store ({counts_text(counts, lang)}).",
+                f"首次使用：已将内置种子数据载入存储（{counts_text(counts_shown, lang)}，{links_text(link_counts(data), lang)}）。",
+                f"First use: loaded the shipped seed into the store ({counts_text(counts_shown, lang)}, "
+                f"{links_text(link_counts(data), lang)}).",
             ),
             err=True,
         )

@@ -85,7 +85,7 @@ def _table(report: GapReport) -> str:
 @handle_errors
 def gaps(
     chain: str | None = typer.Option(
-        None, "--chain", "-c", help="链编号（默认全部四条链）/ chain id (default: all)"
+        None, "--chain", "-c", help="链编号（默认全部链）/ chain id (default: all)"
     ),
     region: str = typer.Option(
         "yuncheng", "--region", "-r", help="地区：市、县（市、区）或开发区 / region id"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chainmap.cli import chains, gaps, graph, regions, seed, transfer
+from chainmap.cli import chain_import, chains, gaps, graph, regions, seed, transfer
 from chainmap.cli.common import lazy_app, new_app
 
 __all__ = ["app"]
@@ -12,7 +12,7 @@ app = new_app(no_args_is_help=True)
 app.command("init")(seed.init_cmd)
 app.add_typer(seed.app, name="seed")
 app.command("chains")(chains.chains_cmd)
-app.command("chain")(chains.chain_show)
+app.add_typer(chain_import.app, name="chain")  # chain show ID, chain import FILE
 app.command("regions")(regions.regions_cmd)
 app.command("graph")(graph.graph_export)
 app.command("gaps")(gaps.gaps)

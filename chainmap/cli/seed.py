@@ -14,7 +14,21 @@ from chainmap.cli.data import ensure_initialised
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 
-__all__ = ["app", "init_cmd", "seed_check", "seed_load"]
+__all__ = ["app", "init_cmd", "seed_check", "seed_load", "links_text"]
+
+
+def links_text(lc: dict[str, int], lang: str) -> str:
+    """The one link count (:func:`chainmap.seed.link_counts`) as check, load and import print it.
+
+    >>> links_text({"links": 323, "parent_links": 23, "total": 346, "cross_chain": 79}, "en")
+    '346 links (323 in links.csv + 23 implicit parent links; 79 cross-chain)'
+    """
+    return pick(
+        lang,
+        f"{lc['total']}条关联（关联表{lc['links']}条 + 上级环节隐含{lc['parent_links']}条；跨链{lc['cross_chain']}条）",
+        f"{lc['total']} links ({lc['links']} in links.csv + {lc['parent_links']} implicit parent links; "
+        f"{lc['cross_chain']} cross-chain)",
+    )
 
 app = new_app(help="种子数据：检查与加载 / seed data: check and load", no_args_is_help=True)
 
@@ -39,7 +53,7 @@ def seed_check(
     lang: str = LangOpt,
 ) -> None:
     """校验种子文件 / validate seed files (names file, line and field of each problem)."""
-    from chainmap.seed import load_seed
+    from chainmap.seed import link_counts, load_seed
 
     lang = norm_lang(lang)
     try:
@@ -50,14 +64,14 @@ def seed_check(
         for p in problems:
             typer.echo(f"  {p}", err=True)
         raise typer.Exit(2) from None
-    n_cross = sum(1 for _, _, d in data.graph.edges(data=True) if d["cross_chain"])
+    links = links_text(link_counts(data), lang)
     typer.echo(
         pick(
             lang,
-            f"种子数据有效：{len(data.chains)}条链，{len(data.segments)}个环节，{data.graph.number_of_edges()}条关联（跨链{n_cross}条），"
+            f"种子数据有效：{len(data.chains)}条链，{len(data.segments)}个环节，{links}，"
             f"{len(data.enterprises)}家企业，{len(data.regions)}个区域。",
-            f"Seed OK: {len(data.chains)} chains, {len(data.segments)} segments, {data.graph.number_of_edges()} links "
-            f"({n_cross} cross-chain), {len(data.enterprises)} enterprises, {len(data.regions)} regions.",
+            f"Seed OK: {len(data.chains)} chains, {len(data.segments)} segments, {links}, "
+            f"{len(data.enterprises)} enterprises, {len(data.regions)} regions.",
         )
     )
 
@@ -69,10 +83,13 @@ def seed_load(
     lang: str = LangOpt,
 ) -> None:
     """将种子数据写入存储（幂等）/ upsert the seed into the store (idempotent)."""
-    from chainmap.seed import load_into_store, load_seed
+    from chainmap.seed import link_counts, load_into_store, load_seed
 
     lang = norm_lang(lang)
     data = load_seed(path)
     with open_store() as store:
         counts = load_into_store(store, data)
-    typer.echo(pick(lang, f"已写入：{counts_text(counts, lang)}", f"Upserted: {counts_text(counts, lang)}"))
+    links = links_text(link_counts(data), lang)
+    parts = [links if k == "links" else counts_text({k: v}, lang) for k, v in counts.items()]
+    joined = pick(lang, "，", ", ").join(parts)
+    typer.echo(pick(lang, f"已写入：{joined}", f"Upserted: {joined}"))

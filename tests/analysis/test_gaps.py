@@ -118,7 +118,7 @@ def test_statuses_for_the_city():
         "qi.pack": "strengthen",  # a single firm in a critical segment, no leader
         "qi.body": "sound",  # two firms incl. a 链主, not critical
         "qi.motor": "not_priority",  # absent, unlinked, not critical: not a target
-        "qi.car": "strengthen",  # LQ (1/5) / 0.5 = 0.4 < 1
+        "qi.car": "strengthen",  # LQ (1/4) / 0.5 = 0.5 < 1 (N = the 4 local producers of 汽)
         "qi.recycle": "extend",  # downstream of the local car maker
         "cai.mg.ore": "fill",  # the local primary-magnesium maker needs it
         "cai.mg.primary": "strengthen",  # single firm, critical
@@ -139,9 +139,9 @@ def test_priorities_by_hand():
     # strengthen: W (0.35 D + 0.30 C + 0.15 V)
     # pack: W = max(single .6, no_leader .3) = .6; d = 1 (the car maker)
     assert items["qi.pack"].priority == pytest.approx(round(0.6 * (0.35 / 3 + 0.18 + 0.075), 4))
-    # car: W = max(single .4, lq 1 - .4 = .6) = .6; d = 0; V .75
-    assert items["qi.car"].lq == pytest.approx(0.4)
-    assert items["qi.car"].priority == pytest.approx(round(0.6 * (0.3 * 0.4 + 0.15 * 0.75), 4))
+    # car: LQ = (1/4) / .5 (N = 汽's 4 local producers); W = max(single .4, lq 1 - .5 = .5) = .5; d = 0; V .75
+    assert items["qi.car"].lq == pytest.approx(0.5)
+    assert items["qi.car"].priority == pytest.approx(round(0.5 * (0.3 * 0.4 + 0.15 * 0.75), 4))
     # alloy: W = .5; d = 1 (the car maker, across chains)
     assert items["cai.mg.alloy"].demand_segments == ["qi.car"]
     assert items["cai.mg.alloy"].priority == pytest.approx(round(0.5 * (0.35 / 3 + 0.15 + 0.075), 4))
@@ -165,7 +165,7 @@ def test_components_rationales_and_fields():
     assert cell.demand_segments == ["qi.pack"] and cell.demand_count == 1 and cell.local_count == 0
     assert items["qi.pack"].rationale.startswith("强链：电池包本地仅1家企业（甲电池），关键度0.60")
     assert "无链主/链核企业" in items["qi.pack"].rationale
-    assert "区位商0.40低于1" in items["qi.car"].rationale
+    assert "区位商0.50低于1" in items["qi.car"].rationale
     assert items["qi.recycle"].rationale.startswith("延链：电池回收本地无企业（据现有名录），与本地优势环节整车相邻（向下游延伸）")
     assert items["qi.sep"].rationale == "补链：隔膜本地无企业（据现有名录），本地暂无直接需求，关键度0.80，属卡脖子环节"
     assert items["qi.body"].local_enterprises == [

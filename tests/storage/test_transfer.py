@@ -139,7 +139,7 @@ def bad_file(tmp_path: Path, store: Store, line: int, text: str) -> Path:
         ("{not json", None, "JSON syntax error"),
         ('{"kind": "planet", "data": {}}', "kind", "unknown kind"),
         ('{"kind": "record:nope", "data": {"id": "x"}}', "kind", "unknown record kind"),
-        ('{"kind": "chain", "data": {"id": "x", "name_zh": "x", "name_en": "x", "letter": "Q"}}', "letter", "letter"),
+        ('{"kind": "chain", "data": {"id": "x", "name_zh": "x", "name_en": "x", "letter": "QQQQQ"}}', "letter", "at most 4"),
         ('{"kind": "enterprise", "data": {"id": "e9", "name": "x", "segments": [{"segment": "nope"}]}}',
          "segments[0].segment", "unknown segment"),
         ('{"kind": "enterprise", "data": {"id": "e9", "name": "x", "revenue": -1}}', "revenue", "greater"),
