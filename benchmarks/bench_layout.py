@@ -46,7 +46,9 @@ def _bezier(p0: Point, p1: Point, p2: Point, p3: Point, steps: int = 32) -> Poly
     for i in range(steps + 1):
         t = i / steps
         a, b, c, d = (1 - t) ** 3, 3 * t * (1 - t) ** 2, 3 * t * t * (1 - t), t**3
-        out.append((a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]))
+        out.append(
+            (a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1])
+        )
     return out
 
 
@@ -115,7 +117,12 @@ def elk_layout(graph: dict[str, Any], gaps: list[dict[str, Any]], *, collapse: b
         raise RuntimeError("api/static/vendor/elk.bundled.js missing: run scripts/build-web.sh")
     req = json.dumps({"graph": graph, "gaps": gaps, "collapse": collapse}, ensure_ascii=False)
     out = subprocess.run(
-        [node, str(ROOT / "benchmarks/layout_elk.js")], input=req, capture_output=True, text=True, timeout=600, check=False
+        [node, str(ROOT / "benchmarks/layout_elk.js")],
+        input=req,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     if out.returncode != 0:
         raise RuntimeError(f"layout_elk.js failed: {out.stderr.strip()[-800:]}")
@@ -132,7 +139,10 @@ def measure(chain: str) -> dict[str, Any]:
     svg = render_chain_svg(data.graph, chain, report.items)
     before = count_crossings(svg_links(svg))
     graph = json.loads(service.chain_graph(data=data, chain=chain, fmt="json").text)
-    row: dict[str, Any] = {"chain": chain, "segments": sum(1 for n in graph["nodes"] if not n.get("external"))}
+    row: dict[str, Any] = {
+        "chain": chain,
+        "segments": sum(1 for n in graph["nodes"] if not n.get("external")),
+    }
     row["links"] = sum(1 for link in graph["links"] if link["kind"] != "part_of")
     row["columns"] = before
     for collapse, key in ((False, "elk"), (True, "elk_collapsed")):
@@ -163,7 +173,9 @@ def run(quick: bool = False, chains: list[str] | None = None) -> list[dict[str, 
     if chains is None:
         chains = ["cai"] if quick else ["cai", "he", "qi", "sheng"]
     rows = [measure(c) for c in chains]
-    print(f"{'chain':8} {'segs':>4} {'links':>5} {'columns':>8} {'ELK':>6} {'reduction':>9} {'ELK collapsed':>13} {'ELK ms':>7}")
+    print(
+        f"{'chain':8} {'segs':>4} {'links':>5} {'columns':>8} {'ELK':>6} {'reduction':>9} {'ELK collapsed':>13} {'ELK ms':>7}"
+    )
     for r in rows:
         print(
             f"{r['chain']:8} {r['segments']:>4} {r['links']:>5} {r['columns']:>8} {r['elk']:>6} "
@@ -172,12 +184,16 @@ def run(quick: bool = False, chains: list[str] | None = None) -> list[dict[str, 
     cai = next((r for r in rows if r["chain"] == "cai"), None)
     if cai is not None:
         verdict = "pass" if cai["pass"] else "MISS"
-        print(f"材 chain: {cai['columns']} crossings before, {cai['elk']} after ({cai['reduction']:.1%} fewer; target >= 50 %: {verdict})")
+        print(
+            f"材 chain: {cai['columns']} crossings before, {cai['elk']} after ({cai['reduction']:.1%} fewer; target >= 50 %: {verdict})"
+        )
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="材 only")
     parser.add_argument("--chain", action="append", help="chain id (repeatable)")
     args = parser.parse_args(argv)

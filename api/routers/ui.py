@@ -127,6 +127,15 @@ def ui_index() -> Response:
     return _asset("index.html")
 
 
+@router.get("/ui/pages.json", summary="已有页面 / pages present")
+def ui_pages() -> Response:
+    """The HTML pages shipped in ``api/static`` (the navigation shows only these)."""
+    import json
+
+    names = sorted(p.name for p in STATIC_DIR.glob("*.html") if _SAFE_PART.match(p.name))
+    return Response(content=json.dumps(names), media_type="application/json", headers=dict(_HEADERS))
+
+
 @router.get("/ui/{name:path}", summary="页面资源 / page asset")
 def ui_asset(name: str) -> Response:
     return _asset(name)
@@ -148,7 +157,9 @@ def _with_csp(page: HTMLResponse) -> HTMLResponse:
     """``page`` with a self-only CSP; its inline scripts are allowed by their SHA-256 only."""
     body = bytes(page.body)
     hashes = [
-        "'sha256-" + base64.b64encode(hashlib.sha256(m.group(1).encode("utf-8")).digest()).decode("ascii") + "'"
+        "'sha256-"
+        + base64.b64encode(hashlib.sha256(m.group(1).encode("utf-8")).digest()).decode("ascii")
+        + "'"
         for m in _INLINE_SCRIPT.finditer(body.decode("utf-8"))
     ]
     csp = f"script-src 'self' {' '.join(hashes)}; ".replace(" ;", ";") + _DOCS_BASE_CSP
@@ -182,7 +193,9 @@ def _redoc_page(openapi_url: str, title: str) -> HTMLResponse:
 
 
 def _copy(page: HTMLResponse) -> HTMLResponse:
-    return HTMLResponse(bytes(page.body), headers={k: v for k, v in page.headers.items() if k != "content-length"})
+    return HTMLResponse(
+        bytes(page.body), headers={k: v for k, v in page.headers.items() if k != "content-length"}
+    )
 
 
 @router.get("/docs", summary="接口文档（Swagger UI，离线）/ API docs")

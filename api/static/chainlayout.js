@@ -94,6 +94,25 @@
     return lines.length ? lines : [""];
   }
 
+  /** ``parts`` joined by " · " into lines no wider than ``width``; a part is only broken
+   * when it is wider than a whole line. */
+  function wrapParts(parts, width, px, bold, measure) {
+    const m = measure || estimate;
+    const lines = [];
+    let cur = "";
+    for (const part of parts.filter(Boolean)) {
+      const joined = cur ? `${cur} · ${part}` : part;
+      if (m(joined, px, bold) <= width) { cur = joined; continue; }
+      if (cur) lines.push(cur);
+      if (m(part, px, bold) <= width) { cur = part; continue; }
+      const pieces = wrap(part, width, px, bold, m);
+      lines.push(...pieces.slice(0, -1));
+      cur = pieces[pieces.length - 1];
+    }
+    if (cur) lines.push(cur);
+    return lines;
+  }
+
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const pick = (lang, zh, en) => (lang === "en" ? en : zh);
   const nameOf = (d, lang) => (lang === "en" ? d.name_en || d.name_zh : d.name_zh || d.name_en) || d.id;
@@ -140,17 +159,17 @@
         local: gap ? gap.local_count : (d.local_enterprises ?? null), chain: d.chain, top: d.top_chain };
       if (d.external) {
         const c = chains[d.top_chain] || {};
-        n.meta = pick(lang, "相邻链：", "other chain: ") + nameOf({ ...c, id: d.top_chain }, lang);
+        n.meta = [pick(lang, "相邻链：", "other chain: ") + nameOf({ ...c, id: d.top_chain }, lang)];
       } else if (gap) {
-        n.meta = `${stageText(d.stage)} · ` + pick(lang, `本地企业 ${gap.local_count} 家`, `local firms: ${gap.local_count}`) + ` · ${statusText(status)}`;
+        n.meta = [stageText(d.stage), pick(lang, `本地企业 ${gap.local_count} 家`, `local firms: ${gap.local_count}`), statusText(status)];
         if (o.firms) n.firms = (gap.local_enterprises || []).map((e) => (lang === "en" && e.name_en) || e.name || e.id);
-      } else n.meta = stageText(d.stage);
+      } else n.meta = [stageText(d.stage)];
       nodes.set(d.id, n);
     }
     for (const n of nodes.values()) {
-      if (n.group) n.meta = pick(lang, `相邻链 ${n.members.length} 个环节（点击展开）`, `${n.members.length} segments of another chain (click to expand)`);
+      if (n.group) n.meta = [pick(lang, `相邻链 ${n.members.length} 个环节`, `${n.members.length} segments of another chain`), pick(lang, "点击展开", "click to expand")];
       n.lines = wrap(n.name, inner, SIZE.name, !n.external, measure);
-      n.metaLines = n.meta ? wrap(n.meta, inner, SIZE.meta, false, measure) : [];
+      n.metaLines = wrapParts(n.meta || [], inner, SIZE.meta, false, measure);
       n.firmLines = (n.firms || []).flatMap((f) => wrap("· " + f, inner, SIZE.firm, false, measure));
       if (o.firms && n.firms && !n.firms.length) n.firmLines = [pick(lang, "· 暂无本地企业", "· no local firm")];
       n.w = BOX_W;
@@ -307,5 +326,5 @@
     return out.join("");
   }
 
-  return { STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, model, elkGraph, layout, toSvg };
+  return { STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, wrapParts, model, elkGraph, layout, toSvg };
 });
