@@ -663,21 +663,26 @@
    * a CJK font embedded (~10 MB per font, subsetting not available in the browser); the raster
    * keeps the browser's own rendering and is sharp at 300 dpi. */
   const PDF = { pageW: 297, pageH: 210, margin: 10, head: 8, minPt: 8.5, dpi: 300 };
-  async function makePdf() {
-    await loadScript("vendor/jspdf.umd.min.js");
-    const { jsPDF } = window.jspdf;
+  /** How the drawing is cut into A4 landscape pages: points per drawing px, pages, rows, columns. */
+  function pdfPlan() {
     const svg = $("#diagram svg");
     const w = parseFloat(svg.getAttribute("width"));
     const h = parseFloat(svg.getAttribute("height"));
-    const smallest = Math.min(...Object.values(CL.SIZE)); // px
-    const mmPerPx = (PDF.minPt * 25.4 / 72) / smallest; // the smallest text at minPt
-    const areaW = PDF.pageW - 2 * PDF.margin;
-    const areaH = PDF.pageH - 2 * PDF.margin - PDF.head;
-    const tileW = areaW / mmPerPx; // px of the drawing per page
-    const tileH = areaH / mmPerPx;
+    const smallest = Math.min(...Array.from(svg.querySelectorAll("[font-size]"), (n) => parseFloat(n.getAttribute("font-size"))));
+    const ptPerPx = PDF.minPt / smallest; // the smallest text at minPt
+    const mmPerPx = ptPerPx * 25.4 / 72;
+    const tileW = (PDF.pageW - 2 * PDF.margin) / mmPerPx; // px of the drawing per page
+    const tileH = (PDF.pageH - 2 * PDF.margin - PDF.head) / mmPerPx;
     const overlap = 24;
     const cols = Math.max(1, Math.ceil((w - overlap) / (tileW - overlap)));
     const rows = Math.max(1, Math.ceil((h - overlap) / (tileH - overlap)));
+    return { w, h, smallest, ptPerPx, mmPerPx, tileW, tileH, overlap, cols, rows, pages: cols * rows, dpi: PDF.dpi };
+  }
+
+  async function makePdf() {
+    await loadScript("vendor/jspdf.umd.min.js");
+    const { jsPDF } = window.jspdf;
+    const { w, h, mmPerPx, tileW, tileH, overlap, cols, rows } = pdfPlan();
     const pxPerMm = PDF.dpi / 25.4;
     const scale = mmPerPx * pxPerMm; // canvas px per drawing px at 300 dpi
     const full = await rasterise(scale);
@@ -792,7 +797,7 @@
 
   /* The fetch helpers, for the console and the browser tests. */
   window.chainmapApi = Object.freeze({ getJSON, write: cm.write, etagOf: cm.etagOf });
-  window.chainmapMap = Object.freeze({ state, svgText, makePdf, rasterise, highlightLinks });
+  window.chainmapMap = Object.freeze({ state, svgText, makePdf, pdfPlan, rasterise, highlightLinks });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

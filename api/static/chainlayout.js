@@ -132,7 +132,7 @@
     const labels = o.labels || {};
     const chains = (graph.graph && graph.graph.chains) || {};
     const statusText = (s) => ((labels.gap_status || {})[s] || s);
-    const stageText = (s) => ((labels.segment_stage || {})[s] || s);
+    const stageText = (s) => { const v = (labels.segment_stage || {})[s] || s; return lang === "en" && v ? v[0].toUpperCase() + v.slice(1) : v; };
     const order = (d) => [d.external ? 1 : 0, Math.max(0, STAGES.indexOf(d.stage)), d.order || 0, d.id];
     const cmp = (a, b) => { const x = order(a), y = order(b); for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1; return 0; };
     const sorted = graph.nodes.slice().sort(cmp);
