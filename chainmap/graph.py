@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -285,7 +285,7 @@ def _topological(nodes: list[str], dag: dict[str, list[str]]) -> list[str]:
 
 
 def annotate_export(
-    H: nx.DiGraph, status: dict[str, tuple[str, float | None]], colours: dict[str, tuple[str, str]]
+    H: nx.DiGraph, status: Mapping[str, tuple[str, float | None]], colours: Mapping[str, tuple[str, str]]
 ) -> None:
     """Add to ``H`` (in place) what a visualisation tool needs to draw it as the web map does:
     ``status`` and ``priority`` of each segment (``status`` ``none`` without a gap item,
