@@ -177,6 +177,12 @@ def test_click_highlights_its_links_and_opens_panel(browser: Any, server: Server
     assert colour == "rgb(217, 119, 6)" and float(other) < 0.5
     gap = next(g for g in server.json("/api/v1/gaps", chain=BIG, region=CITY, page_size=1000)["items"] if g["segment_id"] == seg)
     assert browser.execute_script("return document.getElementById('panel-title').textContent") == gap["segment_name"]
+    # names, not ids or codes, in what a person reads
+    seen = browser.execute_script("return document.getElementById('panel').innerText")
+    assert seg not in seen
+    cat = server.json("/api/v1/labels", lang="zh")
+    for code in gap["components"]:
+        assert cat["gap_component"].get(code, code) in seen and code not in seen, code
     shots.save_screenshot(browser, artifacts / "map-cai-highlight.png")
     browser.execute_script("document.getElementById('panel-close').click()")
     assert browser.execute_script("return document.querySelectorAll('#diagram .cm-link-hl').length") == 0
