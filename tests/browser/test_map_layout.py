@@ -356,3 +356,22 @@ def test_phone_list_view(browser: Any, server: Server, artifacts: Any) -> None:
         assert _severe(browser) == []
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.browser
+def test_clicking_a_collapsed_chain_expands_it(browser: Any, server: Server) -> None:
+    _open(browser, server, f"/ui/?chain={BIG}&region={CITY}")
+    graph = server.json(f"/api/v1/chains/{BIG}/graph", format="json")
+    group = browser.execute_script(
+        "const g = document.querySelector('#diagram [data-group]'); g.scrollIntoView({block: 'center', inline: 'center'});"
+        " return [g, g.dataset.group, g.dataset.members.split(' ')]"
+    )
+    members = sorted(n["id"] for n in graph["nodes"] if n["external"] and n["top_chain"] == group[1])
+    assert sorted(group[2]) == members
+    group[0].click()
+    _wait(browser, "const d = document.getElementById('diagram'); return d.dataset.collapsed === 'false' && !d.hasAttribute('aria-busy')")
+    shown = browser.execute_script("return [...document.querySelectorAll('#diagram .cm-external[data-segment-id]')].map(n => n.dataset.segmentId)")
+    assert set(members) <= set(shown)
+    assert browser.execute_script("return document.querySelectorAll('#diagram [data-group]').length") == 0
+    assert browser.execute_script("return document.getElementById('toggle-external').checked") is True
+    assert "external=1" in browser.current_url
