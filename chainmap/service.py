@@ -339,12 +339,19 @@ def chain_graph(
             from chainmap.reports.svg import render_chain_svg
 
             report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
-            text = render_chain_svg(data.graph, chain, report.items, lang=lang)
+            text = render_chain_svg(data.graph, chain, report.items, lang=lang, layout="layered")
         else:
             counts = local_counts(data, region_id)
             for n in H.nodes:
                 H.nodes[n]["local_enterprises"] = counts.get(n, 0)
             H.graph["region"] = region_id
+            # status, priority, colour and layered positions (webmap: exports draw like the map)
+            from chainmap.graph import annotate_export
+            from chainmap.labels import GAP_STATUS_COLOURS
+
+            report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
+            status = {it.segment_id: (str(it.status), it.priority) for it in report.items}
+            annotate_export(H, status, dict(GAP_STATUS_COLOURS))
             text = export_graph(H, fmt)
         return ChainGraph(chain, region_id, fmt, text, H.number_of_nodes(), H.number_of_edges())
 
