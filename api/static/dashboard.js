@@ -200,6 +200,7 @@
       cm.showError(null);
       renderKpis(); renderRanking(); renderCharts();
     } catch (err) { cm.showError(err); }
+    document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
   }
 
   function resizeCharts() { Object.values(state.charts).forEach((c) => c.resize()); }

@@ -86,6 +86,7 @@ def test_task_force_registers_a_lead_follows_it_up_and_moves_it(browser: Any, se
 
     q = urllib.parse.urlencode({
         "lead": lead["candidate_id"], "name": lead["name"], "gap": lead["gap_segment_id"], "status": lead["gap_status"],
+        "gap_name": lead["gap_segment_name"],
         "chain": lead["chain_id"], "score": lead["score"], "rank": lead["rank"],
     })  # fmt: skip
     browser.get(server.url(f"/ui/pipeline.html?{q}"))
@@ -93,7 +94,7 @@ def test_task_force_registers_a_lead_follows_it_up_and_moves_it(browser: Any, se
     form = browser.find_element(By.ID, "register-form")
     assert browser.find_element(By.ID, "register").is_displayed()
     note = browser.find_element(By.ID, "lead-note").text
-    assert lead["name"] in note and "来自招商线索" in note
+    assert lead["name"] in note and "来自招商线索" in note and lead["gap_segment_name"] in note
     assert form.find_element(By.NAME, "enterprise").get_attribute("value") == lead["name"]
     form.find_element(By.NAME, "task_force").send_keys("汽车产业招商专班")
     form.find_element(By.NAME, "owner").send_keys("张三")
