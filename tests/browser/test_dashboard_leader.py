@@ -14,7 +14,6 @@ Portfolio (hand-made through the API, dated relative to today; year = this year)
 from __future__ import annotations
 
 import io
-import json
 import sys
 import time
 from datetime import date, timedelta
@@ -23,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_pipeline_journey import API, _ready, _send, _wait, pdf_pages
+from tests.browser.test_pipeline_journey import _ready, _send, _wait, pdf_pages
 
 shots = sys.modules["chainmap_screenshot"]
 TODAY = date.today()
@@ -192,14 +191,14 @@ def test_leader_dashboard_filters_charts_stalled_ranking_print_and_xlsx(
     browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     browser.find_element(By.ID, "ranking-xlsx").click()
     deadline = time.monotonic() + 30
-    while not [p for p in downloads.glob("*.xlsx")] and time.monotonic() < deadline:
+    while not list(downloads.glob("*.xlsx")) and time.monotonic() < deadline:
         time.sleep(0.1)
     files = list(downloads.glob("*.xlsx"))
     assert files, list(downloads.iterdir())
     time.sleep(0.3)
     wb = load_workbook(io.BytesIO(files[0].read_bytes()))
     ws = wb["考核排名"]
-    values = [[c for c in r] for r in ws.iter_rows(values_only=True)]
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
     assert f"{YEAR} 年招商考核排名" in values[0][0]
     header = values[3]
     assert header[:3] == ["排名", "单位", "签约项目数"] and header[-1] == "综合得分"
@@ -209,4 +208,4 @@ def test_leader_dashboard_filters_charts_stalled_ranking_print_and_xlsx(
     assert not any(isinstance(c, str) and c.startswith("=") for r in values for c in r)
     print(f"\nload time on the seed, warm server: dashboard.html {t_dash:.2f}s; print: {pages} A4 pages; "
           f"ranking table {fit[0]}px in {fit[1]}px")  # fmt: skip
-    json.dumps(values[0])
+
