@@ -30,7 +30,7 @@
       layingOut: "正在排布…",
       coverage: "数据覆盖",
       downloadFailed: "下载失败", pdfPages: "PDF：A4 横向 {n} 页（文字不小于 8 磅）",
-      upstream: "上游", downstream: "下游", localCount: "本地企业 {n} 家",
+      linksUpDown: "上游关联 {up} 条 · 下游关联 {down} 条", localCount: "本地企业 {n} 家",
       stageHead: "{stage}（{n}）",
     },
     en: {
@@ -55,7 +55,7 @@
       layingOut: "Laying out…",
       coverage: "Data coverage",
       downloadFailed: "Download failed", pdfPages: "PDF: {n} A4 landscape pages (text 8 pt or larger)",
-      upstream: "upstream", downstream: "downstream", localCount: "{n} local firms",
+      linksUpDown: "{up} upstream links · {down} downstream links", localCount: "local firms: {n}",
       stageHead: "{stage} ({n})",
     },
   });
@@ -157,14 +157,15 @@
     try {
       if (!state.graph) throw state.graphError || new cm.ApiError(0, { detail: "no graph" });
       const m = CL.model(state.graph, { lang: cm.lang, gaps: state.gaps, collapse: state.collapse, firms: state.firms, measure, labels: cm.labels() });
-      await CL.layout(new window.ELK(), m);
+      await CL.layout(new window.ELK(), m, layoutCache);
       if (token !== state.svgToken) return;
       state.model = m;
       const text = CL.toSvg(m, { labels: cm.labels(), measure, title: diagramTitle(), subtitle: subtitle() });
       const doc = new DOMParser().parseFromString(text, "image/svg+xml");
       const svg = document.importNode(doc.documentElement, true);
       box.replaceChildren(svg);
-      Object.assign(box.dataset, { nodes: String(m.nodes.length), edges: String(m.edges.length), collapsed: String(state.collapse) });
+      Object.assign(box.dataset, { nodes: String(m.nodes.length), edges: String(m.edges.length), collapsed: String(state.collapse),
+        layoutMs: String(m.layoutMs), layoutCached: String(m.cached) });
       applyZoom();
       markSelected();
       if (state.selected) highlightLinks(state.selected);
@@ -176,6 +177,23 @@
       if (token === state.svgToken) box.removeAttribute("aria-busy");
     }
   }
+
+  /** Finished ELK layouts in localStorage (a few, newest kept): a page opened again draws at once. */
+  const layoutCache = {
+    max: 12,
+    get(key) {
+      try { const v = localStorage.getItem("chainmap.layout." + key); return v ? JSON.parse(v) : null; } catch (_) { return null; }
+    },
+    set(key, value) {
+      try {
+        const index = JSON.parse(localStorage.getItem("chainmap.layout.index") || "[]").filter((k) => k !== key);
+        index.push(key);
+        while (index.length > this.max) localStorage.removeItem("chainmap.layout." + index.shift());
+        localStorage.setItem("chainmap.layout." + key, JSON.stringify(value));
+        localStorage.setItem("chainmap.layout.index", JSON.stringify(index));
+      } catch (_) { /* storage full or disabled: lay out again next time */ }
+    },
+  };
 
   function subtitle() {
     const day = new Date().toISOString().slice(0, 10);
@@ -325,7 +343,7 @@
             el("span", { class: "list-meta" },
               gap ? statusBadge(gap.status) : null,
               gap ? el("span", { text: t("localCount", { n: gap.local_count }) }) : null,
-              el("span", { text: `${t("upstream")} ${d.up} · ${t("downstream")} ${d.down}` }))));
+              el("span", { text: t("linksUpDown", d) }))));
       });
       sections.push(el("section", { class: "list-stage", "data-stage": stage },
         el("h3", { text: t("stageHead", { stage: cap(lab("segment_stage", stage)), n: segs.length }) }), el("ul", {}, items)));
@@ -437,7 +455,8 @@
     const head = el("header", { class: "panel-head" },
       el("h2", { id: "panel-title", text: (gap && gap.segment_name) || nameOf(seg) || segmentId }),
       el("div", { class: "meta" },
-        el("code", { id: "panel-segment-id", text: segmentId }),
+        // the id is for machines (tests, links): kept in the page, not shown to people
+        el("span", { id: "panel-segment-id", hidden: true, text: segmentId }),
         seg ? el("span", { text: cap(lab("segment_stage", seg.stage)) }) : null,
         statusBadge(status)));
 
@@ -490,7 +509,7 @@
 
   function renderGap(node, gap) {
     const rows = Object.entries(gap.components || {}).map(([k, v]) =>
-      el("tr", {}, el("th", { scope: "row" }, lab("gap_component", k), lab("gap_component", k) !== k ? el("code", { text: k }) : null),
+      el("tr", {}, el("th", { scope: "row", "data-code": k }, lab("gap_component", k)),
         el("td", { text: fmtNumber(v) })));
     node.append(
       el("p", { class: "gap-line" }, el("span", { text: `${t("priority")}: ${fmtNumber(gap.priority)}` })),
@@ -663,21 +682,26 @@
    * a CJK font embedded (~10 MB per font, subsetting not available in the browser); the raster
    * keeps the browser's own rendering and is sharp at 300 dpi. */
   const PDF = { pageW: 297, pageH: 210, margin: 10, head: 8, minPt: 8.5, dpi: 300 };
-  async function makePdf() {
-    await loadScript("vendor/jspdf.umd.min.js");
-    const { jsPDF } = window.jspdf;
+  /** How the drawing is cut into A4 landscape pages: points per drawing px, pages, rows, columns. */
+  function pdfPlan() {
     const svg = $("#diagram svg");
     const w = parseFloat(svg.getAttribute("width"));
     const h = parseFloat(svg.getAttribute("height"));
-    const smallest = Math.min(...Object.values(CL.SIZE)); // px
-    const mmPerPx = (PDF.minPt * 25.4 / 72) / smallest; // the smallest text at minPt
-    const areaW = PDF.pageW - 2 * PDF.margin;
-    const areaH = PDF.pageH - 2 * PDF.margin - PDF.head;
-    const tileW = areaW / mmPerPx; // px of the drawing per page
-    const tileH = areaH / mmPerPx;
+    const smallest = Math.min(...Array.from(svg.querySelectorAll("[font-size]"), (n) => parseFloat(n.getAttribute("font-size"))));
+    const ptPerPx = PDF.minPt / smallest; // the smallest text at minPt
+    const mmPerPx = ptPerPx * 25.4 / 72;
+    const tileW = (PDF.pageW - 2 * PDF.margin) / mmPerPx; // px of the drawing per page
+    const tileH = (PDF.pageH - 2 * PDF.margin - PDF.head) / mmPerPx;
     const overlap = 24;
     const cols = Math.max(1, Math.ceil((w - overlap) / (tileW - overlap)));
     const rows = Math.max(1, Math.ceil((h - overlap) / (tileH - overlap)));
+    return { w, h, smallest, ptPerPx, mmPerPx, tileW, tileH, overlap, cols, rows, pages: cols * rows, dpi: PDF.dpi };
+  }
+
+  async function makePdf() {
+    await loadScript("vendor/jspdf.umd.min.js");
+    const { jsPDF } = window.jspdf;
+    const { w, h, mmPerPx, tileW, tileH, overlap, cols, rows } = pdfPlan();
     const pxPerMm = PDF.dpi / 25.4;
     const scale = mmPerPx * pxPerMm; // canvas px per drawing px at 300 dpi
     const full = await rasterise(scale);
@@ -792,7 +816,7 @@
 
   /* The fetch helpers, for the console and the browser tests. */
   window.chainmapApi = Object.freeze({ getJSON, write: cm.write, etagOf: cm.etagOf });
-  window.chainmapMap = Object.freeze({ state, svgText, makePdf, rasterise, highlightLinks });
+  window.chainmapMap = Object.freeze({ state, svgText, makePdf, pdfPlan, rasterise, highlightLinks });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

@@ -1,7 +1,8 @@
 """The planner's page ``/ui/`` in a real browser (headless Chromium + Selenium) against a real server.
 
 Expected values come from the API (segments, gaps, enterprises, leads), never hard-coded, so the
-tests follow the seed. The SVG hooks used here are documented in ``chainmap/reports/svg.py``.
+tests follow the seed. The SVG hooks used here are documented in ``api/static/chainlayout.js`` (the same as
+``chainmap/reports/svg.py``).
 """
 
 from __future__ import annotations
@@ -204,14 +205,15 @@ def test_click_box_opens_panel(browser: Any, server: Server) -> None:
     gap = next(g for g in gaps if g["local_enterprises"])
     seg = gap["segment_id"]
     _click_segment(browser, seg)
-    assert _text(browser, "#panel-segment-id") == seg
+    assert browser.execute_script("return document.getElementById('panel-segment-id').textContent") == seg
     assert _text(browser, "#panel-title") == gap["segment_name"]
     selected = "return document.querySelector('#diagram .cm-selected').getAttribute('data-segment-id')"
     assert browser.execute_script(selected) == seg
     gap_text = _text(browser, "#panel-gap")
     assert gap["rationale"].split("\n")[0][:20] in gap_text
+    component_label = server.json("/api/v1/labels", lang="zh")["gap_component"]
     for name in gap["components"]:
-        assert name in gap_text
+        assert component_label.get(name, name) in gap_text  # the label, not the code
     firms = server.json("/api/v1/enterprises", segment=seg, page_size=100)
     assert sorted(_panel_names(browser, "#panel-enterprises")) == sorted(e["name"] for e in firms["items"])
     assert {e["name"] for e in gap["local_enterprises"]} <= set(_panel_names(browser, "#panel-enterprises"))
@@ -219,7 +221,7 @@ def test_click_box_opens_panel(browser: Any, server: Server) -> None:
     # 2. the top-priority gap: its ranked leads, in the API's order
     top = max((g for g in gaps if g["status"] != "sound"), key=lambda g: g["priority"])
     _click_segment(browser, top["segment_id"])
-    assert _text(browser, "#panel-segment-id") == top["segment_id"]
+    assert browser.execute_script("return document.getElementById('panel-segment-id').textContent") == top["segment_id"]
     assert browser.execute_script(selected) == top["segment_id"]
     leads = server.json("/api/v1/leads", gap=top["segment_id"], k=5, region=CITY, lang="zh")["items"]
     assert leads, "the demo candidate pool should give the top gap some leads"
@@ -324,10 +326,10 @@ def test_english_toggle(browser: Any, server: Server) -> None:
     assert chain["name_en"] in browser.execute_script(
         "return document.querySelector('#chain-select option:checked').textContent"
     )
-    stages = browser.execute_script(
-        "return [...document.querySelectorAll('#diagram .cm-stage')].map(n => n.textContent)"
+    metas = browser.execute_script(
+        "return [...document.querySelectorAll('#diagram .cm-count')].map(n => n.textContent)"
     )
-    assert "Upstream" in stages  # the SVG was fetched again with lang=en
+    assert any(m.startswith("Upstream") for m in metas)  # the map was drawn again in English
     assert "lang=en" in browser.current_url
     assert _severe(browser) == []
 
@@ -375,7 +377,8 @@ def test_downloads_use_fetch(browser: Any, server: Server) -> None:
     _open(browser, server, f"/ui/?chain={CHAIN}&region={CITY}", region=CITY)
     # record what would be saved instead of writing files
     browser.execute_script(DOWNLOAD_HOOK_JS)
-    for b in browser.find_elements(By.CSS_SELECTOR, "button.dl"):
+    # the server's files (the drawing's SVG/PNG/PDF are made in the page: test_map_layout.py)
+    for b in browser.find_elements(By.CSS_SELECTOR, "button.dl[data-dl^='gaps-'], button.dl[data-dl^='graph-']"):
         b.click()
     WebDriverWait(browser, 60).until(
         lambda d: (
