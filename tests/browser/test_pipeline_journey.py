@@ -48,11 +48,12 @@ def _ready(driver: Any, timeout: float = 60) -> float:
 
 
 def _wait(driver: Any, fn: Any, timeout: float = 30) -> Any:
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.05).until(fn)
+    try:  # the pages re-render whole sections: an element read mid-render is simply read again
+        wait = WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,))
+        return wait.until(fn)
     except TimeoutException:
         message = driver.execute_script("const m = document.getElementById('message'); return m ? m.innerText : ''")
         logs = [e["message"] for e in driver.get_log("browser")]
@@ -220,4 +221,18 @@ def test_board_prints_three_projects_on_one_a4_page(browser: Any, server: Any, a
     )
     assert any("size: a4 landscape" in r.lower() for r in sheets), sheets
     assert pdf_pages(browser) == 1
+    shots.save_screenshot(browser, artifacts / "pipeline-board-print-filter.png")
+    # English: stage labels from GET /labels, page strings translated, no Chinese UI text left
+    browser.find_element(By.ID, "lang-toggle").click()
+    _wait(browser, lambda d: d.find_element(By.ID, "new-project").text == "Register a project")
+    heads = [h.text.split("\n")[0] for h in browser.find_elements(By.CSS_SELECTOR, ".pl-col h2")]
+    assert heads[:3] == ["lead", "contacted", "negotiating"] and heads[-2:] == ["on_hold", "dropped"]
+    assert "3 projects, 0 follow-ups overdue" in browser.find_element(By.ID, "summary").text
+    browser.find_element(By.ID, "lang-toggle").click()
+    _wait(browser, lambda d: d.find_element(By.ID, "new-project").text == "登记新项目")
+    # nothing was requested from another origin
+    origins = browser.execute_script(
+        "return [...new Set(performance.getEntriesByType('resource').map(e => new URL(e.name).origin))]"
+    )
+    assert origins == [server.base], origins
     time.sleep(0.1)
