@@ -64,15 +64,15 @@ class ProjectChanges(BaseModel):
 class ProjectIn(BaseModel):
     """A project to register (POST /projects): ``id`` is generated and ``created`` is today when omitted.
 
-    登记为项目: send the ``lead`` as the lead list showed it (candidate id, name, gap segment and
-    status); the enterprise, segment, gap status and title default to the lead's.
+    登记为项目: send the enterprise and the ``lead`` as the lead list showed it (candidate id, name,
+    gap segment and status); the segment, gap status and title default to the lead's.
     """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: Id | None = None
     title: str = Field(default="", max_length=200)
-    enterprise: ProjectEnterprise | None = None
+    enterprise: ProjectEnterprise
     lead: LeadRef | None = None
     next_followup: PlausibleDate | None = None
     segment: Id | None = None

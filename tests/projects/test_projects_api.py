@@ -49,7 +49,8 @@ def test_register_a_ranked_lead_with_the_duplicate_warning(app_client: ApiClient
                                          "task_force_kind": "squad", "owner": "王五"}, headers=w)  # fmt: skip
     assert r.status_code == 201, r.text
     holder = r.json()["project"]["id"]
-    r = c.post(API + "/projects", json=TF | {"lead": _lead_ref(lead)}, headers=w)
+    firm = {"name": lead["name"], "credit_code": lead["credit_code"]}
+    r = c.post(API + "/projects", json=TF | {"enterprise": firm, "lead": _lead_ref(lead)}, headers=w)
     assert r.status_code == 201, r.text
     body = r.json()
     p = body["project"]
@@ -58,9 +59,9 @@ def test_register_a_ranked_lead_with_the_duplicate_warning(app_client: ApiClient
     assert [(x["project_id"], x["task_force"], x["match"]) for x in body["warnings"]] == [(holder, "永济市招商小分队", "name")]
     assert "永济市招商小分队" in body["warnings"][0]["message"] and "王五" in body["warnings"][0]["message"]
     # a viewer cannot register; nonsense in the lead is refused naming the field
-    error_of(c.post(API + "/projects", json=TF | {"lead": _lead_ref(lead)}, headers=c.h("viewer")), 403)
-    bad = c.post(API + "/projects", json=TF | {"lead": _lead_ref(lead) | {"gap_status": "maybe"}}, headers=w)
-    assert "lead.gap_status" in error_of(bad, 422)["detail"]
+    error_of(c.post(API + "/projects", json=TF | {"enterprise": firm, "lead": _lead_ref(lead)}, headers=c.h("viewer")), 403)
+    bad = c.post(API + "/projects", json=TF | {"enterprise": firm, "lead": _lead_ref(lead) | {"gap_status": "maybe"}}, headers=w)
+    assert "lead" in {e["field"].split(".")[0] for e in error_of(bad, 422)["errors"]}
 
 
 def test_board_view_followups_and_moves(sqlite_client: ApiClient) -> None:
