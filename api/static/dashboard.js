@@ -164,8 +164,8 @@
     const c2 = chart("chart-stages");
     if (c2 && state.board) {
       const cols = state.board.columns;
-      c2.setOption({ animation: false, grid: { left: 40, right: 10, top: 24, bottom: 40 },
-        xAxis: { type: "category", data: cols.map((c) => cm.lab("project_stage", c.stage)), axisLabel: { ...font, interval: 0 } },
+      c2.setOption({ animation: false, grid: { left: 40, right: 10, top: 24, bottom: 56 },
+        xAxis: { type: "category", data: cols.map((c) => cm.lab("project_stage", c.stage)), axisLabel: { ...font, interval: 0, rotate: cm.lang === "en" ? 30 : 0 } },
         yAxis: { type: "value", minInterval: 1, axisLabel: font },
         series: [{ type: "bar", data: cols.map((c) => c.cards.length), label: { show: true, position: "top" }, itemStyle: { color: "#1a5fb4" } }] }, true);
     }

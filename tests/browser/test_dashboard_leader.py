@@ -208,6 +208,17 @@ def test_leader_dashboard_filters_charts_stalled_ranking_print_and_xlsx(
     assert body["镁产业招商专班"][0] == 1 and body["镁产业招商专班"][2] == 2
     assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.orientation == "landscape"
     assert not any(isinstance(c, str) and c.startswith("=") for r in values for c in r)
+    # English: KPI names, headings and the method in English; firm and unit names stay as registered
+    browser.find_element(By.ID, "lang-toggle").click()
+    _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".db-kpi[data-kpi=signed_count] .db-kpi-name").text == "Signed projects")
+    cjk = browser.execute_script(
+        "return [...document.querySelectorAll('.db-kpi-name, .db-kpi-target, #ranking thead th, #stalled thead th, "
+        "figcaption, h2, #ranking-method, #stall-rules, label span, button')].map(e => e.textContent)"
+        ".filter(t => /[\u4e00-\u9fff]/.test(t) && t !== '中文')"
+    )
+    assert cjk == [], cjk
+    shots.save_screenshot(browser, artifacts / "dashboard-english.png", max_height=1400)
+    browser.find_element(By.ID, "lang-toggle").click()
     print(f"\nload time on the seed, warm server: dashboard.html {t_dash:.2f}s; print: {pages} A4 pages; "
           f"ranking table {fit[0]}px in {fit[1]}px of A4 landscape")  # fmt: skip
 
