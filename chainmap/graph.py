@@ -43,6 +43,8 @@ __all__ = [
     "supply_graph",
     "export_graph",
     "read_graph",
+    "layered_positions",
+    "annotate_export",
     "EXPORT_FORMATS",
 ]
 
@@ -167,6 +169,130 @@ def chain_subgraph(G: nx.DiGraph, chain: str, *, neighbours: bool = True) -> nx.
     return H
 
 
+# ---------------------------------------------------------------- layout for exports
+
+#: spacing of :func:`layered_positions` (px: the web page's box is 172 x ~60)
+LAYER_GAP, ROW_GAP = 240.0, 80.0
+
+
+def layered_positions(G: nx.DiGraph, *, sweeps: int = 8) -> dict[str, tuple[float, float]]:
+    """A deterministic layered (Sugiyama-style) drawing of ``G`` for the GEXF/GraphML exports:
+    the flow links (every kind but ``part_of``) made acyclic by dropping the links that close a
+    cycle (depth-first in sorted order), each segment in the layer after its longest chain of
+    suppliers, then the order within each layer by barycentre sweeps down and up (crossing
+    reduction), ties by (stage, seed order, id). Returns ``{node: (x, y)}`` with x the layer
+    times :data:`LAYER_GAP` and y the row times :data:`ROW_GAP`, left to right like the web map.
+
+    The web page lays out with ELK in the browser (``api/static/chainlayout.js``); this is the
+    same idea in pure Python so an export carries positions without a browser or Node.
+
+    >>> H = nx.DiGraph()
+    >>> H.add_edges_from([("a", "b"), ("b", "c"), ("a", "c")], kind="supplies")
+    >>> layered_positions(H)
+    {'a': (0.0, 0.0), 'b': (240.0, 0.0), 'c': (480.0, 0.0)}
+    """
+    stage_rank = {s.value: i for i, s in enumerate(Stage)}
+
+    def tie(n: str) -> tuple[int, int, str]:
+        d = G.nodes[n]
+        return (stage_rank.get(str(d.get("stage", "")), 1), int(d.get("order", 0) or 0), n)
+
+    nodes = sorted(G.nodes, key=tie)
+    succ: dict[str, list[str]] = {n: [] for n in nodes}
+    for u, v, d in G.edges(data=True):
+        if d.get("kind") != "part_of" and u != v:
+            succ[u].append(v)
+    for n in succ:
+        succ[n].sort(key=tie)
+    # drop back edges (iterative DFS, sorted): the rest is a DAG
+    state: dict[str, int] = {}
+    dag: dict[str, list[str]] = {n: [] for n in nodes}
+    for root in nodes:
+        if root in state:
+            continue
+        stack = [(root, iter(succ[root]))]
+        state[root] = 1
+        while stack:
+            n, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                state[n] = 2
+                stack.pop()
+                continue
+            if state.get(nxt) == 1:
+                continue  # closes a cycle: not used for layering
+            dag[n].append(nxt)
+            if nxt not in state:
+                state[nxt] = 1
+                stack.append((nxt, iter(succ[nxt])))
+    layer = dict.fromkeys(nodes, 0)
+    for n in _topological(nodes, dag):
+        for v in dag[n]:
+            layer[v] = max(layer[v], layer[n] + 1)
+    depth = max(layer.values(), default=-1) + 1
+    layers: list[list[str]] = [[] for _ in range(depth)]
+    for n in nodes:
+        layers[layer[n]].append(n)
+    preds: dict[str, list[str]] = {n: [] for n in nodes}
+    for u in nodes:
+        for v in succ[u]:
+            preds[v].append(u)
+
+    def sweep(order: list[list[str]], down: bool) -> None:
+        rng = range(1, len(order)) if down else range(len(order) - 2, -1, -1)
+        for i in rng:
+            ref = {n: k for k, n in enumerate(order[i - 1 if down else i + 1])}
+            keyed = []
+            for k, n in enumerate(order[i]):
+                near = [ref[m] for m in (preds[n] if down else succ[n]) if m in ref]
+                keyed.append((sum(near) / len(near) if near else float(k), k, n))
+            order[i] = [n for _, _, n in sorted(keyed)]
+
+    for s in range(sweeps):
+        sweep(layers, down=s % 2 == 0)
+    return {n: (i * LAYER_GAP, k * ROW_GAP) for i, ls in enumerate(layers) for k, n in enumerate(ls)}
+
+
+def _topological(nodes: list[str], dag: dict[str, list[str]]) -> list[str]:
+    indeg = dict.fromkeys(nodes, 0)
+    for n in nodes:
+        for v in dag[n]:
+            indeg[v] += 1
+    ready = [n for n in nodes if indeg[n] == 0]
+    out: list[str] = []
+    while ready:
+        n = ready.pop(0)
+        out.append(n)
+        for v in dag[n]:
+            indeg[v] -= 1
+            if indeg[v] == 0:
+                ready.append(v)
+    return out
+
+
+def annotate_export(
+    H: nx.DiGraph, status: dict[str, tuple[str, float | None]], colours: dict[str, tuple[str, str]]
+) -> None:
+    """Add to ``H`` (in place) what a visualisation tool needs to draw it as the web map does:
+    ``status`` and ``priority`` of each segment (``status`` ``none`` without a gap item,
+    ``external`` for a neighbour of another chain), ``x``/``y`` of :func:`layered_positions`,
+    and the status ``colour`` (the stroke of ``colours``). GEXF also gets ``viz`` position and
+    colour (Gephi reads them); GraphML and JSON carry ``x``, ``y`` and ``colour`` as data."""
+    pos = layered_positions(H)
+    for n, d in H.nodes(data=True):
+        if d.get("external"):
+            st, prio = "external", None
+        else:
+            st, prio = status.get(n, ("none", None))
+        d["status"] = st
+        if prio is not None:
+            d["priority"] = float(prio)
+        d["x"], d["y"] = pos[n]
+        stroke = colours.get(st, ("#a0aec0", "#ffffff"))[0]
+        d["colour"] = stroke
+    H.graph["layout"] = "layered (chainmap.graph.layered_positions)"
+
+
 # ---------------------------------------------------------------- exports
 
 
@@ -185,12 +311,23 @@ def _flat_attrs(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _flat_graph(G: nx.DiGraph) -> nx.DiGraph:
+def _viz(d: dict[str, Any]) -> dict[str, Any]:
+    colour = str(d.get("colour", ""))
+    viz: dict[str, Any] = {"position": {"x": float(d["x"]), "y": -float(d["y"]), "z": 0.0}}
+    if len(colour) == 7 and colour.startswith("#"):
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        viz["color"] = {"r": r, "g": g, "b": b, "a": 1.0}
+    return viz
+
+
+def _flat_graph(G: nx.DiGraph, *, viz: bool = False) -> nx.DiGraph:
     H = nx.DiGraph()
     H.graph["name"] = str(G.graph.get("chain", "chainmap"))
     for n, d in G.nodes(data=True):
         attrs = _flat_attrs(d)
         attrs.setdefault("label", d.get("name_zh", n))
+        if viz and "x" in d and "y" in d:
+            attrs["viz"] = _viz(d)
         H.add_node(n, **attrs)
     for u, v, d in G.edges(data=True):
         H.add_edge(u, v, **_flat_attrs(d))
@@ -214,7 +351,7 @@ def export_graph(G: nx.DiGraph, fmt: str) -> str:
         return json.dumps(nx.cytoscape_data(G), ensure_ascii=False, default=str)
     if fmt == "gexf":
         buf = io.BytesIO()
-        nx.write_gexf(_flat_graph(G), buf)
+        nx.write_gexf(_flat_graph(G, viz=True), buf)
         return buf.getvalue().decode("utf-8")
     if fmt == "graphml":
         buf = io.BytesIO()

@@ -345,6 +345,13 @@ def chain_graph(
             for n in H.nodes:
                 H.nodes[n]["local_enterprises"] = counts.get(n, 0)
             H.graph["region"] = region_id
+            # status, priority, colour and layered positions (webmap: exports draw like the map)
+            from chainmap.graph import annotate_export
+            from chainmap.labels import GAP_STATUS_COLOURS
+
+            report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
+            status = {it.segment_id: (str(it.status), it.priority) for it in report.items}
+            annotate_export(H, status, dict(GAP_STATUS_COLOURS))
             text = export_graph(H, fmt)
         return ChainGraph(chain, region_id, fmt, text, H.number_of_nodes(), H.number_of_edges())
 

@@ -1,23 +1,21 @@
-/* chainmap planner page — plain JS, no framework, no remote code.
- * Talks to the /api/v1 endpoints of the server that serves this page. */
+/* chainmap chain map (/ui/): the chain laid out by ELK (api/static/chainlayout.js), coloured by
+ * the gap status of the label catalogue; click a box to highlight its links and open its panel;
+ * a list view for phones; SVG / PNG / PDF downloads of what is shown. Shell and API helpers:
+ * common.js (window.cm). Plain JS, no remote code. */
 "use strict";
 
 (function () {
-  const API = "/api/v1";
-  const KEY_STORE = "chainmap.apiKey";
-  /* Vocabularies (gap statuses and their colours, stages, tags, region kinds ...) are not copied
-   * here: they come from the server's one label catalogue, GET /labels?lang=zh|en. */
+  const cm = window.cm;
+  const CL = window.ChainLayout;
 
-  const T = {
+  cm.strings({
     zh: {
       title: "运城市“合汽生材”产业链图谱",
       chain: "产业链", region: "区域", search: "搜索",
-      searchPlaceholder: "环节或企业名称 / 编号",
-      report: "诊断报告", graph: "图谱", close: "关闭",
-      authPrompt: "服务器要求 API 密钥，请粘贴：", authSave: "使用此密钥", authClear: "清除",
-      authNote: "密钥仅保存在本标签页（sessionStorage）。",
-      langButton: "English",
-      loading: "加载中…", error: "出错了",
+      searchPlaceholder: "环节或企业名称",
+      report: "诊断报告", graph: "图谱",
+      viewMap: "图", viewList: "列表", expandExternal: "展开相邻链环节", showFirms: "显示企业名称",
+      zoomIn: "放大", zoomOut: "缩小", zoom100: "原始大小", zoomFit: "适应宽度",
       priority: "优先级", numbers: "依据数据", rationale: "诊断说明",
       localEnterprises: "本地企业", leads: "招商线索（前 5）", none: "暂无",
       noLeads: "该环节无补链、强链或延链缺口，不排招商线索。", leadsOtherChain: "请在其所在产业链中查看招商线索。",
@@ -27,19 +25,21 @@
       notInGaps: "本链诊断中无此环节。",
       searchSeg: "匹配环节 {n} 个", searchEnt: "企业“{q}”：{n} 个环节", searchNone: "未找到“{q}”",
       searchOutside: "（部分不在当前链）",
-      statusLine: "{chain} · {region} · {n} 个环节 · 点击方框查看企业、诊断与线索",
-      download: "下载", downloadFailed: "下载失败",
-      modified: "已被他人修改，请刷新后重试。", reload: "重新加载",
+      statusLine: "{chain} · {region} · {n} 个环节 · 点击方框查看关联、企业、诊断与线索",
+      links: "{name}：上游 {up} 条、下游 {down} 条关联已高亮",
+      layingOut: "正在排布…",
+      coverage: "数据覆盖",
+      downloadFailed: "下载失败", pdfPages: "PDF：A4 横向 {n} 页（文字不小于 8 磅）",
+      upstream: "上游", downstream: "下游", localCount: "本地企业 {n} 家",
+      stageHead: "{stage}（{n}）",
     },
     en: {
       title: "Yuncheng “He-Qi-Sheng-Cai” industrial chain map",
       chain: "Chain", region: "Region", search: "Search",
-      searchPlaceholder: "segment or enterprise name / id",
-      report: "Gap report", graph: "Graph", close: "Close",
-      authPrompt: "The server requires an API key; paste it:", authSave: "Use key", authClear: "Clear",
-      authNote: "The key is kept in this tab only (sessionStorage).",
-      langButton: "中文",
-      loading: "Loading…", error: "Error",
+      searchPlaceholder: "segment or enterprise name",
+      report: "Gap report", graph: "Graph",
+      viewMap: "Map", viewList: "List", expandExternal: "Expand other chains", showFirms: "Show firm names",
+      zoomIn: "Zoom in", zoomOut: "Zoom out", zoom100: "Actual size", zoomFit: "Fit width",
       priority: "Priority", numbers: "Numbers", rationale: "Rationale",
       localEnterprises: "Local enterprises", leads: "Top leads (5)", none: "None",
       noLeads: "No fill, strengthen or extend gap here, so no leads are ranked.",
@@ -50,182 +50,42 @@
       notInGaps: "This segment is not in this chain's gap analysis.",
       searchSeg: "{n} matching segments", searchEnt: "Enterprise “{q}”: {n} segments", searchNone: "Nothing found for “{q}”",
       searchOutside: " (some outside this chain)",
-      statusLine: "{chain} · {region} · {n} segments · click a box for firms, rationale and leads",
-      download: "Download", downloadFailed: "Download failed",
-      modified: "Modified by someone else: reload and retry.", reload: "Reload",
+      statusLine: "{chain} · {region} · {n} segments · click a box for its links, firms, rationale and leads",
+      links: "{name}: {up} upstream and {down} downstream links highlighted",
+      layingOut: "Laying out…",
+      coverage: "Data coverage",
+      downloadFailed: "Download failed", pdfPages: "PDF: {n} A4 landscape pages (text 8 pt or larger)",
+      upstream: "upstream", downstream: "downstream", localCount: "{n} local firms",
+      stageHead: "{stage} ({n})",
     },
-  };
+  });
 
   const state = {
-    lang: "zh",
-    labels: {}, // lang -> the catalogue of GET /labels
-    chains: [],
-    regions: [],
-    chain: null,
-    region: "yuncheng",
-    segments: [],
-    gaps: new Map(),
-    selected: null,
-    svgToken: 0,
-    panelToken: 0,
+    chains: [], regions: [], chain: null, region: "yuncheng",
+    segments: [], gaps: new Map(), gapsBody: null, gapsError: null, graph: null,
+    selected: null, svgToken: 0, panelToken: 0,
+    collapse: true, firms: false, zoom: 1, view: "map", model: null,
   };
 
   const $ = (sel) => document.querySelector(sel);
-  const t = (key) => key.split(".").reduce((o, k) => (o == null ? o : o[k]), T[state.lang]);
-  /** The label of ``code`` in the catalogue's ``vocab`` (the code itself when unknown). */
-  const lab = (vocab, code) => {
-    const v = (state.labels[state.lang] || {})[vocab];
-    return (v && v[code]) || code;
-  };
-  const codes = (vocab) => Object.keys((state.labels[state.lang] || {})[vocab] || {});
-  /** English headings start with a capital; Chinese is returned as is. */
-  const cap = (s) => (state.lang === "en" && s ? s[0].toUpperCase() + s.slice(1) : s);
-  const fmt = (s, vars) => String(s).replace(/\{(\w+)\}/g, (_, k) => (vars[k] == null ? "" : vars[k]));
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? "" : v);
-    }
-    for (const c of children.flat()) {
-      if (c == null) continue;
-      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  }
-
-  /* ---------------------------------------------------------------- fetch */
-
-  class ApiError extends Error {
-    constructor(status, body) {
-      const detail = body && body.detail != null ? body.detail : `HTTP ${status}`;
-      super(typeof detail === "string" ? detail : JSON.stringify(detail));
-      this.status = status;
-      this.hint = body && body.hint ? body.hint : "";
-      this.error = body && body.error ? body.error : "";
-    }
-  }
-
-  function authHeaders() {
-    const key = sessionStorage.getItem(KEY_STORE);
-    return key ? { "X-API-Key": key } : {};
-  }
-
-  /* Optimistic concurrency: every single resource (segment, link, enterprise, project, target,
-   * key) is read with an ETag, its version.  apiWrite sends back the ETag last read for the path
-   * in If-Match, so a write never overwrites someone else's change unseen: the server answers
-   * 412 and the page says so, with a reload button. */
-  const etags = new Map(); // API path -> the ETag of its last read (or write)
-
-  function remember(path, resp) {
-    const tag = resp.headers.get("ETag");
-    if (tag) etags.set(path, tag);
-  }
-
-  async function send(path, params, init) {
-    const url = new URL(API + path, location.origin);
-    for (const [k, v] of Object.entries(params || {})) if (v != null && v !== "") url.searchParams.set(k, v);
-    let resp;
-    try {
-      resp = await fetch(url, init);
-    } catch (err) {
-      throw new ApiError(0, { detail: String(err.message || err), hint: "" });
-    }
-    if (!resp.ok) {
-      let body = null;
-      try { body = await resp.json(); } catch (_) { body = null; }
-      if (resp.status === 401) showAuth(true);
-      throw new ApiError(resp.status, body);
-    }
-    return resp;
-  }
-
-  async function apiFetch(path, params) {
-    const resp = await send(path, params, { headers: authHeaders() });
-    remember(path, resp);
-    return resp;
-  }
-
-  /** PUT / PATCH / POST / DELETE ``path`` with a JSON ``body``; If-Match is the ETag read from
-   * ``opts.etagOf`` (default ``path``; e.g. POST /links is versioned by /links/{s}/{t}/{kind}).
-   * On 412 shows "modified by someone else" with a reload button, and rethrows. */
-  async function apiWrite(method, path, body, opts) {
-    const { params = null, etagOf = path } = opts || {};
-    const headers = { ...authHeaders() };
-    const tag = etags.get(etagOf);
-    if (tag) headers["If-Match"] = tag;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    try {
-      const resp = await send(path, params, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      if (method === "DELETE") etags.delete(etagOf);
-      else remember(etagOf, resp);
-      return resp.status === 204 ? null : resp.json();
-    } catch (err) {
-      if (err.status === 412) showConflict(err);
-      throw err;
-    }
-  }
-
-  function showConflict(err) {
-    const m = $("#message");
-    const box = errorBox(err);
-    box.classList.add("conflict");
-    box.prepend(el("div", { class: "conflict-text", text: t("modified") }));
-    box.append(el("button", { type: "button", class: "reload", text: t("reload"), onclick: () => location.reload() }));
-    m.replaceChildren(box);
-    m.hidden = false;
-  }
-
-  const getJSON = async (path, params) => (await apiFetch(path, params)).json();
-  const getText = async (path, params) => (await apiFetch(path, params)).text();
-
-  function errorBox(err) {
-    const box = el("div", { class: "error", role: "alert" },
-      el("strong", { text: `${t("error")}${err.status ? " " + err.status : ""}: ` }), err.message || String(err));
-    if (err.hint) box.append(el("div", { class: "hint", text: err.hint }));
-    return box;
-  }
-
-  function showMessage(err) {
-    const m = $("#message");
-    m.replaceChildren();
-    if (!err) { m.hidden = true; return; }
-    m.append(errorBox(err));
-    m.hidden = false;
-  }
-
-  /* ---------------------------------------------------------------- auth */
-
-  function showAuth(show) {
-    $("#auth").hidden = !show;
-    if (show) $("#api-key").focus();
-  }
-
-  /* ---------------------------------------------------------------- names */
-
-  const nameOf = (obj) => (obj ? (state.lang === "en" ? obj.name_en || obj.name_zh : obj.name_zh || obj.name_en) : "");
+  const t = cm.t;
+  const el = cm.el;
+  const lab = cm.lab;
+  const codes = cm.codes;
+  const cap = cm.cap;
+  const fmt = cm.fmt;
+  const nameOf = cm.nameOf;
+  const getJSON = cm.getJSON;
+  const errorBox = cm.errorBox;
+  const showMessage = cm.showError;
   const chainById = (id) => state.chains.find((c) => c.id === id);
   const regionById = (id) => state.regions.find((r) => r.id === id);
   const segmentById = (id) => state.segments.find((s) => s.id === id);
 
-  function applyStrings() {
-    document.documentElement.lang = state.lang === "en" ? "en" : "zh-CN";
-    document.title = `${t("title")} · chainmap`;
-    document.querySelectorAll("[data-i18n]").forEach((n) => { n.textContent = t(n.dataset.i18n); });
-    document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => { n.placeholder = t(n.dataset.i18nPlaceholder); });
-    document.querySelectorAll("[data-i18n-title]").forEach((n) => { n.title = t(n.dataset.i18nTitle); });
-    const btn = $("#lang-toggle");
-    btn.textContent = t("langButton");
-    btn.lang = state.lang === "en" ? "zh-CN" : "en";
-  }
-
   function fillChainSelect() {
     const sel = $("#chain-select");
     sel.replaceChildren();
+    // 合汽生材: the catalogue order of the seed's top chains (letters), sub-chains under their parent
     const tops = state.chains.filter((c) => !c.parent);
     for (const c of tops) {
       sel.append(el("option", { value: c.id, text: `${c.letter} · ${nameOf(c)}` }));
@@ -251,8 +111,11 @@
 
   function syncUrl() {
     const q = new URLSearchParams({ chain: state.chain, region: state.region });
-    if (state.lang !== "zh") q.set("lang", state.lang);
+    if (cm.lang !== "zh") q.set("lang", cm.lang);
     if (state.selected) q.set("segment", state.selected);
+    if (state.view !== "map") q.set("view", state.view);
+    if (!state.collapse) q.set("external", "1");
+    if (state.firms) q.set("firms", "1");
     history.replaceState(null, "", `${location.pathname}?${q}`);
   }
 
@@ -261,68 +124,50 @@
   function boxes() {
     return Array.from($("#diagram").querySelectorAll("[data-segment-id]"));
   }
-
   function boxFor(id) {
     return boxes().find((b) => b.getAttribute("data-segment-id") === id) || null;
   }
-
   function isExternal(box) {
-    return box.classList.contains("external") || box.getAttribute("data-external") === "true";
+    return box.getAttribute("data-external") === "true";
   }
-
   function boxStatus(box) {
-    const s = box.getAttribute("data-status");
-    if (s) return s;
-    for (const c of box.classList) {
-      const bare = c.replace(/^(status|gap)[-_]/, "");
-      if (codes("gap_status").includes(bare)) return bare;
-    }
-    return "";
+    return box.getAttribute("data-status") || "";
   }
 
-  /** Parse the server's SVG and keep only inert markup (no scripts, no event handlers, no remote refs). */
-  function sanitizeSvg(text) {
-    const doc = new DOMParser().parseFromString(text, "image/svg+xml");
-    const root = doc.documentElement;
-    if (!root || root.nodeName.toLowerCase() !== "svg" || doc.getElementsByTagName("parsererror").length) {
-      throw new ApiError(0, { detail: "invalid SVG from server" });
-    }
-    root.querySelectorAll("script, foreignObject").forEach((n) => n.remove());
-    for (const n of [root, ...root.querySelectorAll("*")]) {
-      for (const a of Array.from(n.attributes)) {
-        const v = a.value.trim().toLowerCase();
-        if (a.name.toLowerCase().startsWith("on")) n.removeAttribute(a.name);
-        else if (/href$/i.test(a.name) && !v.startsWith("#")) n.removeAttribute(a.name);
-      }
-    }
-    return document.importNode(root, true);
+  let measureCtx = null;
+  /** Text width in px with the diagram's font (the layout wraps labels with it). */
+  function measure(text, px, bold) {
+    if (!measureCtx) measureCtx = document.createElement("canvas").getContext("2d");
+    measureCtx.font = `${bold ? "bold " : ""}${px}px ${CL.FONT_FAMILY}`;
+    return measureCtx.measureText(String(text)).width * 1.03 + 1; // a little slack: never cut
   }
 
-  async function loadDiagram() {
+  function diagramTitle() {
+    const c = chainById(state.chain);
+    const r = regionById(state.region);
+    return `${c ? c.letter + " · " : ""}${nameOf(c)} — ${nameOf(r)}`;
+  }
+
+  /** Lay out and draw the current chain (graph JSON and gaps already loaded). */
+  async function drawDiagram() {
     const token = ++state.svgToken;
     const box = $("#diagram");
     box.setAttribute("aria-busy", "true");
-    Object.assign(box.dataset, { chain: state.chain, region: state.region, lang: state.lang });
+    Object.assign(box.dataset, { chain: state.chain, region: state.region, lang: cm.lang });
     try {
-      const text = await getText(`/chains/${encodeURIComponent(state.chain)}/graph`,
-        { format: "svg", region: state.region, lang: state.lang });
+      if (!state.graph) throw state.graphError || new cm.ApiError(0, { detail: "no graph" });
+      const m = CL.model(state.graph, { lang: cm.lang, gaps: state.gaps, collapse: state.collapse, firms: state.firms, measure, labels: cm.labels() });
+      await CL.layout(new window.ELK(), m);
       if (token !== state.svgToken) return;
-      const svg = sanitizeSvg(text);
-      svg.classList.add("chain-svg");
-      if (!svg.getAttribute("viewBox") && svg.getAttribute("width") && svg.getAttribute("height")) {
-        svg.setAttribute("viewBox", `0 0 ${parseFloat(svg.getAttribute("width"))} ${parseFloat(svg.getAttribute("height"))}`);
-      }
-      // scale down to the column width, but never above the renderer's natural size
-      const natural = parseFloat(svg.getAttribute("width")) || (svg.viewBox.baseVal && svg.viewBox.baseVal.width);
-      if (natural) svg.style.maxWidth = `${Math.round(natural * 1.1)}px`;
-      svg.removeAttribute("width");
-      svg.removeAttribute("height");
+      state.model = m;
+      const text = CL.toSvg(m, { labels: cm.labels(), measure, title: diagramTitle(), subtitle: subtitle() });
+      const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+      const svg = document.importNode(doc.documentElement, true);
       box.replaceChildren(svg);
-      for (const b of boxes()) {
-        b.setAttribute("tabindex", "0");
-        b.setAttribute("role", "button");
-      }
+      Object.assign(box.dataset, { nodes: String(m.nodes.length), edges: String(m.edges.length), collapsed: String(state.collapse) });
+      applyZoom();
       markSelected();
+      if (state.selected) highlightLinks(state.selected);
       runSearch(false);
     } catch (err) {
       if (token !== state.svgToken) return;
@@ -332,55 +177,217 @@
     }
   }
 
+  function subtitle() {
+    const day = new Date().toISOString().slice(0, 10);
+    return cm.lang === "en" ? `Layout: ELK layered · ${day} · chainmap` : `自动排布（ELK 分层）· ${day} · chainmap`;
+  }
+
+  function applyZoom() {
+    const svg = $("#diagram svg");
+    if (!svg) return;
+    const w = parseFloat(svg.getAttribute("width"));
+    const h = parseFloat(svg.getAttribute("height"));
+    svg.style.width = `${Math.round(w * state.zoom)}px`;
+    svg.style.height = `${Math.round(h * state.zoom)}px`;
+    $("#diagram").dataset.zoom = String(state.zoom);
+  }
+
+  function setZoom(z) {
+    state.zoom = Math.max(0.2, Math.min(3, Math.round(z * 100) / 100));
+    applyZoom();
+  }
+
+  function fitZoom() {
+    const svg = $("#diagram svg");
+    if (!svg) return;
+    const avail = $(".diagram-wrap").clientWidth - 24;
+    setZoom(Math.min(1, avail / parseFloat(svg.getAttribute("width"))));
+  }
+
   function markSelected() {
     for (const b of boxes()) b.classList.toggle("cm-selected", b.getAttribute("data-segment-id") === state.selected);
   }
 
+  /** Highlight the links into and out of ``id`` and the boxes at their other ends. */
+  function highlightLinks(id) {
+    const dg = $("#diagram");
+    let up = 0;
+    let down = 0;
+    const ends = new Set([id]);
+    for (const p of dg.querySelectorAll(".cm-link")) {
+      const s = p.getAttribute("data-source");
+      const tg = p.getAttribute("data-target");
+      const on = s === id || tg === id;
+      p.classList.toggle("cm-link-hl", on);
+      if (on) {
+        if (tg === id) { up++; ends.add(s); } else { down++; ends.add(tg); }
+        p.parentNode.append(p); // drawn on top
+      }
+    }
+    for (const g of dg.querySelectorAll("[data-segment-id], [data-group]")) {
+      const key = g.getAttribute("data-segment-id") || `group:${g.getAttribute("data-group")}`;
+      g.classList.toggle("cm-near", ends.has(key));
+    }
+    dg.classList.toggle("focusing", !!id);
+    dg.dataset.highlighted = String(up + down);
+    const box = boxFor(id);
+    const title = box ? (box.querySelector("title") || {}).textContent || id : id;
+    $("#status-line").textContent = t("links", { name: title, up, down });
+  }
+
+  function clearLinks() {
+    const dg = $("#diagram");
+    dg.classList.remove("focusing");
+    dg.querySelectorAll(".cm-link-hl").forEach((p) => p.classList.remove("cm-link-hl"));
+    dg.querySelectorAll(".cm-near").forEach((p) => p.classList.remove("cm-near"));
+    delete dg.dataset.highlighted;
+  }
+
+  function selectSegment(id) {
+    highlightLinks(id);
+    openPanel(id);
+  }
+
   function onDiagramClick(ev) {
+    const g = ev.target.closest && ev.target.closest("[data-group]");
+    if (g) { setCollapse(false); return; }
     const b = ev.target.closest && ev.target.closest("[data-segment-id]");
     if (!b) return;
-    openPanel(b.getAttribute("data-segment-id"));
+    selectSegment(b.getAttribute("data-segment-id"));
   }
 
   function onDiagramKey(ev) {
     if (ev.key !== "Enter" && ev.key !== " ") return;
+    const g = ev.target.closest && ev.target.closest("[data-group]");
     const b = ev.target.closest && ev.target.closest("[data-segment-id]");
-    if (!b) return;
+    if (!g && !b) return;
     ev.preventDefault();
-    openPanel(b.getAttribute("data-segment-id"));
+    if (g) setCollapse(false);
+    else selectSegment(b.getAttribute("data-segment-id"));
+  }
+
+  function setCollapse(collapse) {
+    state.collapse = collapse;
+    $("#toggle-external").checked = !collapse;
+    syncUrl();
+    return drawDiagram();
+  }
+
+  /* ---------------------------------------------------------------- legend, coverage, list */
+
+  function renderLegend() {
+    const node = $("#legend");
+    const cat = cm.labels();
+    const col = cat.gap_status_colours || {};
+    const items = codes("gap_status").map((s) => el("span", { class: "legend-item", "data-status": s, title: (cat.gap_status_meaning || {})[s] || null },
+      el("span", { class: "swatch", style: `background:${(col[s] || {}).fill};border-color:${(col[s] || {}).stroke}` }), cap(lab("gap_status", s))));
+    items.push(el("span", { class: "legend-item", "data-status": "external" }, el("span", { class: "swatch external" }), cm.lang === "en" ? "Other chain" : "相邻链环节"));
+    node.replaceChildren(...items);
+  }
+
+  /** The coverage line, when the gaps answer carries ``coverage`` (how complete the data is). */
+  function renderCoverage() {
+    const node = $("#coverage");
+    const cov = state.gapsBody && state.gapsBody.coverage;
+    if (cov == null) { node.hidden = true; node.replaceChildren(); return; }
+    let text;
+    if (typeof cov === "string") text = cov;
+    else if (cov.text || cov.summary || cov.note) text = cov.text || cov.summary || cov.note;
+    else {
+      text = Object.entries(cov).filter(([, v]) => v == null || typeof v !== "object")
+        .map(([k, v]) => `${lab("gap_component", k) !== k ? lab("gap_component", k) : k}: ${v}`).join(" · ");
+    }
+    node.replaceChildren(el("strong", { text: `${t("coverage")}：` }), text);
+    node.hidden = false;
+  }
+
+  function renderList() {
+    const node = $("#list-view");
+    const degree = new Map();
+    for (const l of (state.graph || { links: [] }).links) {
+      if (l.kind === "part_of") continue;
+      const d1 = degree.get(l.target) || { up: 0, down: 0 };
+      d1.up++; degree.set(l.target, d1);
+      const d2 = degree.get(l.source) || { up: 0, down: 0 };
+      d2.down++; degree.set(l.source, d2);
+    }
+    const sections = [];
+    for (const stage of codes("segment_stage")) {
+      const segs = state.segments.filter((s) => s.stage === stage)
+        .sort((a, b) => (a.order || 0) - (b.order || 0) || a.id.localeCompare(b.id));
+      if (!segs.length) continue;
+      const items = segs.map((s) => {
+        const gap = state.gaps.get(s.id);
+        const d = degree.get(s.id) || { up: 0, down: 0 };
+        return el("li", {},
+          el("button", { type: "button", class: "list-seg", "data-segment-id": s.id, onclick: () => openPanel(s.id) },
+            el("span", { class: "list-name", text: nameOf(s) + (s.chokepoint ? " ◆" : "") }),
+            el("span", { class: "list-meta" },
+              gap ? statusBadge(gap.status) : null,
+              gap ? el("span", { text: t("localCount", { n: gap.local_count }) }) : null,
+              el("span", { text: `${t("upstream")} ${d.up} · ${t("downstream")} ${d.down}` }))));
+      });
+      sections.push(el("section", { class: "list-stage", "data-stage": stage },
+        el("h3", { text: t("stageHead", { stage: cap(lab("segment_stage", stage)), n: segs.length }) }), el("ul", {}, items)));
+    }
+    node.replaceChildren(...sections);
+  }
+
+  function setView(view) {
+    state.view = view === "list" ? "list" : "map";
+    $("#diagram").hidden = state.view !== "map";
+    $("#list-view").hidden = state.view !== "list";
+    document.body.dataset.view = state.view;
+    for (const b of document.querySelectorAll(".view-switch button")) b.setAttribute("aria-pressed", String(b.dataset.view === state.view));
+    syncUrl();
   }
 
   /* ---------------------------------------------------------------- data per chain/region */
 
   async function loadGaps() {
     state.gaps = new Map();
-    const body = await getJSON("/gaps", { chain: state.chain, region: state.region, lang: state.lang, page_size: 1000 });
+    const body = await getJSON("/gaps", { chain: state.chain, region: state.region, lang: cm.lang, page_size: 1000 });
     for (const g of body.items || []) state.gaps.set(g.segment_id, g);
+    state.gapsBody = body;
     return body;
+  }
+
+  async function loadGraph() {
+    state.graph = null;
+    state.graphError = null;
+    try {
+      state.graph = await getJSON(`/chains/${encodeURIComponent(state.chain)}/graph`, { format: "json", region: state.region });
+    } catch (err) {
+      state.graphError = err;
+      throw err;
+    }
   }
 
   function updateStatusLine() {
     const c = chainById(state.chain);
     const r = regionById(state.region);
-    const line = fmt(t("statusLine"), { chain: nameOf(c), region: nameOf(r), n: state.segments.length });
-    $("#status-line").textContent = line;
-    $("#print-title").textContent = `${c ? c.letter + " · " : ""}${nameOf(c)} — ${nameOf(r)}`;
+    $("#status-line").textContent = t("statusLine", { chain: nameOf(c), region: nameOf(r), n: state.segments.length });
+    $("#print-title").textContent = diagramTitle();
   }
 
   async function refresh({ segments = false } = {}) {
     showMessage(null);
     syncUrl();
-    const jobs = [loadDiagram()];
-    if (segments) {
-      jobs.push(getJSON(`/chains/${encodeURIComponent(state.chain)}/segments`).then((s) => { state.segments = s; }));
-    }
-    const gapsJob = loadGaps().catch((err) => { state.gaps = new Map(); state.gapsError = err; });
+    const box = $("#diagram");
+    box.setAttribute("aria-busy", "true");
+    Object.assign(box.dataset, { chain: state.chain, region: state.region, lang: cm.lang });
+    const jobs = [loadGraph()];
+    if (segments) jobs.push(getJSON(`/chains/${encodeURIComponent(state.chain)}/segments`).then((s) => { state.segments = s; }));
     state.gapsError = null;
-    jobs.push(gapsJob);
+    jobs.push(loadGaps().catch((err) => { state.gaps = new Map(); state.gapsBody = null; state.gapsError = err; }));
     const results = await Promise.allSettled(jobs);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) showMessage(failed.reason);
     updateStatusLine();
+    renderLegend();
+    renderCoverage();
+    renderList();
+    await drawDiagram();
     if (state.selected) openPanel(state.selected);
   }
 
@@ -469,9 +476,9 @@
     // leads are ranked for 招商 targets only (fill, strengthen, extend: the catalogue's
     // gap_status_targets); other statuses (or another chain's segment) have none to show
     let leadJob = Promise.resolve();
-    const targets = (state.labels[state.lang] || {}).gap_status_targets || ["fill", "strengthen", "extend"];
+    const targets = cm.labels().gap_status_targets || ["fill", "strengthen", "extend"];
     if (!external && targets.includes(status)) {
-      leadJob = getJSON("/leads", { gap: segmentId, k: 5, region: state.region, lang: state.lang })
+      leadJob = getJSON("/leads", { gap: segmentId, k: 5, region: state.region, lang: cm.lang })
         .then((page) => { if (token === state.panelToken) renderLeads(leadSec, page); })
         .catch((err) => { if (token === state.panelToken) leadSec.replaceChildren(errorBox(err)); });
     } else {
@@ -499,7 +506,7 @@
     for (const e of items) {
       const where = [e.county, e.zone].filter(Boolean).map((id) => nameOf(regionById(id)) || id).join(" · ");
       const tags = (e.tags || []).map((tag) => el("span", { class: "tag", text: lab("tag", tag) }));
-      const name = state.lang === "en" && e.name_en ? e.name_en : e.name;
+      const name = cm.lang === "en" && e.name_en ? e.name_en : e.name;
       list.append(el("li", { "data-enterprise-id": e.id || "" },
         el("span", { class: "ent-name", text: name }), tags, where ? el("small", { text: where }) : null));
     }
@@ -526,6 +533,8 @@
     $("#panel").hidden = true;
     delete $("#panel").dataset.segment;
     markSelected();
+    clearLinks();
+    updateStatusLine();
     syncUrl();
   }
 
@@ -590,7 +599,7 @@
 
   function downloadTarget(kind) {
     const c = encodeURIComponent(state.chain);
-    const common = { region: state.region, lang: state.lang };
+    const common = { region: state.region, lang: cm.lang };
     switch (kind) {
       case "gaps-html": return ["/gaps", { chain: state.chain, format: "html", ...common }, `gaps-${state.chain}-${state.region}.html`];
       case "gaps-xlsx": return ["/gaps", { chain: state.chain, format: "xlsx", ...common }, `gaps-${state.chain}-${state.region}.xlsx`];
@@ -600,27 +609,127 @@
     }
   }
 
-  function filenameFrom(resp, fallback) {
-    const cd = resp.headers.get("Content-Disposition") || "";
-    const star = /filename\*=UTF-8''([^;]+)/i.exec(cd);
-    if (star) { try { return decodeURIComponent(star[1]); } catch (_) { /* fall through */ } }
-    const plain = /filename="?([^";]+)"?/i.exec(cd);
-    return plain ? plain[1] : fallback;
+  /** The drawn SVG as a standalone file: without the page's highlight classes, at natural size. */
+  function svgText() {
+    const svg = $("#diagram svg");
+    if (!svg) throw new cm.ApiError(0, { detail: t("downloadFailed") });
+    const copy = svg.cloneNode(true);
+    copy.removeAttribute("style");
+    copy.querySelectorAll(".cm-link-hl, .cm-near, .cm-selected, .cm-hl").forEach((n) => n.classList.remove("cm-link-hl", "cm-near", "cm-selected", "cm-hl"));
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(copy);
+  }
+
+  function baseName() {
+    return `chain-${state.chain}-${state.region}`;
+  }
+
+  /** The SVG drawn into a canvas at ``scale`` (system fonts; nothing leaves the page). */
+  function rasterise(scale) {
+    const svg = $("#diagram svg");
+    const w = parseFloat(svg.getAttribute("width"));
+    const h = parseFloat(svg.getAttribute("height"));
+    return new Promise((resolve, reject) => {
+      const url = URL.createObjectURL(new Blob([svgText()], { type: "image/svg+xml" }));
+      const img = new Image();
+      img.onload = () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = Math.round(w * scale);
+        canvas.height = Math.round(h * scale);
+        const ctx = canvas.getContext("2d");
+        ctx.fillStyle = "#fff";
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+        URL.revokeObjectURL(url);
+        resolve(canvas);
+      };
+      img.onerror = () => { URL.revokeObjectURL(url); reject(new cm.ApiError(0, { detail: t("downloadFailed") })); };
+      img.src = url;
+    });
+  }
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      if (document.querySelector(`script[src="${src}"]`)) { resolve(); return; }
+      const s = el("script", { src });
+      s.onload = () => resolve();
+      s.onerror = () => reject(new cm.ApiError(0, { detail: `${t("downloadFailed")}: ${src}` }));
+      document.head.append(s);
+    });
+  }
+
+  /** PDF, A4 landscape: the drawing at a scale where its smallest text (12 px) prints at 8.5 pt,
+   * cut into as many pages as needed (rows x columns, a little overlap), each page a 300 dpi
+   * raster. Why raster and not svg2pdf: the labels are Chinese, and vector text in jsPDF needs
+   * a CJK font embedded (~10 MB per font, subsetting not available in the browser); the raster
+   * keeps the browser's own rendering and is sharp at 300 dpi. */
+  const PDF = { pageW: 297, pageH: 210, margin: 10, head: 8, minPt: 8.5, dpi: 300 };
+  /** How the drawing is cut into A4 landscape pages: points per drawing px, pages, rows, columns. */
+  function pdfPlan() {
+    const svg = $("#diagram svg");
+    const w = parseFloat(svg.getAttribute("width"));
+    const h = parseFloat(svg.getAttribute("height"));
+    const smallest = Math.min(...Array.from(svg.querySelectorAll("[font-size]"), (n) => parseFloat(n.getAttribute("font-size"))));
+    const ptPerPx = PDF.minPt / smallest; // the smallest text at minPt
+    const mmPerPx = ptPerPx * 25.4 / 72;
+    const tileW = (PDF.pageW - 2 * PDF.margin) / mmPerPx; // px of the drawing per page
+    const tileH = (PDF.pageH - 2 * PDF.margin - PDF.head) / mmPerPx;
+    const overlap = 24;
+    const cols = Math.max(1, Math.ceil((w - overlap) / (tileW - overlap)));
+    const rows = Math.max(1, Math.ceil((h - overlap) / (tileH - overlap)));
+    return { w, h, smallest, ptPerPx, mmPerPx, tileW, tileH, overlap, cols, rows, pages: cols * rows, dpi: PDF.dpi };
+  }
+
+  async function makePdf() {
+    await loadScript("vendor/jspdf.umd.min.js");
+    const { jsPDF } = window.jspdf;
+    const { w, h, mmPerPx, tileW, tileH, overlap, cols, rows } = pdfPlan();
+    const pxPerMm = PDF.dpi / 25.4;
+    const scale = mmPerPx * pxPerMm; // canvas px per drawing px at 300 dpi
+    const full = await rasterise(scale);
+    const pdf = new jsPDF({ orientation: "landscape", unit: "mm", format: "a4", compress: true });
+    const title = diagramTitle();
+    let page = 0;
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const x0 = c * (tileW - overlap);
+        const y0 = r * (tileH - overlap);
+        const sw = Math.min(tileW, w - x0);
+        const sh = Math.min(tileH, h - y0);
+        // one page: header line (drawn in the canvas: Chinese text) + the tile
+        const headPx = Math.round(PDF.head * pxPerMm);
+        const canvas = document.createElement("canvas");
+        canvas.width = Math.round(sw * scale);
+        canvas.height = Math.round(sh * scale) + headPx;
+        const ctx = canvas.getContext("2d");
+        ctx.fillStyle = "#fff";
+        ctx.fillRect(0, 0, canvas.width, canvas.height);
+        ctx.fillStyle = "#1a202c";
+        ctx.font = `${Math.round(10 * PDF.dpi / 72)}px ${CL.FONT_FAMILY}`;
+        ctx.fillText(`${title} · ${++page}/${rows * cols}${rows * cols > 1 ? (cm.lang === "en" ? ` (row ${r + 1}, column ${c + 1})` : `（第 ${r + 1} 行第 ${c + 1} 列）`) : ""}`, 0, headPx * 0.7);
+        ctx.drawImage(full, Math.round(x0 * scale), Math.round(y0 * scale), canvas.width, canvas.height - headPx, 0, headPx, canvas.width, canvas.height - headPx);
+        if (page > 1) pdf.addPage("a4", "landscape");
+        pdf.addImage(canvas.toDataURL("image/jpeg", 0.92), "JPEG", PDF.margin, PDF.margin, canvas.width / pxPerMm, canvas.height / pxPerMm);
+      }
+    }
+    pdf.setProperties({ title, creator: "chainmap" });
+    $("#diagram").dataset.pdfPages = String(rows * cols);
+    cm.toast(t("pdfPages", { n: rows * cols }));
+    return pdf.output("blob");
   }
 
   async function download(kind) {
-    const target = downloadTarget(kind);
-    if (!target) return;
-    const [path, params, fallback] = target;
     try {
-      const resp = await apiFetch(path, params);
-      const blob = await resp.blob();
-      const url = URL.createObjectURL(blob);
-      const a = el("a", { href: url, download: filenameFrom(resp, fallback), hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
+      if (kind === "map-svg") { cm.saveBlob(new Blob([svgText()], { type: "image/svg+xml" }), `${baseName()}.svg`); return; }
+      if (kind === "map-png") {
+        const canvas = await rasterise(2);
+        const blob = await new Promise((res) => canvas.toBlob(res, "image/png"));
+        $("#diagram").dataset.pngSize = `${canvas.width}x${canvas.height}`;
+        cm.saveBlob(blob, `${baseName()}.png`);
+        return;
+      }
+      if (kind === "map-pdf") { cm.saveBlob(await makePdf(), `${baseName()}.pdf`); return; }
+      const target = downloadTarget(kind);
+      if (target) await cm.download(...target);
     } catch (err) {
       showMessage(err);
     }
@@ -634,31 +743,11 @@
     return refresh({ segments: true });
   }
 
-  /** Fetch the label catalogue of the current language once, and paint the status colours from it. */
-  async function loadLabels() {
-    if (!state.labels[state.lang]) state.labels[state.lang] = await getJSON("/labels", { lang: state.lang });
-    const root = document.documentElement.style;
-    const rules = [];
-    for (const [status, c] of Object.entries(state.labels[state.lang].gap_status_colours || {})) {
-      root.setProperty(`--${status}`, c.stroke);
-      root.setProperty(`--${status}-bg`, c.fill);
-      rules.push(`.st-${status} { background: var(--${status}); }`);
-    }
-    // one badge class per status of the catalogue (app.css styles only the defaults)
-    let sheet = document.getElementById("st-colours");
-    if (!sheet) {
-      sheet = document.createElement("style");
-      sheet.id = "st-colours";
-      document.head.append(sheet);
-    }
-    sheet.textContent = rules.join("\n");
-  }
-
   async function boot() {
-    applyStrings();
     showMessage(null);
     try {
-      const [chains, regions] = await Promise.all([getJSON("/chains"), getJSON("/regions"), loadLabels()]);
+      await cm.boot("map");
+      const [chains, regions] = await Promise.all([getJSON("/chains"), getJSON("/regions")]);
       state.chains = chains;
       state.regions = regions;
     } catch (err) {
@@ -675,42 +764,40 @@
 
   function init() {
     const q = new URLSearchParams(location.search);
-    state.lang = q.get("lang") === "en" ? "en" : "zh";
     state.chain = q.get("chain") || "qi";
     state.region = q.get("region") || "yuncheng";
     state.selected = q.get("segment") || null;
+    state.collapse = q.get("external") !== "1";
+    state.firms = q.get("firms") === "1";
+    const phone = window.matchMedia && window.matchMedia("(max-width: 700px)").matches;
+    setView(q.get("view") || (phone ? "list" : "map"));
+    $("#toggle-external").checked = !state.collapse;
+    $("#toggle-firms").checked = state.firms;
 
     $("#controls").addEventListener("submit", (ev) => { ev.preventDefault(); runSearch(true); });
     $("#chain-select").addEventListener("change", (ev) => { state.selected = null; closePanel(); selectChain(ev.target.value); });
     $("#region-select").addEventListener("change", (ev) => { state.region = ev.target.value; refresh(); });
     const onSearchInput = () => { clearTimeout(searchTimer); searchTimer = setTimeout(() => runSearch(false), 250); };
     for (const ev of ["input", "change", "search"]) $("#search").addEventListener(ev, onSearchInput);
-    $("#lang-toggle").addEventListener("click", async () => {
-      state.lang = state.lang === "zh" ? "en" : "zh";
-      try { await loadLabels(); } catch (err) { showMessage(err); }
-      applyStrings();
-      fillChainSelect();
-      fillRegionSelect();
-      refresh();
-    });
+    cm.onLang(async () => { fillChainSelect(); fillRegionSelect(); await refresh(); });
+    cm.onAuth(() => boot());
     document.querySelectorAll("button.dl").forEach((b) => b.addEventListener("click", () => download(b.dataset.dl)));
+    document.querySelectorAll(".view-switch button").forEach((b) => b.addEventListener("click", () => setView(b.dataset.view)));
+    $("#toggle-external").addEventListener("change", (ev) => setCollapse(!ev.target.checked));
+    $("#toggle-firms").addEventListener("change", (ev) => { state.firms = ev.target.checked; syncUrl(); drawDiagram(); });
+    $("#zoom-in").addEventListener("click", () => setZoom(state.zoom * 1.25));
+    $("#zoom-out").addEventListener("click", () => setZoom(state.zoom / 1.25));
+    $("#zoom-100").addEventListener("click", () => setZoom(1));
+    $("#zoom-fit").addEventListener("click", fitZoom);
     $("#diagram").addEventListener("click", onDiagramClick);
     $("#diagram").addEventListener("keydown", onDiagramKey);
     $("#panel-close").addEventListener("click", closePanel);
-    $("#auth-form").addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const key = $("#api-key").value.trim();
-      if (key) sessionStorage.setItem(KEY_STORE, key);
-      $("#api-key").value = "";
-      showAuth(false);
-      boot();
-    });
-    $("#auth-clear").addEventListener("click", () => { sessionStorage.removeItem(KEY_STORE); $("#api-key").value = ""; });
     boot();
   }
 
-  /* The fetch helpers, for the console and the browser tests (the page itself only reads today). */
-  window.chainmapApi = Object.freeze({ getJSON, write: apiWrite, etagOf: (path) => etags.get(path) || null });
+  /* The fetch helpers, for the console and the browser tests. */
+  window.chainmapApi = Object.freeze({ getJSON, write: cm.write, etagOf: cm.etagOf });
+  window.chainmapMap = Object.freeze({ state, svgText, makePdf, pdfPlan, rasterise, highlightLinks });
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

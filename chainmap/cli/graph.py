@@ -1,4 +1,8 @@
-"""``chainmap graph export ID -f FORMAT -o FILE``: one chain's graph as a file.
+"""``chainmap graph [export] ID -f FORMAT -o FILE``: one chain's graph as a file.
+
+``export`` may be left out (``chainmap graph cai -f svg -o cai.svg``). ``svg`` is the layered
+diagram coloured by gap status (:mod:`chainmap.reports.svg`); gexf / graphml / json carry each
+segment's status, priority, colour and layered positions (:func:`chainmap.graph.annotate_export`).
 
 Thin: parse -> :func:`chainmap.service.chain_graph` -> :func:`~chainmap.cli.common.write_output`.
 """
@@ -20,17 +24,28 @@ __all__ = ["graph_export"]
 
 @handle_errors
 def graph_export(
-    action: str = typer.Argument(..., help="export"),
-    chain_id: str = typer.Argument(..., help="链编号 / chain id"),
+    action: str = typer.Argument(..., help="export（可省略）/ export (optional), or the chain id"),
+    chain_id: str | None = typer.Argument(None, help="链编号 / chain id"),
     fmt: str = typer.Option("json", "--format", "-f", help="json|cytoscape|gexf|graphml|svg"),
     output: Path = typer.Option(..., "-o", "--output", help="输出文件 / output file"),
     region: str | None = RegionOpt,
     lang: str = LangOpt,
 ) -> None:
-    """导出链图（节点带本地企业数）/ `chainmap graph export ID --format gexf -o FILE` (nodes carry local counts)."""
+    """导出链图（svg 图，或带状态、优先级、布局坐标的 gexf/graphml）/ `chainmap graph [export] ID --format svg|gexf|graphml -o FILE`."""
     from chainmap import service
 
     lang = norm_lang(lang)
+    if chain_id is None:
+        if action == "export":
+            raise InvalidInput(
+                pick(
+                    lang,
+                    "缺少链编号：chainmap graph export 链编号 -f svg -o 文件",
+                    "missing chain id: chainmap graph export ID -f svg -o FILE",
+                ),
+                field="chain_id",
+            )
+        action, chain_id = "export", action
     if action != "export":
         raise InvalidInput(f"unknown action {action!r}; expected: export", field="action")
     fmt = check_format(fmt, service.GRAPH_FORMATS)

@@ -1,7 +1,8 @@
 """The planner's page ``/ui/`` in a real browser (headless Chromium + Selenium) against a real server.
 
 Expected values come from the API (segments, gaps, enterprises, leads), never hard-coded, so the
-tests follow the seed. The SVG hooks used here are documented in ``chainmap/reports/svg.py``.
+tests follow the seed. The SVG hooks used here are documented in ``api/static/chainlayout.js`` (the same as
+``chainmap/reports/svg.py``).
 """
 
 from __future__ import annotations
@@ -324,10 +325,10 @@ def test_english_toggle(browser: Any, server: Server) -> None:
     assert chain["name_en"] in browser.execute_script(
         "return document.querySelector('#chain-select option:checked').textContent"
     )
-    stages = browser.execute_script(
-        "return [...document.querySelectorAll('#diagram .cm-stage')].map(n => n.textContent)"
+    metas = browser.execute_script(
+        "return [...document.querySelectorAll('#diagram .cm-count')].map(n => n.textContent)"
     )
-    assert "Upstream" in stages  # the SVG was fetched again with lang=en
+    assert any(m.startswith("Upstream") for m in metas)  # the map was drawn again in English
     assert "lang=en" in browser.current_url
     assert _severe(browser) == []
 
@@ -375,7 +376,8 @@ def test_downloads_use_fetch(browser: Any, server: Server) -> None:
     _open(browser, server, f"/ui/?chain={CHAIN}&region={CITY}", region=CITY)
     # record what would be saved instead of writing files
     browser.execute_script(DOWNLOAD_HOOK_JS)
-    for b in browser.find_elements(By.CSS_SELECTOR, "button.dl"):
+    # the server's files (the drawing's SVG/PNG/PDF are made in the page: test_map_layout.py)
+    for b in browser.find_elements(By.CSS_SELECTOR, "button.dl[data-dl^='gaps-'], button.dl[data-dl^='graph-']"):
         b.click()
     WebDriverWait(browser, 60).until(
         lambda d: (
