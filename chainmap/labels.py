@@ -51,6 +51,8 @@ __all__ = [
     "PROJECT_STAGE",
     "TASK_FORCE_KIND",
     "FOLLOW_UP_METHOD",
+    "ISSUE_KIND",
+    "ISSUE_STATUS",
     "VOCABULARIES",
     "zh_labels",
     "label",
@@ -295,6 +297,17 @@ FOLLOW_UP_METHOD: Labels = {
     "analytical": ("研判跟", "analytical"),
 }
 
+#: 困难问题 / 诉求 raised on a project, and their handling status.
+ISSUE_KIND: Labels = {
+    "problem": ("困难问题", "problem"),
+    "request": ("诉求", "request"),
+}
+ISSUE_STATUS: Labels = {
+    "open": ("待办", "open"),
+    "in_progress": ("办理中", "in progress"),
+    "resolved": ("已解决", "resolved"),
+}
+
 #: Every vocabulary by the name it has in :func:`catalogue` and :func:`label`.
 VOCABULARIES: dict[str, Labels] = {
     "gap_status": GAP_STATUS,
@@ -313,6 +326,8 @@ VOCABULARIES: dict[str, Labels] = {
     "project_stage": PROJECT_STAGE,
     "task_force_kind": TASK_FORCE_KIND,
     "follow_up_method": FOLLOW_UP_METHOD,
+    "issue_kind": ISSUE_KIND,
+    "issue_status": ISSUE_STATUS,
 }
 
 

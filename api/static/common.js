@@ -26,7 +26,7 @@
     { id: "map", href: "index.html", zh: "图谱", en: "Chain map" },
     { id: "gaps", href: "gaps.html", zh: "诊断", en: "Gaps" },
     { id: "leads", href: "leads.html", zh: "招商线索", en: "Leads" },
-    { id: "projects", href: "projects.html", zh: "项目", en: "Projects" },
+    { id: "projects", href: "pipeline.html", zh: "项目", en: "Projects" },
     { id: "dashboard", href: "dashboard.html", zh: "驾驶舱", en: "Dashboard" },
     { id: "census", href: "census.html", zh: "普查与审核", en: "Census & review" },
   ];

@@ -356,7 +356,7 @@ def _kpis(
     end: str | None,
     region: str | None,
     task_force: str | None,
-    stalled_days: int,
+    stalled_days: int | None,
     today: str | None,
 ) -> KpiReport:
     return project_kpis(
@@ -381,7 +381,9 @@ def kpi(
         None, "--region", help="县或开发区编号，默认全市 / county or zone id, default city"
     ),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍 / task force"),
-    stalled_days: int = typer.Option(90, "--stalled-days", help="停滞阈值（天）/ stalled threshold, days"),
+    stalled_days: int | None = typer.Option(
+        None, "--stalled-days", help="统一停滞阈值（天），缺省按阶段规则 / one threshold, default: per-stage rules"
+    ),
     today: str = typer.Option(None, "--today", help="统计日（默认今天）/ as-of date"),
     fmt: str = FORMAT,
     lang: str = LangOpt,
@@ -412,8 +414,8 @@ def kpi(
     typer.echo(
         pick(
             lang,
-            f"停滞项目（超过 {report.stalled_days} 天无阶段变更）：{len(report.stalled)} 个",
-            f"stalled projects (no stage change for over {report.stalled_days} days): {len(report.stalled)}",
+            f"停滞项目（{'；'.join(r.explain('zh') for r in report.stall_rules)}）：{len(report.stalled)} 个",
+            f"stalled projects ({'; '.join(r.explain('en') for r in report.stall_rules)}): {len(report.stalled)}",
         )
     )
     if report.stalled:
@@ -430,11 +432,11 @@ def export(
     region: str = typer.Option(None, "--region", help="县或开发区编号 / county or zone id"),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍 / task force"),
     stage: str = typer.Option(None, "--stage", help="只导出该阶段的项目 / only projects at this stage"),
-    stalled_days: int = typer.Option(90, "--stalled-days", help="停滞阈值（天）"),
+    stalled_days: int | None = typer.Option(None, "--stalled-days", help="统一停滞阈值（天），缺省按阶段规则"),
     today: str = typer.Option(None, "--today", help="统计日 / as-of date"),
     lang: str = LangOpt,
 ) -> None:
-    """导出项目、指标与停滞项目（xlsx 三个工作表；csv 仅项目）/ export projects, KPIs, stalled."""
+    """导出项目、指标、停滞项目、跟进记录与问题诉求（xlsx 五个工作表；csv 仅项目）/ export projects, KPIs, stalled, follow-ups."""
     lang = norm_lang(lang)
     check_output(output, lang=lang)
     with open_store() as store:

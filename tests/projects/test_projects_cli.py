@@ -81,7 +81,7 @@ def test_full_flow_in_chinese(run, tmp_path: Path) -> None:  # type: ignore[no-u
     out = tmp_path / "out.xlsx"
     r = run("export", "--format", "xlsx", "-o", str(out), "--year", "2021", "--today", "2021-12-31")
     assert r.exit_code == 0, r.output
-    assert load_workbook(out).sheetnames == ["项目", "指标", "停滞项目"]
+    assert load_workbook(out).sheetnames == ["项目", "指标", "停滞项目", "跟进记录", "困难问题与诉求"]
     out = tmp_path / "out.csv"
     r = run("export", "--format", "csv", "-o", str(out))
     assert r.exit_code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
