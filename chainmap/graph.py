@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -44,6 +44,7 @@ __all__ = [
     "export_graph",
     "read_graph",
     "layered_positions",
+    "layered_order",
     "annotate_export",
     "EXPORT_FORMATS",
 ]
@@ -176,20 +177,33 @@ LAYER_GAP, ROW_GAP = 240.0, 80.0
 
 
 def layered_positions(G: nx.DiGraph, *, sweeps: int = 8) -> dict[str, tuple[float, float]]:
-    """A deterministic layered (Sugiyama-style) drawing of ``G`` for the GEXF/GraphML exports:
-    the flow links (every kind but ``part_of``) made acyclic by dropping the links that close a
-    cycle (depth-first in sorted order), each segment in the layer after its longest chain of
-    suppliers, then the order within each layer by barycentre sweeps down and up (crossing
-    reduction), ties by (stage, seed order, id). Returns ``{node: (x, y)}`` with x the layer
-    times :data:`LAYER_GAP` and y the row times :data:`ROW_GAP`, left to right like the web map.
-
-    The web page lays out with ELK in the browser (``api/static/chainlayout.js``); this is the
-    same idea in pure Python so an export carries positions without a browser or Node.
+    """Positions of :func:`layered_order`: ``{node: (x, y)}`` with x the layer times
+    :data:`LAYER_GAP` and y the row times :data:`ROW_GAP`.
 
     >>> H = nx.DiGraph()
     >>> H.add_edges_from([("a", "b"), ("b", "c"), ("a", "c")], kind="supplies")
     >>> layered_positions(H)
     {'a': (0.0, 0.0), 'b': (240.0, 0.0), 'c': (480.0, 0.0)}
+    """
+    layers = layered_order(G, sweeps=sweeps)
+    return {n: (i * LAYER_GAP, k * ROW_GAP) for i, ls in enumerate(layers) for k, n in enumerate(ls)}
+
+
+def layered_order(G: nx.DiGraph, *, sweeps: int = 8) -> list[list[str]]:
+    """A deterministic layered (Sugiyama-style) drawing of ``G`` for the GEXF/GraphML exports:
+    the flow links (every kind but ``part_of``) made acyclic by dropping the links that close a
+    cycle (depth-first in sorted order), each segment in the layer after its longest chain of
+    suppliers, then the order within each layer by barycentre sweeps down and up (crossing
+    reduction), ties by (stage, seed order, id). Returns the layers, left to right (suppliers
+    first), each top to bottom.
+
+    The web page lays out with ELK in the browser (``api/static/chainlayout.js``); this is the
+    same idea in pure Python so an export (and the server's SVG) has a layout without a browser.
+
+    >>> H = nx.DiGraph()
+    >>> H.add_edges_from([("a", "b"), ("b", "c"), ("a", "c")], kind="supplies")
+    >>> layered_order(H)
+    [['a'], ['b'], ['c']]
     """
     stage_rank = {s.value: i for i, s in enumerate(Stage)}
 
@@ -250,7 +264,7 @@ def layered_positions(G: nx.DiGraph, *, sweeps: int = 8) -> dict[str, tuple[floa
 
     for s in range(sweeps):
         sweep(layers, down=s % 2 == 0)
-    return {n: (i * LAYER_GAP, k * ROW_GAP) for i, ls in enumerate(layers) for k, n in enumerate(ls)}
+    return layers
 
 
 def _topological(nodes: list[str], dag: dict[str, list[str]]) -> list[str]:
@@ -271,7 +285,7 @@ def _topological(nodes: list[str], dag: dict[str, list[str]]) -> list[str]:
 
 
 def annotate_export(
-    H: nx.DiGraph, status: dict[str, tuple[str, float | None]], colours: dict[str, tuple[str, str]]
+    H: nx.DiGraph, status: Mapping[str, tuple[str, float | None]], colours: Mapping[str, tuple[str, str]]
 ) -> None:
     """Add to ``H`` (in place) what a visualisation tool needs to draw it as the web map does:
     ``status`` and ``priority`` of each segment (``status`` ``none`` without a gap item,

@@ -339,7 +339,7 @@ def chain_graph(
             from chainmap.reports.svg import render_chain_svg
 
             report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
-            text = render_chain_svg(data.graph, chain, report.items, lang=lang)
+            text = render_chain_svg(data.graph, chain, report.items, lang=lang, layout="layered")
         else:
             counts = local_counts(data, region_id)
             for n in H.nodes:

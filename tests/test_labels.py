@@ -178,7 +178,7 @@ def test_get_labels_needs_a_key_and_a_known_language(client: Any) -> None:
 
 
 def test_page_has_no_copied_labels() -> None:
-    js = (STATIC / "app.js").read_text(encoding="utf-8")
+    js = "".join((STATIC / f).read_text(encoding="utf-8") for f in ("app.js", "common.js"))  # webmap: shell in common.js
     assert '"/labels"' in js
     for vocab in (L.TAG, L.SEGMENT_STAGE, L.REGION_KIND, L.GAP_COMPONENT):
         for code, (zh, en) in vocab.items():
@@ -219,7 +219,7 @@ def test_svg_legend_lists_every_status_in_order() -> None:
 
 
 def test_page_paints_a_badge_per_catalogue_status_and_ranks_leads_for_targets_only() -> None:
-    js = (STATIC / "app.js").read_text(encoding="utf-8")
+    js = "".join((STATIC / f).read_text(encoding="utf-8") for f in ("app.js", "common.js"))  # webmap: shell in common.js
     assert "gap_status_colours" in js and ".st-${status} { background: var(--${status}); }" in js
     assert "gap_status_targets" in js
     assert 'status !== "sound"' not in js  # the old two-way test would rank leads for 暂不布局

@@ -28,7 +28,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chainmap.exceptions import NotFound
 
-__all__ = ["router", "STATIC_DIR", "VENDOR_DIR", "MEDIA_TYPES", "UI_CSP", "DOCS_LOCAL_CSP", "resolve_asset"]
+__all__ = [
+    "router",
+    "STATIC_DIR",
+    "VENDOR_DIR",
+    "MEDIA_TYPES",
+    "VENDOR_PATCHES",
+    "UI_CSP",
+    "DOCS_LOCAL_CSP",
+    "resolve_asset",
+]
 
 router = APIRouter(tags=["ui"], include_in_schema=False)
 
@@ -108,12 +117,30 @@ def resolve_asset(name: str) -> Path:
     return real
 
 
+#: vendored files served with a reference to the internet taken out: ReDoc's side menu shows
+#: the Redocly logo from cdn.redoc.ly (an <img> that hides itself when it fails to load, so
+#: ``data:,`` -- an empty image -- leaves the menu without it and no request leaves the intranet)
+VENDOR_PATCHES: dict[str, list[tuple[bytes, bytes]]] = {
+    "vendor/redoc.standalone.js": [(b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"data:,")],
+}
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path, name: str, mtime_ns: int) -> bytes:
+    data = path.read_bytes()
+    for old, new in VENDOR_PATCHES.get(name, []):
+        data = data.replace(old, new)
+    return data
+
+
 def _asset(name: str) -> Response:
     path = resolve_asset(name)
     headers = _VENDOR_HEADERS if name.startswith("vendor/") else _HEADERS
-    return Response(
-        content=path.read_bytes(), media_type=MEDIA_TYPES[path.suffix.lower()], headers=dict(headers)
-    )
+    if name.startswith("vendor/"):  # large and unchanging: read once per file version
+        content = _read(path, name, path.stat().st_mtime_ns)
+    else:
+        content = path.read_bytes()
+    return Response(content=content, media_type=MEDIA_TYPES[path.suffix.lower()], headers=dict(headers))
 
 
 @router.get("/ui", summary="网页 / web app")

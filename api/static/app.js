@@ -30,7 +30,7 @@
       layingOut: "正在排布…",
       coverage: "数据覆盖",
       downloadFailed: "下载失败", pdfPages: "PDF：A4 横向 {n} 页（文字不小于 8 磅）",
-      upstream: "上游", downstream: "下游", localCount: "本地企业 {n} 家",
+      linksUpDown: "上游关联 {up} 条 · 下游关联 {down} 条", localCount: "本地企业 {n} 家",
       stageHead: "{stage}（{n}）",
     },
     en: {
@@ -55,7 +55,7 @@
       layingOut: "Laying out…",
       coverage: "Data coverage",
       downloadFailed: "Download failed", pdfPages: "PDF: {n} A4 landscape pages (text 8 pt or larger)",
-      upstream: "upstream", downstream: "downstream", localCount: "{n} local firms",
+      linksUpDown: "{up} upstream links · {down} downstream links", localCount: "local firms: {n}",
       stageHead: "{stage} ({n})",
     },
   });
@@ -157,14 +157,15 @@
     try {
       if (!state.graph) throw state.graphError || new cm.ApiError(0, { detail: "no graph" });
       const m = CL.model(state.graph, { lang: cm.lang, gaps: state.gaps, collapse: state.collapse, firms: state.firms, measure, labels: cm.labels() });
-      await CL.layout(new window.ELK(), m);
+      await CL.layout(new window.ELK(), m, layoutCache);
       if (token !== state.svgToken) return;
       state.model = m;
       const text = CL.toSvg(m, { labels: cm.labels(), measure, title: diagramTitle(), subtitle: subtitle() });
       const doc = new DOMParser().parseFromString(text, "image/svg+xml");
       const svg = document.importNode(doc.documentElement, true);
       box.replaceChildren(svg);
-      Object.assign(box.dataset, { nodes: String(m.nodes.length), edges: String(m.edges.length), collapsed: String(state.collapse) });
+      Object.assign(box.dataset, { nodes: String(m.nodes.length), edges: String(m.edges.length), collapsed: String(state.collapse),
+        layoutMs: String(m.layoutMs), layoutCached: String(m.cached) });
       applyZoom();
       markSelected();
       if (state.selected) highlightLinks(state.selected);
@@ -176,6 +177,23 @@
       if (token === state.svgToken) box.removeAttribute("aria-busy");
     }
   }
+
+  /** Finished ELK layouts in localStorage (a few, newest kept): a page opened again draws at once. */
+  const layoutCache = {
+    max: 12,
+    get(key) {
+      try { const v = localStorage.getItem("chainmap.layout." + key); return v ? JSON.parse(v) : null; } catch (_) { return null; }
+    },
+    set(key, value) {
+      try {
+        const index = JSON.parse(localStorage.getItem("chainmap.layout.index") || "[]").filter((k) => k !== key);
+        index.push(key);
+        while (index.length > this.max) localStorage.removeItem("chainmap.layout." + index.shift());
+        localStorage.setItem("chainmap.layout." + key, JSON.stringify(value));
+        localStorage.setItem("chainmap.layout.index", JSON.stringify(index));
+      } catch (_) { /* storage full or disabled: lay out again next time */ }
+    },
+  };
 
   function subtitle() {
     const day = new Date().toISOString().slice(0, 10);
@@ -325,7 +343,7 @@
             el("span", { class: "list-meta" },
               gap ? statusBadge(gap.status) : null,
               gap ? el("span", { text: t("localCount", { n: gap.local_count }) }) : null,
-              el("span", { text: `${t("upstream")} ${d.up} · ${t("downstream")} ${d.down}` }))));
+              el("span", { text: t("linksUpDown", d) }))));
       });
       sections.push(el("section", { class: "list-stage", "data-stage": stage },
         el("h3", { text: t("stageHead", { stage: cap(lab("segment_stage", stage)), n: segs.length }) }), el("ul", {}, items)));

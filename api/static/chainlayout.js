@@ -192,6 +192,16 @@
     return { nodes: Array.from(nodes.values()), edges, chain: (graph.graph || {}).chain, lang };
   }
 
+  /** FNV-1a (32 bit) of a string, as 8 hex digits, plus its length: a cache key. */
+  function hash(text) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h.toString(16).padStart(8, "0") + ":" + text.length;
+  }
+
   /** The ELK input graph of a drawing model. */
   function elkGraph(m) {
     return {
@@ -207,8 +217,22 @@
 
   /** Run ELK on the model: returns the model with x, y on nodes and points on edges, plus the
    * the drawing's size. ``elk`` is a ``new ELK()`` of elkjs. */
-  async function layout(elk, m) {
-    const out = await elk.layout(elkGraph(m));
+  async function layout(elk, m, cache) {
+    // ELK is deterministic (fixed seed): the same input always gives the same drawing, so a
+    // result may be kept (``cache``: {get(key), set(key, value)}, e.g. localStorage) and reused
+    const input = elkGraph(m);
+    const key = cache ? "elk1:" + hash(JSON.stringify(input)) : null;
+    let out = key ? cache.get(key) : null;
+    m.cached = !!out;
+    const t0 = Date.now();
+    if (!out) {
+      const full = await elk.layout(input);
+      out = { width: full.width, height: full.height,
+        children: full.children.map((c) => ({ id: c.id, x: c.x, y: c.y })),
+        edges: (full.edges || []).map((e) => ({ id: e.id, sections: e.sections })) };
+      if (key) cache.set(key, out);
+    }
+    m.layoutMs = Date.now() - t0;
     const pos = new Map(out.children.map((c) => [c.id, c]));
     for (const n of m.nodes) { const c = pos.get(n.id); n.x = c.x; n.y = c.y; }
     const routes = new Map((out.edges || []).map((e) => [e.id, e]));
@@ -326,5 +350,5 @@
     return out.join("");
   }
 
-  return { STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, wrapParts, model, elkGraph, layout, toSvg };
+  return { STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, wrapParts, model, elkGraph, layout, toSvg, hash };
 });

@@ -325,6 +325,12 @@ def test_phone_list_view(browser: Any, server: Server, artifacts: Any) -> None:
         assert sorted(i for i, _ in items) == sorted(s["id"] for s in segments)
         width = browser.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], f"page wider than the phone: {width}"
+        outside = browser.execute_script(
+            "return [...document.querySelectorAll('header *, #list-view *')].filter(n => n.getClientRects().length)"
+            ".filter(n => { const r = n.getBoundingClientRect(); return r.right > innerWidth + 0.5 || r.left < -0.5; })"
+            ".map(n => n.id || n.className || n.tagName)"
+        )
+        assert outside == [], f"cut off on a 390 px screen: {outside}"
         sizes = browser.execute_script(
             "return [...document.querySelectorAll('#list-view .list-name, #list-view .list-meta')].map(n => parseFloat(getComputedStyle(n).fontSize))"
         )
