@@ -351,9 +351,9 @@
     try {
       await cm.boot("gaps");
       wire();
-      await loadStatic();
-      fillControls();
-      await loadGaps();
+      // the report and the names load in parallel; the table is drawn again once names are in
+      await Promise.all([loadStatic().then(fillControls), loadGaps()]);
+      render();
     } catch (err) {
       cm.showError(err);
     }
