@@ -21,8 +21,8 @@
       allStatuses: "全部状态", allKinds: "全部类型", empty: "没有符合条件的环节。",
       glossary: "名词解释", statuses: "状态含义", method: "判定规则",
       summary: "{region} · {chain}：共 {total} 个环节{shown}", shownOf: "，显示 {n} 个",
-      col: { chain: "所属链", segment: "环节", kind: "类型", status: "状态", priority: "优先级", demand: "本地需求",
-        criticality: "关键度", density: "关联密度", lq: "区位熵 LQ", local: "本地企业", rationale: "理由", leads: "招商线索" },
+      col: { chain: "所属链", segment: "环节", kind: "类型", status: "状态", priority: "优先级",
+        lq: "区位熵 LQ", local: "本地企业", rationale: "理由", leads: "招商线索" },
       demandFirms: "{n} 家", evidence: "依据", hideEvidence: "收起", leadsLink: "查看线索",
       localFirms: "本地企业", demandSegments: "需要它的本地下游环节", adjacent: "相邻本地优势环节",
       policies: "政策依据", components: "优先级构成", fit: "县域适配依据", noLocal: "无（据现有名录）",
@@ -36,13 +36,12 @@
       allStatuses: "all statuses", allKinds: "all kinds", empty: "No segment matches.",
       glossary: "Glossary", statuses: "Statuses", method: "Rules",
       summary: "{region} · {chain}: {total} segments{shown}", shownOf: ", {n} shown",
-      col: { chain: "Chain", segment: "Segment", kind: "Kind", status: "Status", priority: "Priority", demand: "Local demand",
-        criticality: "Criticality", density: "Relatedness density", lq: "Location quotient (LQ)", local: "Local firms",
-        rationale: "Rationale", leads: "Leads" },
+      col: { chain: "Chain", segment: "Segment", kind: "Kind", status: "Status", priority: "Priority",
+        lq: "Location quotient (LQ)", local: "Local firms", rationale: "Rationale", leads: "Leads" },
       demandFirms: "{n} firms", evidence: "Evidence", hideEvidence: "Hide", leadsLink: "See leads",
       localFirms: "Local firms", demandSegments: "Local downstream segments that need it", adjacent: "Adjacent local strengths",
       policies: "Policies", components: "Priority components", fit: "County fit", noLocal: "none (per the list)",
-      fitCodes: { demand: "local demand", inputs: "a local input", adjacent: "an adjacent local strength" },
+      fitCodes: { demand: "there is local demand", inputs: "a local input", adjacent: "an adjacent local strength" },
       lqNone: "no reference data", policyDoc: "document no.", source: "source", confidence: "confidence", sortHint: "click to sort",
       valueAdded: "value-added score {v}/5",
     },
@@ -76,6 +75,8 @@
   };
   const segName = (id) => state.segNames.get(id) || id;
   const meaning = (term) => (cm.labels().gap_term_meaning || {})[term] || "";
+  /** A column heading: the priority components by their catalogue label (GET /labels gap_component). */
+  const heading = (key) => (["demand", "criticality", "density"].includes(key) ? cm.cap(cm.lab("gap_component", key)) : t(`col.${key}`));
   const num = (x, d = 2) => (x == null ? "—" : Number(x).toFixed(d));
 
   function readUrl() {
@@ -179,7 +180,7 @@
   function renderHead() {
     const head = $("#gaps-head");
     head.replaceChildren(...COLUMNS.map((c) => {
-      const label = t(`col.${c.key}`);
+      const label = heading(c.key);
       const title = c.term ? meaning(c.term) : (c.sort ? t("sortHint") : null);
       const th = el("th", { scope: "col", "data-col": c.key, class: c.num ? "num" : null, title,
         "aria-sort": state.sort === c.key ? (state.dir === "asc" ? "ascending" : "descending") : null });
@@ -290,8 +291,8 @@
   function renderGlossary() {
     const cat = cm.labels();
     const terms = cat.gap_term_meaning || {};
-    const names = { priority: t("col.priority"), demand: t("col.demand"), criticality: t("col.criticality"),
-      dominated: cm.lang === "en" ? "Dominates" : "支配", density: t("col.density"),
+    const names = { priority: t("col.priority"), demand: heading("demand"), criticality: heading("criticality"),
+      dominated: cm.lang === "en" ? "Dominates" : "支配", density: heading("density"),
       value_added: cm.lab("gap_component", "value_added"), gain: cm.lab("gap_component", "gain"),
       weakness: cm.lab("gap_component", "weakness"), lq: t("col.lq"), policy: cm.lab("gap_component", "policy"),
       local_count: t("col.local") };
