@@ -142,3 +142,32 @@ def test_options_name_regions_features_and_flags(read_client: Any, lang: str) ->
     assert used and used <= set(o["features"])
     assert o["features"]["fit_exact"].startswith("企业生产" if lang == "zh" else "produces")
     assert set(o["flags"]) >= {"rival", "existing_group"}
+
+
+def test_imputed_follows_the_missing_data_of_imported_candidates(app_client: Any) -> None:
+    """Three imported firms for the same gap: all figures given (nothing imputed), none given
+    (everything but the distance imputed), no headquarters either (the distance imputed too)."""
+    c = app_client
+    h = c.h("taskforce")
+    gap = next(
+        i["segment_id"]
+        for i in c.get(f"{API}/gaps", params={"chain": "qi", "page_size": 1000}, headers=h).json()["items"]
+        if i["status"] in ("fill", "extend")
+    )
+    csv = (
+        "name,hq_province,hq_city,segments,revenue_cny_100m,revenue_growth,employees,expansions_3y,shanxi_presence\n"
+        f"全数据测试有限公司,江苏省,常州市,{gap},35,0.2,1200,2,true\n"
+        f"缺数据测试有限公司,浙江省,宁波市,{gap},,,,,\n"
+        f"无总部测试有限公司,,,{gap},,,,,\n"
+    )
+    r = c.post(f"{API}/candidates/import", files={"file": ("c.csv", csv.encode(), "text/csv")}, headers=h)
+    assert r.status_code == 200 and r.json()["errors"] == [], r.text[:500]
+    leads = {x["name"]: x for x in c.get(f"{API}/leads", params={"gap": gap, "k": 50}, headers=h).json()["items"]}
+    assert set(leads) == {"全数据测试有限公司", "缺数据测试有限公司", "无总部测试有限公司"}
+    assert leads["全数据测试有限公司"]["imputed"] == []
+    no_figures = [f for f in IMPUTED_BY if f != "proximity"]
+    assert leads["缺数据测试有限公司"]["imputed"] == no_figures
+    assert leads["无总部测试有限公司"]["imputed"] == list(IMPUTED_BY)
+    assert leads["全数据测试有限公司"]["hq_region"] == "yrd" and leads["无总部测试有限公司"]["hq_region"] is None
+    # an imputed feature still contributes (its neutral value), and the page says it is estimated
+    assert "scale_revenue" in leads["缺数据测试有限公司"]["contributions"]
