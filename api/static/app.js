@@ -455,7 +455,8 @@
     const head = el("header", { class: "panel-head" },
       el("h2", { id: "panel-title", text: (gap && gap.segment_name) || nameOf(seg) || segmentId }),
       el("div", { class: "meta" },
-        el("code", { id: "panel-segment-id", text: segmentId }),
+        // the id is for machines (tests, links): kept in the page, not shown to people
+        el("span", { id: "panel-segment-id", hidden: true, text: segmentId }),
         seg ? el("span", { text: cap(lab("segment_stage", seg.stage)) }) : null,
         statusBadge(status)));
 
@@ -508,7 +509,7 @@
 
   function renderGap(node, gap) {
     const rows = Object.entries(gap.components || {}).map(([k, v]) =>
-      el("tr", {}, el("th", { scope: "row" }, lab("gap_component", k), lab("gap_component", k) !== k ? el("code", { text: k }) : null),
+      el("tr", {}, el("th", { scope: "row", "data-code": k }, lab("gap_component", k)),
         el("td", { text: fmtNumber(v) })));
     node.append(
       el("p", { class: "gap-line" }, el("span", { text: `${t("priority")}: ${fmtNumber(gap.priority)}` })),

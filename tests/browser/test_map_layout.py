@@ -177,6 +177,12 @@ def test_click_highlights_its_links_and_opens_panel(browser: Any, server: Server
     assert colour == "rgb(217, 119, 6)" and float(other) < 0.5
     gap = next(g for g in server.json("/api/v1/gaps", chain=BIG, region=CITY, page_size=1000)["items"] if g["segment_id"] == seg)
     assert browser.execute_script("return document.getElementById('panel-title').textContent") == gap["segment_name"]
+    # names, not ids or codes, in what a person reads
+    seen = browser.execute_script("return document.getElementById('panel').innerText")
+    assert seg not in seen
+    cat = server.json("/api/v1/labels", lang="zh")
+    for code in gap["components"]:
+        assert cat["gap_component"].get(code, code) in seen and code not in seen, code
     shots.save_screenshot(browser, artifacts / "map-cai-highlight.png")
     browser.execute_script("document.getElementById('panel-close').click()")
     assert browser.execute_script("return document.querySelectorAll('#diagram .cm-link-hl').length") == 0
@@ -350,3 +356,22 @@ def test_phone_list_view(browser: Any, server: Server, artifacts: Any) -> None:
         assert _severe(browser) == []
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.mark.browser
+def test_clicking_a_collapsed_chain_expands_it(browser: Any, server: Server) -> None:
+    _open(browser, server, f"/ui/?chain={BIG}&region={CITY}")
+    graph = server.json(f"/api/v1/chains/{BIG}/graph", format="json")
+    group = browser.execute_script(
+        "const g = document.querySelector('#diagram [data-group]'); g.scrollIntoView({block: 'center', inline: 'center'});"
+        " return [g, g.dataset.group, g.dataset.members.split(' ')]"
+    )
+    members = sorted(n["id"] for n in graph["nodes"] if n["external"] and n["top_chain"] == group[1])
+    assert sorted(group[2]) == members
+    group[0].click()
+    _wait(browser, "const d = document.getElementById('diagram'); return d.dataset.collapsed === 'false' && !d.hasAttribute('aria-busy')")
+    shown = browser.execute_script("return [...document.querySelectorAll('#diagram .cm-external[data-segment-id]')].map(n => n.dataset.segmentId)")
+    assert set(members) <= set(shown)
+    assert browser.execute_script("return document.querySelectorAll('#diagram [data-group]').length") == 0
+    assert browser.execute_script("return document.getElementById('toggle-external').checked") is True
+    assert "external=1" in browser.current_url

@@ -205,14 +205,15 @@ def test_click_box_opens_panel(browser: Any, server: Server) -> None:
     gap = next(g for g in gaps if g["local_enterprises"])
     seg = gap["segment_id"]
     _click_segment(browser, seg)
-    assert _text(browser, "#panel-segment-id") == seg
+    assert browser.execute_script("return document.getElementById('panel-segment-id').textContent") == seg
     assert _text(browser, "#panel-title") == gap["segment_name"]
     selected = "return document.querySelector('#diagram .cm-selected').getAttribute('data-segment-id')"
     assert browser.execute_script(selected) == seg
     gap_text = _text(browser, "#panel-gap")
     assert gap["rationale"].split("\n")[0][:20] in gap_text
+    component_label = server.json("/api/v1/labels", lang="zh")["gap_component"]
     for name in gap["components"]:
-        assert name in gap_text
+        assert component_label.get(name, name) in gap_text  # the label, not the code
     firms = server.json("/api/v1/enterprises", segment=seg, page_size=100)
     assert sorted(_panel_names(browser, "#panel-enterprises")) == sorted(e["name"] for e in firms["items"])
     assert {e["name"] for e in gap["local_enterprises"]} <= set(_panel_names(browser, "#panel-enterprises"))
@@ -220,7 +221,7 @@ def test_click_box_opens_panel(browser: Any, server: Server) -> None:
     # 2. the top-priority gap: its ranked leads, in the API's order
     top = max((g for g in gaps if g["status"] != "sound"), key=lambda g: g["priority"])
     _click_segment(browser, top["segment_id"])
-    assert _text(browser, "#panel-segment-id") == top["segment_id"]
+    assert browser.execute_script("return document.getElementById('panel-segment-id').textContent") == top["segment_id"]
     assert browser.execute_script(selected) == top["segment_id"]
     leads = server.json("/api/v1/leads", gap=top["segment_id"], k=5, region=CITY, lang="zh")["items"]
     assert leads, "the demo candidate pool should give the top gap some leads"
