@@ -164,7 +164,7 @@
     const c2 = chart("chart-stages");
     if (c2 && state.board) {
       const cols = state.board.columns;
-      c2.setOption({ animation: false, grid: { left: 40, right: 10, top: 10, bottom: 40 },
+      c2.setOption({ animation: false, grid: { left: 40, right: 10, top: 24, bottom: 40 },
         xAxis: { type: "category", data: cols.map((c) => cm.lab("project_stage", c.stage)), axisLabel: { ...font, interval: 0 } },
         yAxis: { type: "value", minInterval: 1, axisLabel: font },
         series: [{ type: "bar", data: cols.map((c) => c.cards.length), label: { show: true, position: "top" }, itemStyle: { color: "#1a5fb4" } }] }, true);
@@ -200,6 +200,7 @@
       cm.showError(null);
       renderKpis(); renderRanking(); renderCharts();
     } catch (err) { cm.showError(err); }
+    document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
   }
 
   function resizeCharts() { Object.values(state.charts).forEach((c) => c.resize()); }

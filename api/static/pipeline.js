@@ -1,6 +1,6 @@
 /* 招商项目看板 (pipeline board): the projects by stage, only the allowed moves offered, overdue
  * follow-up reminders, stalled flags with their rule, and 登记为项目 (also from a lead:
- * pipeline.html?lead=<candidate id>&name=...&gap=...&status=...&chain=...&score=...&rank=...). */
+ * pipeline.html?lead=<candidate id>&name=...&gap=<segment id>&gap_name=...&status=...&chain=...&score=...&rank=...). */
 "use strict";
 
 (function () {
@@ -141,7 +141,8 @@
     if (!q.get("lead")) return null;
     const num = (v) => (v == null || v === "" ? null : Number(v));
     return { candidate_id: q.get("lead"), name: q.get("name") || "", chain: q.get("chain") || null,
-      gap_segment: q.get("gap") || null, gap_status: q.get("status") || null, score: num(q.get("score")), rank: num(q.get("rank")) };
+      gap_segment: q.get("gap") || null, gap_status: q.get("status") || null, score: num(q.get("score")), rank: num(q.get("rank")),
+      gapName: q.get("gap_name") || null };
   }
 
   function showRegister(lead) {
@@ -154,7 +155,7 @@
       f.elements.enterprise.value = lead.name;
       f.elements.title.value = lead.name ? (cm.lang === "en" ? `${lead.name} project` : `${lead.name}项目`) : "";
       note.hidden = false;
-      note.textContent = cm.t("fromLead", { name: lead.name, gap: lead.gap_segment || "—",
+      note.textContent = cm.t("fromLead", { name: lead.name, gap: lead.gapName || lead.gap_segment || "—",
         status: lead.gap_status ? cm.lab("gap_status", lead.gap_status) : "—", rank: lead.rank ?? "—",
         score: lead.score != null ? Number(lead.score).toFixed(2) : "—" });
     } else note.hidden = true;
@@ -174,7 +175,7 @@
       if (r && r.kind === "zone") body.zone = r.id; else body.county = f.county.value;
     }
     if (f.next_followup.value) body.next_followup = f.next_followup.value;
-    if (state.lead) body.lead = state.lead;
+    if (state.lead) { const { gapName, ...lead } = state.lead; body.lead = lead; }
     try {
       const out = await cm.write("POST", "/projects", body, { etagOf: "/projects/new" });
       cm.showError(null);

@@ -43,7 +43,7 @@
 
   const id = new URLSearchParams(location.search).get("id") || "";
   const path = `/projects/${encodeURIComponent(id)}`;
-  const state = { view: null, regions: [] };
+  const state = { view: null, regions: [], segment: null };
   const today = () => new Date().toISOString().slice(0, 10);
   const stage = (c) => cm.lab("project_stage", c);
   const regionName = (rid) => { const r = state.regions.find((x) => x.id === rid); return r ? cm.nameOf(r) : rid || "—"; };
@@ -66,7 +66,7 @@
         el("span", { class: `pl-badge stage st-stage-${p.stage}`, id: "stage-badge", text: stage(p.stage) })),
       el("dl", { class: "pj-facts" },
         ...[[cm.t("taskForce"), `${p.task_force}（${cm.lab("task_force_kind", p.task_force_kind)}）`], [cm.t("owner"), p.owner],
-          [cm.t("county"), regionName(p.zone || p.county)], [cm.t("segment"), p.segment || "—"], [cm.t("created"), p.created],
+          [cm.t("county"), regionName(p.zone || p.county)], [cm.t("segment"), state.segment && state.segment.id === p.segment ? cm.nameOf(state.segment) : p.segment || "—"], [cm.t("created"), p.created],
           ...(p.related_projects.length ? [[cm.t("related"), p.related_projects.join("、")]] : [])]
           .flatMap(([k, val]) => [el("dt", { text: k }), el("dd", { text: val })])),
       p.lead ? el("p", { class: "pl-note", text: cm.t("fromLead", { name: p.lead.name, rank: p.lead.rank ?? "—",
@@ -123,6 +123,7 @@
       try {
         await cm.write("POST", `${path}/transitions`, body, { etagOf: path });
         cm.showError(null);
+        $("#move-box").replaceChildren();
         cm.toast(cm.t("saved"));
         await load();
       } catch (err) { cm.showError(err); }
@@ -143,6 +144,10 @@
     state.view = await resp.json();
     const tag = resp.headers.get("ETag");
     if (tag) await cm.apiFetch(path); // remember the project's ETag under its own path for If-Match
+    const seg = state.view.project.segment;
+    if (seg && (!state.segment || state.segment.id !== seg)) {
+      try { state.segment = await cm.getJSON(`/segments/${encodeURIComponent(seg)}`); } catch (_) { state.segment = null; }
+    }
     render();
   }
 

@@ -503,8 +503,9 @@ def ranking_table(ranking: UnitRanking, *, lang: str = "zh") -> tuple[list[str],
     pct_head = pick(lang, "完成率（%）", "% of target")
     headers = [pick(lang, "排名", "rank"), pick(lang, "单位", "unit")]
     for _key, zh, en, unit in KPI_DEFINITIONS:
-        u = pick(lang, unit, {"个": "projects", "亿元": "100m CNY", "%": "%"}[unit])
-        headers += [f"{pick(lang, zh, en)}（{u}）" if lang == "zh" and unit != "个" else pick(lang, zh, f"{en} ({u})"), pct_head]
+        unit_en = {"个": "projects", "亿元": "100m CNY", "%": "%"}[unit]
+        head = zh if unit == "个" else f"{zh}（{unit}）"
+        headers += [pick(lang, head, f"{en} ({unit_en})"), pct_head]
     headers += [pick(lang, "有目标指标数", "KPIs with a target"), pick(lang, "综合得分", "score")]
     actual = {
         "signed_count": "signed_count",
@@ -520,11 +521,14 @@ def ranking_table(ranking: UnitRanking, *, lang: str = "zh") -> tuple[list[str],
     pct = {k: f"{k}_pct" for k in actual}
     pct["new_fixed_asset"] = "new_fixed_asset_pct"
     rows = []
-    for u in ranking.units:
-        row: list[Any] = [u.rank if u.rank is not None else "—", u.name_en if lang == "en" else u.name_zh]
+    for unit_kpi in ranking.units:
+        row: list[Any] = [
+            unit_kpi.rank if unit_kpi.rank is not None else "—",
+            unit_kpi.name_en if lang == "en" else unit_kpi.name_zh,
+        ]
         for key, *_ in KPI_DEFINITIONS:
-            row += [getattr(u.report, actual[key]), getattr(u.report, pct[key])]
-        row += [u.scored, u.score]
+            row += [getattr(unit_kpi.report, actual[key]), getattr(unit_kpi.report, pct[key])]
+        row += [unit_kpi.scored, unit_kpi.score]
         rows.append(row)
     return headers, rows
 

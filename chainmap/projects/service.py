@@ -193,11 +193,6 @@ def create_project(
             data.setdefault("gap_status", lead.get("gap_status"))
         data.setdefault("title", f"{lead['name']}项目" if lead.get("name") else "")
         data = {k: v for k, v in data.items() if v is not None}
-    if not data.get("enterprise"):
-        raise InvalidInput(
-            "企业名称必填，或从招商线索登记（lead）/ the enterprise is required, or register from a lead (lead)",
-            field="enterprise",
-        )
     created = data.get("created") or (today or date.today())
     data["created"] = created
     if not data.get("id"):
