@@ -379,18 +379,21 @@ def lead_filters(
     >>> lead_filters(hq_region="paris")
     Traceback (most recent call last):
     ...
-    chainmap.exceptions.InvalidInput: unknown hq_region 'paris'; expected one of jjj, yrd, gba, other
+    chainmap.exceptions.InvalidInput: hq_region: unknown value 'paris'; expected one of jjj, yrd, gba, other (京津冀, 长三角, 粤港澳大湾区, 其他地区)
     """
     hq = (hq_region or "").strip() or None
     if hq is not None and hq not in HQ_REGIONS:
-        raise InvalidInput(f"unknown hq_region {hq!r}; expected one of {', '.join(HQ_REGIONS)}", field="hq_region")
+        names = ", ".join(zh for zh, _en in HQ_REGIONS.values())
+        raise InvalidInput(
+            f"unknown value {hq!r}; expected one of {', '.join(HQ_REGIONS)} ({names})", field="hq_region"
+        )
     tag_list = tuple(dict.fromkeys(t.strip() for t in (tags or ()) if t and t.strip()))
     for t in tag_list:
         if t not in ALLOWED_TAGS:
-            raise InvalidInput(f"unknown tag {t!r}; expected one of {', '.join(ALLOWED_TAGS)}", field="tag")
+            raise InvalidInput(f"unknown code {t!r}; expected one of {', '.join(ALLOWED_TAGS)}", field="tag")
     inv = (investor or "").strip() or None
     if inv is not None and inv not in INVESTOR_KINDS:
-        raise InvalidInput(f"unknown investor {inv!r}; expected new or existing", field="investor")
+        raise InvalidInput(f"unknown value {inv!r}; expected new (新引进) or existing (增资扩产)", field="investor")
     return {"hq_region": hq, "tags": tag_list, "investor": inv}
 
 

@@ -112,9 +112,9 @@ def test_workbook_follows_the_filters(read_client: Any) -> None:
 @pytest.mark.parametrize(
     ("params", "field", "valid"),
     [
-        ({"hq_region": "paris"}, "hq_region", "jjj, yrd, gba, other"),
+        ({"hq_region": "paris"}, "hq_region", "jjj, yrd, gba, other (京津冀, 长三角"),
         ({"tag": "famous"}, "tag", "listed"),
-        ({"investor": "old"}, "investor", "new or existing"),
+        ({"investor": "old"}, "investor", "new (新引进) or existing (增资扩产)"),
     ],
 )
 def test_bad_filter_values_are_named(read_client: Any, params: dict[str, str], field: str, valid: str) -> None:
