@@ -322,7 +322,8 @@
     };
     $("#r-submit").disabled = true;
     try {
-      const reg = await cm.write("POST", "/projects", body, { params: { lang: cm.lang }, etagOf: "/projects:new" });
+      // a fresh ETag slot: a new project is never sent with an If-Match
+      const reg = await cm.write("POST", "/projects", body, { params: { lang: cm.lang }, etagOf: `/projects:new:${Date.now()}` });
       state.registered.set(lead.candidate_id + "|" + lead.gap_segment_id, reg);
       closeRegister();
       cm.toast(t("registered", { id: reg.project.id }));
