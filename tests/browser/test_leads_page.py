@@ -304,3 +304,52 @@ def test_load_time_warm(browser: Any, server: Server) -> None:
     for query, seconds in rows:
         print(f"[load]   {seconds:6.2f} s  /ui/leads.html{query}")
     assert all(s > 0 for _, s in rows)
+
+
+@pytest.mark.parametrize(
+    "path", ["/ui/leads.html", "/ui/leads.js", "/ui/leads.css", "/ui/gaps.html", "/ui/gaps.js", "/ui/gaps.css"]
+)
+def test_pages_reference_no_other_host(server: Server, path: str) -> None:
+    import re
+
+    status, headers, body = server.get(path)
+    assert status == 200, body[:300]
+    own = server.base.split("//", 1)[1]
+    for m in re.finditer(r"""(?:https?:)?//([A-Za-z0-9.\-]+(?::\d+)?)""", body.decode("utf-8")):
+        host = m.group(1)
+        if "." not in host and ":" not in host:  # a JS comment, not a host
+            continue
+        assert host == own, f"{path} refers to another host: {m.group(0)!r}"
+    assert "default-src 'self'" in headers.get("Content-Security-Policy", headers.get("content-security-policy", ""))
+
+
+def test_key_prompt_then_register_with_a_task_force_key(browser: Any, auth_server: Server) -> None:
+    from api.keys import create_key
+
+    browser.get(auth_server.url("/ui/leads.html"))
+    _wait(browser, "return !document.querySelector('#auth').hidden")
+    assert "401" in browser.find_element("css selector", "#message").text
+    store = auth_server.app.state.holder.get()
+    viewer, _ = create_key(store, role="viewer", label="leads page viewer")
+    field = browser.find_element("css selector", "#api-key")
+    field.send_keys(viewer)
+    field.submit()
+    _wait(browser, "return document.querySelectorAll('#leads-list .lead-card').length === 20")
+    assert not browser.find_element("css selector", "#message").is_displayed()
+    # a viewer may read but not register: the dialog says why, nothing is created
+    _register_attempt = browser.find_element("css selector", "#leads-list .lead-card button.register")
+    _register_attempt.click()
+    _wait(browser, "return document.querySelector('#register-dialog').open")
+    browser.find_element("css selector", "#r-task-force").send_keys("只读测试专班")
+    browser.find_element("css selector", "#r-owner").send_keys("甲")
+    browser.find_element("css selector", "#r-submit").click()
+    err = _wait(browser, "const e = document.querySelector('#register-error'); return !e.hidden && e.textContent")
+    assert "403" in err
+    browser.find_element("css selector", "#r-cancel").click()
+    # with a task-force key the same action registers the project
+    browser.execute_script("sessionStorage.setItem('chainmap.apiKey', arguments[0])",
+                           create_key(store, role="taskforce", label="leads page task force")[0])
+    _register(browser, "#leads-list .lead-card", "只读测试专班", "甲")
+    _wait(browser, "return !!document.querySelector('#leads-list .lead-card .registered')")
+    browser.get_log("browser")  # the 401 / 403 above are expected
+    browser.execute_script("sessionStorage.clear()")
