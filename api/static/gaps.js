@@ -297,7 +297,7 @@
       weakness: cm.lab("gap_component", "weakness"), lq: t("col.lq"), policy: cm.lab("gap_component", "policy"),
       local_count: t("col.local") };
     $("#glossary-terms").replaceChildren(...Object.entries(terms).flatMap(([k, v]) => [
-      el("dt", { "data-term": k, text: names[k] || k }), el("dd", { text: v.replace(/^[^：:]+[：:]\s*/, "") })]));
+      el("dt", { "data-term": k, text: cm.cap(names[k] || k) }), el("dd", { text: cm.cap(v.replace(/^[^：:]+[：:]\s*/, "")) })]));
     $("#glossary-statuses").replaceChildren(...cm.codes("gap_status").flatMap((s) => [
       el("dt", {}, el("span", { class: `badge st-${s}`, text: cm.lab("gap_status", s) })),
       el("dd", { text: (cat.gap_status_meaning || {})[s] || "" })]));
