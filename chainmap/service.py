@@ -143,6 +143,11 @@ def gap_report(
     """The gap report of ``chain`` (default: every top-level chain) for ``region``
     (default: the city) in ``lang``.
 
+    Absences follow the census rule (:func:`chainmap.census.coverage.absence_rule`: confirmed
+    by a planner or a complete register, else 待核实) and the report carries the census
+    coverage of each chain in the region (``coverage``, ``pending_assignments``).  The cache
+    key is the data revision, which counts the census records (:func:`chainmap.data.data_revision`).
+
     The all-chains report is computed once per (graph revision, region, lang); a
     top-level chain's report is that report restricted to the chain
     (:func:`chainmap.analysis.gaps.restrict_report`, equal to analysing the chain
@@ -164,8 +169,17 @@ def gap_report(
     sub = chain if chain is not None and data.chain_root.get(chain, chain) != chain else None
 
     def compute() -> GapReport:
+        from chainmap.census.coverage import Census, absence_rule, coverage_rows
+
         crit = criticality_scores(data=data, cache=cache)
-        return analyze_gaps(data, region=region_id, chain=sub, lang=lang, criticality_scores=crit)
+        census = Census.from_data(data)
+        rule = absence_rule(data, census, region_id, lang=lang)
+        rep = analyze_gaps(
+            data, region=region_id, chain=sub, lang=lang, criticality_scores=crit, absence_confirmed=rule
+        )
+        rep.coverage = coverage_rows(data, census, region_id, rep.chains, lang=lang)
+        rep.pending_assignments = sum(int(c["pending_assignments"]) for c in rep.coverage.values())
+        return rep
 
     report = _cached(cache, data, ("gaps", sub, region_id, lang), compute)
     if chain is None or sub is not None:
