@@ -231,8 +231,9 @@ def parse_industry_codes(text: str, *, file: str = "industry_codes.csv") -> dict
     """``{segment: codes}`` from the concordance CSV (columns ``code`` and ``segment``; others
     ignored).  InvalidInput naming the file and the missing column.
 
-    >>> parse_industry_codes("code,segment,weight\\n3841,qi.cell,1\\n3849,qi.cell,0.5\\n3612,qi.car,1\\n")
-    {'qi.car': frozenset({'3612'}), 'qi.cell': frozenset({'3841', '3849'})}
+    >>> codes = parse_industry_codes("code,segment,weight\\n3841,qi.cell,1\\n3849,qi.cell,0.5\\n3612,qi.car,1\\n")
+    >>> {s: sorted(c) for s, c in codes.items()}
+    {'qi.car': ['3612'], 'qi.cell': ['3841', '3849']}
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     heads = {h.strip().lower(): h for h in (reader.fieldnames or [])}
