@@ -292,7 +292,9 @@ def chain_graph(
     lang: str = "zh",
 ) -> ChainGraph:
     """The chain and its linked segments of other chains as ``fmt`` (json, cytoscape, gexf,
-    graphml: nodes carry ``local_enterprises``, the local producers in ``region``; svg: the
+    graphml: nodes carry ``local_enterprises``, the local producers in ``region``, and
+    ``presence_state`` (present / absent / unknown, :mod:`chainmap.census.coverage`); json and
+    cytoscape also carry the census ``coverage`` of the chain in the region; svg: the
     layered diagram coloured by the status of each segment in the cached gap report).
 
     Raises
@@ -318,14 +320,21 @@ def chain_graph(
             report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
             text = render_chain_svg(data.graph, chain, report.items, lang=lang)
         else:
+            from chainmap.census.coverage import Census, presence_states, region_coverage
+
             counts = local_counts(data, region_id)
+            census = Census.from_data(data)
+            states = presence_states(data, census, region_id)
             for n in H.nodes:
                 H.nodes[n]["local_enterprises"] = counts.get(n, 0)
+                H.nodes[n]["presence_state"] = states[n].state if n in states else "unknown"
             H.graph["region"] = region_id
+            if fmt in ("json", "cytoscape"):  # structured graph attributes (gexf / graphml take scalars)
+                H.graph["coverage"] = region_coverage(data, census, region_id, chain, lang=lang, states=states)
             text = export_graph(H, fmt)
         return ChainGraph(chain, region_id, fmt, text, H.number_of_nodes(), H.number_of_edges())
 
-    return _cached(cache, data, ("graph", chain, region_id, fmt, lang if fmt == "svg" else None), compute)
+    return _cached(cache, data, ("graph", chain, region_id, fmt, lang), compute)
 
 
 def chain_detail(*, data: ChainData, chain: str, region: str | None = None) -> dict[str, Any]:

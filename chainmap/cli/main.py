@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chainmap.cli import chains, gaps, graph, seed, transfer
+from chainmap.cli import chains, gaps, graph, review, seed, transfer
 from chainmap.cli.common import new_app
 
 __all__ = ["app"]
@@ -17,3 +17,4 @@ app.command("graph")(graph.graph_export)
 app.command("gaps")(gaps.gaps)
 app.command("export")(transfer.export_cmd)
 app.command("import")(transfer.import_cmd)
+app.add_typer(review.app, name="review")
