@@ -149,7 +149,7 @@ class QueueEntry:
 def queue_entries(e: Enterprise, data: ChainData | None = None, lang: str = "zh") -> list[QueueEntry]:
     """The queue entries of one enterprise (its pending assignments, or itself when unassigned)."""
     lg = norm_lang(lang)
-    tag = object_tag(e)
+    tag = f'"{object_tag(e)}"'  # as an ETag header carries it
     seg_by_id = data.segment_by_id if data is not None else {}
     roots = data.chain_root if data is not None else {}
 

@@ -40,7 +40,7 @@ def test_queue_and_its_filters(store: Store) -> None:
     assert ids(review_queue(data=data, names=["甲电芯", "ent.c|-"])) == ["ent.a|qi.cell", "ent.c|-"]
     en = review_queue(data=data, reason="conflict", lang="en").entries[0]
     assert (en.segment_name, en.reason_label, en.confidence) == ("Packs", "industry code and text disagree", 0.7)
-    assert en.etag == object_tag(store.get_enterprise("ent.b"))
+    assert en.etag == f'"{object_tag(store.get_enterprise("ent.b"))}"'
     with pytest.raises(InvalidInput, match="unknown reason 'odd'"):
         review_queue(data=data, reason="odd")
     with pytest.raises(NotFound, match="unknown chain"):
