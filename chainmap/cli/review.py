@@ -124,9 +124,9 @@ def list_cmd(
     if format == "json":
         echo_json(page.as_dict())
         return
-    counts = "，".join(f"{k} {v}" for k, v in page.counts.items()) if lang != "en" else ", ".join(
-        f"{k} {v}" for k, v in page.counts.items()
-    )
+    from chainmap.labels import REVIEW_REASON
+
+    counts = pick(lang, "，", ", ").join(f"{pick(lang, *REVIEW_REASON[k])} {v}" for k, v in page.counts.items())
     typer.echo(pick(lang, f"待审核 {page.total} 条（{counts}）", f"{page.total} entries to review ({counts})"))
     if page.entries:
         echo_table(*_rows(page.entries, lang))

@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 from chainmap.analysis.gaps import STATUS_LABELS, STATUSES, GapItem, GapReport
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import pick
-from chainmap.labels import GAP_STATUS_MEANING, SEGMENT_KIND, SEGMENT_STAGE
+from chainmap.labels import ABSENCE_BASIS, GAP_STATUS_MEANING, SEGMENT_KIND, SEGMENT_STAGE
 from chainmap.reports.svg import FONT_FAMILY, STATUS_COLOURS, render_chain_svg
 from chainmap.safe_output import append_xlsx_row, md_escape
 from chainmap.textfmt import display_width
@@ -102,7 +102,16 @@ _COLUMNS: list[tuple[str, str, Any]] = [
     ("理由", "rationale", lambda i, lang: i.rationale),
     ("环节类型", "segment kind", lambda i, lang: pick(lang, *SEGMENT_KIND.get(i.kind, (i.kind, i.kind)))),
     ("政策依据", "policies", lambda i, lang: _policies(i, lang)),
+    ("缺失核实", "absence basis", lambda i, lang: _basis(i, lang)),
+    ("确认后状态", "if confirmed", lambda i, lang: _status(i.would_be, lang) if i.would_be else ""),
 ]
+
+
+def _basis(it: GapItem, lang: str) -> str:
+    """Why the absence is (or is not) confirmed (:data:`chainmap.labels.ABSENCE_BASIS`); empty when present."""
+    if not it.absence_basis:
+        return ""
+    return pick(lang, *ABSENCE_BASIS.get(it.absence_basis, (it.absence_basis, it.absence_basis)))
 
 
 def _policies(it: GapItem, lang: str) -> str:

@@ -146,6 +146,7 @@ def test_cli_review_list_accept_set_absent(tmp_path, monkeypatch) -> None:  # ty
     assert [x["id"] for x in json.loads(res.stdout)["items"]] == ["ent.a|qi.cell", "ent.b|qi.pack", "ent.c|-"]
     res = run(cli_app, ["review", "list", "--reason", "conflict", "--lang", "en"])
     assert res.exit_code == 0 and "1 entries to review" in res.stdout and "乙电池" in res.stdout
+    assert "industry code and text disagree 1" in res.stdout
     res = run(cli_app, ["review", "accept"])
     assert res.exit_code == 2 and "--all" in res.output
     res = run(cli_app, ["review", "accept", "--region", "wenxi", "--all", "--by", "张工"])
