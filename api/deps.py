@@ -151,8 +151,7 @@ def check_chain(data: ChainData, chain: str | None, *, field: str = "chain") -> 
 async def valid_chain_id(chain_id: str, _: Reader, data: DataDep) -> str:
     """The chain id, or 404 naming the valid ids -- only for a caller with a valid key (the key
     is checked first, so an anonymous request gets 401, never the list of chains)."""
-    check_chain(data, chain_id, field="chain_id")
-    return chain_id
+    return service.valid_chain(data, chain_id, field="chain_id")  # an id, a name or a 合汽生材 letter
 
 
 ChainIdDep = Annotated[str, Depends(valid_chain_id)]

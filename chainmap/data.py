@@ -297,6 +297,38 @@ def data_revision(store: Store) -> int:
     )
 
 
+#: The landmark's reading order: 合 · 汽 · 生 · 材.
+LANDMARK_ORDER = ("合", "汽", "生", "材")
+
+
+def display_order(chains: Sequence[Chain]) -> list[Chain]:
+    """Chains in the order people read them: the 合汽生材 chains in that order, then other
+    top-level chains by id; each sub-chain right after its top-level chain (by id).
+
+    >>> from chainmap.models import Chain
+    >>> cs = [Chain(id=i, name_zh=i, name_en=i, letter=l, parent=p) for i, l, p in
+    ...       [("cai", "材", None), ("he", "合", None), ("qi", "汽", None), ("qi.ev", "汽", "qi"), ("sheng", "生", None)]]
+    >>> [c.id for c in display_order(cs)]
+    ['he', 'qi', 'qi.ev', 'sheng', 'cai']
+    """
+    by_id = {c.id: c for c in chains}
+
+    def root(c: Chain) -> Chain:
+        seen = set()
+        while c.parent and c.parent in by_id and c.id not in seen:
+            seen.add(c.id)
+            c = by_id[c.parent]
+        return c
+
+    def key(c: Chain) -> tuple[int, str, int, str]:
+        r = root(c)
+        letter = getattr(r, "letter", None) or ""
+        rank = LANDMARK_ORDER.index(letter) if letter in LANDMARK_ORDER else len(LANDMARK_ORDER)
+        return (rank, r.id, 0 if r is c else 1, c.id)
+
+    return sorted(chains, key=key)
+
+
 def chain_data_from_store(store: Store) -> ChainData:
     """Read everything the analysis needs from a :class:`~chainmap.storage.base.Store`.
 
@@ -307,7 +339,7 @@ def chain_data_from_store(store: Store) -> ChainData:
     revision = data_revision(store)
     return ChainData(
         revision=revision,
-        chains=store.list_chains(),
+        chains=display_order(store.list_chains()),
         regions=store.list_regions(),
         segments=store.list_segments(),
         links=store.list_links(),

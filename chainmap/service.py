@@ -32,11 +32,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from chainmap.cache import ResultCache
 from chainmap.data import ChainData, chain_data_from_store, data_revision, local_enterprises
-from chainmap.exceptions import InvalidInput, NotFound
+from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang
 from chainmap.models import Enterprise, Region, Role, Segment
 
@@ -105,20 +105,54 @@ def default_region(data: ChainData) -> str:
     return city.id if city is not None else "yuncheng"
 
 
-def valid_region(data: ChainData, region: str | None) -> str:
-    """``region``, or the city when None; NotFound listing the valid ids when unknown."""
+def valid_region(data: ChainData, region: str | None, *, field: str = "region") -> str:
+    """The id of ``region`` -- an id, a Chinese or English name or a short form (``永济``,
+    ``运城经开区``: :mod:`chainmap.resolve`) -- or the city when None; NotFound naming the
+    value with suggestions when unknown."""
     if region is None:
         return default_region(data)
-    data.region_index.get(region)
-    return region
+    if region in data.region_index.by_id:
+        return region
+    from chainmap.resolve import region_resolver
+
+    return region_resolver(data.regions, field=field).resolve(region)
 
 
+@overload
+def valid_chain(data: ChainData, chain: str, *, field: str = ...) -> str: ...
+@overload
+def valid_chain(data: ChainData, chain: None, *, field: str = ...) -> None: ...
+@overload
+def valid_chain(data: ChainData, chain: str | None, *, field: str = ...) -> str | None: ...
 def valid_chain(data: ChainData, chain: str | None, *, field: str = "chain") -> str | None:
-    """``chain`` if it is a known chain id (or None); NotFound listing the valid ids otherwise."""
-    if chain is not None and chain not in data.chain_root:
-        ids = sorted(data.chain_root)
-        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(ids)}", field=field)
-    return chain
+    """The id of ``chain`` (an id, a name or a 合汽生材 letter), or None; NotFound with
+    suggestions otherwise."""
+    if chain is None or chain in data.chain_root:
+        return chain
+    from chainmap.resolve import chain_resolver
+
+    return chain_resolver(data.chains, field=field).resolve(chain)
+
+
+def valid_segment(data: ChainData, segment: str | None, *, field: str = "segment") -> str | None:
+    """The id of ``segment`` (an id, a Chinese / English name or an alias), or None;
+    NotFound with suggestions otherwise."""
+    if segment is None or segment in data.graph:
+        return segment
+    from chainmap.resolve import segment_resolver
+
+    return segment_resolver(data.segments, field=field).resolve(segment)
+
+
+def valid_status(status: str | None, *, field: str = "type") -> str | None:
+    """The gap-status code of ``status`` (``fill`` or ``补链`` …), or None; NotFound listing
+    the statuses otherwise."""
+    if status is None:
+        return None
+    from chainmap.labels import GAP_STATUS
+    from chainmap.resolve import status_resolver
+
+    return status_resolver(dict(GAP_STATUS), field=field).resolve(status)
 
 
 # ---------------------------------------------------------------- gap reports
@@ -165,7 +199,7 @@ def gap_report(
 
     lang = norm_lang(lang)
     region_id = valid_region(data, region)
-    valid_chain(data, chain)
+    chain = valid_chain(data, chain)
     sub = chain if chain is not None and data.chain_root.get(chain, chain) != chain else None
 
     def compute() -> GapReport:
@@ -213,6 +247,8 @@ def gap_page_json(
     The encoded page is cached, so a repeated request costs no serialisation."""
     lang = norm_lang(lang)
     region_id = valid_region(data, region)
+    chain = valid_chain(data, chain)
+    status = valid_status(status)
     report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
 
     def compute() -> bytes:
@@ -248,6 +284,7 @@ def render_gap_report(
 
     if fmt not in GAP_RENDER_FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(GAP_RENDER_FORMATS)}", field="format")
+    status = valid_status(status)
     if status is not None or min_priority > 0:
         report = report.model_copy(update={"items": gap_items(report, status=status, min_priority=min_priority)})
     return render_gaps(report, fmt, graph=data.graph)
@@ -306,7 +343,7 @@ def chain_graph(
     """
     lang = norm_lang(lang)
     region_id = valid_region(data, region)
-    valid_chain(data, chain)
+    chain = valid_chain(data, chain)
     if fmt not in GRAPH_FORMATS:
         raise InvalidInput(f"unknown format {fmt!r}; expected one of {', '.join(GRAPH_FORMATS)}", field="format")
 
@@ -343,7 +380,7 @@ def chain_detail(*, data: ChainData, chain: str, region: str | None = None) -> d
     from chainmap.graph import chain_segments, stage_layers
 
     region_id = valid_region(data, region)
-    valid_chain(data, chain)
+    chain = valid_chain(data, chain)
     G = data.graph
     seg_ids = set(chain_segments(G, chain))
     local: dict[str, list[str]] = {s: [] for s in seg_ids}
@@ -386,7 +423,7 @@ def chain_summary(*, data: ChainData, region: str | None = None) -> list[dict[st
 
 def chain_info(*, data: ChainData, chain: str, region: str | None = None) -> dict[str, Any]:
     """One row of :func:`chain_summary` plus ``sub_chains``."""
-    valid_chain(data, chain)
+    chain = valid_chain(data, chain)
     row = next(r for r in chain_summary(data=data, region=region) if r["id"] == chain)
     row["sub_chains"] = [c.id for c in data.chains if c.parent == chain]
     return row
@@ -396,7 +433,7 @@ def chain_segment_list(*, data: ChainData, chain: str) -> list[Segment]:
     """The segments of ``chain`` (a top-level chain includes its sub-chains), by id."""
     from chainmap.graph import chain_segments
 
-    valid_chain(data, chain)
+    chain = valid_chain(data, chain)
     ids = set(chain_segments(data.graph, chain))
     return [s for s in sorted(data.segments, key=lambda s: s.id) if s.id in ids]
 
@@ -427,6 +464,9 @@ def local_enterprise_page(
     """Enterprises local to ``region`` by the locality rule (:func:`chainmap.data.local_enterprises`),
     optionally present in ``segment``, carrying ``tag`` or whose name contains ``name``; one page
     and the total.  The web page's region filter uses this, so its lists agree with the gap report."""
+    segment = valid_segment(data, segment)
+    county = None if county is None else valid_region(data, county, field="county")
+    zone = None if zone is None else valid_region(data, zone, field="zone")
     firms = local_enterprises(data, valid_region(data, region), segment=segment)
     if tag is not None:
         firms = [e for e in firms if any(str(t) == tag for t in e.tags)]

@@ -32,6 +32,7 @@ from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 
 if TYPE_CHECKING:
+    from chainmap.data import ChainData
     from matching.ranking import LeadPage
 
 __all__ = ["candidates_app", "leads_app"]
@@ -208,33 +209,10 @@ def _note_demo_pool(lang: str) -> None:
     )
 
 
-def _write_xlsx(page: LeadPage, path: Path, lang: str) -> None:
-    from io import BytesIO
+def _write_xlsx(page: LeadPage, path: Path, lang: str, data: ChainData) -> None:
+    from matching.service import lead_workbook
 
-    from openpyxl import Workbook
-
-    from chainmap.safe_output import append_xlsx_row
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "leads"
-    head = ["rank", "name", "credit_code", "hq_province", "hq_city", "chain_id", "gap_segment_id",
-            "gap_segment_name", "gap_status", "gap_priority", "score", "prior_score", "blend_weight", "reason",
-            "candidate_id", "demo"]  # fmt: skip
-    append_xlsx_row(ws, head)
-    for lead in page.items:
-        d = lead.model_dump()
-        append_xlsx_row(ws, [d[h] for h in head])
-    feats = sorted({f for lead in page.items for f in lead.contributions})
-    ws2 = wb.create_sheet("contributions")
-    append_xlsx_row(ws2, ["rank", "candidate_id", "baseline", *feats])
-    for lead in page.items:
-        append_xlsx_row(
-            ws2, [lead.rank, lead.candidate_id, lead.baseline, *(lead.contributions.get(f, 0.0) for f in feats)]
-        )
-    buf = BytesIO()
-    wb.save(buf)
-    write_output(path, buf.getvalue(), lang=lang)
+    write_output(path, lead_workbook(page, data=data, lang=lang), lang=lang)
 
 
 @leads_app.callback()
@@ -281,7 +259,7 @@ def leads(
         )  # fmt: skip
     if fmt == "xlsx":
         assert output is not None
-        _write_xlsx(result, output, lang)
+        _write_xlsx(result, output, lang, data)
         typer.echo(
             pick(
                 lang,
@@ -299,13 +277,19 @@ def leads(
         else:
             echo_json(doc)
         return
-    _print_leads(result, lang, is_demo)
+    _print_leads(result, lang, is_demo, data)
 
 
-def _print_leads(result: LeadPage, lang: str, is_demo: bool) -> None:
-    scope = {"gap": result.gap, "chain": result.chain, "overall": pick(lang, "全部缺口", "all gaps")}[
-        result.scope
-    ]
+def _print_leads(result: LeadPage, lang: str, is_demo: bool, data: ChainData) -> None:
+    from chainmap.labels import label
+
+    chains = {c.id: pick(lang, c.name_zh, c.name_en or c.name_zh) for c in data.chains}
+    segs = {s.id: pick(lang, s.name_zh, s.name_en or s.name_zh) for s in data.segments}
+    scope = {
+        "gap": segs.get(result.gap or "", result.gap),
+        "chain": chains.get(result.chain or "", result.chain),
+        "overall": pick(lang, "全部缺口", "all gaps"),
+    }[result.scope]
     model = (
         pick(lang, "先验评分", "prior score")
         if result.model == "prior"
@@ -324,7 +308,7 @@ def _print_leads(result: LeadPage, lang: str, is_demo: bool) -> None:
         typer.echo(pick(lang, "没有符合条件的线索。", "No leads."))
         return
     rows = [
-        [ld.rank, ld.name, ld.gap_segment_id, ld.gap_status, round(ld.score, 3), ld.reason]
+        [ld.rank, ld.name, ld.gap_segment_name, label("gap_status", ld.gap_status, lang), round(ld.score, 3), ld.reason]
         for ld in result.items
     ]
     echo_table(pick(lang, "名次 企业 缺口环节 类型 得分 理由", "rank name gap status score reason").split(), rows)

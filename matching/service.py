@@ -39,7 +39,7 @@ from typing import IO, Any, TypeVar
 from chainmap.cache import ResultCache
 from chainmap.data import ChainData
 from chainmap.limits import Limits
-from chainmap.service import default_region, gap_report
+from chainmap.service import gap_report, valid_chain, valid_region, valid_segment
 from chainmap.storage.base import Store
 from matching.backtest import BacktestResult, backtest, synthetic_outcomes
 from matching.candidates import (
@@ -65,6 +65,7 @@ __all__ = [
     "lead_scorer",
     "lead_list",
     "lead_page",
+    "lead_workbook",
     "import_candidates",
     "list_candidates",
     "lead_backtest",
@@ -242,7 +243,7 @@ def lead_scorer(
     The training pairs are matched to candidates and to the gaps of ``region``;
     ``lang`` only picks which cached gap report is read (the gap numbers are the
     same in every language)."""
-    region_id = region or default_region(data)
+    region_id = valid_region(data, region)
     key = ("lead_scorer", *_scorer_key(store, data, region_id, demo))
 
     def compute() -> BlendedScorer:
@@ -311,7 +312,9 @@ def lead_list(
     complementary lead; by default they are left out (``rivals_left_out``).
 
     Raises NotFound for an unknown region, chain or gap (or a gap segment without a gap)."""
-    region_id = region or default_region(data)
+    region_id = valid_region(data, region)  # ids, names and short forms (chainmap.resolve)
+    chain = valid_chain(data, chain)
+    gap = valid_segment(data, gap, field="gap")
     base = _scorer_key(store, data, region_id, demo)
 
     def ranking() -> RankedList:
@@ -361,6 +364,16 @@ def lead_page(
     return leads.page(k=k, page=page)
 
 
+def lead_workbook(page: LeadPage, *, data: ChainData, lang: str = "zh") -> bytes:
+    """The formatted leads workbook (:mod:`matching.workbook`) of a page of leads, with
+    chain names in ``lang``: what ``chainmap leads -f xlsx`` writes and ``GET /leads.xlsx``
+    serves."""
+    from matching.workbook import leads_workbook_bytes
+
+    names = {c.id: (c.name_en if lang == "en" and c.name_en else c.name_zh) for c in data.chains}
+    return leads_workbook_bytes(page, lang=lang, chain_names=names)
+
+
 # ---------------------------------------------------------------------------
 # backtest
 # ---------------------------------------------------------------------------
@@ -397,7 +410,7 @@ def lead_backtest(
     there are no outcomes at all)."""
     outcomes = _outcomes(store)
     demo = not outcomes and synthetic
-    region_id = region or default_region(data)
+    region_id = valid_region(data, region)
     items = gap_report(data=data, cache=cache, region=region_id, lang=lang).items
     ctx = segment_context(data=data, cache=cache)
     cm = candidate_matrix(store=store, data=data, cache=cache, demo=demo)

@@ -96,7 +96,7 @@ def test_chain_show() -> None:
     detail = json.loads(res.stdout)
     assert detail["chain"]["id"] == "qi" and set(detail["stages"]) == {"upstream", "midstream", "downstream"}
     res = runner.invoke(app, ["chain", "show", "nope"])
-    assert res.exit_code == 2 and "valid: cai" in res.output
+    assert res.exit_code == 2 and "valid:" in res.output and "新材料 (cai)" in res.output
 
 
 @pytest.mark.parametrize("fmt", ["json", "cytoscape", "gexf", "graphml"])

@@ -25,8 +25,12 @@ _DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {m.split(";")[0]
 
 FormatQ = Annotated[Literal["json", "markdown", "md", "html", "xlsx"], Query(description="json|markdown|html|xlsx")]
 TypeQ = Annotated[
-    Literal["fill", "strengthen", "extend", "sound"] | None,
-    Query(description="fill 补链 | strengthen 强链 | extend 延链 | sound 健全"),
+    str | None,
+    Query(
+        max_length=40,
+        description="缺口类型：编号或中文 fill 补链 | strengthen 强链 | extend 延链 | sound 健全 | not_priority 暂不布局 | "
+        "unsuitable 不适宜 | unverified 待核实",
+    ),
 ]
 
 
@@ -47,8 +51,9 @@ def _gap_response(
     """Validate, then 304 when the ETag matches; else the JSON page or the report file
     (both from :mod:`chainmap.service`)."""
     fmt = "markdown" if fmt == "md" else fmt
-    service.valid_chain(data, chain)
+    chain = service.valid_chain(data, chain)
     region_id = service.valid_region(data, region)
+    status = service.valid_status(status, field="type")
     tag = etag_of(data.revision, region_id, chain, status, min_priority, fmt, lang, page, page_size)
     not_modified, headers = conditional(request, tag)
     if not_modified is not None:

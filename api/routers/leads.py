@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
 
 from api.deps import (
     CacheDep,
@@ -50,6 +51,41 @@ def get_leads(
         store=store, data=data, cache=cache, region=region_id, chain=chain, gap=gap, k=k, page=page, lang=lang,
         include_rivals=include_rivals,
     )  # fmt: skip
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/leads.xlsx",
+    summary="招商线索表下载 / leads workbook (XLSX)",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+def get_leads_workbook(
+    data: DataDep,
+    cache: CacheDep,
+    store: StoreDep,
+    _: Reader,
+    lang: LangDep,
+    chain: Annotated[str | None, Query(description="链编号 / chain id")] = None,
+    gap: Annotated[str | None, Query(description="缺口环节编号 / gap segment id")] = None,
+    region: Annotated[str | None, Query(description="区域编号，缺省运城市 / region")] = None,
+    k: Annotated[int, Query(ge=1, le=200, description="每页条数 / leads per page")] = 50,
+    page: Annotated[int, Query(ge=1, le=10000)] = 1,
+    include_rivals: Annotated[bool, Query(description="列出同业竞争企业 / list rivals")] = False,
+) -> Response:
+    """与 `GET /leads` 同一页线索的格式化工作簿：中文表名与表头、列宽、冻结表头、A4 横向打印、
+    各项得分贡献分列。The same page of leads as a formatted workbook."""
+    check_chain(data, chain)
+    region_id = valid_region_id(data, region)
+    result = service.lead_page(
+        store=store, data=data, cache=cache, region=region_id, chain=chain, gap=gap, k=k, page=page, lang=lang,
+        include_rivals=include_rivals,
+    )  # fmt: skip
+    body = service.lead_workbook(result, data=data, lang=lang)
+    name = "leads.xlsx" if lang == "en" else "zhaoshang-leads.xlsx"
+    return Response(content=body, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/candidates/import", summary="导入候选企业 / import candidates (CSV, XLSX, JSON)", response_model=dict[str, Any])

@@ -104,8 +104,7 @@ def gaps(
 
     lang = norm_lang(lang)
     format = check_format(format, GAP_CLI_FORMATS)
-    if type is not None and type not in _TYPES:
-        raise InvalidInput(f"unknown type {type!r}; expected one of {', '.join(_TYPES)}", field="--type")
+    type = service.valid_status(type, field="--type")  # 补链 or fill
     if format == "xlsx" and output is None:
         raise InvalidInput(
             pick(lang, "xlsx 格式需要指定输出文件", "the xlsx format needs an output file"),
@@ -115,6 +114,8 @@ def gaps(
     if output is not None:
         check_output(output, lang=lang)
     data = load_chain_data(lang)
+    region = service.valid_region(data, region, field="--region")  # 永济市 / 永济 / yongji
+    chain = service.valid_chain(data, chain, field="--chain")
     report = service.gap_report(data=data, region=region, chain=chain, lang=lang)
     if format == "table":
         text: str | bytes = _table(report.model_copy(update={"items": service.gap_items(report, status=type)}))

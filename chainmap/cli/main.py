@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chainmap.cli import chains, gaps, graph, review, seed, transfer
+from chainmap.cli import chains, gaps, graph, regions, review, seed, transfer
 from chainmap.cli.common import new_app
 
 __all__ = ["app"]
@@ -13,6 +13,7 @@ app.command("init")(seed.init_cmd)
 app.add_typer(seed.app, name="seed")
 app.command("chains")(chains.chains_cmd)
 app.command("chain")(chains.chain_show)
+app.command("regions")(regions.regions_cmd)
 app.command("graph")(graph.graph_export)
 app.command("gaps")(gaps.gaps)
 app.command("export")(transfer.export_cmd)

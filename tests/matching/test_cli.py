@@ -98,7 +98,7 @@ def test_leads_use_stored_candidates_and_xlsx(tmp_path, run):
     out = tmp_path / "leads.xlsx"
     r = run("leads", "--format", "xlsx", "-o", str(out))
     assert r.exit_code == 0, r.output
-    ws = load_workbook(out)["leads"]
+    ws = load_workbook(out)["招商线索"]
     names = [row[1] for row in ws.iter_rows(min_row=2, values_only=True)]
     assert set(names) <= {"宁德时代新能源科技股份有限公司", "恩捷股份"} and names
     r = run("leads", "--format", "xlsx")

@@ -200,6 +200,9 @@ def test_shipped_seed_before_and_after() -> None:
     for s in ("sound", "strengthen", "unsuitable"):
         assert now[s] == before[s]
     assert now["unverified"] == before["fill"] + before["extend"] + before["not_priority"] - now["not_priority"]
-    assert all("本地企业名录未导入" in i.rationale for i in after.items if i.status == "unverified")
+    unverified = [i for i in after.items if i.status == "unverified"]
+    assert {i.absence_basis for i in unverified} <= {"no_register", "pending"}  # seed firms' pending assignments
+    assert all(("本地企业名录未导入" if i.absence_basis == "no_register" else "有待审核的企业归属") in i.rationale
+               for i in unverified)  # fmt: skip
     qi = after.coverage["qi"]
     assert qi["verified"] == qi["present"] == sum(1 for i in after.items if i.chain_id == "qi" and i.local_count > 0 and i.kind != "adopter")
