@@ -177,7 +177,8 @@ def test_demo_runs() -> None:
     res = runner.invoke(app, ["demo", "-k", "2"])
     assert res.exit_code == 0, res.output
     assert "缺口" in res.stdout and "招商线索" in res.stdout
-    assert res.stdout.count("得分") >= 8  # two leads for each of the four chains
+    # leads exist for confirmed gaps only: on the seed (no census register) the 强链 gaps
+    assert res.stdout.count("得分") >= 4
 
 
 @pytest.mark.parametrize(
