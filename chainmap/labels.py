@@ -314,6 +314,8 @@ ISSUE_STATUS: Labels = {
     "open": ("待办", "open"),
     "in_progress": ("办理中", "in progress"),
     "resolved": ("已解决", "resolved"),
+}
+
 # ---------------------------------------------------------------- local census (chainmap.census)
 
 #: Kind of an imported local register (``census_import`` records).
