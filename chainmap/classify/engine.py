@@ -1,0 +1,620 @@
+"""The segment classifier: firm wording + industry code -> segments with role, confidence, evidence.
+
+One engine for local firms (census import) and candidates (lead matching).
+
+**Signals.**
+
+1. *Industry code* (GB/T 4754-2017, four digits): the concordance
+   (``graph_seed/industry_codes.csv``) gives ``segment, weight``; the signal is
+   ``CODE_WEIGHT * weight``.  A 行业名称 without a code is looked up by the code
+   names of the concordance, and its words are matched like text.
+2. *Product text* (主要产品) and 3. *经营范围*: split into items
+   (:mod:`chainmap.classify.text`), each item cut at role markers, matched with an
+   Aho–Corasick automaton (pyahocorasick) over every term of every segment.
+
+**Matching an item.**  Per root chain, longest match wins: of overlapping hits the
+longest term is kept (``锂离子电池隔膜`` is a separator term, so the cell term
+``锂离子电池`` inside it does not count).  A segment's ``negative`` terms veto its
+hits inside them (``铜线材`` vetoes the steel term ``线材``).  Across chains, a hit
+strictly inside a longer hit of another chain counts half in the overall ranking
+(per-chain rankings never depend on other chains' vocabularies).
+
+**Scores.**  A hit scores ``source weight × position weight × term quality ×
+trade factor``: position weight ``max(0.3, 1 / (1 + 0.15 * position))`` (main
+business first), term quality grows with the term's length (``weak`` terms half),
+a trade item (销售/批发/租赁 … without 制造/生产 …) counts 0.3 unless the term itself
+names the trade (``汽车销售``).  A segment's score is the noisy-OR of its hits and
+its code signal, in [0, 1].  Candidates below ``min_score`` or below
+``relative * best`` are dropped (side lines do not fill the slots).
+
+**Slots.**  ``assign(k=3)`` returns the best segment of each root chain that
+qualifies (best first), then the next best overall, at most ``k`` produced
+segments, then at most ``k`` segments the firm buys or uses (role ``user``).
+``assign(chain=...)`` ranks one chain only.
+
+**Confidence** is the score; the benchmark (``benchmarks/bench_mapping.py``)
+prints its calibration (share correct per confidence band).
+
+>>> from chainmap.models import Segment
+>>> segs = [Segment(id="qi.separator", chain="qi", name_zh="锂电池隔膜", name_en="Separator",
+...                 stage="midstream", keywords_zh=["湿法隔膜", "锂离子电池隔膜"]),
+...         Segment(id="qi.cell", chain="qi", name_zh="动力电池电芯", name_en="Cells", stage="midstream",
+...                 keywords_zh=["锂离子电池", "动力电池"])]
+>>> clf = SegmentClassifier(segs)
+>>> [(a.segment, a.role.value) for a in clf.assign(products="锂离子电池隔膜")]
+[('qi.separator', 'producer')]
+>>> [(a.segment, a.role.value) for a in clf.assign(products="采购锂离子电池")]
+[('qi.cell', 'user')]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from chainmap.classify.text import Item, normalize, parse_scope, split_products, split_roles
+from chainmap.classify.vocabulary import CodeRow, SegmentVocabulary
+from chainmap.exceptions import InvalidInput
+from chainmap.models import (
+    AssignmentMethod,
+    AssignmentStatus,
+    Chain,
+    Role,
+    Segment,
+    SegmentPresence,
+)
+
+if TYPE_CHECKING:
+    from chainmap.data import ChainData
+
+__all__ = ["SegmentClassifier", "Assignment", "Analysis", "term_quality", "CODE_WEIGHT"]
+
+#: Strength of the industry-code signal for a concordance row of weight 1.
+CODE_WEIGHT = 0.7
+#: Weight of each text source.
+SOURCE_WEIGHT = {"products": 1.0, "scope": 0.9, "industry_name": 0.8, "name": 0.5}
+_SOURCE_ZH = {"products": "主要产品", "scope": "经营范围", "industry_name": "行业名称", "name": "企业名称"}
+_SECTION_ZH = {"licensed": "许可项目", "general": "一般项目", "scope": "", "products": ""}
+TRADE_FACTOR = 0.3
+CONTAINED_FACTOR = 0.5
+_ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
+_NAME_SUFFIX_RE = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|分公司|公司|厂)+$")
+_TRADE_TERM_RE = re.compile(r"销售|批发|零售|租赁|经营|代理|贸易|经销|维修|修理|服务|流通|配送|药店|药房|4s|电商")
+
+
+def term_quality(term: str, weak: bool = False) -> float:
+    """Quality of a hit of ``term`` (longer terms are more specific); ``weak`` halves it.
+
+    >>> [term_quality(t) for t in ("镁", "隔膜", "电解液", "湿法隔膜", "bms", "separator")]
+    [0.4, 0.65, 0.8, 0.9, 0.6, 0.86]
+    """
+    n = len(term)
+    if _ASCII_RE.match(term):
+        q = 0.6 if n <= 4 else min(0.9, 0.5 + 0.04 * n)
+    else:
+        q = {1: 0.4, 2: 0.65, 3: 0.8}.get(n, 0.9)
+    return round(q * (0.5 if weak else 1.0), 4)
+
+
+def _position_weight(pos: int) -> float:
+    return max(0.3, 1.0 / (1.0 + 0.15 * pos))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One automatic segment assignment of a firm."""
+
+    segment: str
+    chain: str
+    role: Role
+    confidence: float
+    method: AssignmentMethod
+    evidence: tuple[str, ...]
+
+    def to_presence(self, auto_accept: float = 0.6) -> SegmentPresence:
+        """A :class:`~chainmap.models.SegmentPresence`: status ``auto`` at or above
+        ``auto_accept``, otherwise ``pending`` (the review queue)."""
+        if not 0 <= auto_accept <= 1:
+            raise InvalidInput(f"auto_accept must be in [0, 1], got {auto_accept}", field="auto_accept")
+        status = AssignmentStatus.auto if self.confidence >= auto_accept else AssignmentStatus.pending
+        return SegmentPresence(
+            segment=self.segment,
+            role=self.role,
+            method=self.method,
+            status=status,
+            confidence=round(self.confidence, 4),
+            evidence=list(self.evidence),
+        )
+
+
+@dataclass
+class _Acc:
+    """Scores of one (role, segment): per-chain score, overall score, evidence."""
+
+    chain_score: float = 0.0
+    overall: float = 0.0
+    text: float = 0.0
+    code: float = 0.0
+    evidence: list[tuple[float, str]] = field(default_factory=list)
+
+    def add(self, s: float, s_overall: float, ev: str, is_code: bool) -> None:
+        self.chain_score = 1.0 - (1.0 - self.chain_score) * (1.0 - s)
+        self.overall = 1.0 - (1.0 - self.overall) * (1.0 - s_overall)
+        if is_code:
+            self.code = max(self.code, s)
+        else:
+            self.text = max(self.text, s)
+        self.evidence.append((s, ev))
+
+
+@dataclass
+class Analysis:
+    """Everything the classifier found for one firm, before the slot rule:
+    ``scores[role][segment]`` (role ``producer``, ``user`` or ``customer``)."""
+
+    scores: dict[str, dict[int, _Acc]]
+    code_segments: frozenset[int]
+
+
+# one hit: segment index, quality, term, role, contained in a longer hit of another chain,
+# the term itself names a trade or service (汽车销售, 药品批发)
+_Hit = tuple[int, float, str, str, bool, bool]
+
+
+class SegmentClassifier:
+    """Assign firms to segments (see the module notes).
+
+    Parameters
+    ----------
+    segments : iterable of Segment
+        The segments to assign to (their names, keywords and aliases are terms).
+    chains : iterable of Chain, optional
+        Chains, for the root chain of sub-chains (``cai.mg`` -> ``cai``) used by the
+        per-chain slots; default: each segment's own chain is its root.
+    concordance : iterable of CodeRow, optional
+        Industry-code rows (default: none).
+    vocabulary : mapping segment id -> SegmentVocabulary, optional
+        Extra terms and negatives (default: none; segment keywords only).
+    min_score : float, default 0.3
+        Assignments below this score are dropped.
+    relative : float, default 0.5
+        Produced segments below ``relative * best score`` are dropped.
+    """
+
+    def __init__(
+        self,
+        segments: Iterable[Segment],
+        *,
+        chains: Iterable[Chain] | None = None,
+        concordance: Iterable[CodeRow] | None = None,
+        vocabulary: Mapping[str, SegmentVocabulary] | None = None,
+        min_score: float = 0.3,
+        relative: float = 0.5,
+    ) -> None:
+        self.segments: list[Segment] = list(segments)
+        if not self.segments:
+            raise InvalidInput("SegmentClassifier needs at least one segment", field="segments")
+        if not (0 <= min_score <= 1 and 0 <= relative <= 1):
+            raise InvalidInput("min_score and relative must be in [0, 1]", field="min_score")
+        self.min_score = min_score
+        self.relative = relative
+        self.index = {s.id: i for i, s in enumerate(self.segments)}
+        chain_list = list(chains or [])
+        parent = {c.id: c.parent for c in chain_list}
+
+        def root(cid: str) -> str:
+            seen = {cid}
+            while parent.get(cid) and parent[cid] not in seen:
+                cid = parent[cid]  # type: ignore[assignment]
+                seen.add(cid)
+            return cid
+
+        self.chain_order = [c.id for c in chain_list]
+        self.seg_chain = [s.chain for s in self.segments]
+        self.seg_root = [root(s.chain) for s in self.segments]
+        roots = list(dict.fromkeys(self.seg_root))
+        self.roots = roots
+        self._root_idx = {r: i for i, r in enumerate(roots)}
+        self.seg_root_idx = [self._root_idx[r] for r in self.seg_root]
+        self.vocabulary = dict(vocabulary or {})
+        self._build_terms()
+        self.codes: dict[str, list[tuple[int, float, str, str]]] = {}
+        self.code_names: dict[str, str] = {}
+        for row in concordance or ():
+            j = self.index.get(row.segment)
+            if j is None:
+                continue
+            self.codes.setdefault(row.code, []).append((j, row.weight, row.role, row.code_name))
+            if row.code_name:
+                self.code_names.setdefault(normalize(row.code_name), row.code)
+        self._item_cache: dict[tuple[str, str], tuple[_Hit, ...]] = {}
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_data(
+        cls,
+        data: ChainData,
+        *,
+        seed_path: str | Path | None = None,
+        **kwargs: Any,
+    ) -> SegmentClassifier:
+        """The classifier of ``data``'s segments and chains with the vocabulary and the
+        concordance of the seed folder ``seed_path`` (default: the shipped seed);
+        entries for segments not in ``data`` are ignored.
+
+        Raises InvalidInput naming file, segment id and field of a bad vocabulary or
+        concordance entry."""
+        from chainmap.classify.vocabulary import read_concordance, read_vocabulary
+        from chainmap.seed import seed_dir
+
+        root = Path(seed_path) if seed_path is not None else seed_dir()
+        seg_ids = {s.id for s in data.segments}
+        files = _segment_files(root, data)
+        vocab, problems = read_vocabulary(root / "vocabulary", files)
+        rows, cproblems = read_concordance(root / "industry_codes.csv")
+        problems += cproblems
+        if problems:
+            first = problems[0]
+            raise InvalidInput(
+                first.message,
+                file=first.file,
+                line=first.line,
+                field=first.field,
+                segment=first.segment,
+                problems=[str(p) for p in problems],
+            )
+        return cls(
+            data.segments,
+            chains=data.chains,
+            concordance=[r for r in rows if r.segment in seg_ids],
+            vocabulary={k: v for k, v in vocab.items() if k in seg_ids},
+            **kwargs,
+        )
+
+    def _build_terms(self) -> None:
+        # term -> list of (segment, quality, negative)
+        table: dict[str, dict[int, tuple[float, bool]]] = {}
+
+        def add(term: str, seg: int, weak: bool = False, negative: bool = False) -> None:
+            t = normalize(term)
+            if not t:
+                return
+            cur = table.setdefault(t, {})
+            q = term_quality(t, weak)
+            old = cur.get(seg)
+            if old is None or (negative and not old[1]) or (not old[1] and not negative and q > old[0]):
+                cur[seg] = (q, negative)
+
+        for j, s in enumerate(self.segments):
+            for name in _name_terms(s.name_zh):
+                add(name, j)
+            if s.name_en:
+                add(s.name_en, j)
+            for t in (*s.keywords_zh, *s.keywords_en, *s.aliases):
+                add(t, j)
+            v = self.vocabulary.get(s.id)
+            if v is not None:
+                for t in (*v.terms, *v.terms_en):
+                    add(t, j)
+                for t in v.weak:
+                    add(t, j, weak=True)
+                for t in v.negative:
+                    add(t, j, negative=True)
+        self.terms: list[str] = list(table)
+        self.term_entries: list[tuple[tuple[int, float, bool], ...]] = [
+            tuple((seg, q, neg) for seg, (q, neg) in table[t].items()) for t in self.terms
+        ]
+        self._ascii = [bool(_ASCII_RE.match(t)) for t in self.terms]
+        auto = ahocorasick.Automaton()
+        for i, t in enumerate(self.terms):
+            auto.add_word(t, i)
+        auto.make_automaton()
+        self._automaton = auto
+
+    # ------------------------------------------------------------ item matching
+    def _match_part(self, part: str, role: str) -> list[_Hit]:
+        raw: list[tuple[int, int, int, float]] = []  # start, end, seg, quality
+        veto: dict[int, list[tuple[int, int]]] = {}
+        n = len(part)
+        for end_idx, tid in self._automaton.iter(part):
+            term = self.terms[tid]
+            start = end_idx - len(term) + 1
+            end = end_idx + 1
+            if self._ascii[tid]:
+                if start > 0 and part[start - 1].isascii() and part[start - 1].isalnum():
+                    continue
+                if end < n and part[end].isascii() and part[end].isalnum() and part[end] != "s":
+                    continue
+            for seg, q, neg in self.term_entries[tid]:
+                if neg:
+                    veto.setdefault(seg, []).append((start, end))
+                else:
+                    raw.append((start, end, seg, q))
+        if not raw:
+            return []
+        if veto:
+            raw = [
+                h for h in raw
+                if not any(vs < h[1] and h[0] < ve for vs, ve in veto.get(h[2], ()))
+            ]
+        # longest match per root chain (identical spans of several segments are kept together)
+        raw.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+        chosen: dict[int, list[tuple[int, int]]] = {}
+        kept: list[tuple[int, int, int, float]] = []
+        for h in raw:
+            r = self.seg_root_idx[h[2]]
+            spans = chosen.setdefault(r, [])
+            if any((s, e) != (h[0], h[1]) and s < h[1] and h[0] < e for s, e in spans):
+                continue
+            spans.append((h[0], h[1]))
+            kept.append(h)
+        out: list[_Hit] = []
+        for start, end, seg, q in kept:
+            r = self.seg_root_idx[seg]
+            contained = any(
+                rr != r and s <= start and end <= e and (e - s) > (end - start)
+                for rr, spans in chosen.items()
+                for s, e in spans
+            )
+            out.append((seg, q, part[start:end], role, contained, bool(_TRADE_TERM_RE.search(part[start:end]))))
+        return out
+
+    def _match_item(self, text: str, source: str) -> tuple[_Hit, ...]:
+        key = (text, source)
+        got = self._item_cache.get(key)
+        if got is not None:
+            return got
+        hits: list[_Hit] = []
+        for part, role in split_roles(text):
+            hits.extend(self._match_part(part, role))
+        res = tuple(hits)
+        if len(self._item_cache) > 500_000:
+            self._item_cache.clear()
+        self._item_cache[key] = res
+        return res
+
+    # ------------------------------------------------------------ analysis
+    def analyse(
+        self,
+        name: str = "",
+        industry_code: str | int | None = None,
+        industry_name: str = "",
+        products: str = "",
+        scope: str = "",
+    ) -> Analysis:
+        """Score every segment for one firm (before thresholds and slots)."""
+        scores: dict[str, dict[int, _Acc]] = {"producer": {}, "user": {}, "customer": {}}
+        code_segments: set[int] = set()
+        code = _norm_code(industry_code)
+        iname = normalize(industry_name)
+        if not code and iname:
+            code = self.code_names.get(iname, "")
+        if code:
+            for seg, w, role, cname in self.codes.get(code, ()):
+                s = CODE_WEIGHT * w
+                acc = scores[role].setdefault(seg, _Acc())
+                acc.add(s, s, f"行业代码 {code} {cname}".strip(), True)
+                if role == "producer":
+                    code_segments.add(seg)
+        sources: list[tuple[str, list[Item]]] = []
+        if products:
+            sources.append(("products", split_products(products)))
+        if scope:
+            sources.append(("scope", parse_scope(scope)))
+        if iname:
+            sources.append(("industry_name", split_products(iname)))
+        if name:
+            nm = _NAME_SUFFIX_RE.sub("", normalize(name))
+            if nm:
+                sources.append(("name", [Item(nm, "name", 0)]))
+        for src, items in sources:
+            sw = SOURCE_WEIGHT[src]
+            label = _SOURCE_ZH[src]
+            for item in items:
+                hits = self._match_item(item.text, src)
+                if not hits:
+                    continue
+                pw = _position_weight(item.position)
+                for seg, q, term, role, contained, names_trade in hits:
+                    tf = TRADE_FACTOR if item.trade and not names_trade else 1.0
+                    s = sw * pw * q * tf
+                    so = s * (CONTAINED_FACTOR if contained else 1.0)
+                    sec = _SECTION_ZH.get(item.section, "")
+                    if src == "name":
+                        where = f"{label}「{item.text}」"
+                    else:
+                        where = f"{label}{'(' + sec + ')' if sec else ''}第{item.position + 1}项「{item.text}」"
+                    acc = scores[role].setdefault(seg, _Acc())
+                    acc.add(s, so, f"{where}: {term}", False)
+        return Analysis(scores, frozenset(code_segments))
+
+    # ------------------------------------------------------------ slots
+    def _rank(self, analysis: Analysis, k: int, chain: str | None) -> list[Assignment]:
+        if k < 1:
+            raise InvalidInput(f"k must be at least 1, got {k}", field="k")
+        out: list[Assignment] = []
+        prod = analysis.scores["producer"]
+        picked = self._slots(prod, k, chain)
+        text_segs = {j for j, a in prod.items() if a.text >= self.min_score * 0.5}
+        conflict = bool(analysis.code_segments) and bool(text_segs) and not (analysis.code_segments & text_segs)
+        for j, sc in picked:
+            out.append(self._assignment(j, prod[j], sc, Role.producer, conflict))
+        taken = {j for j, _ in picked}
+        users = {j: a for j, a in analysis.scores["user"].items() if j not in taken}
+        for j, sc in self._slots(users, k, chain, relative=False):
+            out.append(self._assignment(j, users[j], sc, Role.user, False))
+        return out
+
+    def _slots(
+        self, accs: Mapping[int, _Acc], k: int, chain: str | None, relative: bool = True
+    ) -> list[tuple[int, float]]:
+        if chain is not None:
+            cand = [
+                (j, a.chain_score) for j, a in accs.items()
+                if self.seg_root[j] == chain or self.seg_chain[j] == chain
+            ]
+        else:
+            cand = [(j, a.overall) for j, a in accs.items()]
+        cand = [(j, s) for j, s in cand if s >= self.min_score]
+        if not cand:
+            return []
+        best = max(s for _j, s in cand)
+        if relative:
+            cand = [(j, s) for j, s in cand if s >= self.relative * best]
+        # ties: more evidence in the same chain, then the chain order, then the id
+        chain_mass: dict[int, float] = {}
+        for j, s in cand:
+            r = self.seg_root_idx[j]
+            chain_mass[r] = chain_mass.get(r, 0.0) + s
+        order = {c: i for i, c in enumerate(self.chain_order)}
+
+        def key(x: tuple[int, float]) -> tuple[float, float, int, str]:
+            j, s = x
+            return (-round(s, 6), -round(chain_mass[self.seg_root_idx[j]], 6),
+                    order.get(self.seg_root[j], len(order)), self.segments[j].id)
+
+        cand.sort(key=key)
+        if chain is not None:
+            return cand[:k]
+        champions: list[tuple[int, float]] = []
+        seen_roots: set[int] = set()
+        for j, s in cand:
+            r = self.seg_root_idx[j]
+            if r not in seen_roots:
+                seen_roots.add(r)
+                champions.append((j, s))
+        picked = champions[:k]
+        ids = {j for j, _ in picked}
+        for j, s in cand:
+            if len(picked) >= k:
+                break
+            if j not in ids:
+                picked.append((j, s))
+                ids.add(j)
+        picked.sort(key=key)
+        return picked
+
+    def _assignment(self, j: int, acc: _Acc, score: float, role: Role, conflict: bool) -> Assignment:
+        method = AssignmentMethod.code if acc.code > acc.text else AssignmentMethod.text
+        ev = [e for _s, e in sorted(acc.evidence, key=lambda x: -x[0])]
+        ev = list(dict.fromkeys(ev))[:5]
+        conf = score
+        if conflict:
+            conf *= 0.85
+            ev.append("行业代码与文本指向不同环节")
+        return Assignment(
+            segment=self.segments[j].id,
+            chain=self.seg_chain[j],
+            role=role,
+            confidence=round(min(1.0, max(0.0, conf)), 4),
+            method=method,
+            evidence=tuple(ev),
+        )
+
+    # ------------------------------------------------------------ public
+    def assign(
+        self,
+        name: str = "",
+        industry_code: str | int | None = None,
+        industry_name: str = "",
+        products: str = "",
+        scope: str = "",
+        k: int = 3,
+        chain: str | None = None,
+    ) -> list[Assignment]:
+        """Assign one firm: at most ``k`` produced segments (best of each chain first),
+        then at most ``k`` segments it buys or uses; ``chain`` ranks one (root) chain only."""
+        a = self.analyse(name=name or "", industry_code=industry_code, industry_name=industry_name or "",
+                         products=products or "", scope=scope or "")
+        return self._rank(a, k, chain)
+
+    def assign_many(
+        self, rows: Iterable[Mapping[str, Any] | Any], *, k: int = 3, chain: str | None = None
+    ) -> list[list[Assignment]]:
+        """:meth:`assign` for many firms (mappings or objects with the fields ``name``,
+        ``industry_code``, ``industry_name``, ``products``, ``scope``); identical
+        firms and items are computed once."""
+        cache: dict[tuple[str, str, str, str, str], list[Assignment]] = {}
+        out: list[list[Assignment]] = []
+        for row in rows:
+            key = tuple(_field(row, f) for f in ("name", "industry_code", "industry_name", "products", "scope"))
+            got = cache.get(key)  # type: ignore[arg-type]
+            if got is None:
+                got = self._rank(self.analyse(*key), k, chain)
+                cache[key] = got  # type: ignore[index]
+            out.append(got)
+        return out
+
+    def customers(self, products: str = "", scope: str = "") -> list[tuple[str, float]]:
+        """Segments the firm sells into (用于/面向/为…配套 …), best first: markets, not assignments."""
+        a = self.analyse(products=products or "", scope=scope or "")
+        cust = a.scores["customer"]
+        prod = a.scores["producer"]
+        return sorted(
+            ((self.segments[j].id, round(acc.overall, 4)) for j, acc in cust.items()
+             if acc.overall >= self.min_score and j not in prod),
+            key=lambda x: (-x[1], x[0]),
+        )
+
+
+def _field(row: Any, name: str) -> str:
+    v = row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)
+
+
+def _norm_code(code: str | int | None) -> str:
+    if code is None:
+        return ""
+    c = normalize(str(code)).strip()
+    if c.endswith(".0"):
+        c = c[:-2]
+    c = c.lstrip("abcdefghijklmnopqrstuvwxyz")  # a section letter such as C3211
+    return c[:4] if len(c) >= 4 and c[:4].isdigit() else ""
+
+
+_NAME_PAREN_RE = re.compile(r"[（(]([^）)]*)[）)]")
+
+
+def _name_terms(name_zh: str) -> list[str]:
+    """A segment name and its parts: ``电池模组与电池包（PACK）`` -> the name, ``电池模组与电池包``,
+    ``pack``; a name joined by 与/及/和 also gives its parts when each has 2+ characters."""
+    out = [name_zh]
+    inner = _NAME_PAREN_RE.findall(name_zh)
+    base = _NAME_PAREN_RE.sub("", name_zh).strip()
+    if base and base != name_zh:
+        out.append(base)
+    for x in inner:
+        for p in re.split(r"[/、,，]", x):
+            if len(p.strip()) >= 2:
+                out.append(p.strip())
+    for p in re.split(r"与|及|和|、", base):
+        if len(p) >= 2 and p != base:
+            out.append(p)
+    return out
+
+
+def _segment_files(root: Path, data: ChainData) -> dict[str, str]:
+    """Segment id -> stem of the segment file that defines it (from the seed's origin
+    records; a segment without one belongs to the file named after its root chain)."""
+    out: dict[str, str] = {}
+    roots = {c.id: (c.parent or c.id) for c in data.chains}
+    for s in data.segments:
+        org = data.origin.get(("segment", s.id)) if data.origin else None
+        if org and org[0].startswith("segments/"):
+            out[s.id] = Path(org[0]).stem
+        else:
+            r = s.chain
+            seen = {r}
+            while roots.get(r, r) != r and roots[r] not in seen:
+                r = roots[r]
+                seen.add(r)
+            out[s.id] = r
+    return out
