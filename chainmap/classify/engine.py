@@ -20,8 +20,8 @@ strictly inside a longer hit of another chain counts half in the overall ranking
 (per-chain rankings never depend on other chains' vocabularies).
 
 **Scores.**  A hit scores ``source weight × position weight × term quality ×
-trade factor``: position weight ``max(0.3, 1 / (1 + 0.15 * position))`` (main
-business first), term quality grows with the term's length (``weak`` terms half),
+trade factor``: position weight ``max(0.3, 1 / (1 + 0.25 * position))`` (main
+business first), term quality grows with the term's length (``weak`` terms 0.4 of it),
 a trade item (销售/批发/租赁 … without 制造/生产 …) counts 0.3 unless the term itself
 names the trade (``汽车销售``).  A segment's score is the noisy-OR of its hits and
 its code signal, in [0, 1].  Candidates below ``min_score`` or below
@@ -83,13 +83,15 @@ _SOURCE_ZH = {"products": "主要产品", "scope": "经营范围", "industry_nam
 _SECTION_ZH = {"licensed": "许可项目", "general": "一般项目", "scope": "", "products": ""}
 TRADE_FACTOR = 0.3
 CONTAINED_FACTOR = 0.5
+#: A ``weak`` vocabulary term counts this much of its length quality (alone it stays below ``min_score``).
+WEAK_FACTOR = 0.4
 _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
 _NAME_SUFFIX_RE = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|分公司|公司|厂)+$")
 _TRADE_TERM_RE = re.compile(r"销售|批发|零售|租赁|经营|代理|贸易|经销|维修|修理|服务|流通|配送|药店|药房|4s|电商")
 
 
 def term_quality(term: str, weak: bool = False) -> float:
-    """Quality of a hit of ``term`` (longer terms are more specific); ``weak`` halves it.
+    """Quality of a hit of ``term`` (longer terms are more specific); ``weak`` scales it by :data:`WEAK_FACTOR`.
 
     >>> [term_quality(t) for t in ("镁", "隔膜", "电解液", "湿法隔膜", "bms", "separator")]
     [0.4, 0.65, 0.8, 0.9, 0.6, 0.86]
@@ -99,11 +101,11 @@ def term_quality(term: str, weak: bool = False) -> float:
         q = 0.6 if n <= 4 else min(0.9, 0.5 + 0.04 * n)
     else:
         q = {1: 0.4, 2: 0.65, 3: 0.8}.get(n, 0.9)
-    return round(q * (0.5 if weak else 1.0), 4)
+    return round(q * (WEAK_FACTOR if weak else 1.0), 4)
 
 
 def _position_weight(pos: int) -> float:
-    return max(0.3, 1.0 / (1.0 + 0.15 * pos))
+    return max(0.3, 1.0 / (1.0 + 0.25 * pos))
 
 
 @dataclass(frozen=True)
@@ -288,8 +290,8 @@ class SegmentClassifier:
             cur = table.setdefault(t, {})
             q = term_quality(t, weak)
             old = cur.get(seg)
-            if old is None or (negative and not old[1]) or (not old[1] and not negative and q > old[0]):
-                cur[seg] = (q, negative)
+            if old is None or negative or weak or (not old[1] and q > old[0]):
+                cur[seg] = (q, negative)  # the vocabulary's weak / negative override a keyword
 
         for j, s in enumerate(self.segments):
             for name in _name_terms(s.name_zh):
@@ -584,20 +586,19 @@ _NAME_PAREN_RE = re.compile(r"[（(]([^）)]*)[）)]")
 
 
 def _name_terms(name_zh: str) -> list[str]:
-    """A segment name and its parts: ``电池模组与电池包（PACK）`` -> the name, ``电池模组与电池包``,
-    ``pack``; a name joined by 与/及/和 also gives its parts when each has 2+ characters."""
+    """A segment name as terms: the name, the name without its parenthetical, and ASCII
+    abbreviations inside the parentheses (``电池模组与电池包（PACK）`` -> the name,
+    ``电池模组与电池包``, ``pack``).  Parts joined by 与/及 are not split off: ``销售与后市场``
+    must not make ``销售`` a term (the keywords name the parts)."""
     out = [name_zh]
-    inner = _NAME_PAREN_RE.findall(name_zh)
     base = _NAME_PAREN_RE.sub("", name_zh).strip()
     if base and base != name_zh:
         out.append(base)
-    for x in inner:
+    for x in _NAME_PAREN_RE.findall(name_zh):
         for p in re.split(r"[/、,，]", x):
-            if len(p.strip()) >= 2:
-                out.append(p.strip())
-    for p in re.split(r"与|及|和|、", base):
-        if len(p) >= 2 and p != base:
-            out.append(p)
+            p = p.strip()
+            if len(p) >= 2 and _ASCII_RE.match(p):
+                out.append(p)
     return out
 
 

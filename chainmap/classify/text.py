@@ -83,12 +83,38 @@ _BOILERPLATE = [
 ]
 _BOILER_RE = re.compile("|".join(_BOILERPLATE))
 # parentheticals that restrict (what the firm does NOT do) are dropped with their content
-_EXCLUDE_PAREN_RE = re.compile(r"\((?:[^()]*?)(?:不含|除外|除|不得|须|需|凭|涉及|许可|限分支|仅限|依法)[^()]*\)")
+_EXCLUDE_PAREN_RE = re.compile(r"\((?:[^()]*?)(?:不含|除外|除|不得|须|需|凭|涉及|许可|限分支|仅|依法|以上)[^()]*\)")
 _SECTION_RE = re.compile(r"(一般项目|许可项目|一般经营项目|许可经营项目|前置许可经营项目|后置许可经营项目)\s*[:]?")
-_ITEM_SPLIT_RE = re.compile(r"[;,、。．|/\n]+|\s{1,}(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+|\(|\)")
-_PRODUCT_SPLIT_RE = re.compile(
-    r"[;,、。．|/｜·\n()]+|\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+"
-)
+_ITEM_SEPS = frozenset(";,、。．|/｜·\n")
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at list separators outside parentheses; a space next to a Chinese
+    character separates too (English phrases stay whole).  Parentheses stay with
+    their item as spaces: ``保健食品(预包装)销售`` is one (trade) item."""
+    out: list[str] = []
+    buf: list[str] = []
+    depth = 0
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+            buf.append(" ")
+            continue
+        if ch == ")":
+            depth = max(0, depth - 1)
+            buf.append(" ")
+            continue
+        if depth == 0 and (
+            ch in _ITEM_SEPS
+            or (ch == " " and ((i > 0 and not text[i - 1].isascii()) or (i + 1 < n and not text[i + 1].isascii())))
+        ):
+            out.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    out.append("".join(buf))
+    return [re.sub(r"\s+", " ", x).strip() for x in out]
 
 
 @dataclass(frozen=True)
@@ -150,7 +176,7 @@ def parse_scope(text: str | None) -> list[Item]:
             continue
         if not part.strip(" ;:,."):
             continue
-        out.extend(_items(_ITEM_SPLIT_RE.split(part), section))
+        out.extend(_items(_split_top(part), section))
     return out
 
 
@@ -158,12 +184,12 @@ def split_products(text: str | None) -> list[Item]:
     """Split a product list into items (first = main product).
 
     >>> [i.text for i in split_products("阴极铜、铜杆；硫酸(副产品) / copper rod")]
-    ['阴极铜', '铜杆', '硫酸', '副产品', 'copper rod']
+    ['阴极铜', '铜杆', '硫酸 副产品', 'copper rod']
     """
     t = normalize(text)
     if not t:
         return []
-    return _items(_PRODUCT_SPLIT_RE.split(t), "products")
+    return _items(_split_top(t), "products")
 
 
 _USER_MARK = r"采购|外购|购买|使用|消耗|应用(?!于)|\bbuys\b|\bpurchases\b|\bpurchasing\b|\buses\b|\busing\b"

@@ -6,7 +6,7 @@ stem); its top-level keys are the ids of segments defined in that segment file::
     qi.separator:
       terms: [锂电池隔膜, 锂离子电池隔膜, 湿法隔膜]   # product names, synonyms, industry terms
       terms_en: [battery separator]
-      weak: [隔膜]             # evidence only together with other words (half weight)
+      weak: [基膜]             # evidence only together with other words (0.4 weight)
       negative: [隔膜泵, 隔膜阀] # spans where this segment's terms do not count
       sources: [ref-battery, chainmap-map]
 
