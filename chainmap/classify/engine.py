@@ -23,7 +23,9 @@ strictly inside a longer hit of another chain counts half in the overall ranking
 trade factor``: position weight ``max(0.3, 1 / (1 + 0.25 * position))`` (main
 business first), term quality grows with the term's length (``weak`` terms 0.4 of it),
 a trade item (销售/批发/租赁 … without 制造/生产 …) counts 0.3 unless the term itself
-names the trade (``汽车销售``).  A segment's score is the noisy-OR of its hits and
+names the trade (``汽车销售``; 0.5 when the firm also makes things), a research-only item
+(研发 …) 0.5 unless the term names research, a hit in parentheses (examples) 0.6, a hit
+that modifies the next one (``新能源汽车|换电站``, no 及/和/与/、 between) 0.4.  A segment's score is the noisy-OR of its hits and
 its code signal, in [0, 1].  Candidates below ``min_score`` or below
 ``relative * best`` are dropped (side lines do not fill the slots).
 
@@ -83,10 +85,19 @@ _SOURCE_ZH = {"products": "主要产品", "scope": "经营范围", "industry_nam
 _SECTION_ZH = {"licensed": "许可项目", "general": "一般项目", "scope": "", "products": ""}
 TRADE_FACTOR = 0.3
 CONTAINED_FACTOR = 0.5
+#: An item that only researches (研发 …) counts this much, unless the term names research.
+RESEARCH_FACTOR = 0.5
+#: A trade item's trade term (汽车销售) counts this much when the firm also makes things.
+TRADE_WHEN_MAKING = 0.5
+#: A hit inside parentheses (examples) and a hit that modifies the next one (新能源汽车|换电站).
+PAREN_FACTOR = 0.6
+MODIFIER_FACTOR = 0.4
 #: A ``weak`` vocabulary term counts this much of its length quality (alone it stays below ``min_score``).
 WEAK_FACTOR = 0.4
 _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
 _NAME_SUFFIX_RE = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|分公司|公司|厂)+$")
+_JOIN_RE = re.compile(r"[及和与、,;()]|以及")
+_RESEARCH_TERM_RE = re.compile(r"研发|研究|试验|临床|评价|cro")
 _TRADE_TERM_RE = re.compile(r"销售|批发|零售|租赁|经营|代理|贸易|经销|维修|修理|服务|流通|配送|药店|药房|4s|电商")
 
 
@@ -164,9 +175,9 @@ class Analysis:
     code_segments: frozenset[int]
 
 
-# one hit: segment index, quality, term, role, contained in a longer hit of another chain,
-# the term itself names a trade or service (汽车销售, 药品批发)
-_Hit = tuple[int, float, str, str, bool, bool]
+# one hit: segment index, quality (x paren/modifier factors), term, role, contained in a longer
+# hit of another chain, the term names a trade or service (汽车销售), the term names research (药物研发服务)
+_Hit = tuple[int, float, str, str, bool, bool, bool]
 
 
 class SegmentClassifier:
@@ -356,6 +367,16 @@ class SegmentClassifier:
                 continue
             spans.append((h[0], h[1]))
             kept.append(h)
+        # parenthesised examples count less than the item's head; a hit right before another
+        # one (no 及/和/与/、 between) is a modifier: 新能源汽车|换电站, 铝合金|精密|压铸件
+        parens: list[tuple[int, int]] = []
+        stack: list[int] = []
+        for i, ch in enumerate(part):
+            if ch == "(":
+                stack.append(i)
+            elif ch == ")" and stack:
+                parens.append((stack.pop(), i))
+        starts = sorted({h[0] for h in kept})
         out: list[_Hit] = []
         for start, end, seg, q in kept:
             r = self.seg_root_idx[seg]
@@ -364,7 +385,16 @@ class SegmentClassifier:
                 for rr, spans in chosen.items()
                 for s, e in spans
             )
-            out.append((seg, q, part[start:end], role, contained, bool(_TRADE_TERM_RE.search(part[start:end]))))
+            f = 1.0
+            if any(ps < start and end <= pe for ps, pe in parens):
+                f *= PAREN_FACTOR
+            for st in starts:
+                if end <= st <= end + 4 and not _JOIN_RE.search(part[end:st]):
+                    f *= MODIFIER_FACTOR
+                    break
+            term = part[start:end]
+            out.append((seg, q * f, term, role, contained,
+                        bool(_TRADE_TERM_RE.search(term)), bool(_RESEARCH_TERM_RE.search(term))))
         return out
 
     def _match_item(self, text: str, source: str) -> tuple[_Hit, ...]:
@@ -415,25 +445,33 @@ class SegmentClassifier:
             nm = _NAME_SUFFIX_RE.sub("", normalize(name))
             if nm:
                 sources.append(("name", [Item(nm, "name", 0)]))
+        matched: list[tuple[str, Item, tuple[_Hit, ...]]] = []
+        making = False
         for src, items in sources:
-            sw = SOURCE_WEIGHT[src]
-            label = _SOURCE_ZH[src]
             for item in items:
                 hits = self._match_item(item.text, src)
-                if not hits:
-                    continue
-                pw = _position_weight(item.position)
-                for seg, q, term, role, contained, names_trade in hits:
-                    tf = TRADE_FACTOR if item.trade and not names_trade else 1.0
-                    s = sw * pw * q * tf
-                    so = s * (CONTAINED_FACTOR if contained else 1.0)
-                    sec = _SECTION_ZH.get(item.section, "")
-                    if src == "name":
-                        where = f"{label}「{item.text}」"
-                    else:
-                        where = f"{label}{'(' + sec + ')' if sec else ''}第{item.position + 1}项「{item.text}」"
-                    acc = scores[role].setdefault(seg, _Acc())
-                    acc.add(s, so, f"{where}: {term}", False)
+                if hits:
+                    matched.append((src, item, hits))
+                    making = making or (item.make and any(h[3] == "producer" for h in hits))
+        for src, item, hits in matched:
+            sw = SOURCE_WEIGHT[src]
+            pw = _position_weight(item.position)
+            label = _SOURCE_ZH[src]
+            if src == "name":
+                where = f"{label}「{item.text}」"
+            else:
+                sec = _SECTION_ZH.get(item.section, "")
+                where = f"{label}{'(' + sec + ')' if sec else ''}第{item.position + 1}项「{item.text}」"
+            for seg, q, term, role, contained, names_trade, names_research in hits:
+                f = 1.0
+                if item.trade:
+                    f = (TRADE_WHEN_MAKING if making else 1.0) if names_trade else TRADE_FACTOR
+                elif item.research and not names_research:
+                    f = RESEARCH_FACTOR
+                s = sw * pw * q * f
+                so = s * (CONTAINED_FACTOR if contained else 1.0)
+                acc = scores[role].setdefault(seg, _Acc())
+                acc.add(s, so, f"{where}: {term}", False)
         return Analysis(scores, frozenset(code_segments))
 
     # ------------------------------------------------------------ slots

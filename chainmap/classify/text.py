@@ -85,36 +85,13 @@ _BOILER_RE = re.compile("|".join(_BOILERPLATE))
 # parentheticals that restrict (what the firm does NOT do) are dropped with their content
 _EXCLUDE_PAREN_RE = re.compile(r"\((?:[^()]*?)(?:不含|除外|除|不得|须|需|凭|涉及|许可|限分支|仅|依法|以上)[^()]*\)")
 _SECTION_RE = re.compile(r"(一般项目|许可项目|一般经营项目|许可经营项目|前置许可经营项目|后置许可经营项目)\s*[:]?")
-_ITEM_SEPS = frozenset(";,、。．|/｜·\n")
-
-
-def _split_top(text: str) -> list[str]:
-    """Split at list separators outside parentheses; a space next to a Chinese
-    character separates too (English phrases stay whole).  Parentheses stay with
-    their item as spaces: ``保健食品(预包装)销售`` is one (trade) item."""
-    out: list[str] = []
-    buf: list[str] = []
-    depth = 0
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch == "(":
-            depth += 1
-            buf.append(" ")
-            continue
-        if ch == ")":
-            depth = max(0, depth - 1)
-            buf.append(" ")
-            continue
-        if depth == 0 and (
-            ch in _ITEM_SEPS
-            or (ch == " " and ((i > 0 and not text[i - 1].isascii()) or (i + 1 < n and not text[i + 1].isascii())))
-        ):
-            out.append("".join(buf))
-            buf = []
-            continue
-        buf.append(ch)
-    out.append("".join(buf))
-    return [re.sub(r"\s+", " ", x).strip() for x in out]
+_STRONG_SEPS = frozenset(";,。．|\n")
+_WEAK_SEPS = frozenset("、/｜·")
+_VERB_ONLY_RE = re.compile(
+    r"^(?:研发|研究|开发|生产|制造|加工|销售|批发|零售|经营|安装|维修|租赁|服务|进出口|设计|检测|推广|应用|代理|"
+    r"回收|利用|咨询|技术服务|技术咨询|技术开发|技术转让|[和及与等]|相关|业务|的)+$"
+)
+_RESEARCH_RE = re.compile(r"研发|研究|试验发展|技术开发|设计")
 
 
 @dataclass(frozen=True)
@@ -124,13 +101,15 @@ class Item:
     ``section`` is ``"products"``, ``"licensed"`` (许可项目), ``"general"`` (一般项目) or
     ``"scope"`` (a scope without sections); ``position`` counts within the section;
     ``trade`` marks an item that trades goods (销售/批发/零售/租赁 … without 制造/生产 …);
-    ``make`` one that makes them."""
+    ``make`` one that makes them; ``research`` one that only researches or designs (研发 …).
+    Verbs listed after the object (``变频器的研发、生产、销售``) count for it."""
 
     text: str
     section: str
     position: int
     trade: bool = False
     make: bool = False
+    research: bool = False
 
 
 def is_generic(item: str) -> bool:
@@ -142,20 +121,63 @@ def is_generic(item: str) -> bool:
     return normalize(item) in _GENERIC_SET
 
 
-def _flags(text: str) -> tuple[bool, bool]:
+def _split_top(text: str, seps: frozenset[str], space: bool = True) -> list[str]:
+    """Split at ``seps`` outside parentheses; with ``space`` a space next to a Chinese
+    character separates too (English phrases stay whole).  Parentheses stay in the
+    item: ``保健食品(预包装)销售`` is one (trade) item."""
+    out: list[str] = []
+    buf: list[str] = []
+    depth = 0
+    n = len(text)
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif depth == 0 and (
+            ch in seps
+            or (space and ch == " "
+                and ((i > 0 and not text[i - 1].isascii()) or (i + 1 < n and not text[i + 1].isascii())))
+        ):
+            out.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    out.append("".join(buf))
+    return [x.strip() for x in out]
+
+
+# 碳/碳复合材料, C/C: a slash between the same two words is part of the name
+_SAME_SLASH_RE = re.compile(r"([\u4e00-\u9fff])/\1|\bc/c\b")
+
+
+def _flags(text: str) -> tuple[bool, bool, bool]:
     make = bool(_MAKE_RE.search(text))
     trade = bool(_TRADE_RE.search(text)) and not make
-    return trade, make
+    research = bool(_RESEARCH_RE.search(text)) and not make and not trade
+    return trade, make, research
 
 
-def _items(chunks: list[str], section: str) -> list[Item]:
+def _items(text: str, section: str) -> list[Item]:
+    """Items of one section: split at strong separators, then at 、 and /; a verb-only
+    part (``X的研发、生产、销售``) lends its verbs to the part before it."""
+    text = _SAME_SLASH_RE.sub(lambda m: (m.group(1) or "碳") * 2, text)
     out: list[Item] = []
-    for raw in chunks:
-        t = raw.strip(" :;.-_*#")
-        if len(t) < 2 or t in _GENERIC_SET:
-            continue
-        trade, make = _flags(t)
-        out.append(Item(t, section, len(out), trade, make))
+    for chunk in _split_top(text, _STRONG_SEPS, space=False):
+        parts: list[list[str]] = []  # [text, verbs]
+        for raw in _split_top(chunk, _WEAK_SEPS):
+            t = raw.strip(" :;.-_*#")
+            if not t:
+                continue
+            if parts and _VERB_ONLY_RE.match(t):
+                parts[-1][1] += t
+                continue
+            parts.append([t, ""])
+        for t, verbs in parts:
+            if len(t) < 2 or t in _GENERIC_SET:
+                continue
+            trade, make, research = _flags(t + verbs)
+            out.append(Item(t, section, len(out), trade, make, research))
     return out
 
 
@@ -176,7 +198,7 @@ def parse_scope(text: str | None) -> list[Item]:
             continue
         if not part.strip(" ;:,."):
             continue
-        out.extend(_items(_split_top(part), section))
+        out.extend(_items(part, section))
     return out
 
 
@@ -184,12 +206,12 @@ def split_products(text: str | None) -> list[Item]:
     """Split a product list into items (first = main product).
 
     >>> [i.text for i in split_products("阴极铜、铜杆；硫酸(副产品) / copper rod")]
-    ['阴极铜', '铜杆', '硫酸 副产品', 'copper rod']
+    ['阴极铜', '铜杆', '硫酸(副产品)', 'copper rod']
     """
     t = normalize(text)
     if not t:
         return []
-    return _items(_split_top(t), "products")
+    return _items(t, "products")
 
 
 _USER_MARK = r"采购|外购|购买|使用|消耗|应用(?!于)|\bbuys\b|\bpurchases\b|\bpurchasing\b|\buses\b|\busing\b"
