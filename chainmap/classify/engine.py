@@ -92,6 +92,10 @@ TRADE_WHEN_MAKING = 0.5
 #: A hit inside parentheses (examples) and a hit that modifies the next one (新能源汽车|换电站).
 PAREN_FACTOR = 0.6
 MODIFIER_FACTOR = 0.4
+#: Inside parentheses when the head before them matched: examples of the head.
+PAREN_HEAD_FACTOR = 0.3
+#: A hit of at least this quality makes its item count for the positions of later items.
+STRONG_HIT = 0.5
 #: A ``weak`` vocabulary term counts this much of its length quality (alone it stays below ``min_score``).
 WEAK_FACTOR = 0.4
 _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
@@ -155,8 +159,10 @@ class _Acc:
     text: float = 0.0
     code: float = 0.0
     evidence: list[tuple[float, str]] = field(default_factory=list)
+    first: int = 1 << 30  # order of the first hit (earlier = main business)
 
-    def add(self, s: float, s_overall: float, ev: str, is_code: bool) -> None:
+    def add(self, s: float, s_overall: float, ev: str, is_code: bool, order: int = 0) -> None:
+        self.first = min(self.first, order)
         self.chain_score = 1.0 - (1.0 - self.chain_score) * (1.0 - s)
         self.overall = 1.0 - (1.0 - self.overall) * (1.0 - s_overall)
         if is_code:
@@ -386,10 +392,13 @@ class SegmentClassifier:
                 for s, e in spans
             )
             f = 1.0
-            if any(ps < start and end <= pe for ps, pe in parens):
-                f *= PAREN_FACTOR
-            for st in starts:
-                if end <= st <= end + 4 and not _JOIN_RE.search(part[end:st]):
+            inside = [(ps, pe) for ps, pe in parens if ps < start and end <= pe]
+            if inside:
+                ps = min(p for p, _e in inside)
+                head = any(h[1] <= ps and h[2] != seg and h[3] >= STRONG_HIT for h in kept)
+                f *= PAREN_HEAD_FACTOR if head else PAREN_FACTOR
+            for st in starts:  # an ASCII label before Chinese (cdmo创新药, cae仿真软件) is no modifier
+                if end <= st <= end + 4 and not _JOIN_RE.search(part[end:st]) and not part[end - 1].isascii():
                     f *= MODIFIER_FACTOR
                     break
             term = part[start:end]
@@ -447,15 +456,28 @@ class SegmentClassifier:
                 sources.append(("name", [Item(nm, "name", 0)]))
         matched: list[tuple[str, Item, tuple[_Hit, ...]]] = []
         making = False
+        made_before: dict[str, int] = {}  # source -> position of its first item with a strong made product
         for src, items in sources:
             for item in items:
                 hits = self._match_item(item.text, src)
                 if hits:
                     matched.append((src, item, hits))
                     making = making or (item.make and any(h[3] == "producer" for h in hits))
+                    if src not in made_before and not item.trade and any(
+                        h[3] == "producer" and not h[5] and h[1] >= STRONG_HIT for h in hits
+                    ):
+                        made_before[src] = item.position
+        # the position of an item counts among the items with a strong hit of the same source and
+        # section: an item with weak hits only (医学研究和试验发展) does not push the main business down
+        rank: dict[tuple[str, str], int] = {}
+        order = 0
         for src, item, hits in matched:
             sw = SOURCE_WEIGHT[src]
-            pw = _position_weight(item.position)
+            key = (src, item.section)
+            pos = rank.get(key, 0)
+            if max(h[1] for h in hits) >= STRONG_HIT:
+                rank[key] = pos + 1
+            pw = _position_weight(pos)
             label = _SOURCE_ZH[src]
             if src == "name":
                 where = f"{label}「{item.text}」"
@@ -466,12 +488,15 @@ class SegmentClassifier:
                 f = 1.0
                 if item.trade:
                     f = (TRADE_WHEN_MAKING if making else 1.0) if names_trade else TRADE_FACTOR
+                elif names_trade and made_before.get(src, item.position) < item.position:
+                    f = TRADE_WHEN_MAKING  # a service side line after the products (…、汽车金融)
                 elif item.research and not names_research:
                     f = RESEARCH_FACTOR
                 s = sw * pw * q * f
                 so = s * (CONTAINED_FACTOR if contained else 1.0)
                 acc = scores[role].setdefault(seg, _Acc())
-                acc.add(s, so, f"{where}: {term}", False)
+                acc.add(s, so, f"{where}: {term}", False, order)
+                order += 1
         return Analysis(scores, frozenset(code_segments))
 
     # ------------------------------------------------------------ slots
@@ -507,16 +532,16 @@ class SegmentClassifier:
         best = max(s for _j, s in cand)
         if relative:
             cand = [(j, s) for j, s in cand if s >= self.relative * best]
-        # ties: more evidence in the same chain, then the chain order, then the id
+        # ties: more evidence in the same chain, then the earlier hit, then the chain order, then the id
         chain_mass: dict[int, float] = {}
         for j, s in cand:
             r = self.seg_root_idx[j]
             chain_mass[r] = chain_mass.get(r, 0.0) + s
         order = {c: i for i, c in enumerate(self.chain_order)}
 
-        def key(x: tuple[int, float]) -> tuple[float, float, int, str]:
+        def key(x: tuple[int, float]) -> tuple[float, float, int, int, str]:
             j, s = x
-            return (-round(s, 6), -round(chain_mass[self.seg_root_idx[j]], 6),
+            return (-round(s, 6), -round(chain_mass[self.seg_root_idx[j]], 6), accs[j].first,
                     order.get(self.seg_root[j], len(order)), self.segments[j].id)
 
         cand.sort(key=key)

@@ -91,7 +91,7 @@ _VERB_ONLY_RE = re.compile(
     r"^(?:研发|研究|开发|生产|制造|加工|销售|批发|零售|经营|安装|维修|租赁|服务|进出口|设计|检测|推广|应用|代理|"
     r"回收|利用|咨询|技术服务|技术咨询|技术开发|技术转让|[和及与等]|相关|业务|的)+$"
 )
-_RESEARCH_RE = re.compile(r"研发|研究|试验发展|技术开发|设计")
+_RESEARCH_RE = re.compile(r"研发|研究|试验发展|开发|设计")
 
 
 @dataclass(frozen=True)
@@ -152,10 +152,11 @@ _SAME_SLASH_RE = re.compile(r"([\u4e00-\u9fff])/\1|\bc/c\b")
 
 
 def _flags(text: str) -> tuple[bool, bool, bool]:
-    make = bool(_MAKE_RE.search(text))
-    trade = bool(_TRADE_RE.search(text)) and not make
-    research = bool(_RESEARCH_RE.search(text)) and not make and not trade
-    return trade, make, research
+    """(trade, make, research); an item that develops and sells (软件的开发、销售) makes."""
+    research = bool(_RESEARCH_RE.search(text))
+    trade = bool(_TRADE_RE.search(text))
+    make = bool(_MAKE_RE.search(text)) or (research and trade)
+    return trade and not make, make, research and not make
 
 
 def _items(text: str, section: str) -> list[Item]:
