@@ -269,12 +269,12 @@ class SegmentClassifier:
 
         Raises InvalidInput naming file, segment id and field of a bad vocabulary or
         concordance entry."""
-        from chainmap.classify.vocabulary import read_concordance, read_vocabulary
+        from chainmap.classify.vocabulary import read_concordance, read_vocabulary, segment_file_stems
         from chainmap.seed import seed_dir
 
         root = Path(seed_path) if seed_path is not None else seed_dir()
         seg_ids = {s.id for s in data.segments}
-        files = _segment_files(root, data)
+        files = segment_file_stems(data)
         vocab, problems = read_vocabulary(root / "vocabulary", files)
         rows, cproblems = read_concordance(root / "industry_codes.csv")
         problems += cproblems
@@ -662,23 +662,4 @@ def _name_terms(name_zh: str) -> list[str]:
             p = p.strip()
             if len(p) >= 2 and _ASCII_RE.match(p):
                 out.append(p)
-    return out
-
-
-def _segment_files(root: Path, data: ChainData) -> dict[str, str]:
-    """Segment id -> stem of the segment file that defines it (from the seed's origin
-    records; a segment without one belongs to the file named after its root chain)."""
-    out: dict[str, str] = {}
-    roots = {c.id: (c.parent or c.id) for c in data.chains}
-    for s in data.segments:
-        org = data.origin.get(("segment", s.id)) if data.origin else None
-        if org and org[0].startswith("segments/"):
-            out[s.id] = Path(org[0]).stem
-        else:
-            r = s.chain
-            seen = {r}
-            while roots.get(r, r) != r and roots[r] not in seen:
-                r = roots[r]
-                seen.add(r)
-            out[s.id] = r
     return out

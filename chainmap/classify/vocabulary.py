@@ -16,7 +16,7 @@ non-empty list; a segment's own ``name_zh``, ``keywords_zh``, ``keywords_en`` an
 
 **Concordance.**  ``graph_seed/industry_codes.csv`` maps GB/T 4754-2017 four-digit
 industry codes to segments: columns ``code, code_name, segment, weight, role,
-source, note`` (``weight`` in (0, 1]: how much of the code's firms make the
+source, confidence, note`` (``weight`` in (0, 1]: how much of the code's firms make the
 segment; ``role`` producer or user; every row with its ``source``).  A code may
 point to several segments; a segment may list several codes.
 
@@ -32,9 +32,12 @@ import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from chainmap.data import ChainData
 
 __all__ = [
     "SegmentVocabulary",
@@ -42,12 +45,13 @@ __all__ = [
     "VocabularyProblem",
     "read_vocabulary",
     "read_concordance",
+    "segment_file_stems",
     "VOCABULARY_FIELDS",
     "CONCORDANCE_COLUMNS",
 ]
 
 VOCABULARY_FIELDS = ("terms", "terms_en", "weak", "negative", "sources", "note")
-CONCORDANCE_COLUMNS = ("code", "code_name", "segment", "weight", "role", "source", "note")
+CONCORDANCE_COLUMNS = ("code", "code_name", "segment", "weight", "role", "source", "confidence", "note")
 _ROLES = ("producer", "user")
 
 
@@ -75,6 +79,7 @@ class CodeRow:
     role: str = "producer"
     source: str = ""
     note: str = ""
+    confidence: str = ""
 
 
 @dataclass(frozen=True)
@@ -284,9 +289,32 @@ def read_concordance(
         if not row.get("source"):
             bad("source", "missing: every concordance row names its source")
             continue
+        conf = row.get("confidence") or ""
+        if conf and conf not in ("high", "medium", "low"):
+            bad("confidence", f"expected high, medium or low, got {conf!r}")
+            continue
         if (code, seg) in seen:
             bad("segment", f"duplicate row for code {code} and segment {seg}")
             continue
         seen.add((code, seg))
-        rows.append(CodeRow(code, row.get("code_name", ""), seg, weight, role, row["source"], row.get("note", "")))
+        rows.append(CodeRow(code, row.get("code_name", ""), seg, weight, role, row["source"], row.get("note", ""), conf))
     return rows, problems
+
+
+def segment_file_stems(data: ChainData) -> dict[str, str]:
+    """Segment id -> stem of the segment file that defines it (from the seed's origin
+    records; a segment without one belongs to the file named after its root chain)."""
+    out: dict[str, str] = {}
+    roots = {c.id: (c.parent or c.id) for c in data.chains}
+    for s in data.segments:
+        org = data.origin.get(("segment", s.id)) if data.origin else None
+        if org and org[0].startswith("segments/"):
+            out[s.id] = Path(org[0]).stem
+        else:
+            r = s.chain
+            seen = {r}
+            while roots.get(r, r) != r and roots[r] not in seen:
+                r = roots[r]
+                seen.add(r)
+            out[s.id] = r
+    return out
