@@ -275,7 +275,7 @@ class SegmentClassifier:
         root = Path(seed_path) if seed_path is not None else seed_dir()
         seg_ids = {s.id for s in data.segments}
         files = segment_file_stems(data)
-        vocab, problems = read_vocabulary(root / "vocabulary", files)
+        vocab, problems = read_vocabulary(root / "vocabulary", files, strict=False)
         rows, cproblems = read_concordance(root / "industry_codes.csv")
         problems += cproblems
         if problems:
@@ -605,28 +605,37 @@ class SegmentClassifier:
         """:meth:`assign` for many firms (mappings or objects with the fields ``name``,
         ``industry_code``, ``industry_name``, ``products``, ``scope``); identical
         firms and items are computed once."""
-        cache: dict[tuple[str, str, str, str, str], list[Assignment]] = {}
-        out: list[list[Assignment]] = []
+        return [a for a, _c in self.assign_detailed(rows, k=k, chain=chain)]
+
+    def assign_detailed(
+        self, rows: Iterable[Mapping[str, Any] | Any], *, k: int = 3, chain: str | None = None
+    ) -> list[tuple[list[Assignment], list[tuple[str, float]]]]:
+        """Like :meth:`assign_many`, each firm with the segments it sells into
+        (``customer`` role: 用于/面向/为…配套 …; markets, not assignments) as
+        ``(segment_id, score)`` best first."""
+        cache: dict[tuple[str, ...], tuple[list[Assignment], list[tuple[str, float]]]] = {}
+        out: list[tuple[list[Assignment], list[tuple[str, float]]]] = []
         for row in rows:
             key = tuple(_field(row, f) for f in ("name", "industry_code", "industry_name", "products", "scope"))
-            got = cache.get(key)  # type: ignore[arg-type]
+            got = cache.get(key)
             if got is None:
-                got = self._rank(self.analyse(*key), k, chain)
-                cache[key] = got  # type: ignore[index]
+                an = self.analyse(*key)
+                got = (self._rank(an, k, chain), self._customers(an))
+                cache[key] = got
             out.append(got)
         return out
 
-    def customers(self, products: str = "", scope: str = "") -> list[tuple[str, float]]:
-        """Segments the firm sells into (用于/面向/为…配套 …), best first: markets, not assignments."""
-        a = self.analyse(products=products or "", scope=scope or "")
-        cust = a.scores["customer"]
+    def _customers(self, a: Analysis) -> list[tuple[str, float]]:
         prod = a.scores["producer"]
         return sorted(
-            ((self.segments[j].id, round(acc.overall, 4)) for j, acc in cust.items()
+            ((self.segments[j].id, round(acc.overall, 4)) for j, acc in a.scores["customer"].items()
              if acc.overall >= self.min_score and j not in prod),
             key=lambda x: (-x[1], x[0]),
         )
 
+    def customers(self, products: str = "", scope: str = "") -> list[tuple[str, float]]:
+        """Segments the firm sells into (用于/面向/为…配套 …), best first: markets, not assignments."""
+        return self._customers(self.analyse(products=products or "", scope=scope or ""))
 
 def _field(row: Any, name: str) -> str:
     v = row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)

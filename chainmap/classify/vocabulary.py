@@ -137,6 +137,7 @@ def read_vocabulary(
     segment_files: Mapping[str, str],
     *,
     rel_prefix: str = "vocabulary/",
+    strict: bool = True,
 ) -> tuple[dict[str, SegmentVocabulary], list[VocabularyProblem]]:
     """Read every ``*.yaml`` of ``folder``.
 
@@ -150,6 +151,9 @@ def read_vocabulary(
         ``segments/qi.yaml``.
     rel_prefix : str
         Prefix of the file names in problems.
+    strict : bool, default True
+        False: files and segment ids not in ``segment_files`` are skipped silently
+        (for chain data that holds part of the seed's chains).
     """
     root = Path(folder)
     vocab: dict[str, SegmentVocabulary] = {}
@@ -164,6 +168,8 @@ def read_vocabulary(
             problems.append(VocabularyProblem(_rel, line, seg, fld, msg))
 
         if path.stem not in stems:
+            if not strict:
+                continue
             bad(None, None, None, f"no segment file segments/{path.stem}.yaml for this vocabulary file; "
                 f"valid: {', '.join(sorted(stems)) or '(none)'}")
             continue
@@ -188,6 +194,8 @@ def read_vocabulary(
             sid = str(key)
             line = lines.keys.get(sid)
             if segment_files.get(sid) != path.stem:
+                if not strict and sid not in segment_files:
+                    continue
                 where = segment_files.get(sid)
                 hint = f"it is defined in segments/{where}.yaml" if where else f"not a segment of segments/{path.stem}.yaml"
                 bad(line, sid, None, f"unknown segment id {sid!r} ({hint})")
