@@ -29,6 +29,10 @@ that modifies the next one (``新能源汽车|换电站``, no 及/和/与/、 be
 its code signal, in [0, 1].  Candidates below ``min_score`` or below
 ``relative * best`` are dropped (side lines do not fill the slots).
 
+**Ambiguity.**  A term that ``n`` segments of one root chain share counts
+``1/sqrt(n)`` for each of them (a large chain repeating a word does not outweigh a
+chain that names it once).
+
 **Slots.**  ``assign(k=3)`` returns the best segment of each root chain that
 qualifies (best first), then the next best overall, at most ``k`` produced
 segments, then at most ``k`` segments the firm buys or uses (role ``user``).
@@ -326,9 +330,18 @@ class SegmentClassifier:
                 for t in v.negative:
                     add(t, j, negative=True)
         self.terms: list[str] = list(table)
-        self.term_entries: list[tuple[tuple[int, float, bool], ...]] = [
-            tuple((seg, q, neg) for seg, (q, neg) in table[t].items()) for t in self.terms
-        ]
+        # a term shared by n segments of one root chain is ambiguous there: each gets q / sqrt(n)
+        # (a large chain that repeats a word in many segments does not outweigh a chain naming it once)
+        self.term_entries: list[tuple[tuple[int, float, bool], ...]] = []
+        for t in self.terms:
+            per_root: dict[int, int] = {}
+            for seg, (_q, neg) in table[t].items():
+                if not neg:
+                    per_root[self.seg_root_idx[seg]] = per_root.get(self.seg_root_idx[seg], 0) + 1
+            self.term_entries.append(tuple(
+                (seg, q if neg else round(q / math.sqrt(per_root[self.seg_root_idx[seg]]), 4), neg)
+                for seg, (q, neg) in table[t].items()
+            ))
         self._ascii = [bool(_ASCII_RE.match(t)) for t in self.terms]
         auto = ahocorasick.Automaton()
         for i, t in enumerate(self.terms):
@@ -532,16 +545,12 @@ class SegmentClassifier:
         best = max(s for _j, s in cand)
         if relative:
             cand = [(j, s) for j, s in cand if s >= self.relative * best]
-        # ties: more evidence in the same chain, then the earlier hit, then the chain order, then the id
-        chain_mass: dict[int, float] = {}
-        for j, s in cand:
-            r = self.seg_root_idx[j]
-            chain_mass[r] = chain_mass.get(r, 0.0) + s
+        # ties: more pieces of evidence, then the earlier hit, then the chain order, then the id
         order = {c: i for i, c in enumerate(self.chain_order)}
 
-        def key(x: tuple[int, float]) -> tuple[float, float, int, int, str]:
+        def key(x: tuple[int, float]) -> tuple[float, int, int, int, str]:
             j, s = x
-            return (-round(s, 6), -round(chain_mass[self.seg_root_idx[j]], 6), accs[j].first,
+            return (-round(s, 6), -len(accs[j].evidence), accs[j].first,
                     order.get(self.seg_root[j], len(order)), self.segments[j].id)
 
         cand.sort(key=key)
