@@ -154,26 +154,42 @@ class Assignment:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class _Acc:
-    """Scores of one (role, segment): per-chain score, overall score, evidence."""
+    """Scores of one (role, segment): per-chain score, overall score, evidence.
+
+    ``evidence`` holds ``(score, text)`` or ``(score, source, section, position, item, term)``;
+    the text of the second kind is written only for the assignments returned."""
 
     chain_score: float = 0.0
     overall: float = 0.0
     text: float = 0.0
     code: float = 0.0
-    evidence: list[tuple[float, str]] = field(default_factory=list)
+    evidence: list[tuple[Any, ...]] = field(default_factory=list)
     first: int = 1 << 30  # order of the first hit (earlier = main business)
 
-    def add(self, s: float, s_overall: float, ev: str, is_code: bool, order: int = 0) -> None:
-        self.first = min(self.first, order)
+    def add(self, s: float, s_overall: float, ev: tuple[Any, ...], is_code: bool, order: int = 0) -> None:
+        if order < self.first:
+            self.first = order
         self.chain_score = 1.0 - (1.0 - self.chain_score) * (1.0 - s)
         self.overall = 1.0 - (1.0 - self.overall) * (1.0 - s_overall)
         if is_code:
-            self.code = max(self.code, s)
-        else:
-            self.text = max(self.text, s)
-        self.evidence.append((s, ev))
+            if s > self.code:
+                self.code = s
+        elif s > self.text:
+            self.text = s
+        self.evidence.append(ev)
+
+
+def _evidence_text(ev: tuple[Any, ...]) -> str:
+    if len(ev) == 2:
+        return str(ev[1])
+    _s, src, section, position, item, term = ev
+    label = _SOURCE_ZH[src]
+    if src == "name":
+        return f"{label}「{item}」: {term}"
+    sec = _SECTION_ZH.get(section, "")
+    return f"{label}{'(' + sec + ')' if sec else ''}第{position + 1}项「{item}」: {term}"
 
 
 @dataclass
@@ -256,7 +272,7 @@ class SegmentClassifier:
             self.codes.setdefault(row.code, []).append((j, row.weight, row.role, row.code_name))
             if row.code_name:
                 self.code_names.setdefault(normalize(row.code_name), row.code)
-        self._item_cache: dict[tuple[str, str], tuple[_Hit, ...]] = {}
+        self._item_cache: dict[tuple[str, str], tuple[tuple[_Hit, ...], bool, bool, bool]] = {}
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -419,7 +435,9 @@ class SegmentClassifier:
                         bool(_TRADE_TERM_RE.search(term)), bool(_RESEARCH_TERM_RE.search(term))))
         return out
 
-    def _match_item(self, text: str, source: str) -> tuple[_Hit, ...]:
+    def _match_item(self, text: str, source: str) -> tuple[tuple[_Hit, ...], bool, bool, bool]:
+        """Hits of one item (cached) with: a strong hit, a producer hit, a strong produced
+        non-trade hit."""
         key = (text, source)
         got = self._item_cache.get(key)
         if got is not None:
@@ -427,7 +445,12 @@ class SegmentClassifier:
         hits: list[_Hit] = []
         for part, role in split_roles(text):
             hits.extend(self._match_part(part, role))
-        res = tuple(hits)
+        res = (
+            tuple(hits),
+            any(h[1] >= STRONG_HIT for h in hits),
+            any(h[3] == "producer" for h in hits),
+            any(h[3] == "producer" and not h[5] and h[1] >= STRONG_HIT for h in hits),
+        )
         if len(self._item_cache) > 500_000:
             self._item_cache.clear()
         self._item_cache[key] = res
@@ -453,7 +476,7 @@ class SegmentClassifier:
             for seg, w, role, cname in self.codes.get(code, ()):
                 s = CODE_WEIGHT * w
                 acc = scores[role].setdefault(seg, _Acc())
-                acc.add(s, s, f"行业代码 {code} {cname}".strip(), True)
+                acc.add(s, s, (s, f"行业代码 {code} {cname}".strip()), True)
                 if role == "producer":
                     code_segments.add(seg)
         sources: list[tuple[str, list[Item]]] = []
@@ -467,36 +490,29 @@ class SegmentClassifier:
             nm = _NAME_SUFFIX_RE.sub("", normalize(name))
             if nm:
                 sources.append(("name", [Item(nm, "name", 0)]))
-        matched: list[tuple[str, Item, tuple[_Hit, ...]]] = []
+        matched: list[tuple[str, Item, tuple[_Hit, ...], bool]] = []
         making = False
         made_before: dict[str, int] = {}  # source -> position of its first item with a strong made product
         for src, items in sources:
             for item in items:
-                hits = self._match_item(item.text, src)
+                hits, strong, producer, strong_made = self._match_item(item.text, src)
                 if hits:
-                    matched.append((src, item, hits))
-                    making = making or (item.make and any(h[3] == "producer" for h in hits))
-                    if src not in made_before and not item.trade and any(
-                        h[3] == "producer" and not h[5] and h[1] >= STRONG_HIT for h in hits
-                    ):
+                    matched.append((src, item, hits, strong))
+                    if item.make and producer:
+                        making = True
+                    if strong_made and not item.trade and src not in made_before:
                         made_before[src] = item.position
         # the position of an item counts among the items with a strong hit of the same source and
         # section: an item with weak hits only (医学研究和试验发展) does not push the main business down
         rank: dict[tuple[str, str], int] = {}
         order = 0
-        for src, item, hits in matched:
+        for src, item, hits, strong in matched:
             sw = SOURCE_WEIGHT[src]
             key = (src, item.section)
             pos = rank.get(key, 0)
-            if max(h[1] for h in hits) >= STRONG_HIT:
+            if strong:
                 rank[key] = pos + 1
-            pw = _position_weight(pos)
-            label = _SOURCE_ZH[src]
-            if src == "name":
-                where = f"{label}「{item.text}」"
-            else:
-                sec = _SECTION_ZH.get(item.section, "")
-                where = f"{label}{'(' + sec + ')' if sec else ''}第{item.position + 1}项「{item.text}」"
+            pw = sw * _position_weight(pos)
             for seg, q, term, role, contained, names_trade, names_research in hits:
                 f = 1.0
                 if item.trade:
@@ -505,10 +521,12 @@ class SegmentClassifier:
                     f = TRADE_WHEN_MAKING  # a service side line after the products (…、汽车金融)
                 elif item.research and not names_research:
                     f = RESEARCH_FACTOR
-                s = sw * pw * q * f
-                so = s * (CONTAINED_FACTOR if contained else 1.0)
-                acc = scores[role].setdefault(seg, _Acc())
-                acc.add(s, so, f"{where}: {term}", False, order)
+                sc = pw * q * f
+                acc = scores[role].get(seg)
+                if acc is None:
+                    acc = scores[role][seg] = _Acc()
+                acc.add(sc, sc * CONTAINED_FACTOR if contained else sc,
+                        (sc, src, item.section, item.position, item.text, term), False, order)
                 order += 1
         return Analysis(scores, frozenset(code_segments))
 
@@ -576,8 +594,7 @@ class SegmentClassifier:
 
     def _assignment(self, j: int, acc: _Acc, score: float, role: Role, conflict: bool) -> Assignment:
         method = AssignmentMethod.code if acc.code > acc.text else AssignmentMethod.text
-        ev = [e for _s, e in sorted(acc.evidence, key=lambda x: -x[0])]
-        ev = list(dict.fromkeys(ev))[:5]
+        ev = list(dict.fromkeys(_evidence_text(e) for e in sorted(acc.evidence, key=lambda x: -x[0])))[:5]
         conf = score
         if conflict:
             conf *= 0.85

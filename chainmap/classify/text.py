@@ -159,25 +159,47 @@ def _flags(text: str) -> tuple[bool, bool, bool]:
     return trade and not make, make, research and not make
 
 
+_STRONG_RE = re.compile(r"[;,。．|\n]")
+_WEAK_RE = re.compile(r"[、/｜·]|\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
+_CHUNK_CACHE: dict[str, tuple[tuple[str, bool, bool, bool], ...]] = {}
+
+
+def _chunk_parts(chunk: str) -> tuple[tuple[str, bool, bool, bool], ...]:
+    """(text, trade, make, research) of the parts of one chunk (between strong separators), cached."""
+    got = _CHUNK_CACHE.get(chunk)
+    if got is not None:
+        return got
+    raw = _split_top(chunk, _WEAK_SEPS) if "(" in chunk else _WEAK_RE.split(chunk)
+    parts: list[list[str]] = []  # [text, verbs]
+    for r in raw:
+        t = r.strip(" :;.-_*#")
+        if not t:
+            continue
+        if parts and _VERB_ONLY_RE.match(t):
+            parts[-1][1] += t
+            continue
+        parts.append([t, ""])
+    res = tuple(
+        (t, *_flags(t + verbs)) for t, verbs in parts if len(t) >= 2 and t not in _GENERIC_SET
+    )
+    if len(_CHUNK_CACHE) > 200_000:
+        _CHUNK_CACHE.clear()
+    _CHUNK_CACHE[chunk] = res  # type: ignore[assignment]
+    return res  # type: ignore[return-value]
+
+
 def _items(text: str, section: str) -> list[Item]:
     """Items of one section: split at strong separators, then at 、 and /; a verb-only
     part (``X的研发、生产、销售``) lends its verbs to the part before it."""
-    text = _SAME_SLASH_RE.sub(lambda m: (m.group(1) or "碳") * 2, text)
+    if "/" in text:
+        text = _SAME_SLASH_RE.sub(lambda m: (m.group(1) or "碳") * 2, text)
+    chunks = _split_top(text, _STRONG_SEPS, space=False) if "(" in text else _STRONG_RE.split(text)
     out: list[Item] = []
-    for chunk in _split_top(text, _STRONG_SEPS, space=False):
-        parts: list[list[str]] = []  # [text, verbs]
-        for raw in _split_top(chunk, _WEAK_SEPS):
-            t = raw.strip(" :;.-_*#")
-            if not t:
-                continue
-            if parts and _VERB_ONLY_RE.match(t):
-                parts[-1][1] += t
-                continue
-            parts.append([t, ""])
-        for t, verbs in parts:
-            if len(t) < 2 or t in _GENERIC_SET:
-                continue
-            trade, make, research = _flags(t + verbs)
+    for chunk in chunks:
+        chunk = chunk.strip()
+        if not chunk:
+            continue
+        for t, trade, make, research in _chunk_parts(chunk):
             out.append(Item(t, section, len(out), trade, make, research))
     return out
 
