@@ -202,7 +202,7 @@ def speed(clf: Any, rows: Sequence[dict[str, Any]], n: int, seed: int = 4754) ->
     t0 = time.perf_counter()
     texts = ["；".join(rng.choice(pool) for _ in range(rng.randint(3, 8))) for _ in range(n)]
     gen = time.perf_counter() - t0
-    clf._item_cache.clear()
+    clf.clear_cache()
     t0 = time.perf_counter()
     res = clf.assign_many([{"products": t} for t in texts])
     warm = time.perf_counter() - t0
@@ -213,7 +213,7 @@ def speed(clf: Any, rows: Sequence[dict[str, Any]], n: int, seed: int = 4754) ->
         "；".join(rng.choice(pool) + rng.choice(letters) + rng.choice(letters) for _ in range(rng.randint(3, 8)))
         for _ in range(m)
     ]
-    clf._item_cache.clear()
+    clf.clear_cache()
     t0 = time.perf_counter()
     clf.assign_many([{"products": t} for t in cold_texts])
     cold = time.perf_counter() - t0

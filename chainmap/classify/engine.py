@@ -64,7 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 import ahocorasick
 
-from chainmap.classify.text import Item, normalize, parse_scope, split_products, split_roles
+from chainmap.classify.text import chunk_parts, normalize, section_chunks, split_roles
 from chainmap.classify.vocabulary import CodeRow, SegmentVocabulary
 from chainmap.exceptions import InvalidInput
 from chainmap.models import (
@@ -181,6 +181,10 @@ class _Acc:
         self.evidence.append(ev)
 
 
+def _neg_first(ev: tuple[Any, ...]) -> float:
+    return -ev[0]
+
+
 def _evidence_text(ev: tuple[Any, ...]) -> str:
     if len(ev) == 2:
         return str(ev[1])
@@ -261,6 +265,12 @@ class SegmentClassifier:
         self.roots = roots
         self._root_idx = {r: i for i, r in enumerate(roots)}
         self.seg_root_idx = [self._root_idx[r] for r in self.seg_root]
+        order = {c: i for i, c in enumerate(self.chain_order)}
+        by_order = sorted(range(len(self.segments)),
+                          key=lambda j: (order.get(self.seg_root[j], len(order)), self.segments[j].id))
+        self._seg_rank = [0] * len(self.segments)  # chain order, then id: the last tie-break
+        for r, j in enumerate(by_order):
+            self._seg_rank[j] = r
         self.vocabulary = dict(vocabulary or {})
         self._build_terms()
         self.codes: dict[str, list[tuple[int, float, str, str]]] = {}
@@ -273,6 +283,8 @@ class SegmentClassifier:
             if row.code_name:
                 self.code_names.setdefault(normalize(row.code_name), row.code)
         self._item_cache: dict[tuple[str, str], tuple[tuple[_Hit, ...], bool, bool, bool]] = {}
+        self._ev_memo: dict[tuple[Any, ...], str] = {}
+        self._chunk_cache: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
 
     # ------------------------------------------------------------ construction
     @classmethod
@@ -435,6 +447,27 @@ class SegmentClassifier:
                         bool(_TRADE_TERM_RE.search(term)), bool(_RESEARCH_TERM_RE.search(term))))
         return out
 
+    def clear_cache(self) -> None:
+        """Forget the parsed and matched items (they are cached across calls)."""
+        from chainmap.classify import text as _text
+
+        self._item_cache.clear()
+        self._chunk_cache.clear()
+        self._ev_memo.clear()
+        _text._CHUNK_CACHE.clear()
+
+    def _chunk_hits(self, chunk: str, source: str) -> tuple[tuple[Any, ...], ...]:
+        """Parts of one chunk (:func:`~chainmap.classify.text.chunk_parts`) with their hits (cached)."""
+        key = (chunk, source)
+        got = self._chunk_cache.get(key)
+        if got is None:
+            got = tuple((t, trade, make, research, *self._match_item(t, source))
+                        for t, trade, make, research in chunk_parts(chunk))
+            if len(self._chunk_cache) > 300_000:
+                self._chunk_cache.clear()
+            self._chunk_cache[key] = got
+        return got
+
     def _match_item(self, text: str, source: str) -> tuple[tuple[_Hit, ...], bool, bool, bool]:
         """Hits of one item (cached) with: a strong hit, a producer hit, a strong produced
         non-trade hit."""
@@ -479,54 +512,58 @@ class SegmentClassifier:
                 acc.add(s, s, (s, f"行业代码 {code} {cname}".strip()), True)
                 if role == "producer":
                     code_segments.add(seg)
-        sources: list[tuple[str, list[Item]]] = []
-        if products:
-            sources.append(("products", split_products(products)))
-        if scope:
-            sources.append(("scope", parse_scope(scope)))
-        if iname:
-            sources.append(("industry_name", split_products(iname)))
+        # per source: (section, position, item text, trade, make, research, hits, strong), in order
+        matched: list[tuple[str, str, int, str, bool, bool, bool, tuple[_Hit, ...], bool]] = []
+        making = False
+        made_before: dict[str, int] = {}  # source -> position of its first item with a strong made product
+        for src, text, kind in (("products", products, "products"), ("scope", scope, "scope"),
+                                ("industry_name", iname, "products")):
+            if not text:
+                continue
+            pos: dict[str, int] = {}
+            for section, chunk in section_chunks(text, kind):
+                for t, trade, make, research, hits, strong, producer, strong_made in self._chunk_hits(chunk, src):
+                    n = pos.get(section, 0)
+                    pos[section] = n + 1
+                    if not hits:
+                        continue
+                    matched.append((src, section, n, t, trade, make, research, hits, strong))
+                    if make and producer:
+                        making = True
+                    if strong_made and not trade and src not in made_before:
+                        made_before[src] = n
         if name:
             nm = _NAME_SUFFIX_RE.sub("", normalize(name))
             if nm:
-                sources.append(("name", [Item(nm, "name", 0)]))
-        matched: list[tuple[str, Item, tuple[_Hit, ...], bool]] = []
-        making = False
-        made_before: dict[str, int] = {}  # source -> position of its first item with a strong made product
-        for src, items in sources:
-            for item in items:
-                hits, strong, producer, strong_made = self._match_item(item.text, src)
+                hits, strong, _p, _m = self._match_item(nm, "name")
                 if hits:
-                    matched.append((src, item, hits, strong))
-                    if item.make and producer:
-                        making = True
-                    if strong_made and not item.trade and src not in made_before:
-                        made_before[src] = item.position
+                    matched.append(("name", "name", 0, nm, False, False, False, hits, strong))
         # the position of an item counts among the items with a strong hit of the same source and
         # section: an item with weak hits only (医学研究和试验发展) does not push the main business down
         rank: dict[tuple[str, str], int] = {}
         order = 0
-        for src, item, hits, strong in matched:
-            sw = SOURCE_WEIGHT[src]
-            key = (src, item.section)
-            pos = rank.get(key, 0)
+        prod_scores = scores
+        for src, section, position, t, trade, _make, research, hits, strong in matched:
+            key = (src, section)
+            p = rank.get(key, 0)
             if strong:
-                rank[key] = pos + 1
-            pw = sw * _position_weight(pos)
+                rank[key] = p + 1
+            pw = SOURCE_WEIGHT[src] * _position_weight(p)
+            side = made_before.get(src, position) < position
             for seg, q, term, role, contained, names_trade, names_research in hits:
                 f = 1.0
-                if item.trade:
+                if trade:
                     f = (TRADE_WHEN_MAKING if making else 1.0) if names_trade else TRADE_FACTOR
-                elif names_trade and made_before.get(src, item.position) < item.position:
+                elif names_trade and side:
                     f = TRADE_WHEN_MAKING  # a service side line after the products (…、汽车金融)
-                elif item.research and not names_research:
+                elif research and not names_research:
                     f = RESEARCH_FACTOR
                 sc = pw * q * f
-                acc = scores[role].get(seg)
+                bucket = prod_scores[role]
+                acc = bucket.get(seg)
                 if acc is None:
-                    acc = scores[role][seg] = _Acc()
-                acc.add(sc, sc * CONTAINED_FACTOR if contained else sc,
-                        (sc, src, item.section, item.position, item.text, term), False, order)
+                    acc = bucket[seg] = _Acc()
+                acc.add(sc, sc * CONTAINED_FACTOR if contained else sc, (sc, src, section, position, t, term), False, order)
                 order += 1
         return Analysis(scores, frozenset(code_segments))
 
@@ -536,15 +573,18 @@ class SegmentClassifier:
             raise InvalidInput(f"k must be at least 1, got {k}", field="k")
         out: list[Assignment] = []
         prod = analysis.scores["producer"]
-        picked = self._slots(prod, k, chain)
-        text_segs = {j for j, a in prod.items() if a.text >= self.min_score * 0.5}
-        conflict = bool(analysis.code_segments) and bool(text_segs) and not (analysis.code_segments & text_segs)
+        picked = self._slots(prod, k, chain) if prod else []
+        conflict = False
+        if analysis.code_segments and picked:
+            text_segs = {j for j, a in prod.items() if a.text >= self.min_score * 0.5}
+            conflict = bool(text_segs) and not (analysis.code_segments & text_segs)
         for j, sc in picked:
             out.append(self._assignment(j, prod[j], sc, Role.producer, conflict))
-        taken = {j for j, _ in picked}
-        users = {j: a for j, a in analysis.scores["user"].items() if j not in taken}
-        for j, sc in self._slots(users, k, chain, relative=False):
-            out.append(self._assignment(j, users[j], sc, Role.user, False))
+        if analysis.scores["user"]:
+            taken = {j for j, _ in picked}
+            users = {j: a for j, a in analysis.scores["user"].items() if j not in taken}
+            for j, sc in self._slots(users, k, chain, relative=False):
+                out.append(self._assignment(j, users[j], sc, Role.user, False))
         return out
 
     def _slots(
@@ -557,19 +597,22 @@ class SegmentClassifier:
             ]
         else:
             cand = [(j, a.overall) for j, a in accs.items()]
-        cand = [(j, s) for j, s in cand if s >= self.min_score]
-        if not cand:
-            return []
-        best = max(s for _j, s in cand)
+        ms = self.min_score
+        cand = [x for x in cand if x[1] >= ms]
+        if len(cand) <= 1:
+            return cand
         if relative:
-            cand = [(j, s) for j, s in cand if s >= self.relative * best]
+            cut = self.relative * max(x[1] for x in cand)
+            cand = [x for x in cand if x[1] >= cut]
+            if len(cand) == 1:
+                return cand
         # ties: more pieces of evidence, then the earlier hit, then the chain order, then the id
-        order = {c: i for i, c in enumerate(self.chain_order)}
+        rank = self._seg_rank
 
-        def key(x: tuple[int, float]) -> tuple[float, int, int, int, str]:
+        def key(x: tuple[int, float]) -> tuple[float, int, int, int]:
             j, s = x
-            return (-round(s, 6), -len(accs[j].evidence), accs[j].first,
-                    order.get(self.seg_root[j], len(order)), self.segments[j].id)
+            a = accs[j]
+            return (-round(s, 6), -len(a.evidence), a.first, rank[j])
 
         cand.sort(key=key)
         if chain is not None:
@@ -594,7 +637,19 @@ class SegmentClassifier:
 
     def _assignment(self, j: int, acc: _Acc, score: float, role: Role, conflict: bool) -> Assignment:
         method = AssignmentMethod.code if acc.code > acc.text else AssignmentMethod.text
-        ev = list(dict.fromkeys(_evidence_text(e) for e in sorted(acc.evidence, key=lambda x: -x[0])))[:5]
+        evs = acc.evidence if len(acc.evidence) == 1 else sorted(acc.evidence, key=_neg_first)
+        memo = self._ev_memo
+        texts = []
+        for e in evs[:8]:
+            key = e[1:]
+            t = memo.get(key)
+            if t is None:
+                if len(memo) > 200_000:
+                    memo.clear()
+                t = memo[key] = _evidence_text(e)
+            if t not in texts:
+                texts.append(t)
+        ev = texts[:5]
         conf = score
         if conflict:
             conf *= 0.85
@@ -642,7 +697,11 @@ class SegmentClassifier:
         cache: dict[tuple[str, ...], tuple[list[Assignment], list[tuple[str, float]]]] = {}
         out: list[tuple[list[Assignment], list[tuple[str, float]]]] = []
         for row in rows:
-            key = tuple(_field(row, f) for f in ("name", "industry_code", "industry_name", "products", "scope"))
+            if type(row) is dict:
+                key = tuple("" if (v := row.get(f)) is None else (v if type(v) is str else _field(row, f))
+                            for f in _ROW_FIELDS)
+            else:
+                key = tuple(_field(row, f) for f in _ROW_FIELDS)
             got = cache.get(key)
             if got is None:
                 an = self.analyse(*key)
@@ -663,8 +722,11 @@ class SegmentClassifier:
         """Segments the firm sells into (用于/面向/为…配套 …), best first: markets, not assignments."""
         return self._customers(self.analyse(products=products or "", scope=scope or ""))
 
+_ROW_FIELDS = ("name", "industry_code", "industry_name", "products", "scope")
+
+
 def _field(row: Any, name: str) -> str:
-    v = row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
+    v = row.get(name) if type(row) is dict or isinstance(row, Mapping) else getattr(row, name, None)
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
     return str(v)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "Item",
@@ -38,6 +38,8 @@ __all__ = [
     "parse_scope",
     "split_products",
     "split_roles",
+    "section_chunks",
+    "chunk_parts",
     "is_generic",
     "GENERIC_ITEMS",
     "TRADE_WORDS",
@@ -85,8 +87,6 @@ _BOILER_RE = re.compile("|".join(_BOILERPLATE))
 # parentheticals that restrict (what the firm does NOT do) are dropped with their content
 _EXCLUDE_PAREN_RE = re.compile(r"\((?:[^()]*?)(?:不含|除外|除|不得|须|需|凭|涉及|许可|限分支|仅|依法|以上)[^()]*\)")
 _SECTION_RE = re.compile(r"(一般项目|许可项目|一般经营项目|许可经营项目|前置许可经营项目|后置许可经营项目)\s*[:]?")
-_STRONG_SEPS = frozenset(";,。．|\n")
-_WEAK_SEPS = frozenset("、/｜·")
 _VERB_ONLY_RE = re.compile(
     r"^(?:研发|研究|开发|生产|制造|加工|销售|批发|零售|经营|安装|维修|租赁|服务|进出口|设计|检测|推广|应用|代理|"
     r"回收|利用|咨询|技术服务|技术咨询|技术开发|技术转让|[和及与等]|相关|业务|的)+$"
@@ -94,8 +94,7 @@ _VERB_ONLY_RE = re.compile(
 _RESEARCH_RE = re.compile(r"研发|研究|试验发展|开发|设计")
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One item of a product list or a 经营范围, in order.
 
     ``section`` is ``"products"``, ``"licensed"`` (许可项目), ``"general"`` (一般项目) or
@@ -121,32 +120,6 @@ def is_generic(item: str) -> bool:
     return normalize(item) in _GENERIC_SET
 
 
-def _split_top(text: str, seps: frozenset[str], space: bool = True) -> list[str]:
-    """Split at ``seps`` outside parentheses; with ``space`` a space next to a Chinese
-    character separates too (English phrases stay whole).  Parentheses stay in the
-    item: ``保健食品(预包装)销售`` is one (trade) item."""
-    out: list[str] = []
-    buf: list[str] = []
-    depth = 0
-    n = len(text)
-    for i, ch in enumerate(text):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif depth == 0 and (
-            ch in seps
-            or (space and ch == " "
-                and ((i > 0 and not text[i - 1].isascii()) or (i + 1 < n and not text[i + 1].isascii())))
-        ):
-            out.append("".join(buf))
-            buf = []
-            continue
-        buf.append(ch)
-    out.append("".join(buf))
-    return [x.strip() for x in out]
-
-
 # 碳/碳复合材料, C/C: a slash between the same two words is part of the name
 _SAME_SLASH_RE = re.compile(r"([\u4e00-\u9fff])/\1|\bc/c\b")
 
@@ -159,17 +132,19 @@ def _flags(text: str) -> tuple[bool, bool, bool]:
     return trade and not make, make, research and not make
 
 
-_STRONG_RE = re.compile(r"[;,。．|\n]")
-_WEAK_RE = re.compile(r"[、/｜·]|\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+")
+# separators outside parentheses: not followed by a ")" before the next "(" (registrations do not nest)
+_OUTSIDE = r"(?![^()]*\))"
+_STRONG_RE = re.compile(rf"[;,。．|\n]{_OUTSIDE}")
+_WEAK_RE = re.compile(rf"(?:[、/｜·]|\s+(?=[^\x00-\x7f])|(?<=[^\x00-\x7f])\s+){_OUTSIDE}")
 _CHUNK_CACHE: dict[str, tuple[tuple[str, bool, bool, bool], ...]] = {}
 
 
-def _chunk_parts(chunk: str) -> tuple[tuple[str, bool, bool, bool], ...]:
+def chunk_parts(chunk: str) -> tuple[tuple[str, bool, bool, bool], ...]:
     """(text, trade, make, research) of the parts of one chunk (between strong separators), cached."""
     got = _CHUNK_CACHE.get(chunk)
     if got is not None:
         return got
-    raw = _split_top(chunk, _WEAK_SEPS) if "(" in chunk else _WEAK_RE.split(chunk)
+    raw = _WEAK_RE.split(chunk)
     parts: list[list[str]] = []  # [text, verbs]
     for r in raw:
         t = r.strip(" :;.-_*#")
@@ -188,41 +163,49 @@ def _chunk_parts(chunk: str) -> tuple[tuple[str, bool, bool, bool], ...]:
     return res  # type: ignore[return-value]
 
 
-def _items(text: str, section: str) -> list[Item]:
-    """Items of one section: split at strong separators, then at 、 and /; a verb-only
-    part (``X的研发、生产、销售``) lends its verbs to the part before it."""
+def _chunks(text: str) -> list[str]:
     if "/" in text:
         text = _SAME_SLASH_RE.sub(lambda m: (m.group(1) or "碳") * 2, text)
-    chunks = _split_top(text, _STRONG_SEPS, space=False) if "(" in text else _STRONG_RE.split(text)
-    out: list[Item] = []
-    for chunk in chunks:
-        chunk = chunk.strip()
-        if not chunk:
-            continue
-        for t, trade, make, research in _chunk_parts(chunk):
-            out.append(Item(t, section, len(out), trade, make, research))
-    return out
+    return [c for c in (x.strip() for x in _STRONG_RE.split(text)) if c]
 
 
-def parse_scope(text: str | None) -> list[Item]:
-    """Parse a 经营范围 into its items (see the module notes): sections in the order
-    written, boilerplate and exclusion parentheticals removed, generic items dropped."""
+def section_chunks(text: str | None, kind: str) -> list[tuple[str, str]]:
+    """``(section, chunk)`` pairs of a normalised text, chunks cut at strong separators
+    (``；，。``); ``kind`` is ``"products"`` or ``"scope"`` (sections, boilerplate removed)."""
     t = normalize(text)
     if not t:
         return []
+    if kind != "scope":
+        return [("products", c) for c in _chunks(t)]
     t = _EXCLUDE_PAREN_RE.sub(";", t)
     t = _BOILER_RE.sub(";", t)
     parts = _SECTION_RE.split(t)
-    out: list[Item] = []
+    out: list[tuple[str, str]] = []
     section = "scope"
     for k, part in enumerate(parts):
         if k % 2 == 1:
             section = "licensed" if "许可" in part else "general"
             continue
-        if not part.strip(" ;:,."):
-            continue
-        out.extend(_items(part, section))
+        out.extend((section, c) for c in _chunks(part))
     return out
+
+
+def _items(pairs: list[tuple[str, str]]) -> list[Item]:
+    out: list[Item] = []
+    pos: dict[str, int] = {}
+    for section, chunk in pairs:
+        for t, trade, make, research in chunk_parts(chunk):
+            n = pos.get(section, 0)
+            pos[section] = n + 1
+            out.append(Item(t, section, n, trade, make, research))
+    return out
+
+
+def parse_scope(text: str | None) -> list[Item]:
+    """Parse a 经营范围 into its items (see the module notes): sections in the order
+    written, boilerplate and exclusion parentheticals removed, generic items dropped;
+    a part of a chunk that is only verbs (``X的研发、生产、销售``) lends them to the part before it."""
+    return _items(section_chunks(text, "scope"))
 
 
 def split_products(text: str | None) -> list[Item]:
@@ -231,10 +214,7 @@ def split_products(text: str | None) -> list[Item]:
     >>> [i.text for i in split_products("阴极铜、铜杆；硫酸(副产品) / copper rod")]
     ['阴极铜', '铜杆', '硫酸(副产品)', 'copper rod']
     """
-    t = normalize(text)
-    if not t:
-        return []
-    return _items(t, "products")
+    return _items(section_chunks(text, "products"))
 
 
 _USER_MARK = r"采购|外购|购买|使用|消耗|应用(?!于)|\bbuys\b|\bpurchases\b|\bpurchasing\b|\buses\b|\busing\b"
