@@ -21,7 +21,7 @@ strictly inside a longer hit of another chain counts half in the overall ranking
 
 **Scores.**  A hit scores ``source weight × position weight × term quality ×
 trade factor``: position weight ``max(0.3, 1 / (1 + 0.25 * position))`` (main
-business first), term quality grows with the term's length (``weak`` terms 0.4 of it),
+business first), term quality grows with the term's length (``weak`` terms 0.4 of it, and weak terms alone, however many, assign nothing),
 a trade item (销售/批发/租赁 … without 制造/生产 …) counts 0.3 unless the term itself
 names the trade (``汽车销售``; 0.5 when the firm also makes things), a research-only item
 (研发 …) 0.5 unless the term names research, a hit in parentheses (examples) 0.6, a hit
@@ -167,8 +167,12 @@ class _Acc:
     code: float = 0.0
     evidence: list[tuple[Any, ...]] = field(default_factory=list)
     first: int = 1 << 30  # order of the first hit (earlier = main business)
+    strong: bool = False  # a hit of a term that is not weak, or the code: weak terms alone assign nothing
 
-    def add(self, s: float, s_overall: float, ev: tuple[Any, ...], is_code: bool, order: int = 0) -> None:
+    def add(self, s: float, s_overall: float, ev: tuple[Any, ...], is_code: bool, order: int = 0,
+            weak: bool = False) -> None:
+        if not weak:
+            self.strong = True
         if order < self.first:
             self.first = order
         self.chain_score = 1.0 - (1.0 - self.chain_score) * (1.0 - s)
@@ -206,8 +210,9 @@ class Analysis:
 
 
 # one hit: segment index, quality (x paren/modifier factors), term, role, contained in a longer
-# hit of another chain, the term names a trade or service (汽车销售), the term names research (药物研发服务)
-_Hit = tuple[int, float, str, str, bool, bool, bool]
+# hit of another chain, a weak term, the term names a trade or service (汽车销售), the term names
+# research (药物研发服务)
+_Hit = tuple[int, float, str, str, bool, bool, bool, bool]
 
 
 class SegmentClassifier:
@@ -331,6 +336,7 @@ class SegmentClassifier:
     def _build_terms(self) -> None:
         # term -> list of (segment, quality, negative)
         table: dict[str, dict[int, tuple[float, bool]]] = {}
+        weak_pairs: set[tuple[str, int]] = set()
 
         def add(term: str, seg: int, weak: bool = False, negative: bool = False) -> None:
             t = normalize(term)
@@ -341,6 +347,10 @@ class SegmentClassifier:
             old = cur.get(seg)
             if old is None or negative or weak or (not old[1] and q > old[0]):
                 cur[seg] = (q, negative)  # the vocabulary's weak / negative override a keyword
+                if weak:
+                    weak_pairs.add((t, seg))
+                else:
+                    weak_pairs.discard((t, seg))
 
         for j, s in enumerate(self.segments):
             for name in _name_terms(s.name_zh):
@@ -358,6 +368,7 @@ class SegmentClassifier:
                 for t in v.negative:
                     add(t, j, negative=True)
         self.terms: list[str] = list(table)
+        self._weak_pairs = weak_pairs
         # a term shared by n segments of one root chain is ambiguous there: each gets q / sqrt(n)
         # (a large chain that repeats a word in many segments does not outweigh a chain naming it once)
         self.term_entries: list[tuple[tuple[int, float, bool], ...]] = []
@@ -443,7 +454,7 @@ class SegmentClassifier:
                     f *= MODIFIER_FACTOR
                     break
             term = part[start:end]
-            out.append((seg, q * f, term, role, contained,
+            out.append((seg, q * f, term, role, contained, (term, seg) in self._weak_pairs,
                         bool(_TRADE_TERM_RE.search(term)), bool(_RESEARCH_TERM_RE.search(term))))
         return out
 
@@ -482,7 +493,7 @@ class SegmentClassifier:
             tuple(hits),
             any(h[1] >= STRONG_HIT for h in hits),
             any(h[3] == "producer" for h in hits),
-            any(h[3] == "producer" and not h[5] and h[1] >= STRONG_HIT for h in hits),
+            any(h[3] == "producer" and not h[6] and h[1] >= STRONG_HIT for h in hits),
         )
         if len(self._item_cache) > 500_000:
             self._item_cache.clear()
@@ -550,7 +561,7 @@ class SegmentClassifier:
                 rank[key] = p + 1
             pw = SOURCE_WEIGHT[src] * _position_weight(p)
             side = made_before.get(src, position) < position
-            for seg, q, term, role, contained, names_trade, names_research in hits:
+            for seg, q, term, role, contained, weak, names_trade, names_research in hits:
                 f = 1.0
                 if trade:
                     f = (TRADE_WHEN_MAKING if making else 1.0) if names_trade else TRADE_FACTOR
@@ -563,7 +574,8 @@ class SegmentClassifier:
                 acc = bucket.get(seg)
                 if acc is None:
                     acc = bucket[seg] = _Acc()
-                acc.add(sc, sc * CONTAINED_FACTOR if contained else sc, (sc, src, section, position, t, term), False, order)
+                acc.add(sc, sc * CONTAINED_FACTOR if contained else sc, (sc, src, section, position, t, term), False,
+                        order, weak)
                 order += 1
         return Analysis(scores, frozenset(code_segments))
 
@@ -593,10 +605,10 @@ class SegmentClassifier:
         if chain is not None:
             cand = [
                 (j, a.chain_score) for j, a in accs.items()
-                if self.seg_root[j] == chain or self.seg_chain[j] == chain
+                if a.strong and (self.seg_root[j] == chain or self.seg_chain[j] == chain)
             ]
         else:
-            cand = [(j, a.overall) for j, a in accs.items()]
+            cand = [(j, a.overall) for j, a in accs.items() if a.strong]
         ms = self.min_score
         cand = [x for x in cand if x[1] >= ms]
         if len(cand) <= 1:

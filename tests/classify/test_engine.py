@@ -151,3 +151,12 @@ def test_bad_arguments(clf):
         clf.assign(products="隔膜", k=0)
     with pytest.raises(InvalidInput):
         SegmentClassifier([])
+
+
+def test_weak_terms_alone_assign_nothing():
+    vocab = {"cai.steel.construction": SegmentVocabulary("cai.steel.construction", weak=("钢材", "钢铁"), sources=("t",))}
+    c = SegmentClassifier(SEGS, chains=CHAINS, vocabulary=vocab)
+    assert c.assign(products="钢铁资讯、钢材交易、钢材仓储") == []
+    # with a strong term the weak ones add to the confidence
+    alone = c.assign(products="螺纹钢")[0].confidence
+    assert c.assign(products="螺纹钢、钢材")[0].confidence > alone
