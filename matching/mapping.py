@@ -82,16 +82,17 @@ class SegmentMapper(BaseEstimator):
         plain segments with their own keywords only."""
         if self.top_n < 1:
             raise InvalidInput("top_n must be at least 1", field="top_n")
-        kw = {"min_score": self.min_score, "relative": self.relative}
         if isinstance(segments, ChainData):
             if not segments.segments:
                 raise InvalidInput("SegmentMapper needs at least one segment to fit", field="segments")
-            self.classifier_ = SegmentClassifier.from_data(segments, **kw)
+            self.classifier_ = SegmentClassifier.from_data(
+                segments, min_score=self.min_score, relative=self.relative
+            )
         else:
             segs = list(segments)
             if not segs:
                 raise InvalidInput("SegmentMapper needs at least one segment to fit", field="segments")
-            self.classifier_ = SegmentClassifier(segs, **kw)
+            self.classifier_ = SegmentClassifier(segs, min_score=self.min_score, relative=self.relative)
         self.segment_ids_ = [s.id for s in self.classifier_.segments]
         return self
 

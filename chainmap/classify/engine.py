@@ -281,10 +281,10 @@ class SegmentClassifier:
         self.codes: dict[str, list[tuple[int, float, str, str]]] = {}
         self.code_names: dict[str, str] = {}
         for row in concordance or ():
-            j = self.index.get(row.segment)
-            if j is None:
+            sj = self.index.get(row.segment)
+            if sj is None:
                 continue
-            self.codes.setdefault(row.code, []).append((j, row.weight, row.role, row.code_name))
+            self.codes.setdefault(row.code, []).append((sj, row.weight, row.role, row.code_name))
             if row.code_name:
                 self.code_names.setdefault(normalize(row.code_name), row.code)
         self._item_cache: dict[tuple[str, str], tuple[tuple[_Hit, ...], bool, bool, bool]] = {}
@@ -571,10 +571,10 @@ class SegmentClassifier:
                     f = RESEARCH_FACTOR
                 sc = pw * q * f
                 bucket = prod_scores[role]
-                acc = bucket.get(seg)
-                if acc is None:
-                    acc = bucket[seg] = _Acc()
-                acc.add(sc, sc * CONTAINED_FACTOR if contained else sc, (sc, src, section, position, t, term), False,
+                hit_acc = bucket.get(seg)
+                if hit_acc is None:
+                    hit_acc = bucket[seg] = _Acc()
+                hit_acc.add(sc, sc * CONTAINED_FACTOR if contained else sc, (sc, src, section, position, t, term), False,
                         order, weak)
                 order += 1
         return Analysis(scores, frozenset(code_segments))
