@@ -302,7 +302,8 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
     else:
         data = ChainData(chains, regions, segments, links, enterprises, origin, policies=policies)
         problems.extend(validate_data(data, invalid=invalid))
-        problems.extend(check_vocabulary(root, data))
+        if not problems:  # the vocabulary names segments: checked once the graph itself is valid
+            problems.extend(check_vocabulary(root, data))
     if problems:
         first = problems[0]
         raise InvalidInput(
