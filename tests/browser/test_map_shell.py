@@ -185,7 +185,6 @@ def test_nav_and_remembered_language(browser: Any, server: Server) -> None:
     assert browser.execute_script("return localStorage.getItem('chainmap.lang')") == "zh"
 
 
-@pytest.mark.browser
 MARKS_JS = """
 const at = (n) => { const e = performance.getEntriesByName(n)[0]; return e ? e.startTime : null; };
 const d = document.getElementById('diagram').dataset;
@@ -193,6 +192,7 @@ return [at('chainmap-content'), at('chainmap-diagram'), d.layoutMs, d.layoutCach
 """
 
 
+@pytest.mark.browser
 def test_page_load_times_warm(browser: Any, server: Server) -> None:
     """Prints each page's load time on the seed from a warm server (target < 1 s; not asserted).
 
