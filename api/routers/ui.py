@@ -404,10 +404,11 @@ def _layout_key_arg(key: str) -> str:
 
 @router.get("/ui/layouts/{key}", summary="共享的图谱排布 / shared chain-map layout")
 def get_layout(key: str, request: Request, _: Reader) -> Response:
-    """The layout another visitor's browser computed for this ELK input, or 404."""
+    """The layout another visitor's browser computed for this ELK input, or ``204`` when none is
+    kept yet (not a 404: a miss is the normal first visit and must not log a console error)."""
     item = layout_cache(request.app).get(_layout_key_arg(key))
     if item is None:
-        raise NotFound(f"no layout kept for {key!r} (the page lays it out and posts it)", field="key")
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
     return Response(content=item["text"], media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
@@ -425,7 +426,10 @@ async def put_layout(key: str, request: Request, _: Reader, data: DataDep, cache
     chain = body.get("chain") if isinstance(body, dict) else None
     if not isinstance(chain, str):
         raise InvalidInput("layout needs the chain id it draws", field="chain")
-    allowed = await run_in_threadpool(_chain_box_ids, data, cache, chain)
+    try:
+        allowed = await run_in_threadpool(_chain_box_ids, data, cache, chain)
+    except NotFound:
+        raise InvalidInput(f"layout not kept: unknown chain {chain!r}", field="chain") from None
     item = validate_layout(key, body, allowed)
     text = _js_json(item)
     kept = layout_cache(request.app).put(key, {"text": text})
@@ -462,11 +466,9 @@ def _with_csp(page: HTMLResponse) -> HTMLResponse:
     return HTMLResponse(body, headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"})
 
 
-#: Swagger UI settings for a quick first paint: operations collapsed, the long "Schemas"
-#: section not rendered up front (each operation still shows its own models), no syntax colouring
-#: of large bodies
+#: Swagger UI settings for a quicker first paint: the long "Schemas" section not rendered up
+#: front (each operation still shows its own models), no syntax colouring of large bodies
 SWAGGER_PARAMETERS: dict[str, object] = {
-    "docExpansion": "none",
     "defaultModelsExpandDepth": -1,
     "syntaxHighlight": False,
     "deepLinking": True,

@@ -226,7 +226,7 @@
       if (kept) return Object.assign(kept, { source: "local" });
       try {
         const resp = await fetch(`/ui/layouts/${encodeURIComponent(key)}`, { headers: cm.authHeaders(), cache: "no-store" });
-        if (!resp.ok) return null;
+        if (resp.status !== 200) return null; // 204: nobody laid this input out yet
         const body = await resp.json();
         if (JSON.stringify(body.input) !== text) return null; // another input with the same hash
         this.keep(key, body.output);
