@@ -166,7 +166,7 @@
       const svg = document.importNode(doc.documentElement, true);
       box.replaceChildren(svg);
       Object.assign(box.dataset, { nodes: String(m.nodes.length), edges: String(m.edges.length), collapsed: String(state.collapse),
-        layoutMs: String(m.layoutMs), layoutCached: String(m.cached) });
+        layoutMs: String(m.layoutMs), layoutCached: String(m.cached), layoutKey: m.layoutKey || "" });
       mark("chainmap-diagram");
       applyZoom();
       markSelected();
