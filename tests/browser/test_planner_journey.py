@@ -209,6 +209,8 @@ def test_census_upload_preview_then_confirm(browser: Any, server: Server, artifa
         assert counts[k] == expected["counts"].get(k, 0), (k, counts, expected["counts"])
     recognised = browser.execute_script("return [...document.querySelectorAll('#recognised-columns tbody tr td:first-child')].map(n => n.textContent)")
     assert recognised == list(expected["columns"]["recognised"])
+    fields = browser.execute_script("return [...document.querySelectorAll('#recognised-columns tbody tr td:last-child')].map(n => n.textContent)")
+    assert "name" not in fields and "企业名称" in fields  # labels, not field ids
     ignored = browser.execute_script("return [...document.querySelectorAll('#ignored-columns .chip')].map(n => n.textContent)")
     assert ignored == expected["columns"]["ignored"]
     if expected["skipped"]:
@@ -250,6 +252,29 @@ def test_review_queue_decisions(browser: Any, server: Server, artifacts: Path) -
     assert shown_total == start_total
     assert "待审核" in browser.execute_script("return document.getElementById('pending-count').textContent")
     shots.save_screenshot(browser, artifacts / "review-queue.png")
+    # filters: chain and reason narrow the list exactly as the API does
+    qi_total = int(server.json("/api/v1/review", chain="qi", reason="low_confidence", page_size=1)["total"])
+    browser.execute_script(
+        "const c = document.getElementById('f-chain'); c.value = 'qi'; c.dispatchEvent(new Event('change'));"
+    )
+    _wait(browser, "return Number(document.getElementById('pending-count').dataset.total) !== arguments[0]", start_total)
+    browser.execute_script(
+        "const r = document.getElementById('f-reason'); r.value = 'low_confidence'; r.dispatchEvent(new Event('change'));"
+    )
+    _wait(browser, "return Number(document.getElementById('pending-count').dataset.total) === arguments[0]", qi_total)
+    assert qi_total > 0
+    proposed_cells = browser.execute_script("return [...document.querySelectorAll('#queue-table td.proposed')].map(n => n.textContent)")
+    assert proposed_cells and all("智能网联新能源汽车" in t for t in proposed_cells)
+    browser.execute_script(
+        "for (const id of ['f-reason', 'f-chain']) { const s = document.getElementById(id); s.value = ''; s.dispatchEvent(new Event('change')); }"
+    )
+    _wait(browser, "return Number(document.getElementById('pending-count').dataset.total) === arguments[0]", start_total)
+    if start_total > 50:  # pages of 50
+        assert browser.execute_script("return document.querySelectorAll('#queue-table tbody tr').length") == 50
+        _click(browser, "#page-next")
+        _wait(browser, "return document.getElementById('page-of').textContent.startsWith('第 2 ')")
+        _click(browser, "#page-prev")
+        _wait(browser, "return document.getElementById('page-of').textContent.startsWith('第 1 ')")
 
     def segment_rows() -> list[str]:
         return browser.execute_script(
@@ -279,7 +304,7 @@ def test_review_queue_decisions(browser: Any, server: Server, artifacts: Path) -
     proposed = corrected.split("|", 1)[1]
     seg_names = {s["id"]: s["name_zh"] for c in server.json("/api/v1/chains") for s in server.json(f"/api/v1/chains/{c['id']}/segments")}
     to_id = browser.execute_script(
-        "const sel = document.querySelector('#queue-table tr[data-id=\"' + arguments[0] + '\"] select.correct-to');"
+        "const sel = document.querySelector('#queue-table tr[data-id=\"' + arguments[0] + '\"] select.correct-to');sel.dispatchEvent(new Event('focus'));"
         "const opt = [...sel.options].find(o => o.value && o.value !== arguments[1]); sel.value = opt.value; return opt.value;",
         corrected, proposed,
     )
@@ -299,6 +324,7 @@ def test_review_queue_decisions(browser: Any, server: Server, artifacts: Path) -
     table = browser.execute_script("return [...document.querySelectorAll('#decisions-table tbody tr')].slice(0, 5).map(r => [...r.children].map(c => c.textContent))")
     assert len(table) == 5 and all(row[0] and row[1] for row in table)
     assert any(row[4] == "改为" and row[5] == seg_names[to_id] for row in table)
+    browser.execute_script("document.getElementById('decisions').scrollIntoView()")
     shots.save_screenshot(browser, artifacts / "review-decided.png")
 
 
@@ -354,7 +380,22 @@ def test_planner_page_load_times_warm(browser: Any, server: Server) -> None:
     rows = []
     for page in ("edit.html?chain=cai", "census.html", "review.html"):
         _open(browser, server, page)  # warm
+        browser.get_log("browser")
         rows.append((page, _open(browser, server, page)))
+        foreign = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => !n.startsWith(location.origin) && !n.startsWith('data:') && !n.startsWith('blob:'))"
+        )
+        assert foreign == [], (page, foreign)  # no request leaves the origin
+        severe = [e["message"] for e in browser.get_log("browser") if e.get("level") == "SEVERE"]
+        assert severe == [], (page, severe)
+        # English toggle: labels switch, no id leaks into the headings
+        browser.execute_script("document.getElementById('lang-toggle').click()")
+        _wait(browser, "return document.documentElement.lang === 'en'")
+        title = browser.execute_script("return document.querySelector('h1').textContent")
+        assert title in ("Edit industrial chains", "Local enterprise census import", "Census review queue"), title
+        browser.execute_script("document.getElementById('lang-toggle').click()")
+        _wait(browser, "return document.documentElement.lang === 'zh-CN'")
     print("\n[load] planner pages, warm server (until ready):")
     for page, seconds in rows:
         print(f"[load]   {seconds:6.2f} s  /ui/{page}")
