@@ -14,10 +14,14 @@ from api.etags import IfMatch, expected_tags, set_etag
 from api.schemas import Page
 from chainmap.models import ID_PATTERN
 from chainmap.projects import FollowUp, KpiReport, Project, Target, service
+from chainmap.projects.kpis import UnitRanking
 from chainmap.projects.models import (
     FollowUpMethod,
     GapStatus,
     Id,
+    IssueKind,
+    IssueStatus,
+    LeadRef,
     Money,
     PlausibleDate,
     ProjectEnterprise,
@@ -50,6 +54,7 @@ class ProjectChanges(BaseModel):
     funds_in_place_fixed: Money | None = None
     funds_in_place_non_fixed: Money | None = None
     new_fixed_asset_started: Money | None = None
+    next_followup: PlausibleDate | None = None
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent (an explicit null clears an optional field)."""
@@ -57,13 +62,19 @@ class ProjectChanges(BaseModel):
 
 
 class ProjectIn(BaseModel):
-    """A project to register (POST /projects): ``id`` is generated and ``created`` is today when omitted."""
+    """A project to register (POST /projects): ``id`` is generated and ``created`` is today when omitted.
+
+    登记为项目: send the enterprise and the ``lead`` as the lead list showed it (candidate id, name,
+    gap segment and status); the segment, gap status and title default to the lead's.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: Id | None = None
     title: str = Field(default="", max_length=200)
     enterprise: ProjectEnterprise
+    lead: LeadRef | None = None
+    next_followup: PlausibleDate | None = None
     segment: Id | None = None
     gap_status: GapStatus | None = None
     task_force: str = Field(min_length=1, max_length=100)
@@ -93,6 +104,31 @@ class FollowUpIn(BaseModel):
     date: PlausibleDate | None = None
     actor: str = Field(min_length=1, max_length=100)
     note: str = Field(default="", max_length=2000)
+    next_date: PlausibleDate | None = Field(default=None, description="下次跟进日期 / next follow-up date")
+
+
+class IssueIn(BaseModel):
+    """A 困难问题 or 诉求 raised by the project."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    kind: IssueKind = Field(description="困难问题 problem | 诉求 request")
+    text: str = Field(min_length=1, max_length=2000)
+    actor: str = Field(min_length=1, max_length=100, description="提出/登记人 / raised by")
+    date: PlausibleDate | None = None
+    handler: str = Field(default="", max_length=100, description="承办人或单位 / handled by")
+
+
+class IssueStatusIn(BaseModel):
+    """A status change of a problem or request: 待办 open → 办理中 in_progress → 已解决 resolved."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: IssueStatus
+    actor: str = Field(min_length=1, max_length=100)
+    date: PlausibleDate | None = None
+    note: str = Field(default="", max_length=2000)
+    handler: str | None = Field(default=None, max_length=100)
 
 
 class RegistrationOut(BaseModel):
@@ -155,7 +191,7 @@ def export_projects(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     region: Annotated[str | None, Query(max_length=80)] = None,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
-    stalled_days: Annotated[int, Query(ge=1, le=3650)] = 90,
+    stalled_days: Annotated[int | None, Query(ge=1, le=3650, description="统一停滞阈值，缺省按阶段规则")] = None,
 ) -> Response:
     export = service.export_projects(
         store=store, format=format, year=year, region=region, task_force=task_force, stalled_days=stalled_days, lang=lang
@@ -165,6 +201,63 @@ def export_projects(
         media_type=export.media_type,
         headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
     )
+
+
+@router.get("/projects/board", summary="项目看板（按阶段）/ pipeline board by stage", response_model=service.Board)
+def get_board(
+    store: StoreDep,
+    _: Reader,
+    task_force: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=80)] = None,
+    segment: Annotated[str | None, Query(max_length=80)] = None,
+    stalled_days: Annotated[int | None, Query(ge=1, le=3650, description="统一停滞阈值，缺省按阶段规则")] = None,
+) -> service.Board:
+    """每列一个阶段（线索→达效，搁置，终止）；每张卡片带允许的下一阶段、逾期跟进天数、未解决问题数与停滞规则。"""
+    return service.board(store=store, task_force=task_force, region=region, segment=segment, stalled_days=stalled_days)
+
+
+@router.get("/projects/{project_id}/view", summary="项目页（允许的阶段、跟进、提醒）/ project page", response_model=service.ProjectView)
+def get_project_view(project_id: ProjectId, store: StoreDep, _: Reader, response: Response) -> service.ProjectView:
+    """项目、允许的下一阶段、七跟法跟进记录、下次跟进是否逾期、是否停滞（及所依规则）。ETag 同 GET /projects/{id}。"""
+    view = service.project_view(store=store, project_id=project_id)
+    set_etag(response, view.project)
+    return view
+
+
+@router.post(
+    "/projects/{project_id}/issues", status_code=201, summary="登记困难问题/诉求 / raise a problem or request",
+    response_model=Project, responses=PRECONDITION_RESPONSES,
+)
+def post_issue(
+    project_id: ProjectId, body: IssueIn, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None
+) -> Project:
+    project = service.raise_issue(
+        store=store, project_id=project_id, kind=body.kind, text=body.text, actor=body.actor, on=body.date,
+        handler=body.handler, if_match=expected_tags(if_match),
+    )  # fmt: skip
+    set_etag(response, project)
+    return project
+
+
+@router.patch(
+    "/projects/{project_id}/issues/{issue_id}", summary="更新问题/诉求状态 / update a problem's status",
+    response_model=Project, responses=PRECONDITION_RESPONSES,
+)
+def patch_issue(
+    project_id: ProjectId,
+    issue_id: Annotated[str, Path(max_length=40, pattern=r"^i\d+$")],
+    body: IssueStatusIn,
+    store: StoreDep,
+    _: TaskForce,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Project:
+    project = service.update_issue(
+        store=store, project_id=project_id, issue_id=issue_id, status=body.status, actor=body.actor, on=body.date,
+        note=body.note, handler=body.handler, if_match=expected_tags(if_match),
+    )  # fmt: skip
+    set_etag(response, project)
+    return project
 
 
 @router.get("/projects/{project_id}", summary="项目详情 / one project", response_model=Project)
@@ -206,7 +299,10 @@ def post_transition(
 
 @router.post("/projects/{project_id}/followups", status_code=201, summary="跟进记录（七跟法）/ log a follow-up", response_model=FollowUp)
 def post_followup(project_id: ProjectId, body: FollowUpIn, store: StoreDep, _: TaskForce) -> FollowUp:
-    return service.log_followup(store=store, project_id=project_id, method=body.method, on=body.date, actor=body.actor, note=body.note)
+    return service.log_followup(
+        store=store, project_id=project_id, method=body.method, on=body.date, actor=body.actor, note=body.note,
+        next_date=body.next_date,
+    )  # fmt: skip
 
 
 @router.get("/projects/{project_id}/followups", summary="跟进记录列表 / follow-ups", response_model=list[FollowUp])
@@ -221,15 +317,50 @@ def get_kpis(
     year: Annotated[int, Query(ge=2000, le=2100, description="年度 / year")],
     region: Annotated[str | None, Query(max_length=80, description="县区或开发区编号，缺省全市 / region")] = None,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
-    stalled_days: Annotated[int, Query(ge=1, le=3650, description="多少天无进展算停滞 / days without a transition")] = 90,
+    stalled_days: Annotated[
+        int | None, Query(ge=1, le=3650, description="统一停滞阈值（天），缺省按阶段规则 / one threshold, default per-stage rules")
+    ] = None,
 ) -> KpiReport:
-    """签约数、签约额及完成率、开工率、新开工固定资产投资、到位资金（固定/非固定）、阶段间天数、停滞项目。"""
+    """签约数与金额、开工率、签约开工率、开工投产率、投产达效率、新开工固定资产投资、到位资金（固定/非固定）及各自完成率，
+    阶段间天数，停滞项目（按阶段规则，规则见 stall_rules）。指定 task_force 时按该队伍自己的目标考核。"""
     return service.project_kpis(store=store, year=year, region=region, task_force=task_force, stalled_days=stalled_days)
+
+
+@router.get("/kpis/units", summary="考核排名（县区或招商队伍）/ KPIs by unit, ranked", response_model=UnitRanking)
+def get_unit_kpis(
+    store: StoreDep,
+    _: Reader,
+    year: Annotated[int, Query(ge=2000, le=2100, description="年度 / year")],
+    by: Annotated[Literal["county", "task_force"], Query(description="county 县（市、区）| task_force 招商队伍")] = "county",
+) -> UnitRanking:
+    """每个单位按自身目标计算各项指标完成率；综合得分为有目标指标完成率（单项封顶）的平均值。"""
+    return service.unit_ranking(store=store, year=year, by=by)
+
+
+@router.get(
+    "/kpis/units.xlsx",
+    summary="考核排名表下载 / ranking workbook",
+    response_class=Response,
+    responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}},
+)
+def get_unit_kpis_xlsx(
+    store: StoreDep,
+    _: Reader,
+    lang: LangDep,
+    year: Annotated[int, Query(ge=2000, le=2100)],
+    by: Annotated[Literal["county", "task_force"], Query()] = "county",
+) -> Response:
+    export = service.export_ranking(store=store, year=year, by=by, lang=lang)
+    return Response(
+        content=export.content,
+        media_type=export.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+    )
 
 
 @router.put("/targets", summary="设置年度目标 / set a year's targets", response_model=Target, responses=PRECONDITION_RESPONSES)
 def put_target(target: Target, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None) -> Target:
-    """插入或替换某年某区域的目标；带 If-Match（GET /targets/{target_id} 的 ETag）时目标已被他人修改则 412。"""
+    """插入或替换某年某单位（全市、县区/开发区 region，或招商队伍 task_force）的目标；带 If-Match（GET /targets/{target_id} 的 ETag）时目标已被他人修改则 412。"""
     saved = service.set_target(store=store, target_in=target, if_match=expected_tags(if_match))
     set_etag(response, saved)
     return saved
@@ -242,7 +373,7 @@ def get_targets(store: StoreDep, _: Reader, year: Annotated[int | None, Query(ge
 
 @router.get("/targets/{target_id}", summary="单个年度目标 / one year's targets of a region", response_model=Target)
 def get_target(
-    target_id: Annotated[str, Path(max_length=120, description="年度.区域，如 2021.city、2021.yongji / year.region")],
+    target_id: Annotated[str, Path(max_length=120, description="年度.单位，如 2021.city、2021.yongji、2021.tf.镁产业招商专班 / year.unit")],
     store: StoreDep,
     _: Reader,
     response: Response,

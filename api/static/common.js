@@ -26,7 +26,7 @@
     { id: "map", href: "index.html", zh: "图谱", en: "Chain map" },
     { id: "gaps", href: "gaps.html", zh: "诊断", en: "Gaps" },
     { id: "leads", href: "leads.html", zh: "招商线索", en: "Leads" },
-    { id: "projects", href: "projects.html", zh: "项目", en: "Projects" },
+    { id: "projects", href: "pipeline.html", zh: "项目", en: "Projects" },
     { id: "dashboard", href: "dashboard.html", zh: "驾驶舱", en: "Dashboard" },
     { id: "edit", href: "edit.html", zh: "编辑图谱", en: "Edit chains" },
     { id: "census", href: "census.html", zh: "普查导入", en: "Census import" },

@@ -247,13 +247,20 @@ def log(
     actor: str = typer.Option(..., "--actor", help="跟进人 / who followed up"),
     on: str = typer.Option(None, "--date", help=DATE_HELP),
     note: str = typer.Option("", "--note", help="跟进情况 / what happened"),
+    next_on: str = typer.Option(None, "--next", help="下次跟进日期 YYYY-MM-DD / next follow-up date"),
     lang: str = LangOpt,
 ) -> None:
     """记录跟进（七跟法）/ log a follow-up."""
     lang = norm_lang(lang)
     with open_store() as store:
         fu = log_followup(
-            store=store, project_id=project_id, method=method, on=_date(on, "date"), actor=actor, note=note
+            store=store,
+            project_id=project_id,
+            method=method,
+            on=_date(on, "date"),
+            actor=actor,
+            note=note,
+            next_date=_date(next_on, "next"),
         )
     typer.echo(
         pick(
@@ -280,6 +287,10 @@ def show(
         echo_json(_plain({"project": p.model_dump(), "followups": [f.model_dump() for f in fus]}))
         return
     typer.echo(f"{p.id}  {p.enterprise.name}  {p.stage.label(lang)}  {p.task_force} / {p.owner}")
+    if p.next_followup:
+        typer.echo(pick(lang, f"下次跟进 {p.next_followup}", f"next follow-up {p.next_followup}"))
+    for i in p.issues:
+        typer.echo(f"{i.kind.label(lang)} {i.id}: {i.text} [{pick(lang, i.status.label_zh, i.status.value)}]")
     rows = [[pick(lang, "登记", "created"), "", p.created, "", ""]]
     rows += [
         [t.from_stage.label(lang), t.to_stage.label(lang), t.date, t.actor, t.note] for t in p.transitions
@@ -356,7 +367,7 @@ def _kpis(
     end: str | None,
     region: str | None,
     task_force: str | None,
-    stalled_days: int,
+    stalled_days: int | None,
     today: str | None,
 ) -> KpiReport:
     return project_kpis(
@@ -381,7 +392,9 @@ def kpi(
         None, "--region", help="县或开发区编号，默认全市 / county or zone id, default city"
     ),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍 / task force"),
-    stalled_days: int = typer.Option(90, "--stalled-days", help="停滞阈值（天）/ stalled threshold, days"),
+    stalled_days: int | None = typer.Option(
+        None, "--stalled-days", help="统一停滞阈值（天），缺省按阶段规则 / one threshold, default: per-stage rules"
+    ),
     today: str = typer.Option(None, "--today", help="统计日（默认今天）/ as-of date"),
     fmt: str = FORMAT,
     lang: str = LangOpt,
@@ -412,8 +425,8 @@ def kpi(
     typer.echo(
         pick(
             lang,
-            f"停滞项目（超过 {report.stalled_days} 天无阶段变更）：{len(report.stalled)} 个",
-            f"stalled projects (no stage change for over {report.stalled_days} days): {len(report.stalled)}",
+            f"停滞项目（{'；'.join(r.explain('zh') for r in report.stall_rules)}）：{len(report.stalled)} 个",
+            f"stalled projects ({'; '.join(r.explain('en') for r in report.stall_rules)}): {len(report.stalled)}",
         )
     )
     if report.stalled:
@@ -430,11 +443,11 @@ def export(
     region: str = typer.Option(None, "--region", help="县或开发区编号 / county or zone id"),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍 / task force"),
     stage: str = typer.Option(None, "--stage", help="只导出该阶段的项目 / only projects at this stage"),
-    stalled_days: int = typer.Option(90, "--stalled-days", help="停滞阈值（天）"),
+    stalled_days: int | None = typer.Option(None, "--stalled-days", help="统一停滞阈值（天），缺省按阶段规则"),
     today: str = typer.Option(None, "--today", help="统计日 / as-of date"),
     lang: str = LangOpt,
 ) -> None:
-    """导出项目、指标与停滞项目（xlsx 三个工作表；csv 仅项目）/ export projects, KPIs, stalled."""
+    """导出项目、指标、停滞项目、跟进记录与问题诉求（xlsx 五个工作表；csv 仅项目）/ export projects, KPIs, stalled, follow-ups."""
     lang = norm_lang(lang)
     check_output(output, lang=lang)
     with open_store() as store:
@@ -459,12 +472,45 @@ def export(
     )
 
 
+@app.command("rank")
+@handle_errors
+def rank(
+    year: int = typer.Option(..., "--year", help="年度 / year"),
+    by: str = typer.Option("county", "--by", help="county 县（市、区）| task_force 招商队伍"),
+    output: Path = typer.Option(None, "--output", "-o", help="写出考核排名工作簿（.xlsx）/ write the ranking workbook"),
+    today: str = typer.Option(None, "--today", help="统计日 / as-of date"),
+    fmt: str = FORMAT,
+    lang: str = LangOpt,
+) -> None:
+    """考核排名：各县区或招商队伍按自身目标的完成率与综合得分 / ranking of units against their own targets."""
+    from chainmap.projects.report import ranking_table
+    from chainmap.projects.service import export_ranking, unit_ranking
+
+    lang = norm_lang(lang)
+    fmt = check_format(fmt, FORMATS)
+    with open_store() as store:
+        if output is not None:
+            check_output(output, lang=lang)
+            export = export_ranking(store=store, year=year, by=by, today=_date(today, "today"), lang=lang)
+            write_output(output, export.content, lang=lang)
+            typer.echo(pick(lang, f"已写出考核排名到 {output}", f"wrote the ranking to {output}"))
+            return
+        ranking = unit_ranking(store=store, year=year, by=by, today=_date(today, "today"))
+    if fmt == "json":
+        echo_json(_plain(ranking.model_dump()))
+        return
+    headers, rows = ranking_table(ranking, lang=lang)
+    typer.echo(pick(lang, ranking.method_zh, ranking.method_en))
+    echo_table(headers, [[_num(v) for v in r] for r in rows])
+
+
 # ---------------------------------------------------------------------------
 @targets_app.command("set")
 @handle_errors
 def targets_set(
     year: int = typer.Option(..., "--year", help="年度 / year"),
     region: str = typer.Option(None, "--region", help="县或开发区编号，默认全市 / region id, default city"),
+    task_force: str = typer.Option(None, "--task-force", help="招商队伍（队伍自己的目标）/ a task force's own target"),
     signed_count: int = typer.Option(None, "--signed-count", help="签约项目数目标"),
     signed_value: str = typer.Option(None, "--signed-value", help="签约总额目标（亿元）"),
     start_rate: str = typer.Option(None, "--start-rate", help="签约开工率目标（%）"),
@@ -478,6 +524,7 @@ def targets_set(
     data = _given(
         year=year,
         region=region,
+        task_force=task_force,
         signed_count=signed_count,
         signed_value=signed_value,
         start_rate=start_rate,
@@ -487,7 +534,7 @@ def targets_set(
     )
     with open_store() as store:
         t = set_target(store=store, target_in=data)
-    where = t.region or pick(lang, "全市", "whole city")
+    where = t.task_force or t.region or pick(lang, "全市", "whole city")
     typer.echo(pick(lang, f"已设定 {t.year} 年目标（{where}）", f"set the {t.year} targets ({where})"))
 
 

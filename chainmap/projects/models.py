@@ -22,7 +22,15 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chainmap.exceptions import InvalidInput
-from chainmap.labels import FOLLOW_UP_METHOD, GAP_STATUS, PROJECT_STAGE, TASK_FORCE_KIND, zh_labels
+from chainmap.labels import (
+    FOLLOW_UP_METHOD,
+    GAP_STATUS,
+    ISSUE_KIND,
+    ISSUE_STATUS,
+    PROJECT_STAGE,
+    TASK_FORCE_KIND,
+    zh_labels,
+)
 from chainmap.models import ID_PATTERN, CreditCode
 from chainmap.names import normalize_company_name
 
@@ -40,6 +48,11 @@ __all__ = [
     "TaskForceKind",
     "GapStatus",
     "FollowUpMethod",
+    "IssueKind",
+    "IssueStatus",
+    "LeadRef",
+    "IssueUpdate",
+    "ProjectIssue",
     "ProjectEnterprise",
     "StageChange",
     "Project",
@@ -207,6 +220,37 @@ class FollowUpMethod(_LabelledEnum):
         return "method"
 
 
+class IssueKind(_LabelledEnum):
+    """What a project raised: a 困难问题 (problem) or a 诉求 (request)."""
+
+    problem = "problem"
+    request = "request"
+
+    @classmethod
+    def _labels_zh(cls) -> dict[str, str]:
+        return zh_labels(ISSUE_KIND)
+
+    @classmethod
+    def _field_name(cls) -> str:
+        return "kind"
+
+
+class IssueStatus(_LabelledEnum):
+    """Handling status of a problem or request: 待办 → 办理中 → 已解决."""
+
+    open = "open"
+    in_progress = "in_progress"
+    resolved = "resolved"
+
+    @classmethod
+    def _labels_zh(cls) -> dict[str, str]:
+        return zh_labels(ISSUE_STATUS)
+
+    @classmethod
+    def _field_name(cls) -> str:
+        return "status"
+
+
 # ---------------------------------------------------------------------------
 # records
 # ---------------------------------------------------------------------------
@@ -250,6 +294,59 @@ class StageChange(StrictModel):
     note: str = ""
 
 
+class LeadRef(StrictModel):
+    """The ranked lead a project was registered from (登记为项目): what the lead list showed."""
+
+    candidate_id: str = Field(min_length=1, max_length=120)
+    name: str = Field(min_length=1, max_length=200)
+    credit_code: CreditCode = None
+    chain: Id | None = None
+    gap_segment: Id | None = None
+    gap_status: GapStatus | None = None
+    score: float | None = Field(default=None, ge=0, le=1000)
+    rank: int | None = Field(default=None, ge=1)
+
+
+class IssueUpdate(StrictModel):
+    """One step in the handling of a problem or request: its new status, when, by whom, a note."""
+
+    status: IssueStatus
+    date: PlausibleDate
+    actor: str = Field(min_length=1, max_length=100)
+    note: str = Field(default="", max_length=2000)
+
+
+class ProjectIssue(StrictModel):
+    """A 困难问题 or 诉求 a project raised, with who handles it and its status history.
+
+    >>> i = ProjectIssue(id="i1", kind="诉求", text="协调用地指标", raised_by="张三", raised_on="2021-03-01")
+    >>> i.status.label_zh, i.kind.value
+    ('待办', 'request')
+    """
+
+    id: str = Field(min_length=1, max_length=40)
+    kind: IssueKind
+    text: str = Field(min_length=1, max_length=2000)
+    raised_by: str = Field(min_length=1, max_length=100)
+    raised_on: PlausibleDate
+    handler: str = Field(default="", max_length=100)
+    status: IssueStatus = IssueStatus.open
+    updated_on: PlausibleDate | None = None
+    history: list[IssueUpdate] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates(self) -> ProjectIssue:
+        prev = self.raised_on
+        for i, h in enumerate(self.history):
+            if h.date < prev:
+                raise ValueError(f"history[{i}].date {h.date} is before {prev} / 日期不能倒退")
+            prev = h.date
+        if self.history:
+            self.status = self.history[-1].status
+            self.updated_on = self.history[-1].date
+        return self
+
+
 class Project(StrictModel):
     """An investment project followed by a task force.
 
@@ -287,6 +384,10 @@ class Project(StrictModel):
     created: PlausibleDate
     transitions: list[StageChange] = Field(default_factory=list)
     related_projects: list[str] = Field(default_factory=list)
+    lead: LeadRef | None = None
+    next_followup: PlausibleDate | None = None
+    progress_on: PlausibleDate | None = None
+    issues: list[ProjectIssue] = Field(default_factory=list)
     name_key: str = ""
 
     @model_validator(mode="after")
@@ -343,25 +444,56 @@ class FollowUp(StrictModel):
     date: PlausibleDate
     actor: str = Field(min_length=1)
     note: str = ""
+    next_date: PlausibleDate | None = None
+
+    @model_validator(mode="after")
+    def _next_after(self) -> FollowUp:
+        if self.next_date is not None and self.next_date < self.date:
+            raise ValueError(
+                f"next_date {self.next_date} is before the follow-up date {self.date} / 下次跟进日期不能早于本次"
+            )
+        return self
 
 
 class Target(StrictModel):
-    """The year's targets of a region (``region=None``: the whole city).
+    """The year's targets of a unit: the whole city, a region (county / zone) or a task force.
 
-    Every target is optional; a KPI without a target has no percentage.
-    ``start_rate`` is a percentage (60 means 60%).
+    ``region=None`` and ``task_force=None``: the whole city; ``region``: that
+    county or zone; ``task_force``: that 招商专班 / 小分队 (not both).  Every
+    target is optional; a KPI without a target has no percentage.  Rates are
+    percentages (60 means 60%).
+
+    >>> Target(year=2021, task_force="镁产业招商专班", signed_count=3).record_id
+    '2021.tf.镁产业招商专班'
     """
 
     year: int = Field(ge=2000, le=2100)
     region: Id | None = None
+    task_force: str | None = Field(default=None, min_length=1, max_length=100)
     signed_count: int | None = Field(default=None, ge=0)
     signed_value: Money | None = None
     start_rate: Percent | None = Field(default=None, le=100)
     new_fixed_asset: Money | None = None
     funds_fixed: Money | None = None
     funds_non_fixed: Money | None = None
+    open_start_rate: Percent | None = Field(default=None, le=100)
+    production_rate: Percent | None = Field(default=None, le=100)
+    output_rate: Percent | None = Field(default=None, le=100)
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Target:
+        if self.region is not None and self.task_force is not None:
+            raise ValueError("a target is for a region or for a task force, not both / 目标只能针对一个区域或一个招商队伍")
+        return self
+
+    @property
+    def unit_kind(self) -> str:
+        """``city``, ``region`` or ``task_force``."""
+        return "task_force" if self.task_force else ("region" if self.region else "city")
 
     @property
     def record_id(self) -> str:
-        """``"2021.city"`` or ``"2021.<region>"``."""
+        """``"2021.city"``, ``"2021.<region>"`` or ``"2021.tf.<task force>"``."""
+        if self.task_force:
+            return f"{self.year}.tf.{self.task_force}"
         return f"{self.year}.{self.region or 'city'}"

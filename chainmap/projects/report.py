@@ -1,7 +1,9 @@
 """Renderers of the investment-project context: tables, the XLSX workbook and the CSV export.
 
-The workbook has three sheets — 项目 (projects), 指标 (KPIs), 停滞项目
-(stalled) — with Chinese headers (English with ``lang="en"``), numbers
+The workbook has five sheets — 项目 (projects), 指标 (KPIs), 停滞项目
+(stalled, with the rule each broke), 跟进记录 (follow-ups), 困难问题与诉求
+(problems and requests) — printable on A4 landscape (fit to width, header
+row repeated), with Chinese headers (English with ``lang="en"``), numbers
 stored as numbers (amounts in 亿元 with two decimals shown), dates as dates,
 and column widths fitted to the content.  The CSV holds the projects table in
 UTF-8 with a BOM, so Excel opens the Chinese text correctly.
@@ -27,12 +29,12 @@ from decimal import Decimal
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from chainmap.i18n import norm_lang, pick
-from chainmap.projects.kpis import KpiReport, StalledProject, percent_of
-from chainmap.projects.models import Project, ProjectStage
+from chainmap.projects.kpis import KPI_DEFINITIONS, KpiReport, StalledProject, UnitRanking, percent_of
+from chainmap.projects.models import FollowUp, Project, ProjectStage
 from chainmap.projects.stages import stage_dates
 from chainmap.safe_output import append_xlsx_row, safe_csv_writer
 from chainmap.textfmt import display_width
@@ -46,10 +48,18 @@ __all__ = [
     "write_projects_xlsx",
     "projects_csv",
     "write_projects_csv",
+    "followup_table",
+    "issue_table",
+    "ranking_table",
+    "write_ranking_xlsx",
+    "ranking_xlsx_bytes",
 ]
 
-#: Sheet names per language: projects, KPIs, stalled.
-SHEET_NAMES = {"zh": ("项目", "指标", "停滞项目"), "en": ("projects", "KPIs", "stalled")}
+#: Sheet names per language: projects, KPIs, stalled, follow-ups, problems and requests.
+SHEET_NAMES = {
+    "zh": ("项目", "指标", "停滞项目", "跟进记录", "困难问题与诉求"),
+    "en": ("projects", "KPIs", "stalled", "follow-ups", "problems and requests"),
+}
 
 _MONEY_FORMAT = "0.00"
 _MAX_WIDTH = 48
@@ -87,6 +97,8 @@ _PROJECT_COLUMNS: list[tuple[str, str, Any]] = [
     ("开工日期", "started_on", lambda p, lang: stage_dates(p).get(ProjectStage.started)),
     ("投产日期", "in_production_on", lambda p, lang: stage_dates(p).get(ProjectStage.in_production)),
     ("最近变更日期", "last_change", lambda p, lang: p.last_change),
+    ("下次跟进日期", "next_followup", lambda p, lang: p.next_followup),
+    ("未解决问题/诉求", "open_issues", lambda p, lang: sum(1 for i in p.issues if i.status.value != "resolved")),
     ("关联项目", "related_projects", lambda p, lang: ";".join(p.related_projects)),
     ("终止原因", "drop_reason", lambda p, lang: p.drop_reason),
 ]
@@ -121,7 +133,7 @@ def kpi_table(report: KpiReport, *, lang: str = "zh") -> tuple[list[str], list[l
         ]
     ]
     yi, n, pct = pick(lang, "亿元", "100m CNY"), pick(lang, "个", "projects"), "%"
-    count_pct = percent_of(r.signed_count, r.signed_count_target)
+    count_pct = r.signed_count_pct if r.signed_count_pct is not None else percent_of(r.signed_count, r.signed_count_target)
     rows: list[list[Any]] = [
         [pick(lang, "签约项目数", "signed projects"), r.signed_count, r.signed_count_target, count_pct, n],
         [
@@ -133,10 +145,31 @@ def kpi_table(report: KpiReport, *, lang: str = "zh") -> tuple[list[str], list[l
         ],
         [pick(lang, "开工项目数", "started projects"), r.started_count, None, None, n],
         [
+            pick(lang, "开工率", "start rate (of projects waiting to start)"),
+            r.open_start_rate,
+            r.open_start_rate_target,
+            r.open_start_rate_pct,
+            pct,
+        ],
+        [
             pick(lang, "签约开工率", "start rate (started / signed)"),
             r.start_rate,
             r.start_rate_target,
-            None,
+            r.start_rate_pct,
+            pct,
+        ],
+        [
+            pick(lang, "开工投产率", "started-to-production rate"),
+            r.production_rate,
+            r.production_rate_target,
+            r.production_rate_pct,
+            pct,
+        ],
+        [
+            pick(lang, "投产达效率", "production-to-design-output rate"),
+            r.output_rate,
+            r.output_rate_target,
+            r.output_rate_pct,
             pct,
         ],
         [
@@ -196,15 +229,99 @@ def stalled_table(
             ("招商队伍", "task_force"),
             ("负责人", "owner"),
             ("阶段", "stage"),
-            ("最近变更日期", "since"),
+            ("最近活动日期", "since"),
             ("停滞天数", "days"),
+            ("停滞规则", "rule"),
         ]
     ]
     rows = [
-        [s.project_id, s.enterprise, s.task_force, s.owner, s.stage.label(lang), s.since, s.days]
+        [
+            s.project_id,
+            s.enterprise,
+            s.task_force,
+            s.owner,
+            s.stage.label(lang),
+            s.since,
+            s.days,
+            s.rule_en if lang == "en" else s.rule_zh,
+        ]
         for s in stalled
     ]
     return headers, rows
+
+
+def followup_table(
+    followups: Iterable[FollowUp], projects: Iterable[Project], *, lang: str = "zh"
+) -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the follow-ups sheet (by project, then date)."""
+    lang = norm_lang(lang)
+    names = {p.id: p.enterprise.name for p in projects}
+    headers = [
+        pick(lang, zh, en)
+        for zh, en in [
+            ("项目编号", "project"),
+            ("企业名称", "enterprise"),
+            ("日期", "date"),
+            ("七跟法", "method"),
+            ("跟进人", "actor"),
+            ("情况", "note"),
+            ("下次跟进日期", "next date"),
+        ]
+    ]
+    rows = [
+        [f.project, names.get(f.project, ""), f.date, f.method.label(lang), f.actor, f.note, f.next_date]
+        for f in sorted(followups, key=lambda f: (f.project, f.date, f.id))
+    ]
+    return headers, rows
+
+
+def issue_table(projects: Iterable[Project], *, lang: str = "zh") -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the problems-and-requests sheet."""
+    lang = norm_lang(lang)
+    headers = [
+        pick(lang, zh, en)
+        for zh, en in [
+            ("项目编号", "project"),
+            ("企业名称", "enterprise"),
+            ("类别", "kind"),
+            ("内容", "text"),
+            ("提出人", "raised by"),
+            ("提出日期", "raised on"),
+            ("承办人", "handler"),
+            ("状态", "status"),
+            ("更新日期", "updated on"),
+        ]
+    ]
+    rows = [
+        [
+            p.id,
+            p.enterprise.name,
+            i.kind.label(lang),
+            i.text,
+            i.raised_by,
+            i.raised_on,
+            i.handler,
+            pick(lang, i.status.label_zh, i.status.value.replace("_", " ")),
+            i.updated_on,
+        ]
+        for p in projects
+        for i in p.issues
+    ]
+    return headers, rows
+
+
+def _print_a4(ws: Any, *, title_rows: str | None = "1:1", landscape: bool = True) -> None:
+    """A4, fit to one page wide (as many pages tall as needed), the header row repeated."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if title_rows:
+        ws.print_title_rows = title_rows
 
 
 def _meta_rows(report: KpiReport, lang: str) -> list[list[Any]]:
@@ -253,8 +370,9 @@ def write_projects_xlsx(
     report: KpiReport,
     *,
     lang: str = "zh",
+    followups: Iterable[FollowUp] = (),
 ) -> None:
-    """Write the three-sheet workbook (projects, KPIs, stalled) to a path or binary stream.
+    """Write the workbook (projects, KPIs, stalled, follow-ups, problems) to a path or binary stream.
 
     Parameters
     ----------
@@ -264,6 +382,8 @@ def write_projects_xlsx(
     report : KpiReport
         The KPI sheet and the stalled sheet (``report.stalled``).
     lang : {"zh", "en"}
+    followups : iterable of FollowUp
+        Rows of the follow-ups sheet.
 
     Examples
     --------
@@ -273,10 +393,11 @@ def write_projects_xlsx(
     >>> buf = io.BytesIO()
     >>> write_projects_xlsx(buf, [], compute_kpis([], year=2021, today=date(2022, 1, 1)))
     >>> load_workbook(io.BytesIO(buf.getvalue())).sheetnames
-    ['项目', '指标', '停滞项目']
+    ['项目', '指标', '停滞项目', '跟进记录', '困难问题与诉求']
     """
     lang = norm_lang(lang)
     names = SHEET_NAMES[lang]
+    projects = list(projects)
     wb = Workbook()
     ws = wb.active
     ws.title = names[0]
@@ -287,6 +408,7 @@ def write_projects_xlsx(
     if rows:
         ws.auto_filter.ref = ws.dimensions
     _fit_columns(ws)
+    _print_a4(ws)
 
     ws = wb.create_sheet(names[1])
     _write_rows(ws, _meta_rows(report, lang))
@@ -303,6 +425,7 @@ def write_projects_xlsx(
         for cell in row:
             if cell.column > 1:
                 cell.alignment = Alignment(horizontal="right")
+    _print_a4(ws, title_rows=None, landscape=False)
 
     ws = wb.create_sheet(names[2])
     headers, rows = stalled_table(report.stalled, lang=lang)
@@ -312,8 +435,8 @@ def write_projects_xlsx(
             [
                 pick(
                     lang,
-                    f"停滞阈值：{report.stalled_days} 天无阶段变更",
-                    f"threshold: no stage change for {report.stalled_days} days",
+                    "停滞规则（按阶段）：" + "；".join(r.explain("zh") for r in report.stall_rules),
+                    "stall rules (by stage): " + "; ".join(r.explain("en") for r in report.stall_rules),
                 )
             ]
         ],
@@ -322,6 +445,30 @@ def write_projects_xlsx(
     _write_rows(ws, rows)
     ws.freeze_panes = "A3"
     _fit_columns(ws)
+    ws.column_dimensions["A"].width = max(ws.column_dimensions["A"].width, 14)
+    _print_a4(ws, title_rows="2:2")
+
+    ws = wb.create_sheet(names[3])
+    headers, rows = followup_table(followups, projects, lang=lang)
+    _write_rows(ws, [headers], bold=True)
+    _write_rows(ws, rows)
+    ws.freeze_panes = "A2"
+    _fit_columns(ws)
+    for row in ws.iter_rows(min_row=2, min_col=6, max_col=6):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _print_a4(ws)
+
+    ws = wb.create_sheet(names[4])
+    headers, rows = issue_table(projects, lang=lang)
+    _write_rows(ws, [headers], bold=True)
+    _write_rows(ws, rows)
+    ws.freeze_panes = "A2"
+    _fit_columns(ws)
+    for row in ws.iter_rows(min_row=2, min_col=4, max_col=4):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    _print_a4(ws)
     wb.save(dest)
 
 
@@ -342,3 +489,85 @@ def write_projects_csv(
     """Write :func:`projects_csv` to ``dest`` (UTF-8 with BOM)."""
     with open(dest, "w", encoding="utf-8", newline="") as fh:
         fh.write(projects_csv(projects, lang=lang))
+
+
+def ranking_table(ranking: UnitRanking, *, lang: str = "zh") -> tuple[list[str], list[list[Any]]]:
+    """Headers and rows of the 考核 ranking: rank, unit, each KPI's actual and % of its own target, score.
+
+    >>> from chainmap.projects.kpis import unit_kpis
+    >>> r = unit_kpis([], [], year=2021, by="task_force", today=date(2021, 6, 1))
+    >>> ranking_table(r)[0][:4]
+    ['排名', '单位', '签约项目数', '完成率（%）']
+    """
+    lang = norm_lang(lang)
+    pct_head = pick(lang, "完成率（%）", "% of target")
+    headers = [pick(lang, "排名", "rank"), pick(lang, "单位", "unit")]
+    for _key, zh, en, unit in KPI_DEFINITIONS:
+        unit_en = {"个": "projects", "亿元": "100m CNY", "%": "%"}[unit]
+        head = zh if unit == "个" else f"{zh}（{unit}）"
+        headers += [pick(lang, head, f"{en} ({unit_en})"), pct_head]
+    headers += [pick(lang, "有目标指标数", "KPIs with a target"), pick(lang, "综合得分", "score")]
+    actual = {
+        "signed_count": "signed_count",
+        "signed_value": "signed_value",
+        "open_start_rate": "open_start_rate",
+        "new_fixed_asset": "new_fixed_asset_started",
+        "funds_fixed": "funds_fixed",
+        "funds_non_fixed": "funds_non_fixed",
+        "start_rate": "start_rate",
+        "production_rate": "production_rate",
+        "output_rate": "output_rate",
+    }
+    pct = {k: f"{k}_pct" for k in actual}
+    pct["new_fixed_asset"] = "new_fixed_asset_pct"
+    rows = []
+    for unit_kpi in ranking.units:
+        row: list[Any] = [
+            unit_kpi.rank if unit_kpi.rank is not None else "—",
+            unit_kpi.name_en if lang == "en" else unit_kpi.name_zh,
+        ]
+        for key, *_ in KPI_DEFINITIONS:
+            row += [getattr(unit_kpi.report, actual[key]), getattr(unit_kpi.report, pct[key])]
+        row += [unit_kpi.scored, unit_kpi.score]
+        rows.append(row)
+    return headers, rows
+
+
+def write_ranking_xlsx(dest: str | os.PathLike[str] | IO[bytes], ranking: UnitRanking, *, lang: str = "zh") -> None:
+    """The 考核 ranking workbook: title, method, one row per unit; A4 landscape, one page wide.
+
+    Formatted like the gaps workbook (bold header, fitted widths, frozen header and unit
+    column); numbers are numbers, never formulas (:func:`chainmap.safe_output.append_xlsx_row`).
+    """
+    lang = norm_lang(lang)
+    wb = Workbook()
+    ws = wb.active
+    kind = pick(lang, "县（市、区）", "counties") if ranking.by == "county" else pick(lang, "招商队伍", "task forces")
+    ws.title = pick(lang, "考核排名", "ranking")
+    _write_rows(ws, [[pick(lang, f"{ranking.year} 年招商考核排名 · {kind}", f"{ranking.year} investment ranking · {kind}")]], bold=True)
+    _write_rows(ws, [[pick(lang, ranking.method_zh, ranking.method_en)]])
+    _write_rows(ws, [[pick(lang, "统计日", "as of"), ranking.today]])
+    headers, rows = ranking_table(ranking, lang=lang)
+    _write_rows(ws, [headers], bold=True)
+    head_row = ws.max_row
+    _write_rows(ws, rows)
+    fill = PatternFill("solid", fgColor="EEF2F7")
+    for cell in ws[head_row]:
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    widths = {1: 6, 2: 22}
+    for col in range(3, len(headers) + 1):
+        widths[col] = 11
+    for col, w in widths.items():
+        ws.column_dimensions[get_column_letter(col)].width = w
+    ws.row_dimensions[head_row].height = 48
+    ws.freeze_panes = ws.cell(row=head_row + 1, column=3)
+    _print_a4(ws, title_rows=f"{head_row}:{head_row}")
+    wb.save(dest)
+
+
+def ranking_xlsx_bytes(ranking: UnitRanking, *, lang: str = "zh") -> bytes:
+    """The workbook of :func:`write_ranking_xlsx` as bytes."""
+    buf = io.BytesIO()
+    write_ranking_xlsx(buf, ranking, lang=lang)
+    return buf.getvalue()

@@ -26,15 +26,36 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound
 from chainmap.models import RegionKind
-from chainmap.projects.kpis import KpiReport, compute_kpis, projects_in_region, region_index
-from chainmap.projects.models import FollowUp, FollowUpMethod, Project, ProjectStage, Target
+from chainmap.projects.kpis import (
+    KpiReport,
+    StalledProject,
+    UnitRanking,
+    compute_kpis,
+    projects_in_region,
+    region_index,
+    stalled_projects,
+    unit_kpis,
+)
+from chainmap.projects.models import (
+    MAIN_LINE,
+    FollowUp,
+    FollowUpMethod,
+    IssueKind,
+    IssueStatus,
+    IssueUpdate,
+    Project,
+    ProjectIssue,
+    ProjectStage,
+    StrictModel,
+    Target,
+)
 from chainmap.projects.outcomes import Outcome, lead_outcomes
 from chainmap.projects.registry import HolderWarning, Registration, find_holders
-from chainmap.projects.stages import transition
+from chainmap.projects.stages import allowed_next_stages, transition
 from chainmap.storage.base import Store, check_tag
 
 __all__ = [
@@ -53,6 +74,17 @@ __all__ = [
     "project_kpis",
     "list_outcomes",
     "export_projects",
+    "BoardCard",
+    "BoardColumn",
+    "Board",
+    "ProjectView",
+    "board",
+    "project_view",
+    "raise_issue",
+    "update_issue",
+    "unit_ranking",
+    "export_ranking",
+    "last_followups",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -152,6 +184,15 @@ def create_project(
     >>> store.close()
     """
     data = _dump(project_in) if isinstance(project_in, BaseModel) else dict(project_in)
+    lead = data.get("lead")
+    if isinstance(lead, Mapping):  # 登记为项目: the lead fills what the form left out
+        if not data.get("enterprise") and lead.get("name"):
+            data["enterprise"] = {"name": lead["name"], "credit_code": lead.get("credit_code")}
+        data.setdefault("segment", lead.get("gap_segment"))
+        if lead.get("gap_status") in ("fill", "strengthen", "extend", "补链", "强链", "延链"):
+            data.setdefault("gap_status", lead.get("gap_status"))
+        data.setdefault("title", f"{lead['name']}项目" if lead.get("name") else "")
+        data = {k: v for k, v in data.items() if v is not None}
     created = data.get("created") or (today or date.today())
     data["created"] = created
     if not data.get("id"):
@@ -160,6 +201,8 @@ def create_project(
     project: Project = _validated(Project, data)
     if project.transitions or project.stage != ProjectStage.lead:
         raise InvalidInput("a new project starts at 线索 lead; use transitions to move it", field="stage")
+    if project.issues:
+        raise InvalidInput("problems and requests are raised on a registered project (POST .../issues)", field="issues")
     with store.transaction() as tx:
         _check_references(tx, project)
         try:
@@ -208,12 +251,29 @@ UPDATABLE_FIELDS = frozenset(
         "funds_in_place_fixed",
         "funds_in_place_non_fixed",
         "new_fixed_asset_started",
+        "next_followup",
     }
+)
+#: amounts whose change counts as investment progress (a stall rule measure of 开工 / 投产)
+_PROGRESS_FIELDS = frozenset(
+    {"funds_in_place_fixed", "funds_in_place_non_fixed", "new_fixed_asset_started"}
 )
 
 
+def _with_progress(before: Project, after: Project, on: date) -> Project:
+    """``after`` with ``progress_on`` = ``on`` when an investment amount grew."""
+    if any(getattr(after, f) > getattr(before, f) for f in _PROGRESS_FIELDS):
+        return after.model_copy(update={"progress_on": max(on, after.progress_on or on)})
+    return after
+
+
 def update_project(
-    *, store: Store, project_id: str, changes: Mapping[str, Any], if_match: Collection[str] | None = None
+    *,
+    store: Store,
+    project_id: str,
+    changes: Mapping[str, Any],
+    if_match: Collection[str] | None = None,
+    today: date | None = None,
 ) -> Project:
     """Change a project's descriptive fields and amounts (not its stage: use transitions).
 
@@ -233,6 +293,7 @@ def update_project(
         check_tag(project, if_match, what=f"project {project_id!r}")
         updated: Project = _validated(Project, _dump(project) | dict(changes))
         _check_references(tx, updated, changes)
+        updated = _with_progress(project, updated, today or date.today())
         tx.put_record("project", project_id, _dump(updated))
     return updated
 
@@ -265,6 +326,7 @@ def transition_project(
                 raise InvalidInput(f"cannot update {', '.join(bad)}", field=bad[0])
             moved = _validated(Project, _dump(moved) | dict(changes))
             _check_references(tx, moved, changes)
+            moved = _with_progress(project, moved, moved.last_change)
         tx.put_record("project", project_id, _dump(moved))
     return moved
 
@@ -277,8 +339,13 @@ def log_followup(
     on: date | None = None,
     actor: str,
     note: str = "",
+    next_date: date | None = None,
 ) -> FollowUp:
-    """Log a follow-up (七跟法) on a project; not dated before the project was created."""
+    """Log a follow-up (七跟法) on a project; not dated before the project was created.
+
+    ``next_date``: when to follow up next; it becomes the project's
+    ``next_followup`` (overdue reminders on the board and the project page).
+    """
     kind = FollowUpMethod.parse(method)
     on = on or date.today()
     with store.transaction() as tx:
@@ -299,9 +366,12 @@ def log_followup(
                 "date": on,
                 "actor": actor,
                 "note": note,
+                "next_date": next_date,
             },
         )
         tx.put_record("followup", fu.id, _dump(fu))
+        if next_date is not None:
+            tx.put_record("project", project.id, _dump(project.model_copy(update={"next_followup": next_date})))
     return fu
 
 
@@ -399,7 +469,7 @@ def project_kpis(
     end: date | None = None,
     region: str | None = None,
     task_force: str | None = None,
-    stalled_days: int = 90,
+    stalled_days: int | None = None,
     today: date | None = None,
 ) -> KpiReport:
     """:func:`~chainmap.projects.kpis.compute_kpis` on the stored projects, targets and regions.
@@ -420,6 +490,7 @@ def project_kpis(
         regions=region_index(store.list_regions()),
         today=today,
         stalled_days=stalled_days,
+        last_followups=last_followups(store=store),
     )
 
 
@@ -449,15 +520,16 @@ def export_projects(
     region: str | None = None,
     task_force: str | None = None,
     stage: ProjectStage | str | None = None,
-    stalled_days: int = 90,
+    stalled_days: int | None = None,
     today: date | None = None,
     lang: str = "zh",
 ) -> ProjectExport:
     """The projects (filtered as :func:`list_projects`) as a CSV table, or an XLSX workbook with KPIs.
 
-    ``xlsx``: three sheets — projects, the KPIs of ``year`` (default: this
+    ``xlsx``: five sheets — projects, the KPIs of ``year`` (default: this
     year; see :func:`project_kpis`) for the same region and task force, and
-    the stalled projects (:func:`chainmap.projects.report.write_projects_xlsx`).
+    the stalled projects, their follow-ups and their problems and requests
+    (:func:`chainmap.projects.report.write_projects_xlsx`).
     ``csv``: the projects table only, UTF-8 with a BOM.
 
     Raises
@@ -480,5 +552,239 @@ def export_projects(
         store=store, year=year, region=region, task_force=task_force, stalled_days=stalled_days, today=today
     )
     buf = io.BytesIO()
-    write_projects_xlsx(buf, projects, report, lang=lang)
+    ids = {p.id for p in projects}
+    followups = [FollowUp.model_validate(r) for r in store.list_records("followup") if r.get("project") in ids]
+    write_projects_xlsx(buf, projects, report, lang=lang, followups=followups)
     return ProjectExport(buf.getvalue(), _XLSX_TYPE, "projects.xlsx", len(projects))
+
+
+# ---------------------------------------------------------------------------
+# the board, the project page, problems and requests, the ranking
+# ---------------------------------------------------------------------------
+def last_followups(*, store: Store) -> dict[str, date]:
+    """project id -> date of its latest follow-up."""
+    out: dict[str, date] = {}
+    for r in store.list_records("followup"):
+        d = date.fromisoformat(str(r["date"]))
+        pid = str(r["project"])
+        if pid not in out or d > out[pid]:
+            out[pid] = d
+    return out
+
+
+class BoardCard(StrictModel):
+    """A project on the board: what the card shows and the moves it offers."""
+
+    id: str
+    title: str
+    enterprise: str
+    task_force: str
+    owner: str
+    county: str | None = None
+    stage: ProjectStage
+    held_from: ProjectStage | None = None
+    allowed: list[ProjectStage]
+    planned_investment: Any
+    next_followup: date | None = None
+    overdue_days: int | None = Field(default=None, description="days past the next follow-up date")
+    open_issues: int = 0
+    stalled: StalledProject | None = None
+
+
+class BoardColumn(StrictModel):
+    stage: ProjectStage
+    cards: list[BoardCard]
+
+
+class Board(StrictModel):
+    """The pipeline board: one column per stage (main line, then 搁置, 终止)."""
+
+    today: date
+    total: int
+    overdue: int
+    columns: list[BoardColumn]
+
+
+class ProjectView(StrictModel):
+    """The project page: the project, its allowed moves, follow-ups, reminders and stall state."""
+
+    project: Project
+    allowed: list[ProjectStage]
+    followups: list[FollowUp]
+    today: date
+    overdue_days: int | None = None
+    stalled: StalledProject | None = None
+
+
+def _overdue(p: Project, today: date) -> int | None:
+    if p.next_followup is None or p.stage in (ProjectStage.dropped, ProjectStage.at_design_output):
+        return None
+    days = (today - p.next_followup).days
+    return days if days > 0 else None
+
+
+def board(
+    *,
+    store: Store,
+    task_force: str | None = None,
+    region: str | None = None,
+    segment: str | None = None,
+    today: date | None = None,
+    stalled_days: int | None = None,
+) -> Board:
+    """The projects by stage, each with its allowed next stages, overdue reminder and stall state."""
+    today = today or date.today()
+    projects = list_projects(store=store, task_force=task_force, region=region, segment=segment)
+    follow = last_followups(store=store)
+    stalled = {s.project_id: s for s in stalled_projects(projects, today=today, days=stalled_days, last_followups=follow)}
+    order = [*MAIN_LINE, ProjectStage.on_hold, ProjectStage.dropped]
+    cols: dict[ProjectStage, list[BoardCard]] = {s: [] for s in order}
+    for p in projects:
+        cols[p.stage].append(
+            BoardCard(
+                id=p.id,
+                title=p.title,
+                enterprise=p.enterprise.name,
+                task_force=p.task_force,
+                owner=p.owner,
+                county=p.county or p.zone,
+                stage=p.stage,
+                held_from=p.held_from,
+                allowed=allowed_next_stages(p),
+                planned_investment=p.planned_investment,
+                next_followup=p.next_followup,
+                overdue_days=_overdue(p, today),
+                open_issues=sum(1 for i in p.issues if i.status != IssueStatus.resolved),
+                stalled=stalled.get(p.id),
+            )
+        )
+    for cards in cols.values():
+        cards.sort(key=lambda c: (-(c.overdue_days or 0), c.id))
+    return Board(
+        today=today,
+        total=len(projects),
+        overdue=sum(1 for cards in cols.values() for c in cards if c.overdue_days),
+        columns=[BoardColumn(stage=s, cards=cols[s]) for s in order],
+    )
+
+
+def project_view(
+    *, store: Store, project_id: str, today: date | None = None, stalled_days: int | None = None
+) -> ProjectView:
+    """One project with its allowed moves, follow-up log, overdue reminder and stall state."""
+    today = today or date.today()
+    project = get_project(store=store, project_id=project_id)
+    followups = list_followups(store=store, project_id=project_id)
+    last = {project_id: followups[-1].date} if followups else {}
+    stalled = stalled_projects([project], today=today, days=stalled_days, last_followups=last)
+    return ProjectView(
+        project=project,
+        allowed=allowed_next_stages(project),
+        followups=followups,
+        today=today,
+        overdue_days=_overdue(project, today),
+        stalled=stalled[0] if stalled else None,
+    )
+
+
+def raise_issue(
+    *,
+    store: Store,
+    project_id: str,
+    kind: IssueKind | str,
+    text: str,
+    actor: str,
+    on: date | None = None,
+    handler: str = "",
+    if_match: Collection[str] | None = None,
+) -> Project:
+    """Record a 困难问题 or 诉求 raised by a project (status 待办 open); returns the project."""
+    k = IssueKind.parse(kind)
+    on = on or date.today()
+    with store.transaction() as tx:
+        project = get_project(store=tx, project_id=project_id)
+        check_tag(project, if_match, what=f"project {project_id!r}")
+        if on < project.created:
+            raise InvalidInput(
+                f"提出日期 {on} 早于项目登记日期 {project.created} / date {on} is before the project was created",
+                field="date",
+            )
+        issue: ProjectIssue = _validated(
+            ProjectIssue,
+            {
+                "id": f"i{len(project.issues) + 1}",
+                "kind": k,
+                "text": text,
+                "raised_by": actor,
+                "raised_on": on,
+                "handler": handler,
+            },
+        )
+        updated = project.model_copy(update={"issues": [*project.issues, issue]})
+        tx.put_record("project", project_id, _dump(updated))
+    return updated
+
+
+def update_issue(
+    *,
+    store: Store,
+    project_id: str,
+    issue_id: str,
+    status: IssueStatus | str,
+    actor: str,
+    on: date | None = None,
+    note: str = "",
+    handler: str | None = None,
+    if_match: Collection[str] | None = None,
+) -> Project:
+    """Move a problem or request to another status (any of 待办 / 办理中 / 已解决), recording who and when."""
+    st = IssueStatus.parse(status)
+    on = on or date.today()
+    with store.transaction() as tx:
+        project = get_project(store=tx, project_id=project_id)
+        check_tag(project, if_match, what=f"project {project_id!r}")
+        issues = list(project.issues)
+        n = next((k for k, i in enumerate(issues) if i.id == issue_id), None)
+        if n is None:
+            raise NotFound(f"项目 {project_id} 没有问题/诉求 {issue_id!r} / no issue {issue_id!r}", field="issue_id")
+        issue = issues[n]
+        step = _validated(IssueUpdate, {"status": st, "date": on, "actor": actor, "note": note})
+        data = _dump(issue) | {"history": [*_dump(issue)["history"], _dump(step)]}
+        if handler is not None:
+            data["handler"] = handler
+        issues[n] = _validated(ProjectIssue, data)
+        updated = project.model_copy(update={"issues": issues})
+        tx.put_record("project", project_id, _dump(updated))
+    return updated
+
+
+def unit_ranking(
+    *,
+    store: Store,
+    year: int,
+    by: str = "county",
+    today: date | None = None,
+    stalled_days: int | None = None,
+) -> UnitRanking:
+    """KPIs of every county or task force against its own target, ranked (考核)."""
+    return unit_kpis(
+        _all_projects(store),
+        list_targets(store=store),
+        year=year,
+        by=by,
+        regions=region_index(store.list_regions()),
+        today=today,
+        stalled_days=stalled_days,
+        last_followups=last_followups(store=store),
+    )
+
+
+def export_ranking(
+    *, store: Store, year: int, by: str = "county", today: date | None = None, lang: str = "zh"
+) -> ProjectExport:
+    """The ranking as an XLSX workbook (:func:`chainmap.projects.report.write_ranking_xlsx`)."""
+    from chainmap.projects.report import ranking_xlsx_bytes
+
+    ranking = unit_ranking(store=store, year=year, by=by, today=today)
+    name = f"kaohe-{year}-{by}.xlsx" if lang == "zh" else f"ranking-{year}-{by}.xlsx"
+    return ProjectExport(ranking_xlsx_bytes(ranking, lang=lang), _XLSX_TYPE, name, len(ranking.units))

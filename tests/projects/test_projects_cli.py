@@ -81,7 +81,7 @@ def test_full_flow_in_chinese(run, tmp_path: Path) -> None:  # type: ignore[no-u
     out = tmp_path / "out.xlsx"
     r = run("export", "--format", "xlsx", "-o", str(out), "--year", "2021", "--today", "2021-12-31")
     assert r.exit_code == 0, r.output
-    assert load_workbook(out).sheetnames == ["项目", "指标", "停滞项目"]
+    assert load_workbook(out).sheetnames == ["项目", "指标", "停滞项目", "跟进记录", "困难问题与诉求"]
     out = tmp_path / "out.csv"
     r = run("export", "--format", "csv", "-o", str(out))
     assert r.exit_code == 0 and out.read_bytes().startswith(b"\xef\xbb\xbf")
@@ -138,3 +138,27 @@ def test_targets_list(run) -> None:  # type: ignore[no-untyped-def]
     assert [(t["region"], t["signed_value"]) for t in json.loads(r.stdout)] == [(None, 3000), ("yanhu", 300)]
     r = run("targets", "list")
     assert "全市" in r.stdout and "yanhu" in r.stdout
+
+
+def test_rank_and_next_follow_up_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert _add(run, "p1", "示例镁业股份有限公司", "镁产业招商专班", "张三", "招商专班", "--county", "wenxi").exit_code == 0
+    for stage, on in (("对接", "2021-01-10"), ("洽谈", "2021-01-20"), ("签约", "2021-02-01")):
+        assert run("move", "p1", stage, "--actor", "张三", "--date", on).exit_code == 0
+    r = run("log", "p1", "--method", "实地跟", "--actor", "张三", "--date", "2021-02-02", "--next", "2021-02-20")
+    assert r.exit_code == 0, r.output
+    assert json.loads(run("show", "p1", "--format", "json").stdout)["project"]["next_followup"] == "2021-02-20"
+    assert "下次跟进 2021-02-20" in run("show", "p1").stdout
+    assert run("targets", "set", "--year", "2021", "--task-force", "镁产业招商专班", "--signed-count", "4").exit_code == 0
+    r = run("rank", "--year", "2021", "--by", "task_force", "--today", "2021-12-31", "--format", "json")
+    assert r.exit_code == 0, r.output
+    units = json.loads(r.stdout)["units"]
+    assert [(u["unit"], u["rank"], u["score"], u["report"]["signed_count"]) for u in units] == [
+        ("镁产业招商专班", 1, 25, 1)
+    ]
+    r = run("rank", "--year", "2021", "--by", "county", "--today", "2021-12-31")
+    assert r.exit_code == 0 and "闻喜县" in r.stdout and "综合得分" in r.stdout
+    out = tmp_path / "rank.xlsx"
+    assert run("rank", "--year", "2021", "-o", str(out)).exit_code == 0
+    assert load_workbook(out).sheetnames == ["考核排名"]
+    bad = run("rank", "--year", "2021", "--by", "zone")
+    assert bad.exit_code == 2 and "county or task_force" in bad.output

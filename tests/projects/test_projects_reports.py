@@ -27,7 +27,7 @@ def _rows(ws) -> list[list]:  # type: ignore[no-untyped-def]
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
-def test_xlsx_has_three_sheets_with_chinese_headers_and_numbers(tmp_path: Path) -> None:
+def test_xlsx_has_five_sheets_with_chinese_headers_and_numbers(tmp_path: Path) -> None:
     ps = _projects()
     report = compute_kpis(
         ps, [Target(year=2021, signed_value=10, start_rate=60)], year=2021, today=date(2021, 6, 30)
@@ -35,7 +35,7 @@ def test_xlsx_has_three_sheets_with_chinese_headers_and_numbers(tmp_path: Path) 
     out = tmp_path / "p.xlsx"
     write_projects_xlsx(out, ps, report)
     wb = load_workbook(out)
-    assert wb.sheetnames == ["项目", "指标", "停滞项目"]
+    assert wb.sheetnames == ["项目", "指标", "停滞项目", "跟进记录", "困难问题与诉求"]
 
     rows = _rows(wb["项目"])
     header = rows[0]
@@ -59,11 +59,44 @@ def test_xlsx_has_three_sheets_with_chinese_headers_and_numbers(tmp_path: Path) 
     assert "签约 → 开工" in kpi
 
     stalled = _rows(wb["停滞项目"])
-    assert "90" in stalled[0][0]
-    assert stalled[1] == ["编号", "企业名称", "招商队伍", "负责人", "阶段", "最近变更日期", "停滞天数"]
-    # longest first: b is a lead since 2021-01-04 (177 days), a signed on 2021-02-03 (147 days)
-    assert [(r[0], r[4], r[6]) for r in stalled[2:]] == [("b", "线索", 177), ("a", "签约", 147)]
+    assert "线索：超过 60 天无阶段推进" in stalled[0][0] and "开工：超过 90 天无跟进、投资进展或阶段推进" in stalled[0][0]
+    assert stalled[1] == ["编号", "企业名称", "招商队伍", "负责人", "阶段", "最近活动日期", "停滞天数", "停滞规则"]
+    # b is a lead since 2021-01-04 (177 days > 60); a signed on 2021-02-03 (147 days, under the 180 of 签约)
+    assert [(r[0], r[4], r[6], r[7]) for r in stalled[2:]] == [("b", "线索", 177, "线索：超过 60 天无阶段推进")]
     assert isinstance(stalled[2][6], int) and stalled[2][5] == datetime(2021, 1, 4)
+    for name in wb.sheetnames:  # every sheet prints on A4, one page wide
+        ws = wb[name]
+        assert int(ws.page_setup.paperSize) == 9 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+
+
+def test_xlsx_carries_follow_ups_and_issues(tmp_path: Path) -> None:
+    from chainmap.projects import FollowUp, ProjectIssue
+
+    a, b = _projects()
+    a = a.model_copy(update={"issues": [ProjectIssue(id="i1", kind="诉求", text="协调用地指标", raised_by="张三",
+                                                      raised_on="2021-02-10", handler="自然资源局",
+                                                      history=[{"status": "in_progress", "date": "2021-02-12",
+                                                                "actor": "李四"}])]})  # fmt: skip
+    fus = [
+        FollowUp(id="a.f0002", project="a", method="实地跟", date="2021-03-02", actor="张三", note="看厂房",
+                 next_date="2021-03-20"),  # fmt: skip
+        FollowUp(id="a.f0001", project="a", method="regular", date="2021-03-01", actor="李四"),
+    ]
+    out = tmp_path / "p.xlsx"
+    write_projects_xlsx(out, [a, b], compute_kpis([a, b], year=2021, today=date(2021, 6, 30)), followups=fus)
+    wb = load_workbook(out)
+    rows = _rows(wb["跟进记录"])
+    assert rows[0] == ["项目编号", "企业名称", "日期", "七跟法", "跟进人", "情况", "下次跟进日期"]
+    assert rows[1:] == [
+        ["a", "示例镁业有限公司", datetime(2021, 3, 1), "定期跟", "李四", None, None],
+        ["a", "示例镁业有限公司", datetime(2021, 3, 2), "实地跟", "张三", "看厂房", datetime(2021, 3, 20)],
+    ]
+    issues = _rows(wb["困难问题与诉求"])
+    assert issues[1] == ["a", "示例镁业有限公司", "诉求", "协调用地指标", "张三", datetime(2021, 2, 10), "自然资源局",
+                         "办理中", datetime(2021, 2, 12)]  # fmt: skip
+    header = _rows(wb["项目"])[0]
+    assert _rows(wb["项目"])[1][header.index("未解决问题/诉求")] == 1
 
 
 def test_xlsx_in_english() -> None:
@@ -71,7 +104,7 @@ def test_xlsx_in_english() -> None:
     ps = _projects()
     write_projects_xlsx(buf, ps, compute_kpis(ps, year=2021, today=date(2021, 6, 30)), lang="en")
     wb = load_workbook(io.BytesIO(buf.getvalue()))
-    assert wb.sheetnames == ["projects", "KPIs", "stalled"]
+    assert wb.sheetnames == ["projects", "KPIs", "stalled", "follow-ups", "problems and requests"]
     header = _rows(wb["projects"])[0]
     assert header[:3] == ["id", "title", "enterprise"] and "stage" in header
     assert _rows(wb["projects"])[1][header.index("stage")] == "signed"
