@@ -54,6 +54,19 @@
     form.querySelectorAll(".field-error").forEach((n) => { n.textContent = ""; });
     form.querySelectorAll(".invalid").forEach((n) => n.classList.remove("invalid"));
   }
+  /** The API's (pydantic) validation message in plain Chinese where a pattern is known, else as sent. */
+  const ZH_MESSAGES = [
+    [/Input should be less than or equal to (\S+)/, "应小于或等于 $1"], [/Input should be greater than or equal to (\S+)/, "应大于或等于 $1"],
+    [/Input should be less than (\S+)/, "应小于 $1"], [/Input should be greater than (\S+)/, "应大于 $1"],
+    [/Input should be a valid (number|integer)[^,]*/, "应为数字"], [/String should have at least 1 character/, "不能为空"],
+    [/Field required/, "必填"], [/Input should be '([^']+)'(?:, '([^']+)')*(?: or '([^']+)')?/, "取值无效"],
+  ];
+  function fieldMessage(err, name) {
+    const raw = String(err.message || "").replace(new RegExp(`^[\\w.]*${name}:\\s*`), "");
+    if (cm.lang !== "zh") return raw;
+    for (const [re, zh] of ZH_MESSAGES) if (re.test(raw)) return `${raw.replace(re, zh)}（${raw}）`;
+    return raw;
+  }
   /** Show ``err`` next to the field it names (``body.weight`` -> weight; ``segments.0.segment``). */
   function showFieldError(form, err) {
     const path = String(err.field || "").replace(/^body\./, "");
@@ -63,7 +76,7 @@
       if (!input) continue;
       input.classList.add("invalid");
       const slot = form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`);
-      if (slot) slot.textContent = err.message;
+      if (slot) slot.textContent = fieldMessage(err, name);
       input.focus();
       cm.showError(null);
       return true;
