@@ -69,15 +69,17 @@
   }
   /** Show ``err`` next to the field it names (``body.weight`` -> weight; ``segments.0.segment``). */
   function showFieldError(form, err) {
-    const path = String(err.field || "").replace(/^body\./, "");
+    const path = String(err.field || "").replace(/^body\./, "").replace(/\[(\d+)\]/g, ".$1");
     const candidates = [path, path.split(".").slice(-1)[0], path.split(".")[0]].filter(Boolean);
     for (const name of candidates) {
       const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
-      if (!input) continue;
-      input.classList.add("invalid");
-      const slot = form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`);
-      if (slot) slot.textContent = fieldMessage(err, name);
-      input.focus();
+      const slot = form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`)
+        || (input && input.closest("label") && input.closest("label").querySelector(".field-error"));
+      if (!input && !slot) continue;
+      if (input) { input.classList.add("invalid"); input.focus(); }
+      const box = slot || el("span", { class: "field-error", "data-error-for": name });
+      if (!slot) input.after(box);
+      box.textContent = fieldMessage(err, name.split(".").slice(-1)[0]);
       cm.showError(null);
       return true;
     }
@@ -293,6 +295,8 @@
           return p;
         });
         const others = (firm.segments || []).filter((p) => !ids.has(p.segment));
+        // the API names a bad assignment by its index in the body: others first, then these rows
+        rows.querySelectorAll(".presence-row").forEach((r, k) => { r.querySelector('[data-part="segment"]').dataset.field = `segments.${others.length + k}.segment`; });
         const body = { ...firm, name: f.name.value.trim(), credit_code: f.credit_code.value.trim() || null,
           county: f.county.value || null, zone: f.zone.value || null, stage: f.stage.value,
           source: f.source.value.trim() || null, segments: [...others, ...mine] };

@@ -181,6 +181,13 @@ def test_add_and_delete_local_firm_with_assignment(browser: Any, server: Server)
         "row.querySelector('[data-part=role]').value = 'producer'; row.querySelector('[data-part=status]').value = 'confirmed';",
         seg["id"],
     )
+    # a bad credit code first: its error is shown next to the credit-code field, nothing is saved
+    browser.execute_script("document.querySelector('#firm-form [data-field=credit_code]').value = '123'")
+    _click(browser, '#firm-form button[data-action="save"]')
+    msg = _wait(browser, "const s = document.querySelector('#firm-form .field-error[data-error-for=credit_code]'); return s && s.textContent")
+    assert "'123'" in msg and "18" in msg
+    assert server.json("/api/v1/enterprises", name="运城测试规划企业有限公司")["total"] == 0
+    browser.execute_script("document.querySelector('#firm-form [data-field=credit_code]').value = ''")
     _click(browser, '#firm-form button[data-action="save"]')
     _wait(browser, "return !document.querySelector('#firm-form')")
     found = server.json("/api/v1/enterprises", name="运城测试规划企业有限公司")["items"]
