@@ -83,6 +83,18 @@ def post_decisions(
     return DecisionsOut(count=len(recs), decisions=recs)
 
 
+@router.get("/review/decisions", summary="最近的审核决定 / recent review decisions", response_model=list[dict[str, Any]])
+def list_decisions(
+    store: StoreDep,
+    _: Reader,
+    limit: Annotated[int, Query(ge=1, le=1000, description="最多条数（最新在前）/ most recent first")] = 50,
+) -> list[dict[str, Any]]:
+    """谁在何时作了哪条决定（最新在前）。Who decided what and when, most recent first."""
+    recs = store.list_records(census_review.DECISION_KIND)
+    recs.sort(key=lambda d: (str(d.get("at", "")), str(d.get("id", ""))), reverse=True)
+    return recs[:limit]
+
+
 class AbsenceIn(BaseModel):
     region: str = Field(min_length=1, description="区域编号 / region id")
     segment: str = Field(min_length=1, description="环节编号 / segment id")
