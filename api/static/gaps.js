@@ -203,7 +203,9 @@
   }
 
   function row(i) {
-    const target = (cm.labels().gap_status_targets || []).includes(i.status);
+    const targets = cm.labels().gap_status_targets || [];
+    // an unverified gap that would be a target has provisional leads (flagged 先核实)
+    const target = targets.includes(i.status) || (i.status === "unverified" && targets.includes(i.would_be));
     const leadsHref = `leads.html?gap=${encodeURIComponent(i.segment_id)}&chain=${encodeURIComponent(i.chain_id)}`
       + (cm.lang === "en" ? "&lang=en" : "");
     const open = state.open.has(i.segment_id);

@@ -95,7 +95,7 @@ def test_rows_are_the_report_and_status_filter_changes_the_count(browser: Any, s
     assert str(whole["total"]) in summary and "运城市" in summary
     shots.save_screenshot(browser, artifacts / "gaps-table.png", width=1500)
     # status filter: server side, the count is the API's total for that status
-    for status, label in (("fill", "补链"), ("not_priority", "暂不布局"), ("unsuitable", "不适宜")):
+    for status, label in (("unverified", "待核实"), ("not_priority", "暂不布局"), ("unsuitable", "不适宜")):
         _select(browser, "#f-status", status)
         _wait(browser, "return document.querySelector('#summary').dataset.total === arguments[0]",
               str(server.json("/api/v1/gaps", type=status, page_size=1000)["total"]))
@@ -237,8 +237,10 @@ def test_each_target_gap_links_to_its_leads(browser: Any, server: Server) -> Non
     _open(browser, server)
     rows = _rows(browser)
     targets = {"fill", "strengthen", "extend"}
+    would = {i["segment_id"]: i.get("would_be") for i in server.json("/api/v1/gaps", page_size=1000)["items"]}
     for r in rows:
-        assert (r["leads"] is not None) == (r["status"] in targets), r
+        has_leads = r["status"] in targets or (r["status"] == "unverified" and would[r["id"]] in targets)
+        assert (r["leads"] is not None) == has_leads, r
         if r["leads"]:
             assert f"gap={r['id']}" in r["leads"]
 
@@ -246,7 +248,7 @@ def test_each_target_gap_links_to_its_leads(browser: Any, server: Server) -> Non
 def test_load_time_warm(browser: Any, server: Server) -> None:
     _open(browser, server)
     rows = []
-    for query in ("", "?chain=cai", "?type=fill"):
+    for query in ("", "?chain=cai", "?type=unverified"):
         t0 = time.perf_counter()
         browser.get(server.url("/ui/gaps.html" + query))
         _ready(browser)
