@@ -40,6 +40,7 @@ __all__ = [
     "SEGMENT_KIND",
     "POLICY_KIND",
     "GAP_COMPONENT",
+    "GAP_TERM_MEANING",
     "EXTEND_DIRECTION",
     "SEGMENT_STAGE",
     "LINK_KIND",
@@ -144,6 +145,70 @@ GAP_COMPONENT: Labels = {
     "weak_capacity": ("产能不足", "capacity below demand"),
     "weak_no_leader": ("缺链主", "no chain leader"),
     "policy": ("政策鼓励", "policy encouragement"),
+}
+
+#: Plain-word meanings of the gap report's numbers (the gaps page's glossary and hover titles);
+#: they restate the rules of :mod:`chainmap.analysis.gaps` (its docstring has the formulas).
+GAP_TERM_MEANING: Labels = {
+    "priority": (
+        "优先级（0–1）：越高越应先招商。补链=0.35×本地需求+0.30×关键度+0.20×关联密度+0.15×附加值；"
+        "强链=薄弱度×(0.35×本地需求+0.30×关键度+0.15×附加值)；延链=0.40×关联密度+0.25×附加值+0.20×升级增益+0.15×关键度；"
+        "其他状态为0；鼓励类政策再乘以1.15（上限1）",
+        "priority (0-1): the higher, the sooner to attract. fill = 0.35 demand + 0.30 criticality + 0.20 density "
+        "+ 0.15 value added; strengthen = weakness × (0.35 demand + 0.30 criticality + 0.15 value added); "
+        "extend = 0.40 density + 0.25 value added + 0.20 upgrade gain + 0.15 criticality; other statuses 0; "
+        "an encouraging policy multiplies it by 1.15 (at most 1)",
+    ),
+    "demand": (
+        "本地需求：下游有本地企业需要该环节的产品（或本地企业使用它）；d家企业计为 d/(d+2)，无需求为0",
+        "local demand: local firms downstream need the segment's product (or use it); d firms count d/(d+2), none 0",
+    ),
+    "criticality": (
+        "关键度（0–1）：该环节对整条链的支撑程度，综合支配的下游环节数（权重0.25）、供给路径经过它的程度、下游覆盖范围、"
+        "产业关联、抽取损失和卡脖子标记（各0.15）；越高越是卡脖子环节",
+        "criticality (0-1): how much of the chain hangs on the segment, combining the downstream segments it "
+        "dominates (weight 0.25), how many supply paths pass through it, its downstream reach, linkage, output "
+        "lost without it and the chokepoint flag (0.15 each); high = a chokepoint",
+    ),
+    "dominated": (
+        "支配：该环节是某下游环节唯一的供给来源（所有供给路径都经过它）；“支配3个下游环节”即这3个环节离不开它",
+        "dominates: the segment is the only source of supply of a downstream segment (every supply path passes "
+        "through it); \"dominates 3 downstream segments\" = those 3 cannot do without it",
+    ),
+    "density": (
+        "关联密度（0–1）：与该环节相关的环节中本地已有企业的比例（按供需联系或企业共现加权）；越高越容易依托本地基础引进",
+        "relatedness density (0-1): the share of the segment's related segments that already have local firms "
+        "(weighted by links or by firms producing both); high = easy to build on local strengths",
+    ),
+    "value_added": (
+        "附加值：环节附加值评分1–5，换算为(评分−1)/4",
+        "value added: the segment's value-added score 1-5, counted as (score - 1)/4",
+    ),
+    "gain": (
+        "升级增益：与相邻本地环节相比复杂度（附加值与技术密集度的平均）提升多少，除以4并截断到0–1",
+        "upgrade gain: the step up in complexity (mean of value added and technology intensity) over the "
+        "adjacent local segment, divided by 4 and clipped to 0-1",
+    ),
+    "weakness": (
+        "薄弱度（0–1）：已有企业但薄弱的程度，取以下信号的最大值：关键环节仅一家企业、区位熵低于1、产能低于本地需求、关键环节缺链主",
+        "weakness (0-1): how weak a present segment is, the largest of: one firm in a critical segment, LQ below 1, "
+        "capacity below local demand, no chain leader in a critical segment",
+    ),
+    "lq": (
+        "区位熵 LQ：本地该环节企业占本地生产企业的比例 ÷ 参照（全国）比例；大于1为相对集聚，小于1为相对薄弱；无参照数据时不计算",
+        "location quotient (LQ): the segment's share of the local producing firms ÷ its reference (national) share; "
+        "above 1 = concentrated here, below 1 = weak; not computed without a reference share",
+    ),
+    "policy": (
+        "政策鼓励：有鼓励类政策覆盖该环节时优先级乘以1.15（上限1），理由中引用政策",
+        "policy encouragement: an encouraging policy covering the segment multiplies the priority by 1.15 "
+        "(at most 1) and is quoted in the rationale",
+    ),
+    "local_count": (
+        "本地企业：该地区在该环节生产的企业数（在建、签约项目及待确认的归属不计）",
+        "local firms: firms of the region producing in the segment (projects under construction or signed and "
+        "pending assignments do not count)",
+    ),
 }
 
 #: Directions of an 延链 (extend) item (``GapItem.directions``).
@@ -251,6 +316,7 @@ VOCABULARIES: dict[str, Labels] = {
     "gap_status": GAP_STATUS,
     "gap_status_meaning": GAP_STATUS_MEANING,
     "gap_component": GAP_COMPONENT,
+    "gap_term_meaning": GAP_TERM_MEANING,
     "extend_direction": EXTEND_DIRECTION,
     "segment_kind": SEGMENT_KIND,
     "policy_kind": POLICY_KIND,

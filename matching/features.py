@@ -132,6 +132,16 @@ N_PAIR, N_GAP = len(PAIR_FEATURES), len(GAP_FEATURES)
 
 #: Neutral values used when a number is missing (raw units).
 NEUTRAL = {"revenue_cny_100m": 10.0, "employees": 500.0, "revenue_growth": 0.0, "proximity": 0.5}
+#: feature -> its "missing" indicator: when the indicator is 1 the feature's value was filled
+#: by a default (:data:`NEUTRAL`, or 0), i.e. it is imputed (``Lead.imputed``).
+IMPUTED_BY: dict[str, str] = {
+    "scale_revenue": "revenue_missing",
+    "scale_employees": "employees_missing",
+    "growth_revenue": "growth_missing",
+    "expansions": "expansions_missing",
+    "proximity": "distance_missing",
+    "shanxi_presence": "shanxi_missing",
+}
 _REV_SCALE, _EMP_SCALE, _VAL_SCALE, _DIST_SCALE = 4.0, 6.0, 2.0, 3000.0
 _SCALE_TAGS = (
     "global500",

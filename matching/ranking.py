@@ -51,8 +51,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.i18n import norm_lang
+from matching.candidates import ALLOWED_TAGS
 from matching.features import (
     FEATURE_NAMES,
+    IMPUTED_BY,
     N_GAP,
     N_PAIR,
     PAIR_FEATURES,
@@ -66,6 +68,7 @@ from matching.features import (
     pair_features_for,
     supplier_mask,
 )
+from matching.geo import source_region
 from matching.lead_rules import FLAGS
 from matching.reasons import reason_sentence
 from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, default_config, fit_lead_scorer
@@ -123,6 +126,11 @@ class Lead(BaseModel):
     rivals: list[str] = Field(default_factory=list, description="local 链主/链核 producing the same segment")
     risk_notes: list[str] = Field(default_factory=list, description="free-text risk notes (not categories)")
     round: int = Field(1, description="diversity round: 1 = first lead of its city, group and gap in the list")
+    tags: list[str] = Field(default_factory=list, description="the candidate's tags (codes of GET /labels `tag`)")
+    hq_region: str | None = Field(None, description="source region of the headquarters: jjj 京津冀 | yrd 长三角 | gba 粤港澳大湾区")
+    imputed: list[str] = Field(
+        default_factory=list, description="features whose value was filled by a default because the datum is missing"
+    )
     demo: bool = False
 
 
@@ -874,5 +882,8 @@ def _lead(
         rivals=list(ctx.rivals_of.get(g.col, ())) if rival else [],
         risk_notes=notes,
         round=round_,
+        tags=[t for t in ALLOWED_TAGS if values.get(f"tag_{t}", 0.0) > 0],
+        hq_region=source_region(cm.hq_province[row] or None, city or None),
+        imputed=[f for f, missing in IMPUTED_BY.items() if values.get(missing, 0.0) > 0],
         demo=bool(cm.demo[row]),
     )

@@ -32,17 +32,19 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import IO, Any, TypeVar
 
 from chainmap.cache import ResultCache
 from chainmap.data import ChainData
+from chainmap.exceptions import InvalidInput
 from chainmap.limits import Limits
 from chainmap.service import gap_report, valid_chain, valid_region, valid_segment
 from chainmap.storage.base import Store
 from matching.backtest import BacktestResult, backtest, synthetic_outcomes
 from matching.candidates import (
+    ALLOWED_TAGS,
     ImportResult,
     load_candidates,
     load_demo_candidates,
@@ -50,6 +52,7 @@ from matching.candidates import (
     store_candidates,
 )
 from matching.features import CandidateMatrix, SegmentContext, build_candidate_matrix, build_segment_context
+from matching.geo import SOURCE_REGION_LABELS
 from matching.ranking import Lead, LeadPage, RankedList, check_page, make_scorer, rank_list
 from matching.scoring import BlendedScorer, default_config
 
@@ -65,6 +68,11 @@ __all__ = [
     "lead_scorer",
     "lead_list",
     "lead_page",
+    "lead_filters",
+    "filter_ranked",
+    "lead_filter_options",
+    "HQ_REGIONS",
+    "INVESTOR_KINDS",
     "lead_workbook",
     "import_candidates",
     "list_candidates",
@@ -302,6 +310,9 @@ def lead_list(
     lang: str = "zh",
     demo: bool = False,
     include_rivals: bool = False,
+    hq_region: str | None = None,
+    tags: Sequence[str] | None = None,
+    investor: str | None = None,
 ) -> LeadList:
     """The full ranked list for a scope (``gap``; else ``chain``; else every gap)
     of ``region`` (default: the city), from :func:`candidate_pool` (``demo``: the
@@ -311,7 +322,14 @@ def lead_list(
     lists the rivals of local 链主/链核 (flag 同业竞争, 需链主意见) after every
     complementary lead; by default they are left out (``rivals_left_out``).
 
-    Raises NotFound for an unknown region, chain or gap (or a gap segment without a gap)."""
+    Filters (:func:`filter_ranked`, applied to the ranked list, so ranks are renumbered within
+    the filtered list): ``hq_region`` the headquarters' source region (:data:`HQ_REGIONS`:
+    jjj 京津冀, yrd 长三角, gba 粤港澳大湾区, other); ``tags`` leads carrying any of these tags;
+    ``investor`` new 新引进 or existing 增资扩产.
+
+    Raises NotFound for an unknown region, chain or gap (or a gap segment without a gap);
+    InvalidInput for an unknown hq_region, tag or investor."""
+    filters = lead_filters(hq_region=hq_region, tags=tags, investor=investor)
     region_id = valid_region(data, region)  # ids, names and short forms (chainmap.resolve)
     chain = valid_chain(data, chain)
     gap = valid_segment(data, gap, field="gap")
@@ -331,10 +349,108 @@ def lead_list(
             include_rivals=include_rivals,
         )
 
-    def compute() -> LeadList:
-        return LeadList(_cached(cache, ("ranking", *base, chain, gap, include_rivals), ranking), lang)
+    def filtered() -> RankedList:
+        whole = _cached(cache, ("ranking", *base, chain, gap, include_rivals), ranking)
+        return filter_ranked(whole, **filters) if any(filters.values()) else whole
 
-    return _cached(cache, ("lead_list", *base, chain, gap, include_rivals, lang), compute)
+    fkey = tuple(filters.items())
+
+    def compute() -> LeadList:
+        return LeadList(_cached(cache, ("ranking_f", *base, chain, gap, include_rivals, fkey), filtered), lang)
+
+    return _cached(cache, ("lead_list", *base, chain, gap, include_rivals, fkey, lang), compute)
+
+
+#: Headquarters regions a lead list can be filtered by: the source regions of
+#: :data:`matching.geo.SOURCE_REGIONS` (labels :data:`matching.geo.SOURCE_REGION_LABELS`) and
+#: ``other`` (elsewhere or unknown).
+HQ_REGIONS: dict[str, tuple[str, str]] = {**SOURCE_REGION_LABELS, "other": ("其他地区", "elsewhere")}
+#: ``Lead.investor``: a new investor or a group already in 运城 (增资扩产).
+INVESTOR_KINDS: dict[str, tuple[str, str]] = {"new": ("新引进", "new investor"), "existing": ("增资扩产", "existing investor (expansion)")}
+
+
+def lead_filters(
+    *, hq_region: str | None = None, tags: Sequence[str] | None = None, investor: str | None = None
+) -> dict[str, Any]:
+    """The validated lead filters (``None`` / empty = no filter).
+
+    >>> lead_filters(hq_region="yrd", tags=["listed"], investor=None)
+    {'hq_region': 'yrd', 'tags': ('listed',), 'investor': None}
+    >>> lead_filters(hq_region="paris")
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.InvalidInput: hq_region: unknown value 'paris'; expected one of jjj, yrd, gba, other (京津冀, 长三角, 粤港澳大湾区, 其他地区)
+    """
+    hq = (hq_region or "").strip() or None
+    if hq is not None and hq not in HQ_REGIONS:
+        names = ", ".join(zh for zh, _en in HQ_REGIONS.values())
+        raise InvalidInput(
+            f"unknown value {hq!r}; expected one of {', '.join(HQ_REGIONS)} ({names})", field="hq_region"
+        )
+    tag_list = tuple(dict.fromkeys(t.strip() for t in (tags or ()) if t and t.strip()))
+    for t in tag_list:
+        if t not in ALLOWED_TAGS:
+            raise InvalidInput(f"unknown code {t!r}; expected one of {', '.join(ALLOWED_TAGS)}", field="tag")
+    inv = (investor or "").strip() or None
+    if inv is not None and inv not in INVESTOR_KINDS:
+        raise InvalidInput(f"unknown value {inv!r}; expected new (新引进) or existing (增资扩产)", field="investor")
+    return {"hq_region": hq, "tags": tag_list, "investor": inv}
+
+
+def filter_ranked(
+    ranked: RankedList,
+    *,
+    hq_region: str | None = None,
+    tags: Sequence[str] = (),
+    investor: str | None = None,
+) -> RankedList:
+    """The leads of ``ranked`` that pass the filters (:func:`lead_filters`), in the same order."""
+    import numpy as np
+
+    from matching.features import FEATURE_NAMES
+    from matching.geo import source_region
+
+    cm, rows = ranked.cm, ranked.rows
+    keep = np.ones(len(rows), dtype=bool)
+    if hq_region is not None:
+        pairs = list(zip(cm.hq_province[rows].tolist(), cm.hq_city[rows].tolist(), strict=True))
+        memo = {p: source_region(p[0] or None, p[1] or None) or "other" for p in set(pairs)}
+        keep &= np.array([memo[p] == hq_region for p in pairs], dtype=bool)
+    if tags:
+        cols = [FEATURE_NAMES.index(f"tag_{t}") for t in tags]
+        keep &= (ranked.X[:, cols] > 0).any(axis=1) if len(rows) else keep
+    if investor is not None and len(rows):
+        has = np.array([bool(a) for a in cm.affiliates[rows].tolist()], dtype=bool) if len(cm.affiliates) else np.zeros(len(rows), dtype=bool)
+        keep &= has if investor == "existing" else ~has
+    arrays = {
+        name: getattr(ranked, name)[keep]
+        for name in ("rows", "X", "score", "contrib", "base")
+    }
+    if len(ranked.rival):
+        arrays["rival"] = ranked.rival[keep]
+    if len(ranked.rounds):
+        arrays["rounds"] = ranked.rounds[keep]
+    gaps = [g for g, k in zip(ranked.gaps, keep.tolist(), strict=True) if k]
+    return replace(ranked, gaps=gaps, **arrays)
+
+
+def lead_filter_options(lang: str = "zh") -> dict[str, Any]:
+    """What the leads page offers and explains, in ``lang``: ``hq_regions``, ``investor``
+    (code -> label), ``features`` (feature -> meaning, :data:`matching.features.FEATURES`)
+    and ``flags`` (:data:`matching.lead_rules.FLAGS`). Tag labels are in ``GET /labels``."""
+    from chainmap.i18n import norm_lang
+    from matching.features import FEATURES
+    from matching.lead_rules import FLAGS
+
+    i = 1 if norm_lang(lang) == "en" else 0
+    return {
+        "lang": norm_lang(lang),
+        "hq_regions": {c: pair[i] for c, pair in HQ_REGIONS.items()},
+        "investor": {c: pair[i] for c, pair in INVESTOR_KINDS.items()},
+        "features": {f.name: (f.en if i else f.zh) for f in FEATURES},
+        "flags": {c: pair[i] for c, pair in FLAGS.items()},
+        "tags": list(ALLOWED_TAGS),
+    }
 
 
 def lead_page(
@@ -350,6 +466,9 @@ def lead_page(
     lang: str = "zh",
     demo: bool = False,
     include_rivals: bool = False,
+    hq_region: str | None = None,
+    tags: Sequence[str] | None = None,
+    investor: str | None = None,
 ) -> LeadPage:
     """Page ``page`` of ``k`` leads of :func:`lead_list` (a slice: no re-ranking).
 
@@ -359,7 +478,7 @@ def lead_page(
     check_page(k, page, default_config().ranking.max_page)
     leads = lead_list(
         store=store, data=data, cache=cache, region=region, chain=chain, gap=gap, lang=lang, demo=demo,
-        include_rivals=include_rivals,
+        include_rivals=include_rivals, hq_region=hq_region, tags=tags, investor=investor,
     )  # fmt: skip
     return leads.page(k=k, page=page)
 

@@ -25,6 +25,14 @@ from matching.ranking import LeadPage
 router = APIRouter(tags=["leads"])
 
 TaskForce = Annotated[dict[str, Any], Depends(require("candidates"))]
+HqRegionQ = Annotated[
+    str | None,
+    Query(max_length=20, description="总部区域 / HQ region: jjj 京津冀 | yrd 长三角 | gba 粤港澳大湾区 | other 其他（GET /leads/options）"),
+]
+TagQ = Annotated[
+    list[str] | None, Query(max_length=20, description="标签（任一）/ tags (any of), codes of GET /labels `tag`")
+]
+InvestorQ = Annotated[str | None, Query(max_length=20, description="new 新引进 | existing 增资扩产")]
 
 
 @router.get("/leads", summary="招商线索排序 / ranked leads", response_model=LeadPage)
@@ -42,6 +50,9 @@ def get_leads(
     include_rivals: Annotated[
         bool, Query(description="列出与本地链主/链核同业竞争的企业（标注“需链主意见”）/ list rivals of local chain leaders")
     ] = False,
+    hq_region: HqRegionQ = None,
+    tag: TagQ = None,
+    investor: InvestorQ = None,
 ) -> LeadPage:
     """每条线索带得分、各特征贡献（贡献之和+基线=得分）和可以直接说出口的理由。
     无候选企业时使用内置演示候选池（demo=true）。"""
@@ -49,8 +60,15 @@ def get_leads(
     region_id = valid_region_id(data, region)
     return service.lead_page(
         store=store, data=data, cache=cache, region=region_id, chain=chain, gap=gap, k=k, page=page, lang=lang,
-        include_rivals=include_rivals,
+        include_rivals=include_rivals, hq_region=hq_region, tags=tag, investor=investor,
     )  # fmt: skip
+
+
+@router.get("/leads/options", summary="线索筛选项与特征说明 / lead filters and feature meanings", response_model=dict[str, Any])
+def get_lead_options(_: Reader, lang: LangDep) -> dict[str, Any]:
+    """总部区域（京津冀/长三角/粤港澳大湾区/其他）、投资方类型、各评分特征的含义、提示标记。
+    The headquarters regions, investor kinds, feature meanings and flags the leads page offers."""
+    return service.lead_filter_options(lang)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,6 +92,9 @@ def get_leads_workbook(
     k: Annotated[int, Query(ge=1, le=200, description="每页条数 / leads per page")] = 50,
     page: Annotated[int, Query(ge=1, le=10000)] = 1,
     include_rivals: Annotated[bool, Query(description="列出同业竞争企业 / list rivals")] = False,
+    hq_region: HqRegionQ = None,
+    tag: TagQ = None,
+    investor: InvestorQ = None,
 ) -> Response:
     """与 `GET /leads` 同一页线索的格式化工作簿：中文表名与表头、列宽、冻结表头、A4 横向打印、
     各项得分贡献分列。The same page of leads as a formatted workbook."""
@@ -81,7 +102,7 @@ def get_leads_workbook(
     region_id = valid_region_id(data, region)
     result = service.lead_page(
         store=store, data=data, cache=cache, region=region_id, chain=chain, gap=gap, k=k, page=page, lang=lang,
-        include_rivals=include_rivals,
+        include_rivals=include_rivals, hq_region=hq_region, tags=tag, investor=investor,
     )  # fmt: skip
     body = service.lead_workbook(result, data=data, lang=lang)
     name = "leads.xlsx" if lang == "en" else "zhaoshang-leads.xlsx"
