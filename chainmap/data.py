@@ -58,9 +58,15 @@ __all__ = [
     "Placed",
     "chain_data_from_store",
     "data_revision",
+    "CENSUS_RECORD_KINDS",
     "local_enterprises",
     "is_local",
 ]
+
+
+#: Record kinds of the local census that the gap analysis reads (:mod:`chainmap.census.coverage`):
+#: part of :class:`ChainData` (``census``) and of :func:`data_revision`.
+CENSUS_RECORD_KINDS: tuple[str, ...] = ("census_import", "absence_confirmation")
 
 
 class Placed(Protocol):
@@ -149,7 +155,9 @@ class ChainData:
     ``origin`` maps ``(kind, id)`` to ``(file, line)`` for objects read from files.
     ``revision`` is the store's :func:`data_revision` the data was read at (None for
     data read from files).  ``policies`` are the policy constraints
-    (:mod:`chainmap.policies`; records of kind ``policy`` in a store).
+    (:mod:`chainmap.policies`; records of kind ``policy`` in a store).  ``census`` holds the
+    census records the coverage rule reads, by kind (:data:`CENSUS_RECORD_KINDS`; empty for
+    data read from files: no register imported, no absence confirmed).
     """
 
     chains: list[Chain]
@@ -161,6 +169,7 @@ class ChainData:
     #: store data revision the data was read at (None for data read from files)
     revision: int | None = None
     policies: list[Policy] = field(default_factory=list)
+    census: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -276,10 +285,16 @@ def is_local(data: ChainData, enterprise: Placed, region: str | None = None) -> 
 
 def data_revision(store: Store) -> int:
     """A counter of what :class:`ChainData` holds: ``graph_revision() +
-    record_revision("policy")``.  Both terms never go back and one of them grows on every
-    write to the graph or to the policies, so the sum grows on each of them (and on
-    nothing else): caches keyed on it survive project, candidate and key writes."""
-    return store.graph_revision() + store.record_revision(POLICY_RECORD_KIND)
+    record_revision("policy")`` plus the record revisions of the census kinds
+    (:data:`CENSUS_RECORD_KINDS`: register imports, confirmed absences).  No term ever goes
+    back and one of them grows on every write to the graph, the policies or those census
+    records, so the sum grows on each of them (and on nothing else): caches keyed on it
+    survive project, candidate, review-decision and key writes."""
+    return (
+        store.graph_revision()
+        + store.record_revision(POLICY_RECORD_KIND)
+        + sum(store.record_revision(k) for k in CENSUS_RECORD_KINDS)
+    )
 
 
 #: The landmark's reading order: 合 · 汽 · 生 · 材.
@@ -330,4 +345,5 @@ def chain_data_from_store(store: Store) -> ChainData:
         links=store.list_links(),
         enterprises=store.list_enterprises(),
         policies=policies_from_records(store.list_records(POLICY_RECORD_KIND)),
+        census={k: store.list_records(k) for k in CENSUS_RECORD_KINDS},
     )

@@ -53,6 +53,11 @@ __all__ = [
     "FOLLOW_UP_METHOD",
     "ISSUE_KIND",
     "ISSUE_STATUS",
+    "REGISTER_KIND",
+    "PRESENCE_STATE",
+    "ABSENCE_BASIS",
+    "REVIEW_REASON",
+    "REVIEW_ACTION",
     "VOCABULARIES",
     "zh_labels",
     "label",
@@ -311,6 +316,48 @@ ISSUE_STATUS: Labels = {
     "resolved": ("已解决", "resolved"),
 }
 
+# ---------------------------------------------------------------- local census (chainmap.census)
+
+#: Kind of an imported local register (``census_import`` records).
+REGISTER_KIND: Labels = {
+    "规上名录": ("规上工业企业名录", "above-scale industrial enterprise register"),
+    "企查查": ("企查查/天眼查导出", "company-database export"),
+    "园区名单": ("开发区/园区企业名单", "development-zone member list"),
+    "专业镇": ("专业镇企业名单", "specialist-town member list"),
+}
+
+#: Presence state of a segment in a region (:mod:`chainmap.census.coverage`).
+PRESENCE_STATE: Labels = {
+    "present": ("有本地企业", "present"),
+    "absent": ("已核实缺失", "absent (verified)"),
+    "unknown": ("未核实", "unknown"),
+}
+
+#: Why an absence is confirmed (``planner``, ``register``, ``list``) or not (the others).
+ABSENCE_BASIS: Labels = {
+    "planner": ("规划人员已确认缺失", "confirmed absent by a planner"),
+    "register": ("完整名录已覆盖该行业", "a complete register covers the industry"),
+    "list": ("按给定名录视为完整", "the given list taken as complete"),
+    "no_register": ("本地企业名录未导入", "no local register imported"),
+    "incomplete": ("已导入的名录不完整", "the imported registers are incomplete"),
+    "codes": ("已导入的名录未覆盖该环节的行业代码", "the imported registers do not cover its industry codes"),
+    "pending": ("有待审核的企业归属", "assignments waiting for review"),
+}
+
+#: Why an assignment or a firm is in the review queue (:mod:`chainmap.census.review`).
+REVIEW_REASON: Labels = {
+    "low_confidence": ("置信度低于自动采纳阈值", "confidence below the auto-accept threshold"),
+    "conflict": ("行业代码与文本归属冲突", "industry code and text disagree"),
+    "unassigned": ("未归入任何环节", "no segment assigned"),
+}
+
+#: A planner's review decision.
+REVIEW_ACTION: Labels = {
+    "accept": ("采纳", "accept"),
+    "reject": ("驳回", "reject"),
+    "set": ("改为", "set"),
+}
+
 #: Every vocabulary by the name it has in :func:`catalogue` and :func:`label`.
 VOCABULARIES: dict[str, Labels] = {
     "gap_status": GAP_STATUS,
@@ -331,6 +378,11 @@ VOCABULARIES: dict[str, Labels] = {
     "follow_up_method": FOLLOW_UP_METHOD,
     "issue_kind": ISSUE_KIND,
     "issue_status": ISSUE_STATUS,
+    "register_kind": REGISTER_KIND,
+    "presence_state": PRESENCE_STATE,
+    "absence_basis": ABSENCE_BASIS,
+    "review_reason": REVIEW_REASON,
+    "review_action": REVIEW_ACTION,
 }
 
 

@@ -177,6 +177,11 @@ def gap_report(
     """The gap report of ``chain`` (default: every top-level chain) for ``region``
     (default: the city) in ``lang``.
 
+    Absences follow the census rule (:func:`chainmap.census.coverage.absence_rule`: confirmed
+    by a planner or a complete register, else 待核实) and the report carries the census
+    coverage of each chain in the region (``coverage``, ``pending_assignments``).  The cache
+    key is the data revision, which counts the census records (:func:`chainmap.data.data_revision`).
+
     The all-chains report is computed once per (graph revision, region, lang); a
     top-level chain's report is that report restricted to the chain
     (:func:`chainmap.analysis.gaps.restrict_report`, equal to analysing the chain
@@ -198,8 +203,17 @@ def gap_report(
     sub = chain if chain is not None and data.chain_root.get(chain, chain) != chain else None
 
     def compute() -> GapReport:
+        from chainmap.census.coverage import Census, absence_rule, coverage_rows
+
         crit = criticality_scores(data=data, cache=cache)
-        return analyze_gaps(data, region=region_id, chain=sub, lang=lang, criticality_scores=crit)
+        census = Census.from_data(data)
+        rule = absence_rule(data, census, region_id, lang=lang)
+        rep = analyze_gaps(
+            data, region=region_id, chain=sub, lang=lang, criticality_scores=crit, absence_confirmed=rule
+        )
+        rep.coverage = coverage_rows(data, census, region_id, rep.chains, lang=lang)
+        rep.pending_assignments = sum(int(c["pending_assignments"]) for c in rep.coverage.values())
+        return rep
 
     report = _cached(cache, data, ("gaps", sub, region_id, lang), compute)
     if chain is None or sub is not None:
@@ -315,7 +329,9 @@ def chain_graph(
     lang: str = "zh",
 ) -> ChainGraph:
     """The chain and its linked segments of other chains as ``fmt`` (json, cytoscape, gexf,
-    graphml: nodes carry ``local_enterprises``, the local producers in ``region``; svg: the
+    graphml: nodes carry ``local_enterprises``, the local producers in ``region``, and
+    ``presence_state`` (present / absent / unknown, :mod:`chainmap.census.coverage`); json and
+    cytoscape also carry the census ``coverage`` of the chain in the region; svg: the
     layered diagram coloured by the status of each segment in the cached gap report).
 
     Raises
@@ -341,9 +357,14 @@ def chain_graph(
             report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
             text = render_chain_svg(data.graph, chain, report.items, lang=lang, layout="layered")
         else:
+            from chainmap.census.coverage import Census, presence_states, region_coverage
+
             counts = local_counts(data, region_id)
+            census = Census.from_data(data)
+            states = presence_states(data, census, region_id)
             for n in H.nodes:
                 H.nodes[n]["local_enterprises"] = counts.get(n, 0)
+                H.nodes[n]["presence_state"] = states[n].state if n in states else "unknown"
             H.graph["region"] = region_id
             # status, priority, colour and layered positions (webmap: exports draw like the map)
             from chainmap.graph import annotate_export
@@ -352,10 +373,12 @@ def chain_graph(
             report = gap_report(data=data, cache=cache, region=region_id, chain=chain, lang=lang)
             status = {it.segment_id: (str(it.status), it.priority) for it in report.items}
             annotate_export(H, status, dict(GAP_STATUS_COLOURS))
+            if fmt in ("json", "cytoscape"):  # structured graph attributes (gexf / graphml take scalars)
+                H.graph["coverage"] = region_coverage(data, census, region_id, chain, lang=lang, states=states)
             text = export_graph(H, fmt)
         return ChainGraph(chain, region_id, fmt, text, H.number_of_nodes(), H.number_of_edges())
 
-    return _cached(cache, data, ("graph", chain, region_id, fmt, lang if fmt == "svg" else None), compute)
+    return _cached(cache, data, ("graph", chain, region_id, fmt, lang), compute)
 
 
 def chain_detail(*, data: ChainData, chain: str, region: str | None = None) -> dict[str, Any]:

@@ -361,7 +361,7 @@ class BlendedScorer:
 
     def score(self, X: Any) -> np.ndarray:
         X = _check_matrix(X)
-        if self.model is None or self.w == 0.0:
+        if self.model is None or self.w == 0.0 or len(X) == 0:  # an empty list needs no model
             return self.prior.score(X)
         return self.combine(self.prior.score(X), self.model.decision_function(X))
 
@@ -370,7 +370,7 @@ class BlendedScorer:
         contributions plus its baseline sums to the score."""
         X = _check_matrix(X)
         pc = self.prior.contributions(X)
-        if self.model is None or self.w == 0.0:
+        if self.model is None or self.w == 0.0 or len(X) == 0:  # an empty list needs no model
             return pc.sum(axis=1), pc, np.zeros(len(X))
         t = self.model.contributions(X)
         f = t.sum(axis=1) + self.model.intercept_

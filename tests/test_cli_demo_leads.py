@@ -57,7 +57,7 @@ def _assert_same_rankings(k: int = 3) -> list[dict]:
     for chain in chains["chains"]:
         page = _leads(chain, k)
         want = [(ld["name"], f"{ld['score']:.2f}", ld["gap_segment_name"]) for ld in page["items"]]
-        assert len(want) == k
+        assert len(want) == min(k, page["total"])  # chains whose gaps are all 待核实 have none (chainmap.census)
         assert demo[chains["chain_names"][chain]] == want, chain
         pages.append(page)
     return pages

@@ -95,6 +95,18 @@ def update_enterprise(
     return saved
 
 
+@router.delete(
+    "/enterprises/{enterprise_id}", status_code=204, summary="删除企业（规划人员）/ delete an enterprise",
+    responses=PRECONDITION_RESPONSES,
+)
+def delete_enterprise(enterprise_id: str, store: StoreDep, _: Planner, if_match: IfMatch = None) -> Response:
+    """带 If-Match 时仅当企业未被他人修改才删除，否则 412。With If-Match: 412 if it changed since it was read."""
+    what = f"enterprise {enterprise_id!r}"
+    with store.guarded(lambda tx: tx.get_enterprise(enterprise_id), expected_tags(if_match), what=what) as tx:
+        tx.delete_enterprise(enterprise_id)
+    return Response(status_code=204)
+
+
 ImportFormat = Literal["auto", "census", "native"]
 
 

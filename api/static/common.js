@@ -28,7 +28,9 @@
     { id: "leads", href: "leads.html", zh: "招商线索", en: "Leads" },
     { id: "projects", href: "pipeline.html", zh: "项目", en: "Projects" },
     { id: "dashboard", href: "dashboard.html", zh: "驾驶舱", en: "Dashboard" },
-    { id: "census", href: "census.html", zh: "普查与审核", en: "Census & review" },
+    { id: "edit", href: "edit.html", zh: "编辑图谱", en: "Edit chains" },
+    { id: "census", href: "census.html", zh: "普查导入", en: "Census import" },
+    { id: "review", href: "review.html", zh: "审核队列", en: "Review queue" },
   ];
 
   const COMMON = {

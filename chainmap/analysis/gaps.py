@@ -49,7 +49,9 @@ The rules apply in this order; the first that matches decides:
    of users, same unit), or no 链主 / 链核 in a critical segment -- else ``sound`` (健全,
    present and not weak).
 5. ``n == 0`` and the absence is not confirmed (the ``absence_confirmed`` hook):
-   ``unverified`` (待核实), the rationale naming the status the segment would have.
+   ``unverified`` (待核实), priority 0, never a target; the rationale says why the absence
+   is not confirmed, what to import, and the status the segment would have
+   (``would_be``, with ``provisional_priority``, which orders the unverified items).
 6. ``n == 0``: ``fill`` (补链) when ``d > 0``, or critical, or ``omega >= DENSITY_HIGH``
    with at least :data:`DENSITY_MIN_RELATED` related local segments.  A ``service``
    segment serves local clients: only ``d > 0`` makes it a fill.  County fit: in a county
@@ -73,11 +75,17 @@ flagging every one of them would drown the segments the chain hinges on.  The
 location quotient and capacity signals apply everywhere, when the data give them.
 
 Absences.  The seed's enterprise list is hand-collected from public sources, not a
-census.  :func:`seed_absence_confirmed` (the default hook) takes the seed's absences as
-confirmed-by-seed, so a task force gets working 补链 / 延链 / 暂不布局 statuses, and every
-such rationale says the absence rests on the list (``据现有名录``); a census register
-(#14) will supply a hook that confirms an absence only where the register of the region
-is complete, and leave the rest ``unverified``.
+census.  The service (:func:`chainmap.service.gap_report`, used by every front door)
+passes the census rule :func:`chainmap.census.coverage.absence_rule`: an absence is
+confirmed only where a planner confirmed it (an ``absence_confirmation`` record, with
+who and when, optionally a source) or where a complete register covering the segment's
+industry codes and the region was imported; every other absence is ``unverified`` and
+its rationale names the reason (``本地企业名录未导入``, an incomplete register, codes not
+covered, assignments pending review) and what to import.  On the shipped seed nothing is
+imported and the seed states no absence with a source, so every absence there is
+``unverified``.  :func:`seed_absence_confirmed`, the default hook of :func:`analyze_gaps`
+called on its own, takes the given list as complete (hand-made data, tests); its
+rationales say so (``据现有名录``).
 
 Priorities (all terms in [0, 1])
 --------------------------------
@@ -141,6 +149,7 @@ from chainmap.analysis.gaps_density import (
     relatedness_density,
 )
 from chainmap.analysis.gaps_models import (
+    Absence,
     EnterpriseRef,
     GapItem,
     GapReport,
@@ -159,6 +168,8 @@ from chainmap.policies import Policy, PolicyIndex
 
 __all__ = [
     "Status",
+    "Absence",
+    "AbsenceHook",
     "STATUSES",
     "TARGET_STATUSES",
     "STATUS_LABELS",
@@ -190,6 +201,9 @@ __all__ = [
     "restrict_report",
     "select_items",
 ]
+
+#: The ``absence_confirmed`` hook: ``(region, segment) -> bool | Absence``.
+AbsenceHook = Callable[[str, str], "bool | Absence"]
 
 #: The statuses in display order.
 STATUSES: tuple[str, ...] = tuple(GAP_STATUS)
@@ -365,12 +379,13 @@ def extend_priority(*, density: float, value_added: float, gain: float, critical
 
 
 def seed_absence_confirmed(region: str, segment: str) -> bool:
-    """The default absence hook: every absence in the enterprise list counts as confirmed.
+    """The default absence hook of :func:`analyze_gaps`: the given enterprise list is taken as
+    complete, so every absence in it counts as confirmed (rationales: ``据现有名录``).
 
-    The seed's list is not a census; this hook takes its absences as *confirmed by the
-    seed* (documented in every such rationale: ``据现有名录``) until a census register
-    (#14) supplies a hook that confirms an absence only where the region's register is
-    complete.  A hook returning False makes the segment ``unverified`` (待核实).
+    For hand-made data whose list is the whole truth.  The service passes the census rule
+    instead (:func:`chainmap.census.coverage.absence_rule`), under which an absence is
+    confirmed only by a planner or a complete register.  A hook returning False (or an
+    unconfirmed :class:`Absence`) makes the segment ``unverified`` (待核实).
 
     >>> seed_absence_confirmed("yuncheng", "qi.cell")
     True
@@ -478,10 +493,15 @@ def _method_text() -> dict[str, str]:
             "strength (the rationale says which); otherwise it is not a priority there."
         ),
         "method.absence": (
-            "缺失依据：现有企业名录为公开资料整理，非全量普查；本报告暂按名录确认缺失（理由注明“据现有名录”），"
-            "普查登记（#14）完成后，名录不完整地区的缺失环节将标为待核实。 / Absences rest on the seed's list, "
-            "not a census: they are taken as confirmed by the list (rationales say so) until a census register "
-            "(#14) marks incomplete regions' absences unverified."
+            "缺失依据：本地无企业的环节，仅当规划人员已确认缺失（记录确认人与时间），或已导入覆盖该环节行业代码与该地区的"
+            "完整企业名录时，才视为确认缺失并可列为补链/延链/暂不布局；否则为待核实，理由注明原因（如本地企业名录未导入）"
+            "与应导入的名录，并给出确认后的状态。内置种子数据为公开资料整理的企业名单、未导入本地名录，亦无注明出处的缺失"
+            "陈述，故其缺失环节均为待核实。 / Absences: a segment without a local producer is a confirmed absence "
+            "(fill, extend or not a priority) only when a planner confirmed it (who and when are recorded) or a complete "
+            "register covering its industry codes and the region was imported; otherwise it is unverified, the "
+            "rationale naming the reason (e.g. no local register imported), what to import and the status it would "
+            "have. The shipped seed is a hand-collected list with no register imported and no sourced absence, so "
+            "its absences are all unverified."
         ),
     }
 
@@ -493,7 +513,7 @@ def analyze_gaps(
     chain: str | None = None,
     lang: str = "zh",
     criticality_scores: Mapping[str, Mapping[str, float]] | None = None,
-    absence_confirmed: Callable[[str, str], bool] = seed_absence_confirmed,
+    absence_confirmed: AbsenceHook = seed_absence_confirmed,
 ) -> GapReport:
     """Classify every segment of ``chain`` (or of every top-level chain) for ``region``.
 
@@ -513,8 +533,11 @@ def analyze_gaps(
         ``data.graph`` (it does not depend on the region, so a caller analysing
         many regions can compute it once).
     absence_confirmed : callable, default :func:`seed_absence_confirmed`
-        ``(region, segment) -> bool``: is the absence of local producers confirmed?
-        False makes an absent segment ``unverified``.
+        ``(region, segment) -> bool | Absence``: is the absence of local producers
+        confirmed?  False (or an unconfirmed :class:`Absence`) makes an absent segment
+        ``unverified``; an :class:`Absence` also gives the basis and the clause the rationale
+        quotes.  The service passes the census rule
+        (:func:`chainmap.census.coverage.absence_rule`).
 
     Returns
     -------
@@ -600,7 +623,8 @@ def analyze_gaps(
         summary[ch] = counts
         leaders.extend(_leaders(G, ch, segs, pres))
 
-    items.sort(key=lambda i: (-i.priority, i.segment_id, i.chain_id))
+    # unverified segments (priority 0) in the order of the priority they would have: what to verify first
+    items.sort(key=lambda i: (-i.priority, -(i.provisional_priority or 0.0), i.segment_id, i.chain_id))
     parameters: dict[str, float | str] = {
         "crit_high": CRIT_HIGH,
         "density_high": DENSITY_HIGH,
@@ -644,7 +668,7 @@ class _Context:
     n_region: int
     crit: Mapping[str, Mapping[str, float]]
     policies: PolicyIndex
-    absence_confirmed: Callable[[str, str], bool]
+    absence_confirmed: AbsenceHook
     lang: str
 
 
@@ -755,7 +779,11 @@ def _classify(
     encouraging = ctx.policies.encouraging(n)
     applied: list[Policy] = []
     absence: bool | None = None
-    would_be: str | None = None
+    basis: str | None = None
+    note = ""
+    absent_branch = False
+    provisional: float | None = None
+    would_be: Status | None = None
     critical = C >= crit_thr and C > 0
     status: Status
     priority = 0.0
@@ -845,15 +873,22 @@ def _classify(
                 reasons = ["county_fit"]
             elif service and (critical or omega >= DENSITY_HIGH):
                 reasons = ["service"]
-        absence = bool(ctx.absence_confirmed(ctx.region, n))
-        if not absence:
-            would_be, status, priority = status, "unverified", 0.0
+        absent_branch = True
 
     if encouraging and status not in ("unsuitable",):
         applied = encouraging
         if status in TARGET_STATUSES:
             comps["policy"] = ENCOURAGED_BOOST
             priority = min(1.0, priority * (1.0 + ENCOURAGED_BOOST))
+
+    if absent_branch:  # no local producer: is the absence confirmed (the census rule)?
+        verdict = ctx.absence_confirmed(ctx.region, n)
+        if isinstance(verdict, bool):
+            verdict = Absence(verdict, "list" if verdict else "incomplete")
+        absence, basis, note = verdict.confirmed, verdict.basis, verdict.note
+        if not absence:
+            would_be, provisional = status, round(priority, _ROUND)
+            status, priority = "unverified", 0.0
 
     comps = {k: round(float(v), _ROUND) for k, v in comps.items()}
     # an adopter segment's local presence is its adopters (any role, sub-segments included)
@@ -892,6 +927,9 @@ def _classify(
         policies=_policy_refs(applied),
         fit=fit,
         absence_confirmed=absence,
+        absence_basis=basis,
+        would_be=would_be,
+        provisional_priority=provisional,
     )
     dominated = int(ctx.crit[n].get("dominated", 0)) if n in ctx.crit else 0
     cap_text = None
@@ -907,6 +945,7 @@ def _classify(
         users=sorted(e.name for e in rec.users.values()),
         would_be=would_be,
         county=ctx.county_fit,
+        absence_note=note,
     )
     item.rationale = rationale(G, item, facts, lang)
     return item
@@ -946,6 +985,8 @@ def restrict_report(report: GapReport, chain: str) -> GapReport:
             **{k: v for k, v in report.parameters.items() if k in own or not k.startswith(per_chain)},
             "local_producers": report.parameters[f"local_producers.{chain}"],
         },
+        coverage={chain: report.coverage[chain]} if chain in report.coverage else {},
+        pending_assignments=int(report.coverage[chain]["pending_assignments"]) if chain in report.coverage else 0,
     )
 
 

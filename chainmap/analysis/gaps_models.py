@@ -6,15 +6,26 @@ their names.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-__all__ = ["Status", "EnterpriseRef", "PolicyRef", "GapItem", "LeaderCandidate", "GapReport"]
+__all__ = ["Status", "Absence", "EnterpriseRef", "PolicyRef", "GapItem", "LeaderCandidate", "GapReport"]
 
 #: The status vocabulary (:data:`chainmap.labels.GAP_STATUS`).
 Status = Literal["fill", "strengthen", "extend", "sound", "not_priority", "unsuitable", "unverified"]
+
+
+class Absence(NamedTuple):
+    """What the ``absence_confirmed`` hook of :func:`chainmap.analysis.gaps.analyze_gaps` may
+    return instead of a bool: is the absence confirmed, on what basis (a code of
+    :data:`chainmap.labels.ABSENCE_BASIS`), and the clause the rationale quotes (who confirmed
+    it, or why it is not confirmed and what to import)."""
+
+    confirmed: bool
+    basis: str
+    note: str = ""
 
 
 class EnterpriseRef(TypedDict):
@@ -74,6 +85,17 @@ class GapItem(BaseModel):
     absence_confirmed: bool | None = Field(
         default=None, description="for a segment without a local producer: is the absence confirmed"
     )
+    absence_basis: str | None = Field(
+        default=None,
+        description="why the absence is (planner / register / list) or is not confirmed "
+        "(no_register / incomplete / codes / pending): chainmap.labels.ABSENCE_BASIS",
+    )
+    would_be: Status | None = Field(
+        default=None, description="for an unverified segment: the status it would have were the absence confirmed"
+    )
+    provisional_priority: float | None = Field(
+        default=None, ge=0, le=1, description="for an unverified segment: the priority it would have (not a target)"
+    )
 
 
 class LeaderCandidate(BaseModel):
@@ -102,3 +124,8 @@ class GapReport(BaseModel):
     chain_leader_candidates: list[LeaderCandidate]
     items: list[GapItem]
     parameters: dict[str, float | str]
+    coverage: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="per chain: what the census knows in the region (chainmap.census.coverage.region_coverage)",
+    )
+    pending_assignments: int = Field(default=0, description="local assignments in the chains waiting for review")

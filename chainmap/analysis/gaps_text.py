@@ -69,7 +69,9 @@ class RationaleFacts:
     segments the segment dominates; ``cap``: local capacity, local demand and their unit
     when capacity is short; ``crit_thr``: the chain's criticality threshold; ``adopters`` /
     ``users``: names of the segment's local adopters / users; ``would_be``: the status an
-    ``unverified`` segment would have; ``county``: the region is a county or a zone.
+    ``unverified`` segment would have; ``county``: the region is a county or a zone;
+    ``absence_note``: the census clause of an absence (who confirmed it, or why it is not
+    confirmed and what to import; empty: the given list is taken as complete).
     """
 
     reasons: Sequence[str] = ()
@@ -81,6 +83,7 @@ class RationaleFacts:
     users: Sequence[str] = field(default_factory=list)
     would_be: str | None = None
     county: bool = False
+    absence_note: str = ""
 
 
 def _policy_text(it: GapItem, lang: str, *, quote: bool = True) -> str:
@@ -126,10 +129,16 @@ def rationale(G: nx.DiGraph, it: GapItem, facts: RationaleFacts, lang: str) -> s
     if it.chokepoint:
         crit += pick(lang, "，属卡脖子环节", ", a chokepoint technology")
     dens = pick(lang, f"关联密度{fmt(it.density)}", f"relatedness density {fmt(it.density)}")
+    if it.status == "unverified" and facts.absence_note:
+        basis_zh, basis_en = "名录未收录", "none in the list"
+    elif facts.absence_note:
+        basis_zh = basis_en = facts.absence_note
+    else:
+        basis_zh, basis_en = "据现有名录", "per the list"
     none_here = pick(
         lang,
-        f"{it.segment_name}本地无企业（据现有名录）",
-        f"{it.segment_name} has no local firm (per the list)",
+        f"{it.segment_name}本地无企业（{basis_zh}）",
+        f"{it.segment_name} has no local firm ({basis_en})",
     )
 
     def demand_parts() -> list[str]:
@@ -282,11 +291,11 @@ def rationale(G: nx.DiGraph, it: GapItem, facts: RationaleFacts, lang: str) -> s
         adj = join([segment_name(G, a, lang) for a in it.adjacent_segments], lang)
         if zh:
             dirs = "、".join(EXTEND_DIRECTION[x][0] for x in it.directions)
-            parts.append(f"{it.segment_name}本地无企业（据现有名录），与本地优势环节{adj}相邻（{dirs}）")
+            parts.append(f"{it.segment_name}本地无企业（{basis_zh}），与本地优势环节{adj}相邻（{dirs}）")
         else:
             dirs = ", ".join(EXTEND_DIRECTION[x][1] for x in it.directions)
             parts.append(
-                f"{it.segment_name} has no local firm (per the list) but is adjacent to local strengths {adj} ({dirs})"
+                f"{it.segment_name} has no local firm ({basis_en}) but is adjacent to local strengths {adj} ({dirs})"
             )
         parts.append(dens)
         parts.append(pick(lang, f"附加值{it.value_added}/5", f"value added {it.value_added}/5"))
@@ -344,7 +353,16 @@ def rationale(G: nx.DiGraph, it: GapItem, facts: RationaleFacts, lang: str) -> s
     sep = "，" if zh else "; "
     colon = "：" if zh else ": "
     text = f"{label}{colon}{sep.join(parts)}"
-    if it.status == "unverified" and facts.would_be:
+    if it.status == "unverified" and facts.would_be and facts.absence_note:
+        would = STATUS_LABELS[facts.would_be][0 if zh else 1]
+        text = pick(
+            lang,
+            f"{label}：本地企业名录未收录{it.segment_name}企业，但缺失未经核实，不作为确认的缺口——{facts.absence_note}；"
+            f"若确认缺失则为{would}（{sep.join(parts)}）",
+            f"{label}: no local firm of {it.segment_name} on record, but the absence is not verified and is not a "
+            f"confirmed gap -- {facts.absence_note}; if confirmed: {would} ({sep.join(parts)})",
+        )
+    elif it.status == "unverified" and facts.would_be:
         would = STATUS_LABELS[facts.would_be][0 if zh else 1]
         text = pick(
             lang,

@@ -42,7 +42,7 @@ def load_chain_data(lang: str = "zh") -> ChainData:
 
 
 def _table(report: GapReport) -> str:
-    from chainmap.reports.gaps import summary_table
+    from chainmap.reports.gaps import coverage_lines, summary_table
 
     lang = report.lang
     heads, rows = summary_table(report)
@@ -50,6 +50,8 @@ def _table(report: GapReport) -> str:
         pick(lang, f"{report.region_name} 产业链缺口分析", f"{report.region_name}: chain gap analysis"),
         "",
         table(heads, rows),
+        "",
+        *coverage_lines(report),  # what the census knows (chainmap.census.coverage)
         "",
     ]
     headers = [

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chainmap.cli import chain_import, chains, gaps, graph, regions, seed, transfer
+from chainmap.cli import chain_import, chains, gaps, graph, regions, review, seed, transfer
 from chainmap.cli.common import lazy_app, new_app
 
 __all__ = ["app"]
@@ -23,3 +23,4 @@ app.add_typer(
     lazy_app("chainmap.cli.enterprises:app", help="本地企业：导入名录（规上名录、企查查、园区名单）/ local enterprises: import registers"),
     name="enterprises",
 )
+app.add_typer(review.app, name="review")

@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 from chainmap.analysis.gaps import STATUS_LABELS, STATUSES, GapItem, GapReport
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import pick
-from chainmap.labels import GAP_STATUS_MEANING, SEGMENT_KIND, SEGMENT_STAGE
+from chainmap.labels import ABSENCE_BASIS, GAP_STATUS_MEANING, SEGMENT_KIND, SEGMENT_STAGE
 from chainmap.reports.svg import FONT_FAMILY, STATUS_COLOURS, render_chain_svg
 from chainmap.safe_output import append_xlsx_row, md_escape
 from chainmap.textfmt import display_width
@@ -48,6 +48,7 @@ __all__ = [
     "gap_table",
     "summary_table",
     "status_legend",
+    "coverage_lines",
     "gaps_json",
     "gaps_markdown",
     "gaps_html",
@@ -101,7 +102,16 @@ _COLUMNS: list[tuple[str, str, Any]] = [
     ("理由", "rationale", lambda i, lang: i.rationale),
     ("环节类型", "segment kind", lambda i, lang: pick(lang, *SEGMENT_KIND.get(i.kind, (i.kind, i.kind)))),
     ("政策依据", "policies", lambda i, lang: _policies(i, lang)),
+    ("缺失核实", "absence basis", lambda i, lang: _basis(i, lang)),
+    ("确认后状态", "if confirmed", lambda i, lang: _status(i.would_be, lang) if i.would_be else ""),
 ]
+
+
+def _basis(it: GapItem, lang: str) -> str:
+    """Why the absence is (or is not) confirmed (:data:`chainmap.labels.ABSENCE_BASIS`); empty when present."""
+    if not it.absence_basis:
+        return ""
+    return pick(lang, *ABSENCE_BASIS.get(it.absence_basis, (it.absence_basis, it.absence_basis)))
 
 
 def _policies(it: GapItem, lang: str) -> str:
@@ -130,6 +140,32 @@ def gap_table(items: Iterable[GapItem], *, lang: str = "zh") -> tuple[list[str],
     headers = [pick(lang, zh, en) for zh, en, _ in _COLUMNS]
     rows = [[get(i, lang) for _, _, get in _COLUMNS] for i in items]
     return headers, rows
+
+
+def coverage_lines(report: GapReport) -> list[str]:
+    """What the census knows: one line per chain (``report.coverage``, e.g. ``闻喜县：已导入规上工业企业名录
+    2026-11；本链已核实环节 34/68``), then the pending-assignment line.
+
+    >>> from chainmap.analysis.gaps import GapReport
+    >>> rep = GapReport(region="r", region_name="R", chain=None, chains=["qi"], chain_names={"qi": "汽车"},
+    ...                 lang="zh", density_mode={}, summary={}, chain_leader_candidates=[], items=[], parameters={},
+    ...                 coverage={"qi": {"text": "R：本地企业名录未导入；本链已核实环节 1/5"}}, pending_assignments=3)
+    >>> coverage_lines(rep)
+    ['汽车 — R：本地企业名录未导入；本链已核实环节 1/5', '待审核的企业归属：3 条（chainmap review list）']
+    """
+    lang = report.lang
+    out = [
+        f"{report.chain_names.get(c, c)} — {report.coverage[c]['text']}" for c in report.chains if c in report.coverage
+    ]
+    if report.coverage:
+        out.append(
+            pick(
+                lang,
+                f"待审核的企业归属：{report.pending_assignments} 条（chainmap review list）",
+                f"assignments pending review: {report.pending_assignments} (chainmap review list)",
+            )
+        )
+    return out
 
 
 def summary_table(report: GapReport) -> tuple[list[str], list[list[Any]]]:
@@ -219,6 +255,12 @@ def gaps_markdown(report: GapReport) -> str:
     lines.append("")
     lines.extend(_md_table(*summary_table(report)))
     lines.append("")
+    cov = coverage_lines(report)
+    if cov:
+        lines.append(pick(lang, "## 普查覆盖", "## Census coverage"))
+        lines.append("")
+        lines.extend(f"- {md_escape(x)}" for x in cov)
+        lines.append("")
     lines.append(pick(lang, "## 状态说明", "## Statuses"))
     lines.append("")
     lines.extend(_md_table(*status_legend(lang)))
@@ -363,6 +405,10 @@ def gaps_html(report: GapReport, graph: nx.DiGraph | None = None) -> str:
     )
     out.append(f"<h2>{html.escape(pick(lang, '汇总', 'Summary'))}</h2>")
     out.append(_html_table(*summary_table(report)))
+    cov = coverage_lines(report)
+    if cov:
+        out.append(f"<h2>{html.escape(pick(lang, '普查覆盖', 'Census coverage'))}</h2>")
+        out.append('<ul class="coverage">' + "".join(f"<li>{html.escape(x)}</li>" for x in cov) + "</ul>")
     legend_heads, legend_rows = status_legend(lang)
     out.append(f"<h2>{html.escape(pick(lang, '状态说明', 'Statuses'))}</h2>")
     out.append(_html_table(legend_heads, legend_rows, status_col=0, statuses=list(STATUSES)))
@@ -463,6 +509,11 @@ def write_gaps_xlsx(report: GapReport, target: str | os.PathLike[str] | IO[bytes
     headers, rows = summary_table(report)
     _write(ws, [headers], bold=True)
     _write(ws, rows)
+    cov = coverage_lines(report)
+    if cov:
+        _write(ws, [[]])
+        _write(ws, [[pick(lang, "普查覆盖", "census coverage")]], bold=True)
+        _write(ws, [[x] for x in cov])
     fills = {s: PatternFill("solid", fgColor=fill.lstrip("#")) for s, (_, fill) in STATUS_COLOURS.items()}
     _write(ws, [[]])
     legend_heads, legend_rows = status_legend(lang)

@@ -39,7 +39,8 @@ SCHEMA_VERSION = 2
 
 #: Record kinds known to the product (others are refused, to catch typos).
 RECORD_KINDS = frozenset(
-    {"project", "followup", "target", "candidate", "lead", "api_key", "import_report", "meta", "policy", "census_import"}
+    {"project", "followup", "target", "candidate", "lead", "api_key", "import_report", "meta", "policy"}
+    | {"census_import", "review_decision", "absence_confirmation"}  # the local census (chainmap.census)
 )
 
 

@@ -64,6 +64,8 @@ def test_cli_miss_suggests(run) -> None:
 
 
 def test_cli_leads_by_gap_name_show_labels_not_ids(run) -> None:
+    # a planner confirms the absence first: the seed's absences are 待核实 (chainmap.census)
+    assert run("review", "absent", "qi.cockpit", "--region", "yuncheng", "--by", "t").exit_code == 0
     by_name = run("leads", "--gap", "智能座舱", "-k", "3")
     by_id = run("leads", "--gap", "qi.cockpit", "-k", "3")
     assert by_name.exit_code == 0, by_name.output
@@ -91,15 +93,15 @@ def test_chains_listed_in_landmark_order(run) -> None:
 def test_api_accepts_names(read_client) -> None:
     c = read_client
     h = c.h("viewer")
-    by_name = c.get(f"{API}/gaps", params={"chain": "汽", "region": "永济", "type": "补链"}, headers=h)
-    by_id = c.get(f"{API}/gaps", params={"chain": "qi", "region": "yongji", "type": "fill"}, headers=h)
+    by_name = c.get(f"{API}/gaps", params={"chain": "汽", "region": "永济", "type": "强链"}, headers=h)
+    by_id = c.get(f"{API}/gaps", params={"chain": "qi", "region": "yongji", "type": "strengthen"}, headers=h)
     assert by_name.status_code == 200, by_name.text
     assert by_name.json() == by_id.json()
     g1 = c.get(f"{API}/chains/汽/graph", headers=h)
     g2 = c.get(f"{API}/chains/qi/graph", headers=h)
     assert g1.status_code == 200 and g1.json() == g2.json()
-    l1 = c.get(f"{API}/leads", params={"gap": "智能座舱", "k": 3}, headers=h)
-    l2 = c.get(f"{API}/leads", params={"gap": "qi.cockpit", "k": 3}, headers=h)
+    l1 = c.get(f"{API}/leads", params={"gap": "锂电池隔膜", "k": 3}, headers=h)  # a 强链 gap (seed absences are 待核实)
+    l2 = c.get(f"{API}/leads", params={"gap": "qi.separator", "k": 3}, headers=h)
     assert l1.status_code == 200 and l1.json() == l2.json()
     miss = c.get(f"{API}/gaps", params={"region": "永吉"}, headers=h)
     assert miss.status_code == 404 and "永济市 (yongji)" in miss.text

@@ -46,7 +46,10 @@ def build_data() -> ChainData:
         Enterprise(id="ent.pack", name="甲电池", county="wenxi", segments=[{"segment": "qi.pack"}], source="t"),
         Enterprise(id="ent.mg", name="银光镁业", county="wenxi", segments=[{"segment": "cai.mg.primary"}], source="t"),
     ]
-    return ChainData(chains, regions, segments, links, enterprises)
+    # the map's list is the whole truth: a complete all-industry register of the city (chainmap.census)
+    register = {"id": "r1", "register_kind": "规上名录", "regions": ["yuncheng"], "industry_codes": [], "rows": 3,
+                "imported_at": "2026-11-20", "file": "t.xlsx", "complete": True}
+    return ChainData(chains, regions, segments, links, enterprises, census={"census_import": [register]})
 
 
 @pytest.fixture

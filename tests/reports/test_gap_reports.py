@@ -145,7 +145,8 @@ def test_every_format_carries_the_seven_statuses_and_their_legend(seed_report, t
     assert legend == {zh: GAP_STATUS_COLOURS[c][1].lstrip("#") for c, (zh, _) in GAP_STATUS.items()}
     qi = wb.worksheets[2]  # 汽: a 不适宜 row is filled with the unsuitable colour, kind and policy columns
     heads = [c.value for c in qi[1]]
-    assert heads[-2:] == ["环节类型", "政策依据"] and heads[15] == "理由"
+    assert heads[16:18] == ["环节类型", "政策依据"] and heads[15] == "理由"
+    assert heads[18:] == ["缺失核实", "确认后状态"]  # the census columns (chainmap.census.coverage)
     rows = {r[1].value: r for r in qi.iter_rows(min_row=2)}
     ore = rows["qi.lithium"]
     assert ore[3].value == "不适宜" and ore[3].fill.fgColor.rgb[-6:].lower() == GAP_STATUS_COLOURS["unsuitable"][1][1:]
