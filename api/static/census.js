@@ -22,6 +22,11 @@
       county: "县（市、区）", row: "行", value: "值", reason: "原因", name: "企业名称", changes: "变化", warnings: "提示",
       newFirms: "新增企业（前 {n} 家）", updatedFirms: "更新的企业", done: "已导入：新增 {new}，更新 {updated}，未变 {unchanged}，跳过 {skipped}",
       coverageHead: "覆盖记录", coverageText: "{kind}（{complete}）· 导入于 {at} · {rows} 行 · 地区：{regions}",
+      fields: { name: "企业名称", credit_code: "统一社会信用代码", industry_code: "行业代码", industry_name: "行业名称",
+        county: "县（市、区）", zone: "开发区/园区", town: "专业镇", address: "地址", products: "主要产品", scope: "经营范围",
+        employees: "从业人员", revenue: "营业收入", group: "母公司", stage: "建设状态", reg_status: "登记状态",
+        capital: "注册资本", founded: "成立日期", name_en: "英文名", note: "备注" },
+      reasons: { outside: "市外企业（不导入）" },
       isComplete: "完整名录", notComplete: "非完整名录", segmentsShown: "环节",
       chainHead: "导入产业链（关联表 CSV/XLSX、GraphML、GEXF）", chainFile: "关联表或图文件",
       chainId: "新链编号（小写英文）", chainNameZh: "链中文名", chainNameEn: "英文名（可选）",
@@ -40,6 +45,11 @@
       county: "County", row: "Row", value: "Value", reason: "Reason", name: "Firm", changes: "Changes", warnings: "Warnings",
       newFirms: "New firms (first {n})", updatedFirms: "Updated firms", done: "Imported: {new} new, {updated} updated, {unchanged} unchanged, {skipped} skipped",
       coverageHead: "Coverage record", coverageText: "{kind} ({complete}) · imported {at} · {rows} rows · regions: {regions}",
+      fields: { name: "Firm name", credit_code: "Credit code", industry_code: "Industry code", industry_name: "Industry",
+        county: "County", zone: "Zone / park", town: "Specialised town", address: "Address", products: "Main products",
+        scope: "Business scope", employees: "Employees", revenue: "Revenue", group: "Parent group", stage: "Build stage",
+        reg_status: "Registration status", capital: "Registered capital", founded: "Founded", name_en: "English name", note: "Note" },
+      reasons: { outside: "outside the city (not imported)" },
       isComplete: "complete", notComplete: "not complete", segmentsShown: "Segments",
       chainHead: "Import a chain (edge list CSV/XLSX, GraphML, GEXF)", chainFile: "Edge list or graph file",
       chainId: "New chain id (lower-case)", chainNameZh: "Chinese name", chainNameEn: "English name (optional)",
@@ -49,6 +59,8 @@
   });
 
   let regions = [];
+  /** A page label from the ``group`` table (fields, reasons), the code itself when unknown. */
+  const label = (group, code) => { const v = cm.t(`${group}.${code}`); return v === `${group}.${code}` ? code : v; };
   const regionName = (id) => { const r = regions.find((x) => x.id === id); return r ? cm.nameOf(r) : id; };
 
   /** POST a multipart form to ``path`` (below /api/v1); errors become cm.ApiError. */
@@ -110,12 +122,12 @@
     if (p.encoding) out.push(el("div", { class: "muted", text: `${cm.t("encoding")}: ${p.encoding}` }));
     const cols = p.columns || {};
     out.push(el("h3", { text: cm.t("recognised") }),
-      table("recognised-columns", [cm.t("column"), cm.t("fieldName")], Object.entries(cols.recognised || {})),
+      table("recognised-columns", [cm.t("column"), cm.t("fieldName")], Object.entries(cols.recognised || {}).map(([h, f]) => [h, label("fields", f)])),
       el("div", { id: "ignored-columns" }, el("strong", { text: `${cm.t("ignored")}：` }),
         ...(cols.ignored || []).map((c) => el("span", { class: "chip", text: c }))));
     out.push(el("h3", { text: cm.t("counts") }), countsView(p.counts || {}));
     const reasons = Object.entries(p.skipped_by_reason || {});
-    if (reasons.length) out.push(el("h3", { text: cm.t("skippedReasons") }), table("skipped-reasons", [cm.t("reason"), cm.t("skipped")], reasons));
+    if (reasons.length) out.push(el("h3", { text: cm.t("skippedReasons") }), table("skipped-reasons", [cm.t("reason"), cm.t("skipped")], reasons.map(([r, n]) => [label("reasons", r), n])));
     if ((p.skipped || []).length) out.push(table("skipped-rows", [cm.t("row"), cm.t("name"), cm.t("reason")], p.skipped.map((s) => [s.row, s.name, s.reason])));
     if ((p.errors || []).length) {
       out.push(el("h3", { text: cm.t("rowErrors") }),

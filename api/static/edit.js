@@ -44,7 +44,8 @@
 
   const state = { chains: [], chain: null, segments: [], links: [], firms: [], regions: [], tab: "segments", editing: null };
   const split = (s, re) => String(s || "").split(re).map((x) => x.trim()).filter(Boolean);
-  const segName = (id) => { const s = state.segments.find((x) => x.id === id); return s ? cm.nameOf(s) : id; };
+  const allNames = new Map(); // every chain's segments (links reach into neighbouring chains)
+  const segName = (id) => { const s = state.segments.find((x) => x.id === id) || allNames.get(id); return s ? cm.nameOf(s) : id; };
   const regionName = (id) => { const r = state.regions.find((x) => x.id === id); return r ? cm.nameOf(r) : (id || ""); };
 
   /* ------------------------------------------------------------ inline errors */
@@ -358,6 +359,8 @@
       const [chains, regions] = await Promise.all([cm.getJSON("/chains"), cm.getJSON("/regions")]);
       state.chains = chains;
       state.regions = regions;
+      const lists = await Promise.all(chains.map((c) => cm.getJSON(`/chains/${encodeURIComponent(c.id)}/segments`)));
+      lists.flat().forEach((x) => allNames.set(x.id, x));
       const q = new URLSearchParams(location.search).get("chain");
       state.chain = chains.some((c) => c.id === q) ? q : (chains[0] && chains[0].id);
       const sel = $("#chain-select");

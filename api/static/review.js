@@ -18,7 +18,7 @@
       empty: "队列为空", decided: "已记录 {n} 条决定", decisionsHead: "最近的审核决定", when: "时间", who: "决定人",
       action: "决定", to: "改为环节", noDecisions: "尚无决定", absenceHead: "确认缺失环节（本地确无企业）",
       note: "说明", confirmAbsence: "确认缺失", absenceSaved: "已确认：{region} 无 {segment}", noAbsences: "尚无确认",
-      withdraw: "撤销", chooseFirst: "请先勾选条目",
+      withdraw: "撤销", chooseFirst: "请先勾选条目", prev: "上一页", next: "下一页", pageOf: "第 {page} / {pages} 页",
     },
     en: {
       title: "Census review queue", region: "Region", chain: "Chain", segment: "Segment", reason: "Reason", all: "All",
@@ -28,11 +28,12 @@
       empty: "The queue is empty", decided: "{n} decision(s) recorded", decisionsHead: "Recent decisions", when: "When", who: "By",
       action: "Decision", to: "New segment", noDecisions: "No decisions yet", absenceHead: "Confirm a missing segment (no local firm)",
       note: "Note", confirmAbsence: "Confirm absence", absenceSaved: "Confirmed: no {segment} in {region}", noAbsences: "No confirmations yet",
-      withdraw: "Withdraw", chooseFirst: "Select entries first",
+      withdraw: "Withdraw", chooseFirst: "Select entries first", prev: "Previous", next: "Next", pageOf: "Page {page} of {pages}",
     },
   });
 
-  const state = { chains: [], regions: [], segments: {}, entries: [], total: 0 };
+  const PAGE_SIZE = 50;
+  const state = { chains: [], regions: [], segments: {}, entries: [], total: 0, page: 1 };
   const allSegments = () => Object.values(state.segments).flat();
   const segName = (id) => { const s = allSegments().find((x) => x.id === id); return s ? cm.nameOf(s) : (id || ""); };
   const regionName = (id) => { const r = state.regions.find((x) => x.id === id); return r ? cm.nameOf(r) : (id || ""); };
@@ -61,7 +62,9 @@
     return { region: $("#f-region").value, chain: $("#f-chain").value, segment: $("#f-segment").value, reason: $("#f-reason").value, lang: cm.lang };
   }
   async function loadQueue() {
-    const body = await cm.getJSON("/review", { ...filters(), page_size: 200 });
+    let body = await cm.getJSON("/review", { ...filters(), page: state.page, page_size: PAGE_SIZE });
+    const last = Math.max(1, Math.ceil((body.total || 0) / PAGE_SIZE));
+    if (state.page > last) { state.page = last; body = await cm.getJSON("/review", { ...filters(), page: state.page, page_size: PAGE_SIZE }); }
     state.entries = body.items || [];
     state.total = body.total || 0;
     renderQueue();
@@ -87,8 +90,15 @@
     $("#select-all").checked = false;
     if (!state.entries.length) { $("#queue").replaceChildren(el("p", { class: "muted", id: "queue-empty", text: cm.t("empty") })); updateSelected(); return; }
     const rows = state.entries.map((e) => {
-      const correct = segmentSelect(null, cm.t("chooseSegment"));
-      correct.className = "correct-to";
+      // the full segment list is built when the select is first used (200 rows × all segments is slow)
+      const correct = el("select", { class: "correct-to", "aria-label": cm.t("set") }, el("option", { value: "", text: cm.t("chooseSegment") }));
+      const fill = () => {
+        if (correct.dataset.filled) return;
+        correct.dataset.filled = "true";
+        correct.replaceChildren(...segmentSelect(null, cm.t("chooseSegment")).childNodes);
+      };
+      correct.addEventListener("focus", fill);
+      correct.addEventListener("pointerdown", fill);
       return el("tr", { "data-id": e.id, "data-firm": e.name },
         el("td", {}, el("input", { type: "checkbox", class: "pick", value: e.id, onchange: updateSelected, "aria-label": e.name })),
         el("td", { class: "firm", text: e.name }),
@@ -103,7 +113,13 @@
           correct, el("button", { type: "button", "data-action": "set", text: cm.t("set"),
             onclick: () => { if (correct.value) decide([decision(e, "set", { to_segment: correct.value })]); else correct.focus(); } })));
     });
-    $("#queue").replaceChildren(el("table", { class: "grid", id: "queue-table" },
+    const pages = Math.max(1, Math.ceil(state.total / PAGE_SIZE));
+    const go = (p) => { state.page = p; loadQueue().catch(cm.showError); };
+    const pager = el("div", { class: "toolbar", id: "pager" },
+      el("button", { type: "button", id: "page-prev", disabled: state.page <= 1, text: cm.t("prev"), onclick: () => go(state.page - 1) }),
+      el("span", { id: "page-of", text: cm.t("pageOf", { page: state.page, pages }) }),
+      el("button", { type: "button", id: "page-next", disabled: state.page >= pages, text: cm.t("next"), onclick: () => go(state.page + 1) }));
+    $("#queue").replaceChildren(pager, el("table", { class: "grid", id: "queue-table" },
       el("thead", {}, el("tr", {}, el("th", {}), ...["firm", "county", "proposed", "confidence", "evidence", "reason", "actions"].map((k) => el("th", { text: cm.t(k) })))),
       el("tbody", {}, ...rows)));
     updateSelected();
@@ -184,6 +200,7 @@
       for (const id of ["#f-region", "#f-chain", "#f-segment", "#f-reason"]) {
         $(id).addEventListener("change", async () => {
           if (id === "#f-chain") { $("#f-segment").value = ""; fillFilters(); }
+          state.page = 1;
           try { await loadQueue(); } catch (err) { cm.showError(err); }
         });
       }
