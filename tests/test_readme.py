@@ -244,6 +244,34 @@ def test_command_list_uses_names_not_ids() -> None:
         assert example in block, f"README command list lacks the example {example!r}"
 
 
-@pytest.mark.parametrize("target", sorted(set(re.findall(r"\]\(((?!https?:|#)[^)\s]+)\)", README.read_text(encoding="utf-8")))))
-def test_relative_links_exist(target: str) -> None:
-    assert (ROOT / target.split("#")[0]).exists(), f"README.md links to a missing file: {target}"
+GUIDES = [README, ROOT / "docs" / "使用说明.md", ROOT / "docs" / "user-guide.md"]
+LINK = re.compile(r"\]\(((?!https?:|#|mailto:)[^)\s]+)\)")
+
+
+def relative_links() -> list[tuple[str, str]]:
+    """(document, target) of every relative link and image of the README and the user guides."""
+    return [
+        (doc.relative_to(ROOT).as_posix(), target)
+        for doc in GUIDES if doc.exists()
+        for target in sorted(set(LINK.findall(doc.read_text(encoding="utf-8"))))
+    ]
+
+
+def test_user_guides_exist_and_show_each_journey() -> None:
+    zh = (ROOT / "docs" / "使用说明.md").read_text(encoding="utf-8")
+    en = (ROOT / "docs" / "user-guide.md").read_text(encoding="utf-8")
+    for page in ("诊断", "招商线索", "项目", "图谱", "编辑图谱", "普查导入", "审核队列", "驾驶舱"):
+        assert f"**{page}**" in zh, f"docs/使用说明.md does not walk the {page} page"
+    for term in ("关联密度", "关键度", "支配", "优先级", *("补链 强链 延链 健全 暂不布局 不适宜 待核实".split())):
+        assert term in zh, f"docs/使用说明.md does not explain {term}"
+    images = re.findall(r"!\[[^\]]*\]\((img/[^)]+)\)", zh)
+    assert len(set(images)) >= 12, images
+    assert len(en) < len(zh.encode("utf-8")), "the English guide is the short version"
+
+
+@pytest.mark.parametrize(("doc", "target"), relative_links())
+def test_relative_links_exist(doc: str, target: str) -> None:
+    path = (ROOT / doc).parent / target.split("#")[0]
+    assert path.exists(), f"{doc} links to a missing file: {target}"
+    if path.suffix == ".png":
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{doc}: {target} is not a PNG"
