@@ -89,6 +89,39 @@ def test_every_fence_is_closed_and_balanced() -> None:
     assert not stray, f"README.md: stray ``` outside fenced blocks at lines {stray}"
 
 
+def test_readme_renders_as_commonmark() -> None:
+    """Rendered by a CommonMark parser (markdown-it-py, with tables): the same fenced blocks as
+    :func:`fenced_blocks`, every ``chainmap`` command line of the source inside one of them, and
+    every table row with as many cells as its header."""
+    from markdown_it import MarkdownIt
+
+    text = _text()
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    fences = [t for t in tokens if t.type == "fence"]
+    assert [(t.map[0] + 1, t.map[1]) for t in fences if t.map] == [(a, b) for a, b, _, _ in fenced_blocks(text)]
+    in_code = {n for t in fences if t.map for n in range(t.map[0], t.map[1])}
+    import typer
+
+    from api.cli import app
+
+    root = typer.main.get_command(app)
+    commands = set(root.list_commands(root.context_class(root)))  # type: ignore[attr-defined]
+    loose = [
+        n + 1 for n, line in enumerate(text.splitlines())
+        if n not in in_code and re.match(r"chainmap (\S+)", line) and line.split()[1] in commands
+    ]
+    assert not loose, f"README.md: command lines outside a code block (run-on text) at lines {loose}"
+    rows: list[int] = []
+    for t in tokens:
+        if t.type == "tr_open":
+            rows.append(0)
+        elif t.type in ("th_open", "td_open"):
+            rows[-1] += 1
+        elif t.type == "table_close":
+            assert len(set(rows)) == 1, f"README.md: a table's rows have different cell counts {rows}"
+            rows = []
+
+
 def test_quickstart_has_exactly_two_command_lines() -> None:
     quick = section(_text(), "Quickstart")
     blocks = fenced_blocks(quick)
