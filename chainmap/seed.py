@@ -49,6 +49,7 @@ __all__ = [
     "link_counts",
     "SEED_FILES",
     "REQUIRED_SEED_FILES",
+    "check_vocabulary",
 ]
 
 SEED_FILES = ("chains.yaml", "regions.yaml", "segments/*.yaml", "links.csv", "enterprises.yaml", "policies.yaml")
@@ -301,6 +302,8 @@ def load_seed(path: str | Path | None = None, *, limits: Limits | None = None) -
     else:
         data = ChainData(chains, regions, segments, links, enterprises, origin, policies=policies)
         problems.extend(validate_data(data, invalid=invalid))
+        if not problems:  # the vocabulary names segments: checked once the graph itself is valid
+            problems.extend(check_vocabulary(root, data))
     if problems:
         first = problems[0]
         raise InvalidInput(
@@ -330,6 +333,23 @@ def link_counts(data: ChainData) -> dict[str, int]:
         "total": G.number_of_edges(),
         "cross_chain": sum(1 for _, _, d in G.edges(data=True) if d["cross_chain"]),
     }
+
+
+def check_vocabulary(root: str | Path, data: ChainData) -> list[SeedProblem]:
+    """Problems of the segment vocabulary (``vocabulary/<chain>.yaml``) and of the
+    industry-code concordance (``industry_codes.csv``) of a seed folder, each naming
+    file, line, segment id and field (see :mod:`chainmap.classify.vocabulary`).  Both
+    files are optional."""
+    from chainmap.classify.vocabulary import read_concordance, read_vocabulary, segment_file_stems
+
+    base = Path(root)
+    _vocab, vproblems = read_vocabulary(base / "vocabulary", segment_file_stems(data))
+    _rows, cproblems = read_concordance(base / "industry_codes.csv", [s.id for s in data.segments])
+    return [
+        SeedProblem(p.file, p.line, f"{p.segment}.{p.field}" if p.segment and p.field else (p.segment or p.field),
+                    p.message)
+        for p in [*vproblems, *cproblems]
+    ]
 
 
 def _where(data: ChainData, kind: str, oid: str) -> tuple[str, int | None]:

@@ -530,7 +530,7 @@ def _fit_mapper(
         data = load_seed()
     if data is not None:
         segs = list(data.segments)
-        return frozenset(s.id for s in segs), (SegmentMapper().fit(segs) if segs else None)
+        return frozenset(s.id for s in segs), (SegmentMapper().fit(data) if segs else None)
     return frozenset(segment_ids or ()), None
 
 
@@ -693,10 +693,12 @@ def _map_segments(records: list[dict[str, Any]], mapper: SegmentMapper | None) -
         r["mapped_segments"] = []
     if mapper is None or not todo:
         return
-    for rec, matches in zip(todo, mapper.transform_roles([r["main_products"] for r in todo]), strict=True):
+    texts = [{"name": r["name"], "products": r["main_products"]} for r in todo]
+    for rec, matches in zip(todo, mapper.map_records(texts), strict=True):
         rec["mapped_segments"] = [  # role only when not "producer" (see matching.mapping)
-            {"segment": s, "confidence": c, "method": m, **({} if r == "producer" else {"role": r})}
-            for s, c, m, r in matches
+            {"segment": s, "confidence": c, "method": m, **({} if r == "producer" else {"role": r}),
+             **({"evidence": list(ev[:2])} if ev else {})}
+            for s, c, m, r, ev in matches
         ]
 
 

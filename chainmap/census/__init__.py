@@ -9,8 +9,8 @@ regions   region names and addresses -> the store's region ids (store names + cp
 assign    the :class:`Assigner` interface and :class:`KeywordAssigner` (vocabulary matching)
 merge     skip rules, duplicate merge, never overwriting a planner's decisions, idempotence
 importer  :func:`import_census`, the use case every front door calls
-review    the review queue (accept / reject / set) and its decisions
-coverage  coverage records and presence states (present / absent / unknown)
+review    the review queue and planner decisions (:func:`~chainmap.census.review.apply_decisions`)
+coverage  registers imported; present / absent / unknown per (region, segment)
 ========  ==================================================================================
 """
 

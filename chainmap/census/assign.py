@@ -180,9 +180,18 @@ class KeywordAssigner:
 def default_assigner(data: ChainData) -> Assigner:
     """The classification engine (``chainmap.classify``) when installed, else :class:`KeywordAssigner`."""
     try:
-        from chainmap.classify import SegmentClassifier  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
+        from chainmap.classify import SegmentClassifier
+    except ImportError:  # pragma: no cover - the engine ships with the package
         return KeywordAssigner.from_data(data)
     clf = SegmentClassifier.from_data(data)
-    assign: Assigner = clf.assign
+
+    def assign(
+        *, name: str, industry_code: str | None, industry_name: str | None, products: str | None,
+        scope: str | None, k: int = 3,
+    ) -> Sequence[AssignmentLike]:
+        return clf.assign(
+            name=name, industry_code=industry_code, industry_name=industry_name or "", products=products or "",
+            scope=scope or "", k=k,
+        )
+
     return assign

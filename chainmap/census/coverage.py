@@ -63,8 +63,6 @@ register is imported or a planner confirms the absence (``chainmap review absent
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -72,6 +70,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from chainmap.analysis.gaps_models import Absence
+from chainmap.classify.vocabulary import CodeRow
 from chainmap.data import ChainData, RegionIndex, local_enterprises
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
@@ -87,7 +86,7 @@ __all__ = [
     "Census",
     "PresenceState",
     "industry_codes",
-    "parse_industry_codes",
+    "codes_by_segment",
     "presence_states",
     "region_coverage",
     "coverage_rows",
@@ -227,36 +226,31 @@ class PresenceState:
 # ---------------------------------------------------------------- the industry-code concordance
 
 
-def parse_industry_codes(text: str, *, file: str = "industry_codes.csv") -> dict[str, frozenset[str]]:
-    """``{segment: codes}`` from the concordance CSV (columns ``code`` and ``segment``; others
-    ignored).  InvalidInput naming the file and the missing column.
+def codes_by_segment(rows: Iterable[CodeRow]) -> dict[str, frozenset[str]]:
+    """``{segment: codes}`` of the concordance rows whose firms *produce* the segment.
 
-    >>> codes = parse_industry_codes("code,segment,weight\\n3841,qi.cell,1\\n3849,qi.cell,0.5\\n3612,qi.car,1\\n")
-    >>> {s: sorted(c) for s, c in codes.items()}
+    >>> from chainmap.classify.vocabulary import CodeRow
+    >>> rows = [CodeRow("3841", "锂离子电池制造", "qi.cell", 1.0), CodeRow("3849", "其他电池制造", "qi.cell", 0.5),
+    ...         CodeRow("3612", "新能源车整车制造", "qi.car", 1.0), CodeRow("3670", "汽车零部件", "qi.cell", 0.2, "user")]
+    >>> {s: sorted(c) for s, c in codes_by_segment(rows).items()}
     {'qi.car': ['3612'], 'qi.cell': ['3841', '3849']}
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    heads = {h.strip().lower(): h for h in (reader.fieldnames or [])}
-    for col in ("code", "segment"):
-        if col not in heads:
-            raise InvalidInput(f"{file}: missing column {col!r}; found {', '.join(heads) or 'none'}", file=file)
     out: dict[str, set[str]] = {}
-    for row in reader:
-        code = (row.get(heads["code"]) or "").strip()
-        seg = (row.get(heads["segment"]) or "").strip()
-        if code and seg:
-            out.setdefault(seg, set()).add(code)
+    for r in rows:
+        if r.role == "producer":
+            out.setdefault(r.segment, set()).add(r.code)
     return {s: frozenset(c) for s, c in sorted(out.items())}
 
 
 @lru_cache(maxsize=1)
 def industry_codes() -> dict[str, frozenset[str]]:
-    """The shipped concordance ``graph_seed/industry_codes.csv`` as ``{segment: codes}``
-    ({} while the file is not shipped)."""
-    res = resources.files("graph_seed").joinpath("industry_codes.csv")
-    if not res.is_file():
-        return {}
-    return parse_industry_codes(res.read_text(encoding="utf-8"))
+    """The shipped concordance ``graph_seed/industry_codes.csv`` (read by the one reader,
+    :func:`chainmap.classify.vocabulary.read_concordance`) as ``{segment: codes}``."""
+    from chainmap.classify.vocabulary import read_concordance
+
+    with resources.as_file(resources.files("graph_seed").joinpath("industry_codes.csv")) as path:
+        rows, _problems = read_concordance(path)  # validated by `seed check` / load_seed
+    return codes_by_segment(rows)
 
 
 # ---------------------------------------------------------------- presence states

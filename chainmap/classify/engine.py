@@ -1,0 +1,774 @@
+"""The segment classifier: firm wording + industry code -> segments with role, confidence, evidence.
+
+One engine for local firms (census import) and candidates (lead matching).
+
+**Signals.**
+
+1. *Industry code* (GB/T 4754-2017, four digits): the concordance
+   (``graph_seed/industry_codes.csv``) gives ``segment, weight``; the signal is
+   ``CODE_WEIGHT * weight``.  A 行业名称 without a code is looked up by the code
+   names of the concordance, and its words are matched like text.
+2. *Product text* (主要产品) and 3. *经营范围*: split into items
+   (:mod:`chainmap.classify.text`), each item cut at role markers, matched with an
+   Aho–Corasick automaton (pyahocorasick) over every term of every segment.
+
+**Matching an item.**  Per root chain, longest match wins: of overlapping hits the
+longest term is kept (``锂离子电池隔膜`` is a separator term, so the cell term
+``锂离子电池`` inside it does not count).  A segment's ``negative`` terms veto its
+hits inside them (``铜线材`` vetoes the steel term ``线材``).  Across chains, a hit
+strictly inside a longer hit of another chain counts half in the overall ranking
+(per-chain rankings never depend on other chains' vocabularies).
+
+**Scores.**  A hit scores ``source weight × position weight × term quality ×
+trade factor``: position weight ``max(0.3, 1 / (1 + 0.25 * position))`` (main
+business first), term quality grows with the term's length (``weak`` terms 0.4 of it, and weak terms alone, however many, assign nothing),
+a trade item (销售/批发/租赁 … without 制造/生产 …) counts 0.3 unless the term itself
+names the trade (``汽车销售``; 0.5 when the firm also makes things), a research-only item
+(研发 …) 0.5 unless the term names research, a hit in parentheses (examples) 0.6, a hit
+that modifies the next one (``新能源汽车|换电站``, no 及/和/与/、 between) 0.4.  A segment's score is the noisy-OR of its hits and
+its code signal, in [0, 1].  Candidates below ``min_score`` or below
+``relative * best`` are dropped (side lines do not fill the slots).
+
+**Ambiguity.**  A term that ``n`` segments of one root chain share counts
+``1/sqrt(n)`` for each of them (a large chain repeating a word does not outweigh a
+chain that names it once).
+
+**Slots.**  ``assign(k=3)`` returns the best segment of each root chain that
+qualifies (best first), then the next best overall, at most ``k`` produced
+segments, then at most ``k`` segments the firm buys or uses (role ``user``).
+``assign(chain=...)`` ranks one chain only.
+
+**Confidence** is the score; the benchmark (``benchmarks/bench_mapping.py``)
+prints its calibration (share correct per confidence band).
+
+>>> from chainmap.models import Segment
+>>> segs = [Segment(id="qi.separator", chain="qi", name_zh="锂电池隔膜", name_en="Separator",
+...                 stage="midstream", keywords_zh=["湿法隔膜", "锂离子电池隔膜"]),
+...         Segment(id="qi.cell", chain="qi", name_zh="动力电池电芯", name_en="Cells", stage="midstream",
+...                 keywords_zh=["锂离子电池", "动力电池"])]
+>>> clf = SegmentClassifier(segs)
+>>> [(a.segment, a.role.value) for a in clf.assign(products="锂离子电池隔膜")]
+[('qi.separator', 'producer')]
+>>> [(a.segment, a.role.value) for a in clf.assign(products="采购锂离子电池")]
+[('qi.cell', 'user')]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from chainmap.classify.text import chunk_parts, normalize, section_chunks, split_roles
+from chainmap.classify.vocabulary import CodeRow, SegmentVocabulary
+from chainmap.exceptions import InvalidInput
+from chainmap.models import (
+    AssignmentMethod,
+    AssignmentStatus,
+    Chain,
+    Role,
+    Segment,
+    SegmentPresence,
+)
+
+if TYPE_CHECKING:
+    from chainmap.data import ChainData
+
+__all__ = ["SegmentClassifier", "Assignment", "Analysis", "term_quality", "CODE_WEIGHT"]
+
+#: Strength of the industry-code signal for a concordance row of weight 1.
+CODE_WEIGHT = 0.7
+#: Weight of each text source.
+SOURCE_WEIGHT = {"products": 1.0, "scope": 0.9, "industry_name": 0.8, "name": 0.5}
+_SOURCE_ZH = {"products": "主要产品", "scope": "经营范围", "industry_name": "行业名称", "name": "企业名称"}
+_SECTION_ZH = {"licensed": "许可项目", "general": "一般项目", "scope": "", "products": ""}
+TRADE_FACTOR = 0.3
+CONTAINED_FACTOR = 0.5
+#: An item that only researches (研发 …) counts this much, unless the term names research.
+RESEARCH_FACTOR = 0.5
+#: A trade item's trade term (汽车销售) counts this much when the firm also makes things.
+TRADE_WHEN_MAKING = 0.5
+#: A hit inside parentheses (examples) and a hit that modifies the next one (新能源汽车|换电站).
+PAREN_FACTOR = 0.6
+MODIFIER_FACTOR = 0.4
+#: Inside parentheses when the head before them matched: examples of the head.
+PAREN_HEAD_FACTOR = 0.3
+#: A hit of at least this quality makes its item count for the positions of later items.
+STRONG_HIT = 0.5
+#: A ``weak`` vocabulary term counts this much of its length quality (alone it stays below ``min_score``).
+WEAK_FACTOR = 0.4
+_ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
+_NAME_SUFFIX_RE = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|分公司|公司|厂)+$")
+_JOIN_RE = re.compile(r"[及和与、,;()]|以及")
+_RESEARCH_TERM_RE = re.compile(r"研发|研究|试验|临床|评价|cro")
+_TRADE_TERM_RE = re.compile(r"销售|批发|零售|租赁|经营|代理|贸易|经销|维修|修理|服务|流通|配送|药店|药房|4s|电商")
+
+
+def term_quality(term: str, weak: bool = False) -> float:
+    """Quality of a hit of ``term`` (longer terms are more specific); ``weak`` scales it by :data:`WEAK_FACTOR`.
+
+    >>> [term_quality(t) for t in ("镁", "隔膜", "电解液", "湿法隔膜", "bms", "separator")]
+    [0.4, 0.65, 0.8, 0.9, 0.6, 0.86]
+    """
+    n = len(term)
+    if _ASCII_RE.match(term):
+        q = 0.6 if n <= 4 else min(0.9, 0.5 + 0.04 * n)
+    else:
+        q = {1: 0.4, 2: 0.65, 3: 0.8}.get(n, 0.9)
+    return round(q * (WEAK_FACTOR if weak else 1.0), 4)
+
+
+def _position_weight(pos: int) -> float:
+    return max(0.3, 1.0 / (1.0 + 0.25 * pos))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One automatic segment assignment of a firm."""
+
+    segment: str
+    chain: str
+    role: Role
+    confidence: float
+    method: AssignmentMethod
+    evidence: tuple[str, ...]
+
+    def to_presence(self, auto_accept: float = 0.6) -> SegmentPresence:
+        """A :class:`~chainmap.models.SegmentPresence`: status ``auto`` at or above
+        ``auto_accept``, otherwise ``pending`` (the review queue)."""
+        if not 0 <= auto_accept <= 1:
+            raise InvalidInput(f"auto_accept must be in [0, 1], got {auto_accept}", field="auto_accept")
+        status = AssignmentStatus.auto if self.confidence >= auto_accept else AssignmentStatus.pending
+        return SegmentPresence(
+            segment=self.segment,
+            role=self.role,
+            method=self.method,
+            status=status,
+            confidence=round(self.confidence, 4),
+            evidence=list(self.evidence),
+        )
+
+
+@dataclass(slots=True)
+class _Acc:
+    """Scores of one (role, segment): per-chain score, overall score, evidence.
+
+    ``evidence`` holds ``(score, text)`` or ``(score, source, section, position, item, term)``;
+    the text of the second kind is written only for the assignments returned."""
+
+    chain_score: float = 0.0
+    overall: float = 0.0
+    text: float = 0.0
+    code: float = 0.0
+    evidence: list[tuple[Any, ...]] = field(default_factory=list)
+    first: int = 1 << 30  # order of the first hit (earlier = main business)
+    strong: bool = False  # a hit of a term that is not weak, or the code: weak terms alone assign nothing
+
+    def add(self, s: float, s_overall: float, ev: tuple[Any, ...], is_code: bool, order: int = 0,
+            weak: bool = False) -> None:
+        if not weak:
+            self.strong = True
+        if order < self.first:
+            self.first = order
+        self.chain_score = 1.0 - (1.0 - self.chain_score) * (1.0 - s)
+        self.overall = 1.0 - (1.0 - self.overall) * (1.0 - s_overall)
+        if is_code:
+            if s > self.code:
+                self.code = s
+        elif s > self.text:
+            self.text = s
+        self.evidence.append(ev)
+
+
+def _neg_first(ev: tuple[Any, ...]) -> float:
+    return -ev[0]
+
+
+def _evidence_text(ev: tuple[Any, ...]) -> str:
+    if len(ev) == 2:
+        return str(ev[1])
+    _s, src, section, position, item, term = ev
+    label = _SOURCE_ZH[src]
+    if src == "name":
+        return f"{label}「{item}」: {term}"
+    sec = _SECTION_ZH.get(section, "")
+    return f"{label}{'(' + sec + ')' if sec else ''}第{position + 1}项「{item}」: {term}"
+
+
+@dataclass
+class Analysis:
+    """Everything the classifier found for one firm, before the slot rule:
+    ``scores[role][segment]`` (role ``producer``, ``user`` or ``customer``)."""
+
+    scores: dict[str, dict[int, _Acc]]
+    code_segments: frozenset[int]
+
+
+# one hit: segment index, quality (x paren/modifier factors), term, role, contained in a longer
+# hit of another chain, a weak term, the term names a trade or service (汽车销售), the term names
+# research (药物研发服务)
+_Hit = tuple[int, float, str, str, bool, bool, bool, bool]
+
+
+class SegmentClassifier:
+    """Assign firms to segments (see the module notes).
+
+    Parameters
+    ----------
+    segments : iterable of Segment
+        The segments to assign to (their names, keywords and aliases are terms).
+    chains : iterable of Chain, optional
+        Chains, for the root chain of sub-chains (``cai.mg`` -> ``cai``) used by the
+        per-chain slots; default: each segment's own chain is its root.
+    concordance : iterable of CodeRow, optional
+        Industry-code rows (default: none).
+    vocabulary : mapping segment id -> SegmentVocabulary, optional
+        Extra terms and negatives (default: none; segment keywords only).
+    min_score : float, default 0.3
+        Assignments below this score are dropped.
+    relative : float, default 0.5
+        Produced segments below ``relative * best score`` are dropped.
+    """
+
+    def __init__(
+        self,
+        segments: Iterable[Segment],
+        *,
+        chains: Iterable[Chain] | None = None,
+        concordance: Iterable[CodeRow] | None = None,
+        vocabulary: Mapping[str, SegmentVocabulary] | None = None,
+        min_score: float = 0.3,
+        relative: float = 0.5,
+    ) -> None:
+        self.segments: list[Segment] = list(segments)
+        if not self.segments:
+            raise InvalidInput("SegmentClassifier needs at least one segment", field="segments")
+        if not (0 <= min_score <= 1 and 0 <= relative <= 1):
+            raise InvalidInput("min_score and relative must be in [0, 1]", field="min_score")
+        self.min_score = min_score
+        self.relative = relative
+        self.index = {s.id: i for i, s in enumerate(self.segments)}
+        chain_list = list(chains or [])
+        parent = {c.id: c.parent for c in chain_list}
+
+        def root(cid: str) -> str:
+            seen = {cid}
+            while parent.get(cid) and parent[cid] not in seen:
+                cid = parent[cid]  # type: ignore[assignment]
+                seen.add(cid)
+            return cid
+
+        self.chain_order = [c.id for c in chain_list]
+        self.seg_chain = [s.chain for s in self.segments]
+        self.seg_root = [root(s.chain) for s in self.segments]
+        roots = list(dict.fromkeys(self.seg_root))
+        self.roots = roots
+        self._root_idx = {r: i for i, r in enumerate(roots)}
+        self.seg_root_idx = [self._root_idx[r] for r in self.seg_root]
+        order = {c: i for i, c in enumerate(self.chain_order)}
+        by_order = sorted(range(len(self.segments)),
+                          key=lambda j: (order.get(self.seg_root[j], len(order)), self.segments[j].id))
+        self._seg_rank = [0] * len(self.segments)  # chain order, then id: the last tie-break
+        for r, j in enumerate(by_order):
+            self._seg_rank[j] = r
+        self.vocabulary = dict(vocabulary or {})
+        self._build_terms()
+        self.codes: dict[str, list[tuple[int, float, str, str]]] = {}
+        self.code_names: dict[str, str] = {}
+        for row in concordance or ():
+            sj = self.index.get(row.segment)
+            if sj is None:
+                continue
+            self.codes.setdefault(row.code, []).append((sj, row.weight, row.role, row.code_name))
+            if row.code_name:
+                self.code_names.setdefault(normalize(row.code_name), row.code)
+        self._item_cache: dict[tuple[str, str], tuple[tuple[_Hit, ...], bool, bool, bool]] = {}
+        self._ev_memo: dict[tuple[Any, ...], str] = {}
+        self._chunk_cache: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_data(
+        cls,
+        data: ChainData,
+        *,
+        seed_path: str | Path | None = None,
+        **kwargs: Any,
+    ) -> SegmentClassifier:
+        """The classifier of ``data``'s segments and chains with the vocabulary and the
+        concordance of the seed folder ``seed_path`` (default: the shipped seed);
+        entries for segments not in ``data`` are ignored.
+
+        Raises InvalidInput naming file, segment id and field of a bad vocabulary or
+        concordance entry."""
+        from chainmap.classify.vocabulary import read_concordance, read_vocabulary, segment_file_stems
+        from chainmap.seed import seed_dir
+
+        root = Path(seed_path) if seed_path is not None else seed_dir()
+        seg_ids = {s.id for s in data.segments}
+        files = segment_file_stems(data)
+        vocab, problems = read_vocabulary(root / "vocabulary", files, strict=False)
+        rows, cproblems = read_concordance(root / "industry_codes.csv")
+        problems += cproblems
+        if problems:
+            first = problems[0]
+            raise InvalidInput(
+                first.message,
+                file=first.file,
+                line=first.line,
+                field=first.field,
+                segment=first.segment,
+                problems=[str(p) for p in problems],
+            )
+        return cls(
+            data.segments,
+            chains=data.chains,
+            concordance=[r for r in rows if r.segment in seg_ids],
+            vocabulary={k: v for k, v in vocab.items() if k in seg_ids},
+            **kwargs,
+        )
+
+    def _build_terms(self) -> None:
+        # term -> list of (segment, quality, negative)
+        table: dict[str, dict[int, tuple[float, bool]]] = {}
+        weak_pairs: set[tuple[str, int]] = set()
+
+        def add(term: str, seg: int, weak: bool = False, negative: bool = False) -> None:
+            t = normalize(term)
+            if not t:
+                return
+            cur = table.setdefault(t, {})
+            q = term_quality(t, weak)
+            old = cur.get(seg)
+            if old is None or negative or weak or (not old[1] and q > old[0]):
+                cur[seg] = (q, negative)  # the vocabulary's weak / negative override a keyword
+                if weak:
+                    weak_pairs.add((t, seg))
+                else:
+                    weak_pairs.discard((t, seg))
+
+        for j, s in enumerate(self.segments):
+            for name in _name_terms(s.name_zh):
+                add(name, j)
+            if s.name_en:
+                add(s.name_en, j)
+            for t in (*s.keywords_zh, *s.keywords_en, *s.aliases):
+                add(t, j)
+            v = self.vocabulary.get(s.id)
+            if v is not None:
+                for t in (*v.terms, *v.terms_en):
+                    add(t, j)
+                for t in v.weak:
+                    add(t, j, weak=True)
+                for t in v.negative:
+                    add(t, j, negative=True)
+        self.terms: list[str] = list(table)
+        self._weak_pairs = weak_pairs
+        # a term shared by n segments of one root chain is ambiguous there: each gets q / sqrt(n)
+        # (a large chain that repeats a word in many segments does not outweigh a chain naming it once)
+        self.term_entries: list[tuple[tuple[int, float, bool], ...]] = []
+        for t in self.terms:
+            per_root: dict[int, int] = {}
+            for seg, (_q, neg) in table[t].items():
+                if not neg:
+                    per_root[self.seg_root_idx[seg]] = per_root.get(self.seg_root_idx[seg], 0) + 1
+            self.term_entries.append(tuple(
+                (seg, q if neg else round(q / math.sqrt(per_root[self.seg_root_idx[seg]]), 4), neg)
+                for seg, (q, neg) in table[t].items()
+            ))
+        self._ascii = [bool(_ASCII_RE.match(t)) for t in self.terms]
+        auto = ahocorasick.Automaton()
+        for i, t in enumerate(self.terms):
+            auto.add_word(t, i)
+        auto.make_automaton()
+        self._automaton = auto
+
+    # ------------------------------------------------------------ item matching
+    def _match_part(self, part: str, role: str) -> list[_Hit]:
+        raw: list[tuple[int, int, int, float]] = []  # start, end, seg, quality
+        veto: dict[int, list[tuple[int, int]]] = {}
+        n = len(part)
+        for end_idx, tid in self._automaton.iter(part):
+            term = self.terms[tid]
+            start = end_idx - len(term) + 1
+            end = end_idx + 1
+            if self._ascii[tid]:
+                if start > 0 and part[start - 1].isascii() and part[start - 1].isalnum():
+                    continue
+                if end < n and part[end].isascii() and part[end].isalnum() and part[end] != "s":
+                    continue
+            for seg, q, neg in self.term_entries[tid]:
+                if neg:
+                    veto.setdefault(seg, []).append((start, end))
+                else:
+                    raw.append((start, end, seg, q))
+        if not raw:
+            return []
+        if veto:
+            raw = [
+                h for h in raw
+                if not any(vs < h[1] and h[0] < ve for vs, ve in veto.get(h[2], ()))
+            ]
+        # longest match per root chain (identical spans of several segments are kept together)
+        raw.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+        chosen: dict[int, list[tuple[int, int]]] = {}
+        kept: list[tuple[int, int, int, float]] = []
+        for h in raw:
+            r = self.seg_root_idx[h[2]]
+            spans = chosen.setdefault(r, [])
+            if any((s, e) != (h[0], h[1]) and s < h[1] and h[0] < e for s, e in spans):
+                continue
+            spans.append((h[0], h[1]))
+            kept.append(h)
+        # parenthesised examples count less than the item's head; a hit right before another
+        # one (no 及/和/与/、 between) is a modifier: 新能源汽车|换电站, 铝合金|精密|压铸件
+        parens: list[tuple[int, int]] = []
+        stack: list[int] = []
+        for i, ch in enumerate(part):
+            if ch == "(":
+                stack.append(i)
+            elif ch == ")" and stack:
+                parens.append((stack.pop(), i))
+        starts = sorted({h[0] for h in kept})
+        out: list[_Hit] = []
+        for start, end, seg, q in kept:
+            r = self.seg_root_idx[seg]
+            contained = any(
+                rr != r and s <= start and end <= e and (e - s) > (end - start)
+                for rr, spans in chosen.items()
+                for s, e in spans
+            )
+            f = 1.0
+            inside = [(ps, pe) for ps, pe in parens if ps < start and end <= pe]
+            if inside:
+                ps = min(p for p, _e in inside)
+                head = any(h[1] <= ps and h[2] != seg and h[3] >= STRONG_HIT for h in kept)
+                f *= PAREN_HEAD_FACTOR if head else PAREN_FACTOR
+            for st in starts:  # an ASCII label before Chinese (cdmo创新药, cae仿真软件) is no modifier
+                if end <= st <= end + 4 and not _JOIN_RE.search(part[end:st]) and not part[end - 1].isascii():
+                    f *= MODIFIER_FACTOR
+                    break
+            term = part[start:end]
+            out.append((seg, q * f, term, role, contained, (term, seg) in self._weak_pairs,
+                        bool(_TRADE_TERM_RE.search(term)), bool(_RESEARCH_TERM_RE.search(term))))
+        return out
+
+    def clear_cache(self) -> None:
+        """Forget the parsed and matched items (they are cached across calls)."""
+        from chainmap.classify import text as _text
+
+        self._item_cache.clear()
+        self._chunk_cache.clear()
+        self._ev_memo.clear()
+        _text._CHUNK_CACHE.clear()
+
+    def _chunk_hits(self, chunk: str, source: str) -> tuple[tuple[Any, ...], ...]:
+        """Parts of one chunk (:func:`~chainmap.classify.text.chunk_parts`) with their hits (cached)."""
+        key = (chunk, source)
+        got = self._chunk_cache.get(key)
+        if got is None:
+            got = tuple((t, trade, make, research, *self._match_item(t, source))
+                        for t, trade, make, research in chunk_parts(chunk))
+            if len(self._chunk_cache) > 300_000:
+                self._chunk_cache.clear()
+            self._chunk_cache[key] = got
+        return got
+
+    def _match_item(self, text: str, source: str) -> tuple[tuple[_Hit, ...], bool, bool, bool]:
+        """Hits of one item (cached) with: a strong hit, a producer hit, a strong produced
+        non-trade hit."""
+        key = (text, source)
+        got = self._item_cache.get(key)
+        if got is not None:
+            return got
+        hits: list[_Hit] = []
+        for part, role in split_roles(text):
+            hits.extend(self._match_part(part, role))
+        res = (
+            tuple(hits),
+            any(h[1] >= STRONG_HIT for h in hits),
+            any(h[3] == "producer" for h in hits),
+            any(h[3] == "producer" and not h[6] and h[1] >= STRONG_HIT for h in hits),
+        )
+        if len(self._item_cache) > 500_000:
+            self._item_cache.clear()
+        self._item_cache[key] = res
+        return res
+
+    # ------------------------------------------------------------ analysis
+    def analyse(
+        self,
+        name: str = "",
+        industry_code: str | int | None = None,
+        industry_name: str = "",
+        products: str = "",
+        scope: str = "",
+    ) -> Analysis:
+        """Score every segment for one firm (before thresholds and slots)."""
+        scores: dict[str, dict[int, _Acc]] = {"producer": {}, "user": {}, "customer": {}}
+        code_segments: set[int] = set()
+        code = _norm_code(industry_code)
+        iname = normalize(industry_name)
+        if not code and iname:
+            code = self.code_names.get(iname, "")
+        if code:
+            for seg, w, role, cname in self.codes.get(code, ()):
+                s = CODE_WEIGHT * w
+                acc = scores[role].setdefault(seg, _Acc())
+                acc.add(s, s, (s, f"行业代码 {code} {cname}".strip()), True)
+                if role == "producer":
+                    code_segments.add(seg)
+        # per source: (section, position, item text, trade, make, research, hits, strong), in order
+        matched: list[tuple[str, str, int, str, bool, bool, bool, tuple[_Hit, ...], bool]] = []
+        making = False
+        made_before: dict[str, int] = {}  # source -> position of its first item with a strong made product
+        for src, text, kind in (("products", products, "products"), ("scope", scope, "scope"),
+                                ("industry_name", iname, "products")):
+            if not text:
+                continue
+            pos: dict[str, int] = {}
+            for section, chunk in section_chunks(text, kind):
+                for t, trade, make, research, hits, strong, producer, strong_made in self._chunk_hits(chunk, src):
+                    n = pos.get(section, 0)
+                    pos[section] = n + 1
+                    if not hits:
+                        continue
+                    matched.append((src, section, n, t, trade, make, research, hits, strong))
+                    if make and producer:
+                        making = True
+                    if strong_made and not trade and src not in made_before:
+                        made_before[src] = n
+        if name:
+            nm = _NAME_SUFFIX_RE.sub("", normalize(name))
+            if nm:
+                hits, strong, _p, _m = self._match_item(nm, "name")
+                if hits:
+                    matched.append(("name", "name", 0, nm, False, False, False, hits, strong))
+        # the position of an item counts among the items with a strong hit of the same source and
+        # section: an item with weak hits only (医学研究和试验发展) does not push the main business down
+        rank: dict[tuple[str, str], int] = {}
+        order = 0
+        prod_scores = scores
+        for src, section, position, t, trade, _make, research, hits, strong in matched:
+            key = (src, section)
+            p = rank.get(key, 0)
+            if strong:
+                rank[key] = p + 1
+            pw = SOURCE_WEIGHT[src] * _position_weight(p)
+            side = made_before.get(src, position) < position
+            for seg, q, term, role, contained, weak, names_trade, names_research in hits:
+                f = 1.0
+                if trade:
+                    f = (TRADE_WHEN_MAKING if making else 1.0) if names_trade else TRADE_FACTOR
+                elif names_trade and side:
+                    f = TRADE_WHEN_MAKING  # a service side line after the products (…、汽车金融)
+                elif research and not names_research:
+                    f = RESEARCH_FACTOR
+                sc = pw * q * f
+                bucket = prod_scores[role]
+                hit_acc = bucket.get(seg)
+                if hit_acc is None:
+                    hit_acc = bucket[seg] = _Acc()
+                hit_acc.add(sc, sc * CONTAINED_FACTOR if contained else sc, (sc, src, section, position, t, term), False,
+                        order, weak)
+                order += 1
+        return Analysis(scores, frozenset(code_segments))
+
+    # ------------------------------------------------------------ slots
+    def _rank(self, analysis: Analysis, k: int, chain: str | None) -> list[Assignment]:
+        if k < 1:
+            raise InvalidInput(f"k must be at least 1, got {k}", field="k")
+        out: list[Assignment] = []
+        prod = analysis.scores["producer"]
+        picked = self._slots(prod, k, chain) if prod else []
+        conflict = False
+        if analysis.code_segments and picked:
+            text_segs = {j for j, a in prod.items() if a.text >= self.min_score * 0.5}
+            conflict = bool(text_segs) and not (analysis.code_segments & text_segs)
+        for j, sc in picked:
+            out.append(self._assignment(j, prod[j], sc, Role.producer, conflict))
+        if analysis.scores["user"]:
+            taken = {j for j, _ in picked}
+            users = {j: a for j, a in analysis.scores["user"].items() if j not in taken}
+            for j, sc in self._slots(users, k, chain, relative=False):
+                out.append(self._assignment(j, users[j], sc, Role.user, False))
+        return out
+
+    def _slots(
+        self, accs: Mapping[int, _Acc], k: int, chain: str | None, relative: bool = True
+    ) -> list[tuple[int, float]]:
+        if chain is not None:
+            cand = [
+                (j, a.chain_score) for j, a in accs.items()
+                if a.strong and (self.seg_root[j] == chain or self.seg_chain[j] == chain)
+            ]
+        else:
+            cand = [(j, a.overall) for j, a in accs.items() if a.strong]
+        ms = self.min_score
+        cand = [x for x in cand if x[1] >= ms]
+        if len(cand) <= 1:
+            return cand
+        if relative:
+            cut = self.relative * max(x[1] for x in cand)
+            cand = [x for x in cand if x[1] >= cut]
+            if len(cand) == 1:
+                return cand
+        # ties: more pieces of evidence, then the earlier hit, then the chain order, then the id
+        rank = self._seg_rank
+
+        def key(x: tuple[int, float]) -> tuple[float, int, int, int]:
+            j, s = x
+            a = accs[j]
+            return (-round(s, 6), -len(a.evidence), a.first, rank[j])
+
+        cand.sort(key=key)
+        if chain is not None:
+            return cand[:k]
+        champions: list[tuple[int, float]] = []
+        seen_roots: set[int] = set()
+        for j, s in cand:
+            r = self.seg_root_idx[j]
+            if r not in seen_roots:
+                seen_roots.add(r)
+                champions.append((j, s))
+        picked = champions[:k]
+        ids = {j for j, _ in picked}
+        for j, s in cand:
+            if len(picked) >= k:
+                break
+            if j not in ids:
+                picked.append((j, s))
+                ids.add(j)
+        picked.sort(key=key)
+        return picked
+
+    def _assignment(self, j: int, acc: _Acc, score: float, role: Role, conflict: bool) -> Assignment:
+        method = AssignmentMethod.code if acc.code > acc.text else AssignmentMethod.text
+        evs = acc.evidence if len(acc.evidence) == 1 else sorted(acc.evidence, key=_neg_first)
+        memo = self._ev_memo
+        texts = []
+        for e in evs[:8]:
+            key = e[1:]
+            t = memo.get(key)
+            if t is None:
+                if len(memo) > 200_000:
+                    memo.clear()
+                t = memo[key] = _evidence_text(e)
+            if t not in texts:
+                texts.append(t)
+        ev = texts[:5]
+        conf = score
+        if conflict:
+            conf *= 0.85
+            ev.append("行业代码与文本指向不同环节")
+        return Assignment(
+            segment=self.segments[j].id,
+            chain=self.seg_chain[j],
+            role=role,
+            confidence=round(min(1.0, max(0.0, conf)), 4),
+            method=method,
+            evidence=tuple(ev),
+        )
+
+    # ------------------------------------------------------------ public
+    def assign(
+        self,
+        name: str = "",
+        industry_code: str | int | None = None,
+        industry_name: str = "",
+        products: str = "",
+        scope: str = "",
+        k: int = 3,
+        chain: str | None = None,
+    ) -> list[Assignment]:
+        """Assign one firm: at most ``k`` produced segments (best of each chain first),
+        then at most ``k`` segments it buys or uses; ``chain`` ranks one (root) chain only."""
+        a = self.analyse(name=name or "", industry_code=industry_code, industry_name=industry_name or "",
+                         products=products or "", scope=scope or "")
+        return self._rank(a, k, chain)
+
+    def assign_many(
+        self, rows: Iterable[Mapping[str, Any] | Any], *, k: int = 3, chain: str | None = None
+    ) -> list[list[Assignment]]:
+        """:meth:`assign` for many firms (mappings or objects with the fields ``name``,
+        ``industry_code``, ``industry_name``, ``products``, ``scope``); identical
+        firms and items are computed once."""
+        return [a for a, _c in self.assign_detailed(rows, k=k, chain=chain)]
+
+    def assign_detailed(
+        self, rows: Iterable[Mapping[str, Any] | Any], *, k: int = 3, chain: str | None = None
+    ) -> list[tuple[list[Assignment], list[tuple[str, float]]]]:
+        """Like :meth:`assign_many`, each firm with the segments it sells into
+        (``customer`` role: 用于/面向/为…配套 …; markets, not assignments) as
+        ``(segment_id, score)`` best first."""
+        cache: dict[tuple[str, ...], tuple[list[Assignment], list[tuple[str, float]]]] = {}
+        out: list[tuple[list[Assignment], list[tuple[str, float]]]] = []
+        for row in rows:
+            if type(row) is dict:
+                key = tuple("" if (v := row.get(f)) is None else (v if type(v) is str else _field(row, f))
+                            for f in _ROW_FIELDS)
+            else:
+                key = tuple(_field(row, f) for f in _ROW_FIELDS)
+            got = cache.get(key)
+            if got is None:
+                an = self.analyse(*key)
+                got = (self._rank(an, k, chain), self._customers(an))
+                cache[key] = got
+            out.append(got)
+        return out
+
+    def _customers(self, a: Analysis) -> list[tuple[str, float]]:
+        prod = a.scores["producer"]
+        return sorted(
+            ((self.segments[j].id, round(acc.overall, 4)) for j, acc in a.scores["customer"].items()
+             if acc.overall >= self.min_score and j not in prod),
+            key=lambda x: (-x[1], x[0]),
+        )
+
+    def customers(self, products: str = "", scope: str = "") -> list[tuple[str, float]]:
+        """Segments the firm sells into (用于/面向/为…配套 …), best first: markets, not assignments."""
+        return self._customers(self.analyse(products=products or "", scope=scope or ""))
+
+_ROW_FIELDS = ("name", "industry_code", "industry_name", "products", "scope")
+
+
+def _field(row: Any, name: str) -> str:
+    v = row.get(name) if type(row) is dict or isinstance(row, Mapping) else getattr(row, name, None)
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    return str(v)
+
+
+def _norm_code(code: str | int | None) -> str:
+    if code is None:
+        return ""
+    c = normalize(str(code)).strip()
+    if c.endswith(".0"):
+        c = c[:-2]
+    c = c.lstrip("abcdefghijklmnopqrstuvwxyz")  # a section letter such as C3211
+    return c[:4] if len(c) >= 4 and c[:4].isdigit() else ""
+
+
+_NAME_PAREN_RE = re.compile(r"[（(]([^）)]*)[）)]")
+
+
+def _name_terms(name_zh: str) -> list[str]:
+    """A segment name as terms: the name, the name without its parenthetical, and ASCII
+    abbreviations inside the parentheses (``电池模组与电池包（PACK）`` -> the name,
+    ``电池模组与电池包``, ``pack``).  Parts joined by 与/及 are not split off: ``销售与后市场``
+    must not make ``销售`` a term (the keywords name the parts)."""
+    out = [name_zh]
+    base = _NAME_PAREN_RE.sub("", name_zh).strip()
+    if base and base != name_zh:
+        out.append(base)
+    for x in _NAME_PAREN_RE.findall(name_zh):
+        for p in re.split(r"[/、,，]", x):
+            p = p.strip()
+            if len(p) >= 2 and _ASCII_RE.match(p):
+                out.append(p)
+    return out
