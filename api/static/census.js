@@ -189,14 +189,15 @@
     fd.append("dry_run", dry ? "true" : "false");
     return fd;
   }
+  const clearChainErrors = () => $("#chain-form").querySelectorAll(".field-error").forEach((n) => { n.textContent = ""; });
   function chainErrors(err) {
     const form = $("#chain-form");
-    form.querySelectorAll(".field-error").forEach((n) => { n.textContent = ""; });
+    clearChainErrors();
     const alias = { "--id": "chain_id", "--name": "name_zh", "--name-en": "name_en", id: "chain_id" };
     const raw = String(err.field || "").replace(/^body\./, "");
     const name = alias[raw] || raw;
     const slot = name && form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`);
-    if (slot) { slot.textContent = err.message; cm.showError(null); } else cm.showError(err);
+    if (slot) { slot.textContent = err.hint ? `${err.hint} — ${err.message}` : err.message; cm.showError(null); } else cm.showError(err);
     const rows = (err.body && (err.body.errors || err.body.rows)) || [];
     if (Array.isArray(rows) && rows.length) {
       $("#chain-result").replaceChildren(table("chain-errors", [cm.t("row"), cm.t("column"), cm.t("value"), cm.t("reason")],
@@ -213,6 +214,7 @@
     ev.preventDefault();
     const out = $("#chain-result");
     if (!$("#chain-file").files[0]) { cm.showError(new cm.ApiError(0, { detail: cm.t("noFile") })); return; }
+    clearChainErrors();
     out.replaceChildren(el("p", { class: "muted", text: cm.t("loading") }));
     try {
       const r = await postForm("/chains/import", { lang: cm.lang }, chainForm(true));

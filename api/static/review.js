@@ -62,9 +62,11 @@
     return { region: $("#f-region").value, chain: $("#f-chain").value, segment: $("#f-segment").value, reason: $("#f-reason").value, lang: cm.lang };
   }
   async function loadQueue() {
+    const seq = (state.seq = (state.seq || 0) + 1); // only the latest request paints (filters change fast)
     let body = await cm.getJSON("/review", { ...filters(), page: state.page, page_size: PAGE_SIZE });
     const last = Math.max(1, Math.ceil((body.total || 0) / PAGE_SIZE));
     if (state.page > last) { state.page = last; body = await cm.getJSON("/review", { ...filters(), page: state.page, page_size: PAGE_SIZE }); }
+    if (seq !== state.seq) return;
     state.entries = body.items || [];
     state.total = body.total || 0;
     renderQueue();
