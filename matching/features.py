@@ -380,6 +380,9 @@ class GapSpec:
     chain_id: str
     segment_name: str
     item: Any = field(default=None, repr=False)
+    #: an unverified (待核实) gap ranked as the status it would have: ``status`` is that
+    #: would-be status and ``priority`` its provisional priority times PROVISIONAL_WEIGHT
+    provisional: bool = False
 
     def features(self) -> np.ndarray:
         return np.array(
@@ -387,19 +390,37 @@ class GapSpec:
         )
 
 
+#: Weight of an unverified (待核实) gap's provisional priority in the lead ranking: its leads
+#: are offered, flagged "先核实", but rank below confirmed gaps of the same would-be priority.
+PROVISIONAL_WEIGHT = 0.5
+
+
 def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: bool = False) -> list[GapSpec]:
     """GapSpecs for the gap items whose segment is known and whose status gets
     leads (the allow-list :data:`matching.lead_rules.LEAD_STATUSES`: fill,
     strengthen, extend); ``include_sound`` keeps every status (to match past
-    outcomes to any segment)."""
+    outcomes to any segment).
+
+    An unverified (待核实) gap -- no local producer known, but the census is incomplete --
+    whose ``would_be`` status gets leads is kept as a *provisional* gap: ranked as that
+    status with ``PROVISIONAL_WEIGHT`` times its provisional priority, and every lead of it
+    says the absence must be checked first (a task force verifies before it visits)."""
     out = []
     for g in gap_items:
         seg = _get(g, "segment_id")
         raw = _get(g, "status", "fill")
         status = str(getattr(raw, "value", raw))
+        provisional = False
+        pr = _get(g, "priority", 0.5)
+        if status == "unverified" and not include_sound:
+            would = _get(g, "would_be")
+            would = str(getattr(would, "value", would)) if would is not None else None
+            if would is None or not is_lead_status(would):
+                continue
+            status, provisional = would, True
+            pr = PROVISIONAL_WEIGHT * float(_get(g, "provisional_priority", 0.0) or 0.0)
         if seg not in ctx.index or not (is_lead_status(status) or (include_sound and status == "sound")):
             continue
-        pr = _get(g, "priority", 0.5)
         out.append(
             GapSpec(
                 segment_id=seg,
@@ -409,6 +430,7 @@ def gap_specs(ctx: SegmentContext, gap_items: Iterable[Any], *, include_sound: b
                 chain_id=str(_get(g, "chain_id", "") or ctx.chain_of[ctx.index[seg]]),
                 segment_name=str(_get(g, "segment_name", "") or ctx.names_zh[ctx.index[seg]]),
                 item=g,
+                provisional=provisional,
             )
         )
     return out

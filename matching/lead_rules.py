@@ -81,6 +81,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "existing_group": ("增资扩产（集团已在运城）", "existing investor (its group is already in Yuncheng)"),
     "leader_supplier": ("链主配套", "supplies a local chain leader"),
     "risk_note": ("风险提示", "risk note"),
+    "unverified_gap": ("缺口待核实：先核实本地有无企业", "gap unverified: check for local firms first"),
 }
 #: Local enterprise tags that make same-segment producers rivals (rule 3).
 RIVAL_TAGS: frozenset[str] = frozenset({"chain_leader", "chain_core"})

@@ -842,6 +842,7 @@ def _lead(
             ("existing_group", bool(affiliates)),
             ("leader_supplier", x[_LEADER] > 0),
             ("risk_note", bool(notes)),
+            ("unverified_gap", g.provisional),
         )
         if on
     ]
@@ -856,7 +857,7 @@ def _lead(
         chain_id=g.chain_id,
         gap_segment_id=g.segment_id,
         gap_segment_name=g.segment_name if lang == "zh" else ctx.names_en[g.col],
-        gap_status=g.status,
+        gap_status="unverified" if g.provisional else g.status,
         gap_priority=round(g.priority, 4),
         score=round(float(score), 6),
         prior_score=round(prior, 6),

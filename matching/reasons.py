@@ -29,6 +29,11 @@ STATUS_PREFIX = {
     "extend": ("延链：可延伸至{seg}", "Extend: the chain can reach {seg}"),
     "sound": ("{seg}", "{seg}"),
 }
+#: Head of a reason for an unverified (待核实) gap ranked as its would-be status.
+PROVISIONAL_PREFIX = (
+    "待核实：本地企业名录未覆盖{seg}，若核实本地确无企业则为{would}",
+    "Unverified: the local census does not cover {seg}; {would} if no local firm is confirmed",
+)
 #: Phrase of a tag feature (zh, en).
 TAG_LABELS = {
     "tag_global500": ("世界500强", "a Fortune Global 500 firm"),
@@ -183,6 +188,11 @@ def reason_sentence(
     zh, en = STATUS_PREFIX.get(g.status, STATUS_PREFIX["sound"])
     seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
     head = pick(lang, zh, en).format(seg=seg)
+    if g.provisional:
+        wz, we = PROVISIONAL_PREFIX
+        label = {"fill": ("补链", "fill"), "extend": ("延链", "extend"), "strengthen": ("强链", "strengthen")}
+        lz, le = label.get(g.status, (g.status, g.status))
+        head = pick(lang, wz, we).format(seg=seg, would=pick(lang, lz, le))
     if relation is None:
         relation = "producer" if (values or {}).get("fit_exact", 1.0) > 0 else "supplier"
     phrases: list[str] = []

@@ -24,7 +24,9 @@ rm -rf "$out"
 mkdir -p "$out/swagger-ui"
 copy() { cp "$nm/$1" "$out/$2"; }
 copy echarts/dist/echarts.min.js echarts.min.js
-copy elkjs/lib/elk.bundled.js elk.bundled.js
+copy elkjs/lib/elk.bundled.js elk.bundled.js  # the layout on the page's thread (fallback; Node benchmark)
+copy elkjs/lib/elk-api.js elk-api.js  # the page's ELK front: lays out in a Web Worker ...
+copy elkjs/lib/elk-worker.min.js elk-worker.min.js  # ... running this file
 copy jspdf/dist/jspdf.umd.min.js jspdf.umd.min.js
 copy svg2pdf.js/dist/svg2pdf.umd.min.js svg2pdf.umd.min.js
 copy redoc/bundles/redoc.standalone.js redoc.standalone.js

@@ -157,7 +157,8 @@
     try {
       if (!state.graph) throw state.graphError || new cm.ApiError(0, { detail: "no graph" });
       const m = CL.model(state.graph, { lang: cm.lang, gaps: state.gaps, collapse: state.collapse, firms: state.firms, measure, labels: cm.labels() });
-      await CL.layout(new window.ELK(), m, layoutCache);
+      if (!box.querySelector("svg")) box.replaceChildren(el("p", { class: "muted diagram-wait", text: t("layingOut") }));
+      await CL.layout(elkEngine, m, layoutCache);
       if (token !== state.svgToken) return;
       state.model = m;
       const text = CL.toSvg(m, { labels: cm.labels(), measure, title: diagramTitle(), subtitle: subtitle() });
@@ -165,7 +166,8 @@
       const svg = document.importNode(doc.documentElement, true);
       box.replaceChildren(svg);
       Object.assign(box.dataset, { nodes: String(m.nodes.length), edges: String(m.edges.length), collapsed: String(state.collapse),
-        layoutMs: String(m.layoutMs), layoutCached: String(m.cached) });
+        layoutMs: String(m.layoutMs), layoutCached: String(m.cached), layoutKey: m.layoutKey || "" });
+      mark("chainmap-diagram");
       applyZoom();
       markSelected();
       if (state.selected) highlightLinks(state.selected);
@@ -178,13 +180,39 @@
     }
   }
 
-  /** Finished ELK layouts in localStorage (a few, newest kept): a page opened again draws at once. */
+  /** A performance mark, once per page view (the browser tests read them: time to content, to diagram). */
+  function mark(name) {
+    try { if (!performance.getEntriesByName(name).length) performance.mark(name); } catch (_) { /* old browser */ }
+  }
+
+  /** The ELK engine, made on first need: in a Web Worker (vendor/elk-worker.min.js, so the page
+   * stays responsive while it lays out) or, where workers fail, elk.bundled.js on the page. */
+  let elkPromise = null;
+  function elkEngine() {
+    if (!elkPromise) {
+      elkPromise = (async () => {
+        const api = document.querySelector('script[src*="vendor/elk-api.js"]');
+        if (api && window.ELK && typeof Worker === "function") {
+          try { return new window.ELK({ workerUrl: api.src.replace("elk-api.js", "elk-worker.min.js") }); } catch (_) { /* below */ }
+        }
+        const src = api ? api.getAttribute("src").replace("elk-api.js", "elk.bundled.js") : "vendor/elk.bundled.js";
+        await loadScript(src);
+        return new window.ELK();
+      })();
+      elkPromise.catch(() => { elkPromise = null; });
+    }
+    return elkPromise;
+  }
+
+  /** Finished ELK layouts: this browser's few newest in localStorage, and the server's shared
+   * ones (GET/PUT /ui/layouts/<key>: the first visitor's browser lays a chain out, every later
+   * visitor draws it at once). The server checks what is posted against the chain. */
   const layoutCache = {
     max: 12,
-    get(key) {
+    local(key) {
       try { const v = localStorage.getItem("chainmap.layout." + key); return v ? JSON.parse(v) : null; } catch (_) { return null; }
     },
-    set(key, value) {
+    keep(key, value) {
       try {
         const index = JSON.parse(localStorage.getItem("chainmap.layout.index") || "[]").filter((k) => k !== key);
         index.push(key);
@@ -192,6 +220,24 @@
         localStorage.setItem("chainmap.layout." + key, JSON.stringify(value));
         localStorage.setItem("chainmap.layout.index", JSON.stringify(index));
       } catch (_) { /* storage full or disabled: lay out again next time */ }
+    },
+    async get(key, text) {
+      const kept = this.local(key);
+      if (kept) return Object.assign(kept, { source: "local" });
+      try {
+        const resp = await fetch(`/ui/layouts/${encodeURIComponent(key)}`, { headers: cm.authHeaders(), cache: "no-store" });
+        if (resp.status !== 200) return null; // 204: nobody laid this input out yet
+        const body = await resp.json();
+        if (JSON.stringify(body.input) !== text) return null; // another input with the same hash
+        this.keep(key, body.output);
+        return Object.assign(body.output, { source: "server" });
+      } catch (_) { return null; }
+    },
+    set(key, value, input) {
+      this.keep(key, value);
+      const body = JSON.stringify({ chain: state.chain, input, output: value });
+      fetch(`/ui/layouts/${encodeURIComponent(key)}`, { method: "PUT", body,
+        headers: { ...cm.authHeaders(), "Content-Type": "application/json" } }).catch(() => { /* shared next time */ });
     },
   };
 
@@ -405,6 +451,7 @@
     renderLegend();
     renderCoverage();
     renderList();
+    mark("chainmap-content");
     await drawDiagram();
     if (state.selected) openPanel(state.selected);
   }

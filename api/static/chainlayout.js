@@ -215,22 +215,34 @@
     };
   }
 
+  /** The cache key of an ELK input's JSON text (the server checks posted layouts against it:
+   * api/routers/ui.py layout_key). */
+  function layoutKey(text) {
+    return "elk1:" + hash(text);
+  }
+
   /** Run ELK on the model: returns the model with x, y on nodes and points on edges, plus the
-   * the drawing's size. ``elk`` is a ``new ELK()`` of elkjs. */
+   * the drawing's size. ``elk`` is a ``new ELK()`` of elkjs (or a function returning one, called
+   * only when no cache holds the layout). ``cache``: {get(key, inputText), set(key, value,
+   * input)}, either may return a promise; ``get`` answers the kept layout (or null) and may say
+   * where it came from in ``m.cached`` via its return's ``source``. */
   async function layout(elk, m, cache) {
     // ELK is deterministic (fixed seed): the same input always gives the same drawing, so a
-    // result may be kept (``cache``: {get(key), set(key, value)}, e.g. localStorage) and reused
+    // result may be kept (in the browser, in localStorage and on the server) and reused
     const input = elkGraph(m);
-    const key = cache ? "elk1:" + hash(JSON.stringify(input)) : null;
-    let out = key ? cache.get(key) : null;
-    m.cached = !!out;
+    const text = cache ? JSON.stringify(input) : null;
+    const key = cache ? layoutKey(text) : null;
     const t0 = Date.now();
+    let out = key ? await cache.get(key, text) : null;
+    m.cached = out ? out.source || true : false;
+    m.layoutKey = key;
     if (!out) {
-      const full = await elk.layout(input);
+      const engine = typeof elk === "function" ? await elk() : elk;
+      const full = await engine.layout(input);
       out = { width: full.width, height: full.height,
         children: full.children.map((c) => ({ id: c.id, x: c.x, y: c.y })),
         edges: (full.edges || []).map((e) => ({ id: e.id, sections: e.sections })) };
-      if (key) cache.set(key, out);
+      if (key) await cache.set(key, out, input);
     }
     m.layoutMs = Date.now() - t0;
     const pos = new Map(out.children.map((c) => [c.id, c]));
@@ -350,5 +362,5 @@
     return out.join("");
   }
 
-  return { STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, wrapParts, model, elkGraph, layout, toSvg, hash };
+  return { STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, wrapParts, model, elkGraph, layout, layoutKey, toSvg, hash };
 });

@@ -54,17 +54,32 @@
     form.querySelectorAll(".field-error").forEach((n) => { n.textContent = ""; });
     form.querySelectorAll(".invalid").forEach((n) => n.classList.remove("invalid"));
   }
+  /** The API's (pydantic) validation message in plain Chinese where a pattern is known, else as sent. */
+  const ZH_MESSAGES = [
+    [/Input should be less than or equal to (\S+)/, "应小于或等于 $1"], [/Input should be greater than or equal to (\S+)/, "应大于或等于 $1"],
+    [/Input should be less than (\S+)/, "应小于 $1"], [/Input should be greater than (\S+)/, "应大于 $1"],
+    [/Input should be a valid (number|integer)[^,]*/, "应为数字"], [/String should have at least 1 character/, "不能为空"],
+    [/Field required/, "必填"], [/Input should be '([^']+)'(?:, '([^']+)')*(?: or '([^']+)')?/, "取值无效"],
+  ];
+  function fieldMessage(err, name) {
+    const raw = String(err.message || "").replace(new RegExp(`^[\\w.]*${name}:\\s*`), "");
+    if (cm.lang !== "zh") return raw;
+    for (const [re, zh] of ZH_MESSAGES) if (re.test(raw)) return `${raw.replace(re, zh)}（${raw}）`;
+    return raw;
+  }
   /** Show ``err`` next to the field it names (``body.weight`` -> weight; ``segments.0.segment``). */
   function showFieldError(form, err) {
-    const path = String(err.field || "").replace(/^body\./, "");
+    const path = String(err.field || "").replace(/^body\./, "").replace(/\[(\d+)\]/g, ".$1");
     const candidates = [path, path.split(".").slice(-1)[0], path.split(".")[0]].filter(Boolean);
     for (const name of candidates) {
       const input = form.querySelector(`[data-field="${CSS.escape(name)}"]`);
-      if (!input) continue;
-      input.classList.add("invalid");
-      const slot = form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`);
-      if (slot) slot.textContent = err.message;
-      input.focus();
+      const slot = form.querySelector(`.field-error[data-error-for="${CSS.escape(name)}"]`)
+        || (input && input.closest("label") && input.closest("label").querySelector(".field-error"));
+      if (!input && !slot) continue;
+      if (input) { input.classList.add("invalid"); input.focus(); }
+      const box = slot || el("span", { class: "field-error", "data-error-for": name });
+      if (!slot) input.after(box);
+      box.textContent = fieldMessage(err, name.split(".").slice(-1)[0]);
       cm.showError(null);
       return true;
     }
@@ -280,6 +295,8 @@
           return p;
         });
         const others = (firm.segments || []).filter((p) => !ids.has(p.segment));
+        // the API names a bad assignment by its index in the body: others first, then these rows
+        rows.querySelectorAll(".presence-row").forEach((r, k) => { r.querySelector('[data-part="segment"]').dataset.field = `segments.${others.length + k}.segment`; });
         const body = { ...firm, name: f.name.value.trim(), credit_code: f.credit_code.value.trim() || null,
           county: f.county.value || null, zone: f.zone.value || null, stage: f.stage.value,
           source: f.source.value.trim() || null, segments: [...others, ...mine] };

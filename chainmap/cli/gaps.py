@@ -162,4 +162,26 @@ def demo_summary(data: ChainData, lang: str = "zh", *, top: int = 5, cache: Resu
         for k, i in enumerate(gaps_, start=1):
             label = pick(lang, *STATUS_LABELS[i.status])
             lines.append(f"  {k}. [{label} {i.priority:.2f}] {i.rationale}")
+        # unverified segments that would be targets, by the priority they would have
+        pending = sorted(
+            (i for i in select_items(report, chain=c) if i.status == "unverified" and i.would_be in TARGET_STATUSES),
+            key=lambda i: -(i.provisional_priority or 0.0),
+        )
+        if pending:
+            lines.append(
+                pick(
+                    lang,
+                    f"  待核实（本地企业名录未覆盖，共{len(pending)}项；核实确无企业后才是缺口），按若确认后的优先级：",
+                    f"  Unverified ({len(pending)}; gaps only once the absence is confirmed), by would-be priority:",
+                )
+            )
+            for i in pending[:top]:
+                would = pick(lang, *STATUS_LABELS[str(i.would_be)])
+                lines.append(
+                    pick(
+                        lang,
+                        f"    · {i.segment_name}（若确认则为{would}，优先级 {i.provisional_priority or 0:.2f}）",
+                        f"    · {i.segment_name} ({would} if confirmed, priority {i.provisional_priority or 0:.2f})",
+                    )
+                )
     return "\n".join(lines) + "\n"

@@ -152,7 +152,7 @@ def test_imputed_follows_the_missing_data_of_imported_candidates(app_client: Any
     gap = next(
         i["segment_id"]
         for i in c.get(f"{API}/gaps", params={"chain": "qi", "page_size": 1000}, headers=h).json()["items"]
-        if i["status"] in ("fill", "extend")
+        if i["status"] in ("fill", "extend") or i.get("would_be") in ("fill", "extend")
     )
     csv = (
         "name,hq_province,hq_city,segments,revenue_cny_100m,revenue_growth,employees,expansions_3y,shanxi_presence\n"

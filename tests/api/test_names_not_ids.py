@@ -100,9 +100,10 @@ def test_api_accepts_names(read_client) -> None:
     g1 = c.get(f"{API}/chains/汽/graph", headers=h)
     g2 = c.get(f"{API}/chains/qi/graph", headers=h)
     assert g1.status_code == 200 and g1.json() == g2.json()
-    l1 = c.get(f"{API}/leads", params={"gap": "锂电池隔膜", "k": 3}, headers=h)  # a 强链 gap (seed absences are 待核实)
-    l2 = c.get(f"{API}/leads", params={"gap": "qi.separator", "k": 3}, headers=h)
-    assert l1.status_code == 200 and l1.json() == l2.json()
+    l1 = c.get(f"{API}/leads", params={"gap": "智能座舱", "k": 3}, headers=h)  # 待核实, would be 补链: provisional leads
+    l2 = c.get(f"{API}/leads", params={"gap": "qi.cockpit", "k": 3}, headers=h)
+    assert l1.status_code == 200, l1.text
+    assert l1.json() == l2.json()
     miss = c.get(f"{API}/gaps", params={"region": "永吉"}, headers=h)
     assert miss.status_code == 404 and "永济市 (yongji)" in miss.text
     bad = c.get(f"{API}/gaps", params={"type": "补"}, headers=h)

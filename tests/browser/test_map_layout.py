@@ -375,3 +375,131 @@ def test_clicking_a_collapsed_chain_expands_it(browser: Any, server: Server) -> 
     assert browser.execute_script("return document.querySelectorAll('#diagram [data-group]').length") == 0
     assert browser.execute_script("return document.getElementById('toggle-external').checked") is True
     assert "external=1" in browser.current_url
+
+
+# ----------------------------------------------------------------------------- shared layouts
+
+
+def _put(server: Server, key: str, body: Any) -> tuple[int, Any]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode("utf-8")
+    req = urllib.request.Request(
+        server.url(f"/ui/layouts/{key}"), data=data, method="PUT", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback only
+            return resp.status, None
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"null")
+
+
+def _column_layout(server: Server, chain: str) -> tuple[str, dict[str, Any]]:
+    """A layout of the chain's real boxes and links (one column, no overlap) and its key."""
+    from api.routers.ui import _js_json, layout_key
+
+    graph = server.json(f"/api/v1/chains/{chain}/graph", format="json")
+    ids = [n["id"] for n in graph["nodes"]]
+    links = [lk for lk in graph["links"] if lk["kind"] != "part_of"]
+    inp = {
+        "id": "root",
+        "layoutOptions": {"elk.algorithm": "layered"},
+        "children": [{"id": i, "width": 172, "height": 40} for i in ids],
+        "edges": [{"id": f"e{k}", "sources": [lk["source"]], "targets": [lk["target"]]} for k, lk in enumerate(links)],
+    }
+    pos = {i: 50 * k for k, i in enumerate(ids)}
+    out = {
+        "width": 400,
+        "height": 50 * len(ids),
+        "children": [{"id": i, "x": 10, "y": pos[i]} for i in ids],
+        "edges": [
+            {"id": f"e{k}", "sections": [{"startPoint": {"x": 182, "y": pos[lk["source"]] + 20},
+                                          "endPoint": {"x": 182, "y": pos[lk["target"]] + 20}}]}
+            for k, lk in enumerate(links)
+        ],
+    }
+    return layout_key(_js_json(inp)), {"chain": chain, "input": inp, "output": out}
+
+
+def test_shared_layout_is_checked_kept_and_served(server: Server) -> None:
+    import copy
+    import json
+
+    from api.routers.ui import layout_cache
+
+    layout_cache(server.app).clear()
+    key, body = _column_layout(server, "qi")
+    assert server.get(f"/ui/layouts/{key}")[0] == 204  # none kept yet
+    assert server.get("/ui/layouts/not-a-key")[0] == 422
+
+    def refused(b: Any, field: str, k: str = key) -> None:
+        status, err = _put(server, k, b)
+        assert status == 422, (status, err)
+        assert field in json.dumps(err, ensure_ascii=False), err
+        assert server.get(f"/ui/layouts/{k}")[0] == 204  # nothing kept
+
+    refused(b"{not json", "body")
+    refused({**body, "chain": "nope"}, "chain")
+    other = copy.deepcopy(body)
+    other["input"]["children"][0]["id"] = "cai.not_a_segment"
+    other["output"]["children"][0]["id"] = "cai.not_a_segment"
+    from api.routers.ui import _js_json, layout_key
+
+    refused(other, "input.children[0].id", layout_key(_js_json(other["input"])))
+    refused({**body, "input": {**body["input"], "id": "changed"}}, "input")  # does not hash to the key
+    overlap = copy.deepcopy(body)
+    overlap["output"]["children"][1]["y"] = overlap["output"]["children"][0]["y"] + 5
+    refused(overlap, "output.children")
+    missing = copy.deepcopy(body)
+    missing["output"]["children"].pop()
+    refused(missing, "output.children")
+    outside = copy.deepcopy(body)
+    outside["output"]["children"][0]["x"] = 10_000
+    refused(outside, "output.children[0]")
+    bad_route = copy.deepcopy(body)
+    if bad_route["output"]["edges"]:
+        bad_route["output"]["edges"][0]["sections"][0]["endPoint"] = {"x": "1", "y": 2}
+        refused(bad_route, "output.edges[0]")
+
+    assert _put(server, key, body)[0] == 201
+    status, _, raw = server.get(f"/ui/layouts/{key}")
+    assert status == 200
+    kept = json.loads(raw)
+    assert kept["input"] == body["input"] and kept["output"] == body["output"]
+    # first write wins: a second (valid) layout for the same key does not replace it
+    moved = copy.deepcopy(body)
+    for c in moved["output"]["children"]:
+        c["x"] = 20
+    assert _put(server, key, moved)[0] == 200
+    assert json.loads(server.get(f"/ui/layouts/{key}")[2])["output"]["children"][0]["x"] == 10
+    layout_cache(server.app).clear()
+
+
+@pytest.mark.browser
+def test_first_visitor_shares_the_layout_with_the_next(browser: Any, server: Server) -> None:
+    from api.routers.ui import layout_cache
+
+    cache = layout_cache(server.app)
+    cache.clear()
+    browser.get(server.url("/ui/pages.json"))
+    browser.execute_script("localStorage.clear()")
+    browser.get(server.url(f"/ui/?chain={BIG}&region={CITY}"))
+    shots.wait_for_page(browser, timeout=120)
+    js = "const d = document.getElementById('diagram'); return [d.dataset.layoutCached, d.querySelector('svg').outerHTML]"
+    cached, first = browser.execute_script(js)
+    assert cached == "false"  # laid out by ELK (in the worker) ...
+    deadline = time.time() + 30
+    while not len(cache) and time.time() < deadline:  # ... and posted to the server
+        time.sleep(0.2)
+    assert len(cache) == 1
+    browser.execute_script("localStorage.clear()")  # a new visitor
+    browser.get(server.url(f"/ui/?chain={BIG}&region={CITY}"))
+    shots.wait_for_page(browser, timeout=120)
+    cached, again = browser.execute_script(js)
+    assert cached == "server"
+    assert again == first  # the same drawing, box for box
+    browser.get(server.url(f"/ui/?chain={BIG}&region={CITY}"))
+    shots.wait_for_page(browser, timeout=120)
+    assert browser.execute_script(js)[0] == "local"

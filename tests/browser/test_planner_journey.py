@@ -123,7 +123,7 @@ def test_invalid_weight_shows_inline_error(browser: Any, server: Server, artifac
     browser.execute_script("document.querySelector('#link-form [data-field=weight]').value = '2'")
     _click(browser, '#link-form button[data-action="save"]')
     msg = _wait(browser, "const s = document.querySelector('#link-form .field-error[data-error-for=weight]'); return s && s.textContent")
-    assert "1" in msg  # "less than or equal to 1"
+    assert msg.startswith("应小于或等于 1"), msg  # the API's "less than or equal to 1", in Chinese first
     # next to the weight field: in the same label, and the field is marked
     same_label = browser.execute_script(
         "const i = document.querySelector('#link-form [data-field=weight]');"
@@ -181,6 +181,13 @@ def test_add_and_delete_local_firm_with_assignment(browser: Any, server: Server)
         "row.querySelector('[data-part=role]').value = 'producer'; row.querySelector('[data-part=status]').value = 'confirmed';",
         seg["id"],
     )
+    # a bad credit code first: its error is shown next to the credit-code field, nothing is saved
+    browser.execute_script("document.querySelector('#firm-form [data-field=credit_code]').value = '123'")
+    _click(browser, '#firm-form button[data-action="save"]')
+    msg = _wait(browser, "const s = document.querySelector('#firm-form .field-error[data-error-for=credit_code]'); return s && s.textContent")
+    assert "'123'" in msg and "18" in msg
+    assert server.json("/api/v1/enterprises", name="运城测试规划企业有限公司")["total"] == 0
+    browser.execute_script("document.querySelector('#firm-form [data-field=credit_code]').value = ''")
     _click(browser, '#firm-form button[data-action="save"]')
     _wait(browser, "return !document.querySelector('#firm-form')")
     found = server.json("/api/v1/enterprises", name="运城测试规划企业有限公司")["items"]
@@ -253,18 +260,19 @@ def test_review_queue_decisions(browser: Any, server: Server, artifacts: Path) -
     assert "待审核" in browser.execute_script("return document.getElementById('pending-count').textContent")
     shots.save_screenshot(browser, artifacts / "review-queue.png")
     # filters: chain and reason narrow the list exactly as the API does
-    qi_total = int(server.json("/api/v1/review", chain="qi", reason="low_confidence", page_size=1)["total"])
+    first = next(e for e in server.json("/api/v1/review", page_size=1000)["items"] if e["chain"])
+    chain, reason = first["chain"], first["reason"]
+    chain_zh = next(c["name_zh"] for c in server.json("/api/v1/chains") if c["id"] == chain)
+    sub_total = int(server.json("/api/v1/review", chain=chain, reason=reason, page_size=1)["total"])
+    assert 0 < sub_total < start_total
     browser.execute_script(
-        "const c = document.getElementById('f-chain'); c.value = 'qi'; c.dispatchEvent(new Event('change'));"
+        "const c = document.getElementById('f-chain'); c.value = arguments[0]; c.dispatchEvent(new Event('change'));"
+        "const r = document.getElementById('f-reason'); r.value = arguments[1]; r.dispatchEvent(new Event('change'));",
+        chain, reason,
     )
-    _wait(browser, "return Number(document.getElementById('pending-count').dataset.total) !== arguments[0]", start_total)
-    browser.execute_script(
-        "const r = document.getElementById('f-reason'); r.value = 'low_confidence'; r.dispatchEvent(new Event('change'));"
-    )
-    _wait(browser, "return Number(document.getElementById('pending-count').dataset.total) === arguments[0]", qi_total)
-    assert qi_total > 0
+    _wait(browser, "return Number(document.getElementById('pending-count').dataset.total) === arguments[0]", sub_total)
     proposed_cells = browser.execute_script("return [...document.querySelectorAll('#queue-table td.proposed')].map(n => n.textContent)")
-    assert proposed_cells and all("智能网联新能源汽车" in t for t in proposed_cells)
+    assert proposed_cells and all(chain_zh in t for t in proposed_cells)
     browser.execute_script(
         "for (const id of ['f-reason', 'f-chain']) { const s = document.getElementById(id); s.value = ''; s.dispatchEvent(new Event('change')); }"
     )
@@ -329,7 +337,9 @@ def test_review_queue_decisions(browser: Any, server: Server, artifacts: Path) -
 
 
 def test_review_confirm_absence(browser: Any, server: Server) -> None:
-    seg = server.json("/api/v1/chains/cai/segments")[0]
+    # a segment with no local firm in 闻喜 (a present one is refused by the API)
+    seg = next(s for s in server.json("/api/v1/chains/cai/segments")
+               if server.json("/api/v1/enterprises", region="wenxi", segment=s["id"], page_size=1)["total"] == 0)
     _open(browser, server, "review.html")
     browser.execute_script(
         "document.getElementById('a-region').value = 'wenxi'; document.getElementById('a-segment').value = arguments[0];"
@@ -337,7 +347,9 @@ def test_review_confirm_absence(browser: Any, server: Server) -> None:
         seg["id"],
     )
     _click(browser, '#absence-form button[type="submit"]')
-    _wait(browser, "return !!document.getElementById('absences-table')")
+    _wait(browser, "return !!document.getElementById('absences-table') || !document.getElementById('message').hidden")
+    assert browser.execute_script("return document.getElementById('message').hidden"), browser.execute_script(
+        "return document.getElementById('message').textContent")
     recs = server.json("/api/v1/review/absences", region="wenxi")
     assert any(r["segment"] == seg["id"] and r["note"] == "现场核实：本县无此环节企业" and r["by"] for r in recs)
     row = browser.execute_script("return [...document.querySelector('#absences-table tbody tr').children].map(c => c.textContent)")

@@ -82,11 +82,11 @@ def test_leads_fall_back_to_demo_pool(run):
     doc = json.loads(r.stdout)
     assert len(doc["items"]) == 5 and doc["demo"] is True and doc["model"] == "prior"
     for item in doc["items"]:
-        assert (
-            item["reason"]
-            and item["contributions"]
-            and item["gap_status"] in ("fill", "strengthen", "extend")
-        )
+        assert item["reason"] and item["contributions"]
+        # a lead is for a target gap, or for an unverified one -- then flagged and said so
+        assert item["gap_status"] in ("fill", "strengthen", "extend", "unverified")
+        if item["gap_status"] == "unverified":
+            assert "unverified_gap" in item["flags"] and item["reason"].startswith("待核实")
     r = run("leads", "-k", "3", "--chain", "qi", "--lang", "en")
     assert r.exit_code == 0 and "[DEMO DATA]" in r.stdout
 

@@ -248,8 +248,17 @@ def test_seed_figures():
     restricted = [g.model_copy(update={"status": "unsuitable"}) if g.segment_id in steel else g for g in items]
     r2 = rank_list(seed, restricted, cm, context=ctx)
     r2_leads = [r2.lead(i) for i in range(r2.total)]
-    n_restricted = sum(ld.gap_segment_id in steel or status[ld.gap_segment_id] not in LEAD_STATUSES for ld in r2_leads)
-    n_bad_status = sum(status[ld.gap_segment_id] not in LEAD_STATUSES for ld in leads)
+    # a target gap, or an unverified one (待核实) that would be a target: its leads say "先核实"
+    target = {
+        g.segment_id: status[g.segment_id] in LEAD_STATUSES
+        or (status[g.segment_id] == "unverified" and str(getattr(g.would_be, "value", g.would_be)) in LEAD_STATUSES)
+        for g in items
+    }
+    n_restricted = sum(ld.gap_segment_id in steel or not target[ld.gap_segment_id] for ld in r2_leads)
+    n_bad_status = sum(not target[ld.gap_segment_id] for ld in leads)
+    provisional = [ld for ld in leads if ld.gap_status == "unverified"]
+    assert all("unverified_gap" in ld.flags and ld.reason.startswith("待核实") for ld in provisional)
+    assert all(status[ld.gap_segment_id] == "unverified" for ld in provisional)
     steel_suppliers = sum(
         1 for i in range(r2.total) if r2.X[i, exact] == 0 and any(
             ctx.segment_ids[s] in steel and ctx.A[s, r2.gaps[i].col] for s in cm.M[r2.rows[i]].indices)
@@ -282,7 +291,8 @@ def test_seed_figures():
 
     print(f"\n[lead rules on the shipped seed, demo pool] overall list: {ranked.total} leads")
     print(f"  leads for restricted/unsuitable segments (steel marked unsuitable): {n_restricted}")
-    print(f"  leads for gaps outside fill/strengthen/extend: {n_bad_status}")
+    print(f"  leads for gaps outside fill/strengthen/extend (or unverified would-be targets): {n_bad_status}")
+    print(f"  provisional leads for unverified (待核实) gaps, flagged 先核实: {len(provisional)} of {len(leads)}")
     print(f"  suppliers through an unsuitable segment: {steel_suppliers}")
     print(f"  rival same-segment leads above complementary ones (default and include_rivals): {rivals_above}")
     print(f"  rivals left out of the overall list by default: {ranked.rivals_left_out}")
