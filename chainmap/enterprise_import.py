@@ -116,6 +116,13 @@ class ValidatedEnterprises:
             for line in zlib.decompress(block).split(b"\n"):
                 yield _from_python(from_json(line, cache_strings=False))
 
+    def validated_json(self) -> Iterator[bytes]:
+        """The JSON of each enterprise, already validated (the store's
+        :class:`chainmap.storage._common.PreparedEnterprises` path: no re-dump)."""
+        self._seal()
+        for block in self._blocks:
+            yield from zlib.decompress(block).split(b"\n")
+
 
 def enterprises_from_upload(
     raw: bytes, *, filename: str, data: ChainData, limits: Limits | None = None

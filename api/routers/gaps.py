@@ -11,6 +11,7 @@ from api.http import conditional, etag_of
 from chainmap import service
 from chainmap.cache import ResultCache
 from chainmap.data import ChainData
+from chainmap.labels import GAP_STATUS
 
 router = APIRouter(tags=["gaps"])
 
@@ -24,10 +25,12 @@ _MEDIA = {
 _DOWNLOADS: dict[int | str, dict[str, Any]] = {200: {"content": {m.split(";")[0]: {} for m in _MEDIA.values() if m != "application/json"}}}
 
 FormatQ = Annotated[Literal["json", "markdown", "md", "html", "xlsx"], Query(description="json|markdown|html|xlsx")]
+#: the accepted values of ``type``: each status's code, Chinese and English label (an enum in
+#: the OpenAPI schema; :func:`chainmap.service.valid_status` maps them to the code)
+_STATUS_VALUES = tuple(dict.fromkeys(v for code, (zh, en) in GAP_STATUS.items() for v in (code, zh, en)))
 TypeQ = Annotated[
-    str | None,
+    Literal[_STATUS_VALUES] | None,  # type: ignore[valid-type]
     Query(
-        max_length=40,
         description="缺口类型：编号或中文 fill 补链 | strengthen 强链 | extend 延链 | sound 健全 | not_priority 暂不布局 | "
         "unsuitable 不适宜 | unverified 待核实",
     ),

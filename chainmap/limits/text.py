@@ -36,6 +36,9 @@ def csv_row_guard(
         if len(row) > lim.csv_max_cols:
             raise _exceeded(f"csv: row has more than {lim.csv_max_cols:,} cells", "csv_max_cols", lim,
                             file=filename, row=n)  # fmt: skip
+        if row and max(map(len, row)) <= lim.max_cell_chars:
+            yield row
+            continue
         for j, cell in enumerate(row):
             if len(cell) > lim.max_cell_chars:
                 raise _exceeded(

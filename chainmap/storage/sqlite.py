@@ -174,6 +174,12 @@ _UPSERT = {
     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET name_key = excluded.name_key, "
     "credit_code = excluded.credit_code, county = excluded.county, zone = excluded.zone, data = excluded.data",
 }
+
+
+def _by_id(e: common.StoredEnterprise) -> str:
+    return e.id
+
+
 _LOOKUP = {"chain": "SELECT id FROM chain", "region": "SELECT id FROM region", "segment": "SELECT id FROM segment"}
 
 
@@ -660,7 +666,7 @@ class SQLiteStore(Store):
             e = Enterprise.model_validate_json(data)
             e.segments = [p for p in e.segments if p.segment != segment_id]
             updated.append(e)
-        self._put_enterprises(conn, updated)
+        self._put_enterprises(conn, [common.StoredEnterprise.of(e) for e in updated])
 
     # ---- links ---------------------------------------------------------------------
     def list_links(self, chain: str | None = None) -> list[Link]:
@@ -807,9 +813,18 @@ class SQLiteStore(Store):
             conn.executemany(_UPSERT["link"], [(x.source, x.target, x.kind.value, x.model_dump_json()) for x in ls])
             counts.update(chains=len(cs), regions=len(rs), segments=len(ss), links=len(ls))
             row = 1
-            for batch in common.batched(enterprises, batch_size):
-                self._put_enterprises(conn, v.enterprises(batch, first_row=row), replace=not fresh)
-                row += len(batch)
+            # Prepared enterprises (validated, kept as JSON) are written from their JSON: no
+            # model is rebuilt nor dumped again (common.PreparedEnterprises).
+            prepared = common.stored_enterprises(enterprises)
+            if prepared is not None:
+                for views in common.batched(prepared, batch_size):
+                    self._put_enterprises(conn, v.stored_enterprises(views, first_row=row), replace=not fresh)
+                    row += len(views)
+            else:
+                for batch in common.batched(enterprises, batch_size):
+                    valid = v.enterprises(batch, first_row=row)
+                    self._put_enterprises(conn, [common.StoredEnterprise.of(e) for e in valid], replace=not fresh)
+                    row += len(batch)
             counts["enterprises"] = row - 1
             conn.executemany(_UPSERT_RECORD, recs)
             counts["records"] = len(recs)
@@ -817,21 +832,25 @@ class SQLiteStore(Store):
                         kinds={kind for kind, _, _ in recs})
         return counts
 
-    def _put_enterprises(self, conn: sqlite3.Connection, batch: list[Enterprise], *, replace: bool = True) -> None:
+    def _put_enterprises(self, conn: sqlite3.Connection, batch: list[common.StoredEnterprise], *, replace: bool = True) -> None:
         """Write validated enterprises: main row, then fresh side-table rows.
 
-        ``replace=False`` promises that none of them is stored yet (no old side rows to delete).
+        Rows go in id order: the inserts then walk each B-tree (the id, county and zone indexes,
+        the side tables keyed by enterprise) in order instead of jumping across it, which about
+        halves SQLite's share of a large import.  ``replace=False`` promises that none of them
+        is stored yet (no old side rows to delete).
         """
         if not batch:
             return
+        batch = sorted(batch, key=_by_id)
         main, segs, tags = [], [], []
         for e in batch:
             eid = e.id
-            main.append((eid, common.name_key(e.name), e.credit_code, e.county, e.zone, e.model_dump_json()))
+            main.append((eid, common.name_key(e.name), e.credit_code, e.county, e.zone, e.json))
             segs += [(eid, i, p.segment, p.role) for i, p in enumerate(e.segments)]  # StrEnum binds as str
             tags += [(eid, t) for t in dict.fromkeys(e.tags)]
         if replace:
-            stored = [(i,) for i in self._lookup_enterprises(conn, [str(m[0]) for m in main])]
+            stored = [(i,) for i in sorted(self._lookup_enterprises(conn, [str(m[0]) for m in main]))]
             conn.executemany("DELETE FROM enterprise_segment WHERE enterprise = ?", stored)
             conn.executemany("DELETE FROM enterprise_tag WHERE enterprise = ?", stored)
         conn.executemany(_UPSERT["enterprise"], main)
