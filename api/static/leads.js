@@ -122,7 +122,9 @@
     state.chains = chains;
     state.options = options;
     const targets = cm.labels().gap_status_targets || ["fill", "strengthen", "extend"];
-    state.gaps = (gaps.items || []).filter((g) => targets.includes(g.status));
+    // target gaps, and unverified ones that would be targets (their leads are provisional: 先核实)
+    state.gaps = (gaps.items || []).filter((g) =>
+      targets.includes(g.status) || (g.status === "unverified" && targets.includes(g.would_be)));
     loadTaskForces();
   }
   async function loadTaskForces() {
@@ -309,16 +311,19 @@
     const owner = $("#r-owner").value.trim();
     const missing = !taskForce ? t("taskForce") : (!owner ? t("owner") : null);
     if (missing) { err.textContent = t("required", { field: missing }); err.hidden = false; return; }
+    // a provisional lead (待核实 gap) registers under the status the gap would have once confirmed
+    const gapInfo = state.gaps.find((g) => g.segment_id === lead.gap_segment_id);
+    const gapStatus = lead.gap_status === "unverified" && gapInfo ? gapInfo.would_be : lead.gap_status;
     const body = {
       title: cm.lang === "en" ? `${lead.name} project` : `${lead.name}项目`,
       enterprise: { name: lead.name, ...(lead.credit_code ? { credit_code: lead.credit_code } : {}) },
       segment: lead.gap_segment_id,
-      gap_status: lead.gap_status,
+      gap_status: gapStatus,
       task_force: taskForce,
       task_force_kind: $("#r-kind").value || "special_team",
       owner,
       lead: { candidate_id: lead.candidate_id, name: lead.name, credit_code: lead.credit_code || null, chain: lead.chain_id,
-        gap_segment: lead.gap_segment_id, gap_status: lead.gap_status, score: lead.score, rank: lead.rank },
+        gap_segment: lead.gap_segment_id, gap_status: gapStatus, score: lead.score, rank: lead.rank },
     };
     $("#r-submit").disabled = true;
     try {
