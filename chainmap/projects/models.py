@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -302,7 +302,9 @@ class LeadRef(StrictModel):
     credit_code: CreditCode = None
     chain: Id | None = None
     gap_segment: Id | None = None
-    gap_status: GapStatus | None = None
+    #: the lead's gap status as the list showed it: 强链/补链/延链, or 待核实 for a provisional
+    #: lead (a gap whose absence is not yet confirmed by the census)
+    gap_status: Literal["strengthen", "fill", "extend", "unverified"] | None = None
     score: float | None = Field(default=None, ge=0, le=1000)
     rank: int | None = Field(default=None, ge=1)
 

@@ -111,7 +111,11 @@ def test_task_force_registers_a_lead_follows_it_up_and_moves_it(browser: Any, se
     assert len(mine) == 1
     project = mine[0]
     assert project["lead"]["candidate_id"] == lead["candidate_id"]
-    assert project["segment"] == lead["gap_segment_id"] and project["gap_status"] == lead["gap_status"]
+    # a provisional lead (待核实 gap) keeps its status on the lead reference; the project itself
+    # gets a gap type (强链/补链/延链) only once the gap is confirmed
+    expected = lead["gap_status"] if lead["gap_status"] != "unverified" else None
+    assert project["segment"] == lead["gap_segment_id"] and project["gap_status"] == expected
+    assert project["lead"]["gap_status"] == lead["gap_status"]
     assert other["project"]["id"] in project["related_projects"]
     pid = project["id"]
 

@@ -230,7 +230,10 @@ def _param_enum(spec: dict[str, Any], path: str, name: str, method: str = "get")
 
 def test_enums_and_typed_bodies_in_the_schema(tmp_path: Path) -> None:
     _, spec = _openapi(tmp_path)
-    assert _param_enum(spec, f"{API}/gaps", "type") == {"fill", "strengthen", "extend", "sound"}
+    from chainmap.labels import GAP_STATUS
+
+    # every status by code, Chinese and English label (names, not ids: issue 16)
+    assert _param_enum(spec, f"{API}/gaps", "type") == {v for code, (zh, en) in GAP_STATUS.items() for v in (code, zh, en)}
     assert _param_enum(spec, f"{API}/gaps", "format") >= {"json", "markdown", "html", "xlsx"}
     assert _param_enum(spec, f"{API}/gaps", "lang") == {"zh", "en"}
     assert _param_enum(spec, f"{API}/chains/{{chain_id}}/graph", "format") == {"json", "cytoscape", "gexf", "graphml", "svg"}
