@@ -62,9 +62,10 @@ def test_xlsx_needs_output_and_writes_sheets(tmp_path):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (("--chain", "he"), "cai, cai.mg, qi"),
-        (("--region", "beijing"), "wenxi, xiaxian, yuncheng"),
-        (("--type", "bogus"), "fill, strengthen, extend, sound"),
+        # misses name the valid values by name and id (names, not ids: issue 16)
+        (("--chain", "he"), "(cai.mg)"),
+        (("--region", "beijing"), "(yuncheng)"),
+        (("--type", "bogus"), "补链 (fill)"),
         (("--format", "pdf"), "table, json, md, html, xlsx"),
         (("--lang", "fr"), "zh or en"),
     ],
