@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import Response
@@ -20,19 +20,25 @@ from api.deps import (
 )
 from api.schemas import Page
 from matching import service
+from matching.candidates import ALLOWED_TAGS
 from matching.ranking import LeadPage
 
 router = APIRouter(tags=["leads"])
 
 TaskForce = Annotated[dict[str, Any], Depends(require("candidates"))]
+# enums in the OpenAPI schema (the service validates the same codes: matching.service.lead_filters)
+_HQ = tuple(service.HQ_REGIONS)
+_TAGS = ALLOWED_TAGS  # the tags leads carry (matching.candidates)
+_INVESTORS = tuple(service.INVESTOR_KINDS)
 HqRegionQ = Annotated[
-    str | None,
-    Query(max_length=20, description="总部区域 / HQ region: jjj 京津冀 | yrd 长三角 | gba 粤港澳大湾区 | other 其他（GET /leads/options）"),
+    Literal[_HQ] | None,  # type: ignore[valid-type]
+    Query(description="总部区域 / HQ region: jjj 京津冀 | yrd 长三角 | gba 粤港澳大湾区 | other 其他（GET /leads/options）"),
 ]
 TagQ = Annotated[
-    list[str] | None, Query(max_length=20, description="标签（任一）/ tags (any of), codes of GET /labels `tag`")
+    list[Literal[_TAGS]] | None,  # type: ignore[valid-type]
+    Query(max_length=20, description="标签（任一）/ tags (any of), codes of GET /labels `tag`"),
 ]
-InvestorQ = Annotated[str | None, Query(max_length=20, description="new 新引进 | existing 增资扩产")]
+InvestorQ = Annotated[Literal[_INVESTORS] | None, Query(description="new 新引进 | existing 增资扩产")]  # type: ignore[valid-type]
 
 
 @router.get("/leads", summary="招商线索排序 / ranked leads", response_model=LeadPage)

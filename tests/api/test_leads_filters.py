@@ -112,17 +112,19 @@ def test_workbook_follows_the_filters(read_client: Any) -> None:
 @pytest.mark.parametrize(
     ("params", "field", "valid"),
     [
-        ({"hq_region": "paris"}, "hq_region", "jjj, yrd, gba, other (京津冀, 长三角"),
-        ({"tag": "famous"}, "tag", "listed"),
-        ({"investor": "old"}, "investor", "new (新引进) or existing (增资扩产)"),
+        ({"hq_region": "paris"}, "hq_region", ("jjj", "yrd", "gba", "other")),
+        ({"tag": "famous"}, "tag", ("listed", "chain_leader")),
+        ({"investor": "old"}, "investor", ("new", "existing")),
     ],
 )
-def test_bad_filter_values_are_named(read_client: Any, params: dict[str, str], field: str, valid: str) -> None:
+def test_bad_filter_values_are_named(read_client: Any, params: dict[str, str], field: str, valid: tuple[str, ...]) -> None:
     c = read_client
     r = c.get(f"{API}/leads", params=params, headers=c.h("viewer"))
     assert r.status_code == 422, r.text
     body = r.json()
-    assert body["field"] == field and valid in body["detail"] and next(iter(params.values())) in body["detail"]
+    # the schema's enum refuses it: the answer names the parameter, the value and the valid codes
+    assert field in body["field"] and next(iter(params.values())) in r.text
+    assert all(f"'{v}'" in r.text for v in valid)
     r = c.get(f"{API}/leads.xlsx", params=params, headers=c.h("viewer"))
     assert r.status_code == 422
 
