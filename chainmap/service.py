@@ -24,7 +24,7 @@ element, counted in ``ResultCache.computed``):
 >>> rep.chains, rep.region
 (['qi'], 'yuncheng')
 >>> [r["enterprises"] for r in chain_summary(data=data) if r["id"] == "qi"]
-[4]
+[5]
 """
 
 from __future__ import annotations
