@@ -233,10 +233,11 @@ def review_queue(
     """
     if reason is not None and reason not in REASONS:
         raise InvalidInput(f"unknown reason {reason!r}; valid: {', '.join(REASONS)}", field="reason")
-    if chain is not None and chain not in data.chain_root:
-        raise NotFound(f"unknown chain {chain!r}; valid: {', '.join(sorted(data.chain_root))}", field="chain")
-    if segment is not None and segment not in data.segment_by_id:
-        raise NotFound(f"unknown segment {segment!r}", field="segment", hint="chainmap chain show <chain>")
+    from chainmap.service import valid_chain, valid_region, valid_segment  # names, not ids (chainmap.resolve)
+
+    chain = valid_chain(data, chain)
+    segment = valid_segment(data, segment)
+    region = None if region is None else valid_region(data, region)
     firms: Iterable[Enterprise] = local_enterprises(data, region) if region is not None else data.enterprises
     ids = {n for n in names if "|" in n}
     plain = [n for n in names if "|" not in n]
