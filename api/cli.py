@@ -9,6 +9,8 @@ networkx, numpy, scipy, pandas, scikit-learn, openpyxl, fastapi or uvicorn.
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from chainmap.cli.common import (
@@ -19,13 +21,15 @@ from chainmap.cli.common import (
     format_option,
     handle_errors,
     lazy_app,
+    lazy_commands,
     new_app,
     open_store,
 )
 from chainmap.cli.data import store_data
+from chainmap.cli.main import COMMANDS as CORE_COMMANDS
+from chainmap.cli.main import GROUPS as CORE_GROUPS
 from chainmap.cli.main import app as core_app
 from chainmap.i18n import norm_lang, pick
-from matching import cli as matching_cli
 
 __all__ = ["app", "main"]
 
@@ -33,14 +37,18 @@ app = new_app(
     name="chainmap",
     help="chainmap：产业链图谱、强链补链延链诊断与精准招商 / industrial-chain maps, gap analysis and lead ranking",
     no_args_is_help=True,
+    # the core's commands and the matching layer's groups load when used
+    cls=lazy_commands(
+        CORE_COMMANDS,
+        {**CORE_GROUPS, "candidates": "matching.cli:candidates_app", "leads": "matching.cli:leads_app"},
+        group_order=(*CORE_GROUPS, "enterprises", "projects", "candidates", "leads", "keys"),
+    ),
 )
 app.add_typer(core_app)
 # imported when used: the project context's pydantic models would double the start-up time
 # (tests/test_cli_startup.py checks that this help is the one of chainmap.projects.cli.app)
 PROJECTS_HELP = "招商项目：登记、阶段流转、七跟法跟进、指标、导出 / investment projects: register, move, follow up, KPIs, export"
 app.add_typer(lazy_app("chainmap.projects.cli:app", help=PROJECTS_HELP), name="projects")
-app.add_typer(matching_cli.candidates_app, name="candidates")
-app.add_typer(matching_cli.leads_app, name="leads")
 
 keys_app = new_app(help="API 密钥管理 / API keys", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -60,9 +68,10 @@ def serve(
     lang: str = LANG,
 ) -> None:
     """启动 HTTP 服务 / run the HTTP API with uvicorn (uvloop + httptools when installed)."""
-    import os
-
     import uvicorn
+
+    if _we_disabled_plugins:  # the server gets pydantic's default (see main)
+        os.environ.pop(_PLUGINS_OFF, None)
 
     from api.main import create_app
     from api.settings import Settings
@@ -198,8 +207,22 @@ def demo(
     ))
 
 
+#: set by :func:`main` for the commands (see there); ``serve`` takes it back for the server
+_PLUGINS_OFF = "PYDANTIC_DISABLE_PLUGINS"
+_we_disabled_plugins = False
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The commands load no pydantic plugins (the documented ``PYDANTIC_DISABLE_PLUGINS``, unless
+    the caller set it): finding them scans the entry points of every installed distribution,
+    ~8 ms of each start, and chainmap uses none.  ``chainmap serve`` gives the server the
+    default back."""
+    global _we_disabled_plugins
+    if _PLUGINS_OFF not in os.environ:
+        os.environ[_PLUGINS_OFF] = "__all__"
+        _we_disabled_plugins = True
     app()
 
 

@@ -8,6 +8,14 @@ below, and ``python -X importtime -c "import api.cli"`` gives the cumulative imp
 root command.  On a loaded machine the best of N is the fairer number: every run is slowed by
 whatever else holds the cores, none is sped up.
 
+Bytecode: an installed package runs from compiled ``.pyc`` files (pip compiles them at install
+time; a checkout writes ``__pycache__`` on first use), so the commands are timed with a warm
+bytecode cache in the temporary directory (``PYTHONPYCACHEPREFIX``, filled by untimed runs),
+whatever ``PYTHONDONTWRITEBYTECODE`` says.  ``chainmap chains`` is also timed without any
+bytecode cache for the project's modules (``PYTHONDONTWRITEBYTECODE=1`` and no prefix: every
+chainmap module compiled from source on every start, as in a read-only checkout), the row
+``chainmap chains (no bytecode cache)``.
+
 Run ``python benchmarks/bench_startup.py`` (``--quick``: best of 5 instead of 15;
 ``--repeat N`` for any N).  :func:`run` returns the rows it prints.
 """
@@ -34,16 +42,26 @@ CASES: dict[str, list[str]] = {
     "python -c pass (floor)": ["-c", "pass"],
     "chainmap --help": ["-m", "api.cli", "--help"],
     "chainmap chains": ["-m", "api.cli", "chains"],
+    "chainmap chains (no bytecode cache)": ["-m", "api.cli", "chains"],
 }
+NO_PYC = "chainmap chains (no bytecode cache)"
 
 
-def _env(db: Path) -> dict[str, str]:
-    return {
+def _env(db: Path, pycache: Path | None = None) -> dict[str, str]:
+    """The commands' environment: a warm bytecode cache in ``pycache``, or none at all when None."""
+    env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(p for p in [str(ROOT), os.environ.get("PYTHONPATH", "")] if p),
         "CHAINMAP_STORE": "sqlite",
         "CHAINMAP_SQLITE_PATH": str(db),
     }
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
 
 
 def _wall(args: list[str], env: dict[str, str]) -> float:
@@ -72,12 +90,15 @@ def run(quick: bool = False, repeats: int | None = None) -> list[dict[str, Any]]
     load on the machine hits every case alike)."""
     n = repeats or (QUICK_REPEATS if quick else FULL_REPEATS)
     with tempfile.TemporaryDirectory(prefix="chainmap-bench-startup-") as tmp:
-        env = _env(Path(tmp) / "startup.db")
+        env = _env(Path(tmp) / "startup.db", Path(tmp) / "pycache")
+        no_pyc = _env(Path(tmp) / "startup.db", None)
         _wall(["-m", "api.cli", "init"], env)  # the store chains reads (not timed)
+        for args in CASES.values():  # fill the bytecode cache (not timed)
+            _wall(args, env)
         samples: dict[str, list[float]] = {case: [] for case in CASES}
         for _ in range(n):
             for case, args in CASES.items():
-                samples[case].append(_wall(args, env))
+                samples[case].append(_wall(args, no_pyc if case == NO_PYC else env))
         imports_ms = min(import_time_ms(env) for _ in range(min(n, 5)))
     floor = min(samples["python -c pass (floor)"])
     rows: list[dict[str, Any]] = []
@@ -94,6 +115,7 @@ def run(quick: bool = False, repeats: int | None = None) -> list[dict[str, Any]]
             row.update(target=TARGET_S, above_floor_seconds=best - floor)
         if case == "chainmap --help":
             row["import_api_cli_ms"] = imports_ms
+        row["bytecode_cache"] = case != NO_PYC
         rows.append(row)
     rows[0]["load_avg"] = [round(x, 2) for x in os.getloadavg()]
     return rows
@@ -108,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         target = f" (target < {row['target']} s)" if row.get("target") else ""
         extra = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
                           if k not in ("bench", "case", "seconds", "target"))  # fmt: skip
-        print(f"{row['case']:<24} {row['seconds']:>7.3f} s{target}   {extra}")
+        print(f"{row['case']:<36} {row['seconds']:>7.3f} s{target}   {extra}")
     return 0
 
 

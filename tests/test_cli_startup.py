@@ -87,3 +87,44 @@ def test_graph_formats_of_the_service_are_the_exports_plus_svg() -> None:
     from chainmap.graph import EXPORT_FORMATS
 
     assert service.GRAPH_FORMATS == (*EXPORT_FORMATS, "svg")
+
+
+def test_chains_loads_only_its_own_command_module(tmp_path: Path) -> None:
+    # the core's commands and the matching layer's groups are mounted lazily (chainmap.cli.main.COMMANDS)
+    _loaded(["init"], (), tmp_path)
+    loaded = _loaded(["chains"], ("chainmap", "matching"), tmp_path)
+    assert "chainmap.cli.chains" in loaded
+    for other in ("chainmap.cli.gaps", "chainmap.cli.graph", "chainmap.cli.transfer", "chainmap.analysis.gaps_text", "matching.cli"):
+        assert other not in loaded, other
+    # ...while --help still lists every command (each loaded to show its help)
+    assert {"chainmap.cli.gaps", "chainmap.cli.seed", "matching.cli"} <= set(_loaded(["--help"], ("chainmap", "matching"), tmp_path))
+
+
+def test_chains_output_is_the_locality_rule_count(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`chainmap chains` (lazily mounted) prints, per chain, the enterprises that the locality rule
+    (chainmap.data.local_enterprises) and the presence rule (Enterprise.presences) give, counted
+    here independently of ChainData.summary, for the city and for a county."""
+    from api import cli as root
+    from chainmap.data import local_enterprises
+    from chainmap.seed import load_seed
+
+    monkeypatch.setenv("CHAINMAP_STORE", "sqlite")
+    monkeypatch.setenv("CHAINMAP_SQLITE_PATH", str(tmp_path / "c.db"))
+    data = load_seed()
+    runner = CliRunner()
+    for region in ("yuncheng", "yanhu"):
+        res = runner.invoke(root.app, ["chains", "--format", "json", "--region", region])
+        assert res.exit_code == 0, res.output
+        rows = {r["id"]: r for r in json.loads(res.stdout)}
+        assert set(rows) == {c.id for c in data.chains}
+        for c in data.chains:
+            in_chain = {s.id for s in data.segments if (data.chain_root[s.chain] == c.id if not c.parent else s.chain == c.id)}
+            firms = [e for e in local_enterprises(data, region) if any(p.segment in in_chain for p in e.presences())]
+            assert rows[c.id]["enterprises"] == len(firms), (region, c.id)
+            assert rows[c.id]["segments"] == len(in_chain), (region, c.id)
+        if region == "yuncheng":
+            city = rows
+    table = runner.invoke(root.app, ["chains"])  # the table shows the city's counts
+    assert table.exit_code == 0
+    shown = {line.split()[0]: line.split()[-1] for line in table.stdout.splitlines()[2:] if line.strip()}
+    assert shown == {cid: str(r["enterprises"]) for cid, r in city.items()}

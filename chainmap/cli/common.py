@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import typer
+import typer.core
 import typer.main
 from typer.core import TyperGroup
 
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "new_app",
     "lazy_app",
+    "lazy_commands",
     "LangOpt",
     "format_option",
     "check_format",
@@ -104,6 +106,58 @@ def lazy_app(target: str, *, help: str, **kwargs: Any) -> typer.Typer:
     group_cls = type("LazyGroup", (_LazyGroup,), {"target": target})
     kwargs.setdefault("no_args_is_help", True)
     return new_app(help=help, cls=group_cls, **kwargs)
+
+
+def _load_command(name: str, target: str) -> Command:
+    """The click command of ``target`` ("module:attribute"): a typer app (its group, or its one
+    command) or a command function, mounted as ``name``."""
+    module, _, attr = target.partition(":")
+    obj = getattr(importlib.import_module(module), attr)
+    if not isinstance(obj, typer.Typer):
+        sub = new_app()
+        sub.command(name)(obj)
+        obj = sub
+    cmd = typer.main.get_command(obj)
+    cmd.name = name
+    return cmd
+
+
+class _LazyCommandsGroup(TyperGroup):
+    """A group with commands of its own (built by typer) plus :attr:`lazy` commands and
+    :attr:`lazy_groups`, each imported and built the first time it is looked up (``chainmap
+    chains`` then loads and builds only ``chains``: typer builds the parameters of every command
+    it mounts, ~13 ms for the whole tree).  Listing (``--help``) builds them all, in the order
+    typer gives a mounted app: own commands, the lazy commands and groups, own groups."""
+
+    lazy: ClassVar[dict[str, str]] = {}
+    lazy_groups: ClassVar[dict[str, str]] = {}
+    group_order: ClassVar[tuple[str, ...]] = ()
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:  # type: ignore[override]
+        own = [n for n in super().list_commands(ctx) if n not in self.lazy and n not in self.lazy_groups]
+        own_groups = [n for n in own if isinstance(self.commands.get(n), typer.core.TyperGroup)]
+        own_commands = [n for n in own if n not in own_groups]
+        groups = [*self.lazy_groups, *own_groups]
+        if self.group_order:
+            rank = {n: i for i, n in enumerate(self.group_order)}
+            groups.sort(key=lambda n: rank.get(n, len(rank)))
+        return [*own_commands, *self.lazy, *groups]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Command | None:  # type: ignore[override]
+        target = self.lazy.get(cmd_name) or self.lazy_groups.get(cmd_name)
+        if target is not None and cmd_name not in self.commands:
+            self.commands[cmd_name] = _load_command(cmd_name, target)
+        return super().get_command(ctx, cmd_name)
+
+
+def lazy_commands(
+    commands: dict[str, str], groups: dict[str, str] | None = None, *, group_order: Sequence[str] = ()
+) -> type[TyperGroup]:
+    """The group class (``new_app(cls=...)``) of an app that also offers ``commands`` and
+    ``groups`` (name -> "module:attribute" of a command function or of a typer app), imported
+    and built only when used; ``group_order`` orders the groups (lazy or not) in the help."""
+    attrs = {"lazy": dict(commands), "lazy_groups": dict(groups or {}), "group_order": tuple(group_order)}
+    return type("LazyCommandsGroup", (_LazyCommandsGroup,), attrs)
 
 
 def format_option(*formats: str, default: str | None = None) -> Any:
