@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.fastpath import ResponseCache, ResponseCacheMiddleware
 from api.keys import KeyCache
-from api.security import MethodGuard, SecurityHeaders
+from api.security import MethodGuard, SecurityHeaders, documented_paths
 from api.settings import Settings, get_settings
 from api.state import StoreHolder
 from chainmap.cache import ResultCache
@@ -36,7 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         holder.try_open()  # a down Neo4j must not stop the server: requests retry and answer 503
-        app.openapi()  # built once now (MethodGuard reads it), not on the first request
         yield
         holder.close()
 
@@ -57,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = KeyCache()  # verified API keys per api_key record revision (api.deps.require)
     install_error_handlers(app)
     # 405 with the right Allow header (inside the fast path: a cached GET never reaches it)
-    app.add_middleware(MethodGuard, paths=lambda: app.openapi().get("paths", {}))
+    app.add_middleware(MethodGuard, paths=lambda: documented_paths(app))
     # answers repeated GETs from stored bytes while the store revision holds (api.fastpath)
     app.state.responses = ResponseCache()
     app.add_middleware(ResponseCacheMiddleware, holder=holder, cache=app.state.responses)

@@ -83,6 +83,41 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def documented_paths(app: Any) -> dict[str, dict[str, None]]:
+    """The documented paths of ``app`` and their methods, shaped like the OpenAPI ``paths``
+    object (``{"/api/v1/links": {"get": None, "post": None}}``), read from the routes: the same
+    paths and methods as ``app.openapi()["paths"]`` (tests/reliability/test_api_security.py
+    compares them) without building the schema, which takes seconds and is needed only when
+    someone asks for /openapi.json, /docs or /redoc.
+
+    Included routers are walked as FastAPI keeps them (newer releases keep each included router
+    with its prefix instead of copying its routes); a route of a kind this walk does not know
+    falls back to the schema itself."""
+    from fastapi.routing import APIRoute
+    from starlette.routing import Mount, Route
+
+    paths: dict[str, dict[str, None]] = {}
+
+    def walk(routes: Any, prefix: str, documented: bool) -> bool:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                if documented and route.include_in_schema:
+                    ops = paths.setdefault(prefix + route.path_format, {})
+                    for method in sorted(route.methods or ()):
+                        ops[method.lower()] = None
+            elif hasattr(route, "original_router") and hasattr(route, "include_context"):
+                ctx = route.include_context
+                if not walk(route.original_router.routes, prefix + (ctx.prefix or ""), documented and ctx.include_in_schema):
+                    return False
+            elif not isinstance(route, (Route, Mount)):  # plain Starlette routes are never documented
+                return False
+        return True
+
+    if walk(app.routes, "", True):
+        return paths
+    return {path: dict.fromkeys(ops) for path, ops in app.openapi().get("paths", {}).items()}
+
+
 class MethodGuard:
     """Correct ``405`` answers and ``Allow`` headers.
 

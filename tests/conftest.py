@@ -96,3 +96,25 @@ def neo4j_store(_neo4j_session_store: Store | str) -> Store:
 def neo4j_chunked_store(_neo4j_chunked_session_store: Store | str) -> Store:
     """The Neo4j store with tiny bulk transactions (the journalled multi-transaction path)."""
     return _cleared(_neo4j_chunked_session_store)
+
+
+#: fixtures that reach the one shared Neo4j database (emptied by each test that uses it)
+_SHARED_NEO4J_FIXTURES = frozenset({"neo4j_store", "neo4j_chunked_store", "_neo4j_session_store", "_neo4j_chunked_session_store", "neo4j_uri"})
+
+
+def _uses_shared_neo4j(item: pytest.Item) -> bool:
+    if item.get_closest_marker("neo4j") is not None:
+        return True
+    if _SHARED_NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "neo4j" in callspec.params.values()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) every test
+    that touches the shared Neo4j database runs on one worker, one after the other: each such test
+    empties the database first, so two at once would see each other's data."""
+    for item in items:
+        if _uses_shared_neo4j(item):
+            item.add_marker(pytest.mark.xdist_group("neo4j"))

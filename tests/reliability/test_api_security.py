@@ -268,3 +268,15 @@ def test_allow_header_on_every_path(tmp_path: Path) -> None:
                     wrong.append((method, path, r.status_code, sorted(allow), sorted(documented)))
                 _assert_headers(r)
     assert not wrong, wrong
+
+
+def test_method_guard_reads_the_documented_paths_from_the_routes(tmp_path: Path) -> None:
+    """MethodGuard's index (api.security.documented_paths, read from the routes so that no app
+    builds its OpenAPI schema at start) gives exactly the schema's paths and methods."""
+    from api.security import documented_paths
+
+    c, spec = _openapi(tmp_path)
+    with c:
+        mine = {path: sorted(ops) for path, ops in documented_paths(c.app).items()}
+    schema = {path: sorted(m for m in ops if m in {x.lower() for x in METHODS}) for path, ops in spec["paths"].items()}
+    assert mine == schema
