@@ -132,6 +132,13 @@ def list_cmd(
         echo_table(*_rows(page.entries, lang))
 
 
+def _queued(names: list[str] | None, *, lang: str, **filters: Any) -> tuple[ChainData, list[QueueEntry]]:
+    """The store's data and the queue entries that ``names`` and ``filters`` select."""
+    with open_store() as store:
+        data = store_data(store, lang)
+    return data, _select(data, names, lang=lang, **filters)
+
+
 def _decide(data: ChainData, decisions: list[dict[str, Any]], by: str | None, lang: str, skipped: int = 0) -> None:
     from chainmap.census.review import decide
 
@@ -163,9 +170,7 @@ def accept_cmd(
 ) -> None:
     """采纳自动归属（变为规划人员确认）/ accept assignments (they become planner-confirmed)."""
     lang = norm_lang(lang)
-    with open_store() as store:
-        data = store_data(store, lang)
-    entries = _select(data, names, region=region, chain=chain, segment=segment, reason=reason, all_=all_, lang=lang)
+    data, entries = _queued(names, region=region, chain=chain, segment=segment, reason=reason, all_=all_, lang=lang)
     decisions = [{"enterprise": x.enterprise, "segment": x.segment, "action": "accept", "note": note} for x in entries if x.segment]
     _decide(data, decisions, by, lang, skipped=sum(1 for x in entries if not x.segment))
 
@@ -185,9 +190,7 @@ def reject_cmd(
 ) -> None:
     """驳回自动归属；对未归类企业表示其不属于任何链 / reject assignments (an unassigned firm: in no chain)."""
     lang = norm_lang(lang)
-    with open_store() as store:
-        data = store_data(store, lang)
-    entries = _select(data, names, region=region, chain=chain, segment=segment, reason=reason, all_=all_, lang=lang)
+    data, entries = _queued(names, region=region, chain=chain, segment=segment, reason=reason, all_=all_, lang=lang)
     decisions = [{"enterprise": x.enterprise, "segment": x.segment, "action": "reject", "note": note} for x in entries]
     _decide(data, decisions, by, lang)
 
@@ -209,9 +212,7 @@ def set_cmd(
 ) -> None:
     """改正归属：以指定环节替换待审核的归属 / correct: replace the queued assignment by SEGMENT."""
     lang = norm_lang(lang)
-    with open_store() as store:
-        data = store_data(store, lang)
-    entries = _select(data, names, region=region, chain=chain, segment=segment, reason=reason, all_=all_, lang=lang)
+    data, entries = _queued(names, region=region, chain=chain, segment=segment, reason=reason, all_=all_, lang=lang)
     decisions = [
         {"enterprise": x.enterprise, "segment": x.segment, "action": "set", "to_segment": to_segment, "role": role,
          "note": note}
