@@ -108,7 +108,7 @@ def _uses_shared_neo4j(item: pytest.Item) -> bool:
     if _SHARED_NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
     callspec = getattr(item, "callspec", None)
-    return callspec is not None and "neo4j" in callspec.params.values()
+    return callspec is not None and any(isinstance(v, str) and v == "neo4j" for v in callspec.params.values())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
