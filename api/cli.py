@@ -77,7 +77,8 @@ def serve(
     from api.settings import Settings
 
     lang = norm_lang(lang)
-    settings = Settings()
+    settings = Settings().model_copy(update={"chainmap_warm_schema": True})
+    os.environ["CHAINMAP_WARM_SCHEMA"] = "true"  # the workers build their settings from the environment
     if no_auth:
         if host not in ("127.0.0.1", "localhost", "::1"):
             typer.echo(

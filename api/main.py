@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         holder.try_open()  # a down Neo4j must not stop the server: requests retry and answer 503
+        if settings.chainmap_warm_schema:  # `chainmap serve`: /docs answers at once
+            app.openapi()
         yield
         holder.close()
 

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     chainmap_auth: bool = Field(default=True, description="require API keys (off only on 127.0.0.1)")
     chainmap_max_upload_mb: float = Field(default=20.0, gt=0)
     chainmap_init_seed: bool = Field(default=True, description="load the shipped seed into an empty store")
+    chainmap_warm_schema: bool = Field(
+        default=False,
+        description="build the OpenAPI schema at start (seconds) instead of at the first /openapi.json, "
+        "/docs or /redoc request; `chainmap serve` turns it on",
+    )
 
 
 @lru_cache

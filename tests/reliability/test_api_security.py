@@ -280,3 +280,15 @@ def test_method_guard_reads_the_documented_paths_from_the_routes(tmp_path: Path)
         mine = {path: sorted(ops) for path, ops in documented_paths(c.app).items()}
     schema = {path: sorted(m for m in ops if m in {x.lower() for x in METHODS}) for path, ops in spec["paths"].items()}
     assert mine == schema
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_the_schema_is_built_at_start_only_when_asked(tmp_path: Path, warm: bool) -> None:
+    """`chainmap serve` sets chainmap_warm_schema (its /docs answers at once); other apps build
+    the schema at the first /openapi.json, which is the same schema."""
+    app = create_app(Settings(chainmap_store="sqlite", chainmap_sqlite_path=str(tmp_path / "s.db"),
+                              chainmap_auth=False, chainmap_init_seed=False, chainmap_warm_schema=warm))
+    with TestClient(app) as c:
+        assert (app.openapi_schema is not None) is warm
+        served = c.get("/openapi.json")
+        assert served.status_code == 200 and served.json()["paths"] == app.openapi()["paths"]
