@@ -85,6 +85,7 @@ def test_targets_form_sets_a_county_target_and_the_dashboard_measures_against_it
     browser.find_element(By.ID, "t-save").click()
     _wait(browser, lambda d: "已保存" in d.find_element(By.ID, "t-status").text)
     assert "永济市" in _text(browser, "#t-status")
+    assert not browser.find_element(By.ID, "t-tf-box").is_displayed()  # a county's target: no task-force box
     assert not browser.find_element(By.CSS_SELECTOR, "#targets-form [data-error-for=start_rate]").is_displayed()
     [saved] = server.json(API + "/targets", year=YEAR)
     assert (saved["region"], saved["signed_count"], float(saved["start_rate"])) == ("yongji", 4, 60.0)
