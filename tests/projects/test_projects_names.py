@@ -101,6 +101,9 @@ def test_api_takes_names_and_suggests(sqlite_client: ApiClient) -> None:
         r = c.get(API + "/projects", params=params, headers=c.h("viewer"))
         assert r.status_code == 200, r.text
         assert [x["id"] for x in r.json()["items"]] == [p["id"]], params
+    for stage in ("线索", "lead", "Lead"):  # stages too: code, Chinese or English label
+        r = c.get(API + "/projects", params={"stage": stage, "region": "永济"}, headers=c.h("viewer"))
+        assert r.status_code == 200 and [x["id"] for x in r.json()["items"]] == [p["id"]], (stage, r.text)
     r = c.get(API + "/projects/board", params={"region": "永济"}, headers=c.h("viewer"))
     assert r.status_code == 200 and r.json()["total"] == 1
     r = c.put(API + "/targets", json={"year": 2021, "region": "永济", "signed_count": 3}, headers=w)
