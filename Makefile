@@ -5,8 +5,8 @@ PYTHON ?= python3
 
 ## Install and run the main job on the embedded SQLite store.
 demo:
-	bash scripts/build-web.sh
 	$(PYTHON) -m pip install -q -e .
+	bash scripts/build-web.sh
 	chainmap demo
 
 ## Install the test extras (and Chromium, Neo4j jars) and run the whole suite.

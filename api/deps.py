@@ -56,8 +56,14 @@ async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _unauthorized() -> HTTPException:
-    return HTTPException(status_code=401, detail="missing or invalid API key", headers={"WWW-Authenticate": "X-API-Key"})
+#: the 401 details, plain words for people (the body's ``error`` stays ``Unauthorized``)
+NO_KEY_DETAIL = "需要 API 密钥才能使用本系统 / an API key is needed to use this service"
+BAD_KEY_DETAIL = "API 密钥不正确或已停用 / this API key is not valid (mistyped, or withdrawn)"
+
+
+def _unauthorized(key: str | None = None) -> HTTPException:
+    detail = NO_KEY_DETAIL if not key else BAD_KEY_DETAIL
+    return HTTPException(status_code=401, detail=detail, headers={"WWW-Authenticate": "X-API-Key"})
 
 
 def precheck_key(request: Request) -> None:
@@ -68,7 +74,7 @@ def precheck_key(request: Request) -> None:
     opening the store: with Neo4j down it gets 401, not a 503 (nor a 1 s connection attempt)."""
     settings: Settings = request.app.state.settings
     if settings.chainmap_auth and not well_formed(request.headers.get("x-api-key")):
-        raise _unauthorized()
+        raise _unauthorized(request.headers.get("x-api-key"))
 
 
 async def get_store(request: Request) -> Store:
@@ -127,12 +133,12 @@ def require(area: str | None) -> Callable[..., Awaitable[dict[str, Any]]]:
         if not settings.chainmap_auth:
             return {"id": "no-auth", "role": "admin"}
         if not well_formed(x_api_key):  # before the store is opened (see precheck_key)
-            raise _unauthorized()
+            raise _unauthorized(x_api_key)
         holder: StoreHolder = request.app.state.holder
         keys: KeyCache = request.app.state.keys
         key = await _read(request, lambda: keys.verify(holder.get(), x_api_key))
         if key is None:
-            raise _unauthorized()
+            raise _unauthorized(x_api_key)
         if not allowed(key["role"], area):
             raise HTTPException(status_code=403, detail=f"role {key['role']!r} may not modify {area}")
         return key

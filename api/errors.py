@@ -48,7 +48,13 @@ STATUS_FOR: dict[type[ChainmapError], int] = {
 
 _HINTS = {
     400: "请求体无法解析：JSON 须为 UTF-8，上传须为 multipart/form-data / the body could not be parsed (UTF-8 JSON, or multipart/form-data for uploads)",
-    401: "缺少或无效的 API 密钥：在请求头 X-API-Key 中提供由 `chainmap keys create` 创建的密钥 / missing or invalid API key",
+    401: (
+        "API 密钥是系统管理员发给每位使用者的一串字符（形如 cm_…），用来确认您的身份和权限。请向本单位系统管理员索取；"
+        "网页中粘贴到页面顶部的「API 密钥」框，程序调用时放在请求头 X-API-Key 中 / An API key is a string your system "
+        "administrator gives each user (it looks like cm_…); it tells the service who you are and what you may do. Ask "
+        "your administrator for one; in the web pages paste it into the API key box at the top, in a program send it "
+        "in the X-API-Key header"
+    ),
     403: "该密钥的角色无权执行此操作 / this key's role may not do this",
     404: "资源不存在 / not found",
     405: "该路径不支持此方法 / method not allowed",

@@ -7,8 +7,9 @@ Each vocabulary maps a stable code (the value stored and sent over the API) to a
 
 English labels are lower case where the code already reads as English (``fill``,
 ``upstream``); a renderer that wants a heading capitalises it (the SVG's ``Fill``).
-For the investment-project vocabularies the English label *is* the code
-(``in_production``), as the project reports print it today.
+For the investment-project vocabularies the English label is the code in plain words
+(``in_production`` -> ``in production``); the CLI and the project workbooks print the code itself
+(:meth:`chainmap.projects.models.ProjectStage.label`).
 
 >>> label("gap_status", "fill", "zh"), label("gap_status", "fill", "en")
 ('补链', 'fill')
@@ -53,6 +54,8 @@ __all__ = [
     "FOLLOW_UP_METHOD",
     "ISSUE_KIND",
     "ISSUE_STATUS",
+    "TARGET_FIELD",
+    "TARGET_UNIT",
     "REGISTER_KIND",
     "PRESENCE_STATE",
     "ABSENCE_BASIS",
@@ -282,22 +285,22 @@ PROJECT_STAGE: Labels = {
     "negotiating": ("洽谈", "negotiating"),
     "signed": ("签约", "signed"),
     "started": ("开工", "started"),
-    "in_production": ("投产", "in_production"),
-    "at_design_output": ("达效", "at_design_output"),
-    "on_hold": ("搁置", "on_hold"),
+    "in_production": ("投产", "in production"),
+    "at_design_output": ("达效", "at design output"),
+    "on_hold": ("搁置", "on hold"),
     "dropped": ("终止", "dropped"),
 }
 
 #: 招商专班 (city-level special team) or 招商小分队 (county squad).
 TASK_FORCE_KIND: Labels = {
-    "special_team": ("招商专班", "special_team"),
+    "special_team": ("招商专班", "special team"),
     "squad": ("招商小分队", "squad"),
 }
 
 #: The 七跟法: seven ways of following a project up.
 FOLLOW_UP_METHOD: Labels = {
-    "classified": ("分类跟", "classified"),
-    "on_site": ("实地跟", "on_site"),
+    "classified": ("分类跟", "by category"),
+    "on_site": ("实地跟", "on site"),
     "regular": ("定期跟", "regular"),
     "professional": ("专业跟", "professional"),
     "continuous": ("持续跟", "continuous"),
@@ -314,6 +317,25 @@ ISSUE_STATUS: Labels = {
     "open": ("待办", "open"),
     "in_progress": ("办理中", "in progress"),
     "resolved": ("已解决", "resolved"),
+}
+
+#: The annual targets (年度目标) of a unit, field -> label with its unit (``chainmap.projects.models.Target``).
+TARGET_FIELD: Labels = {
+    "signed_count": ("签约项目数（个）", "signed projects (count)"),
+    "signed_value": ("签约金额（亿元）", "signed value (100m CNY)"),
+    "open_start_rate": ("开工率（%）", "start rate (%)"),
+    "new_fixed_asset": ("新开工固定资产投资（亿元）", "new fixed-asset investment (100m CNY)"),
+    "funds_fixed": ("固定资产到位资金（亿元）", "fixed-asset funds in place (100m CNY)"),
+    "funds_non_fixed": ("非固定资产到位资金（亿元）", "other funds in place (100m CNY)"),
+    "start_rate": ("签约开工率（%）", "signed-to-started rate (%)"),
+    "production_rate": ("开工投产率（%）", "started-to-production rate (%)"),
+    "output_rate": ("投产达效率（%）", "production-to-output rate (%)"),
+}
+#: Whose targets: the whole city, a county or zone, or a task force.
+TARGET_UNIT: Labels = {
+    "city": ("全市", "whole city"),
+    "region": ("县（市、区）或开发区", "county or zone"),
+    "task_force": ("招商队伍", "task force"),
 }
 
 # ---------------------------------------------------------------- local census (chainmap.census)
@@ -378,6 +400,8 @@ VOCABULARIES: dict[str, Labels] = {
     "follow_up_method": FOLLOW_UP_METHOD,
     "issue_kind": ISSUE_KIND,
     "issue_status": ISSUE_STATUS,
+    "target_field": TARGET_FIELD,
+    "target_unit": TARGET_UNIT,
     "register_kind": REGISTER_KIND,
     "presence_state": PRESENCE_STATE,
     "absence_basis": ABSENCE_BASIS,

@@ -9,7 +9,29 @@ web="$here/web"
 out="$here/api/static/vendor"
 stamp="$out/.built-from-lock"
 
+# The chain-map layouts of the shipped seed, precomputed with Node + the vendored elkjs
+# (scripts/precompute_layouts.py -> api/static/prelayout/): the first visitor after a server
+# start then draws a chain at once instead of laying it out in the browser. Redone when the
+# seed, the layout code or the vendored files are newer; a failure only costs that speed.
+prelayout() {
+  local pre="$here/api/static/prelayout" py="${PYTHON:-python3}"
+  command -v "$py" >/dev/null 2>&1 || py=python
+  if [ -f "$pre/.built" ] && [ -z "${CHAINMAP_WEB_REBUILD:-}" ] \
+     && [ -z "$(find "$here/graph_seed" "$here/api/static/chainlayout.js" "$here/scripts/precompute_layouts.js" \
+                   "$here/scripts/precompute_layouts.py" "$stamp" -newer "$pre/.built" -print -quit 2>/dev/null)" ]; then
+    return 0
+  fi
+  echo "[build-web] precomputing the chain-map layouts of the shipped seed ..."
+  if PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}" "$py" "$here/scripts/precompute_layouts.py" --out "$pre" 2>&1 \
+       | grep -v '^\[prelayout\] [a-z]' >&2; [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    touch "$pre/.built"
+  else
+    echo "[build-web] warning: no precomputed layouts (the page lays each chain out itself)" >&2
+  fi
+}
+
 if [ -f "$stamp" ] && [ "$stamp" -nt "$web/package-lock.json" ] && [ -z "${CHAINMAP_WEB_REBUILD:-}" ]; then
+  prelayout
   exit 0
 fi
 if ! command -v npm >/dev/null 2>&1; then
@@ -42,3 +64,4 @@ for p in echarts elkjs jspdf svg2pdf.js redoc swagger-ui-dist; do
 done
 touch "$stamp"
 echo "[build-web] api/static/vendor ready ($(du -sh "$out" | cut -f1))"
+prelayout

@@ -6,8 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 PYTHON="${PYTHON:-python3}"
 
-bash scripts/build-web.sh
 "$PYTHON" -m pip install -q -e '.[test]'
+bash scripts/build-web.sh  # after the install: it precomputes the seed's chain-map layouts with chainmap
 bash scripts/setup-test-env.sh
 
 started_port=""

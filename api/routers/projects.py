@@ -36,6 +36,11 @@ ProjectId = Annotated[str, Path(pattern=ID_PATTERN, min_length=1, max_length=80,
 
 TaskForce = Annotated[dict[str, Any], Depends(require("projects"))]
 
+#: a segment or region as a person types it: the id, the Chinese / English name or a short form
+#: (``隔膜``, ``盐湖``); the service resolves it (:func:`chainmap.projects.service.region_id`)
+SegmentName = Annotated[str, Field(min_length=1, max_length=80, description="环节编号或名称，如 qi.separator / 隔膜 / segment id or name")]
+RegionName = Annotated[str, Field(min_length=1, max_length=80, description="地区编号或名称，如 yanhu / 盐湖区 / 盐湖 / region id or name")]
+
 
 class ProjectChanges(BaseModel):
     """The updatable fields of a project (PATCH /projects/{id}); only the fields sent change."""
@@ -44,11 +49,11 @@ class ProjectChanges(BaseModel):
 
     title: str | None = Field(default=None, max_length=200)
     enterprise: ProjectEnterprise | None = None
-    segment: Id | None = None
+    segment: SegmentName | None = None
     gap_status: GapStatus | None = None
     owner: str | None = Field(default=None, min_length=1, max_length=100)
-    county: Id | None = None
-    zone: Id | None = None
+    county: RegionName | None = None
+    zone: RegionName | None = None
     planned_investment: Money | None = None
     planned_fixed_asset: Money | None = None
     funds_in_place_fixed: Money | None = None
@@ -75,13 +80,13 @@ class ProjectIn(BaseModel):
     enterprise: ProjectEnterprise
     lead: LeadRef | None = None
     next_followup: PlausibleDate | None = None
-    segment: Id | None = None
+    segment: SegmentName | None = None
     gap_status: GapStatus | None = None
     task_force: str = Field(min_length=1, max_length=100)
     task_force_kind: TaskForceKind
     owner: str = Field(min_length=1, max_length=100)
-    county: Id | None = None
-    zone: Id | None = None
+    county: RegionName | None = None
+    zone: RegionName | None = None
     planned_investment: Money = Decimal("0")
     planned_fixed_asset: Money | None = None
     funds_in_place_fixed: Money = Decimal("0")
@@ -167,8 +172,8 @@ def list_projects(
     _: Reader,
     stage: Annotated[ProjectStage | None, Query(description="阶段 / stage")] = None,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(max_length=80)] = None,
-    segment: Annotated[str | None, Query(max_length=80)] = None,
+    region: Annotated[str | None, Query(max_length=80, description="县区或开发区，名称或编号（盐湖区、盐湖、yanhu）/ region name or id")] = None,
+    segment: Annotated[str | None, Query(max_length=80, description="环节，名称或编号（隔膜、qi.separator）/ segment name or id")] = None,
     page: Annotated[int, Query(ge=1, le=100000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[Project]:
@@ -189,7 +194,7 @@ def export_projects(
     lang: LangDep,
     format: Annotated[Literal["xlsx", "csv"], Query(description="xlsx|csv")] = "xlsx",
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    region: Annotated[str | None, Query(max_length=80)] = None,
+    region: Annotated[str | None, Query(max_length=80, description="县区或开发区，名称或编号（盐湖区、盐湖、yanhu）/ region name or id")] = None,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
     stalled_days: Annotated[int | None, Query(ge=1, le=3650, description="统一停滞阈值，缺省按阶段规则")] = None,
 ) -> Response:
@@ -208,8 +213,8 @@ def get_board(
     store: StoreDep,
     _: Reader,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
-    region: Annotated[str | None, Query(max_length=80)] = None,
-    segment: Annotated[str | None, Query(max_length=80)] = None,
+    region: Annotated[str | None, Query(max_length=80, description="县区或开发区，名称或编号（盐湖区、盐湖、yanhu）/ region name or id")] = None,
+    segment: Annotated[str | None, Query(max_length=80, description="环节，名称或编号（隔膜、qi.separator）/ segment name or id")] = None,
     stalled_days: Annotated[int | None, Query(ge=1, le=3650, description="统一停滞阈值，缺省按阶段规则")] = None,
 ) -> service.Board:
     """每列一个阶段（线索→达效，搁置，终止）；每张卡片带允许的下一阶段、逾期跟进天数、未解决问题数与停滞规则。"""
@@ -315,7 +320,7 @@ def get_kpis(
     store: StoreDep,
     _: Reader,
     year: Annotated[int, Query(ge=2000, le=2100, description="年度 / year")],
-    region: Annotated[str | None, Query(max_length=80, description="县区或开发区编号，缺省全市 / region")] = None,
+    region: Annotated[str | None, Query(max_length=80, description="县区或开发区，名称或编号（盐湖区、盐湖、yanhu），缺省全市 / region name or id, default city")] = None,
     task_force: Annotated[str | None, Query(max_length=100)] = None,
     stalled_days: Annotated[
         int | None, Query(ge=1, le=3650, description="统一停滞阈值（天），缺省按阶段规则 / one threshold, default per-stage rules")
@@ -358,8 +363,14 @@ def get_unit_kpis_xlsx(
     )
 
 
+class TargetIn(Target):
+    """A year's targets as sent (PUT /targets): ``region`` may be a name (``盐湖区``, ``永济``) as well as an id."""
+
+    region: RegionName | None = None  # type: ignore[assignment]
+
+
 @router.put("/targets", summary="设置年度目标 / set a year's targets", response_model=Target, responses=PRECONDITION_RESPONSES)
-def put_target(target: Target, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None) -> Target:
+def put_target(target: TargetIn, store: StoreDep, _: TaskForce, response: Response, if_match: IfMatch = None) -> Target:
     """插入或替换某年某单位（全市、县区/开发区 region，或招商队伍 task_force）的目标；带 If-Match（GET /targets/{target_id} 的 ETag）时目标已被他人修改则 412。"""
     saved = service.set_target(store=store, target_in=target, if_match=expected_tags(if_match))
     set_etag(response, saved)

@@ -65,10 +65,19 @@
     "elk.padding": `[top=${TOP},left=18,bottom=18,right=18]`,
   };
 
-  /** Estimated text width (CJK full width, others ~0.58 em): Node and a fallback. */
+  /** Estimated text width (CJK full width, others ~0.58 em): Node and a fallback. The middle
+   * dot, symbols and general punctuation (·, ◆, “”, —) count full width, as CJK fonts draw them,
+   * capitals 0.72 em (0.76 bold):
+   * a layout precomputed with the estimate (scripts/precompute_layouts.js) then rarely wraps a
+   * line the page's font would not fit (the page checks: CL.fits). */
   function estimate(text, px, bold) {
     let w = 0;
-    for (const ch of String(text)) w += ch.codePointAt(0) > 0x2e80 ? px : px * (bold ? 0.62 : 0.58);
+    for (const ch of String(text)) {
+      const c = ch.codePointAt(0);
+      if (c > 0x2e80 || c === 0xb7 || (c >= 0x2000 && c <= 0x2bff)) w += px;
+      else if (c >= 0x41 && c <= 0x5a) w += px * (bold ? 0.76 : 0.72); // capitals are wide (PLC, PACK)
+      else w += px * (bold ? 0.62 : 0.58);
+    }
     return w;
   }
 
@@ -362,5 +371,14 @@
     return out.join("");
   }
 
-  return { STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, wrapParts, model, elkGraph, layout, layoutKey, toSvg, hash };
+  /** Whether every wrapped line of a model fits its box when measured by ``measure`` (a model
+   * wrapped with another measure, e.g. the estimate of a layout precomputed in Node). */
+  function fits(m, measure) {
+    const inner = BOX_W - 2 * PAD_X;
+    return m.nodes.every((n) => (n.lines || []).every((l) => measure(l, SIZE.name, !n.external) <= inner)
+      && (n.metaLines || []).every((l) => measure(l, SIZE.meta, false) <= inner)
+      && (n.firmLines || []).every((l) => measure(l, SIZE.firm, false) <= inner));
+  }
+
+  return { fits, STAGES, SIZE, BOX_W, FONT_FAMILY, ELK_OPTIONS, estimate, wrap, wrapParts, model, elkGraph, layout, layoutKey, toSvg, hash };
 });

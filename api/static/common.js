@@ -40,6 +40,12 @@
       authNote: "密钥仅保存在本标签页（sessionStorage）。", close: "关闭",
       modified: "已被他人修改，请刷新后重试。", reload: "重新加载", network: "无法连接服务器",
       docs: "接口文档",
+      authTitle: "需要 API 密钥",
+      authMissing: "需要 API 密钥才能查看和使用本页。",
+      authWrong: "您提供的 API 密钥不正确或已停用，请核对后重新粘贴。",
+      authWhat: "API 密钥是系统管理员发给每位使用者的一串字符（形如 cm_…），用来确认您的身份和可做的操作（查看、登记项目、编辑图谱等）。",
+      authWho: "还没有密钥或密钥失效？请向本单位的系统管理员索取。",
+      authWhere: "请把密钥粘贴到下面的输入框，再点「使用此密钥」。",
     },
     en: {
       appName: "chainmap industrial chains", langButton: "中文", loading: "Loading…", error: "Error",
@@ -47,6 +53,12 @@
       authNote: "The key is kept in this tab only (sessionStorage).", close: "Close",
       modified: "Modified by someone else: reload and retry.", reload: "Reload", network: "Cannot reach the server",
       docs: "API docs",
+      authTitle: "An API key is needed",
+      authMissing: "You need an API key to see and use this page.",
+      authWrong: "The API key you gave is not valid (mistyped, or withdrawn): check it and paste it again.",
+      authWhat: "An API key is a string your system administrator gives each user (it looks like cm_…); it tells the service who you are and what you may do (view, register projects, edit chains …).",
+      authWho: "No key yet, or it stopped working? Ask your organisation's system administrator.",
+      authWhere: "Paste the key into the box below, then click “Use key”.",
     },
   };
   const strings = { zh: { ...COMMON.zh }, en: { ...COMMON.en } };
@@ -217,11 +229,18 @@
   /* ---------------------------------------------------------------- messages */
 
   cm.errorBox = (err) => {
+    if (err && err.status === 401) {  // for people: what a key is, whom to ask, where to enter it
+      return el("div", { class: "error auth-error", role: "alert" },
+        el("strong", { text: `${cm.t("authTitle")} (401): ` }), authReason(),
+        el("div", { class: "hint", text: `${cm.t("authWho")} ${cm.t("authWhere")}` }));
+    }
     const box = el("div", { class: "error", role: "alert" },
       el("strong", { text: `${cm.t("error")}${err.status ? " " + err.status : ""}: ` }), err.message || String(err));
     if (err.hint) box.append(el("div", { class: "hint", text: err.hint }));
     return box;
   };
+  /** Why the server refused: no key yet, or a key that is not valid. */
+  function authReason() { return cm.t(cm.key() ? "authWrong" : "authMissing"); }
   function messageArea() {
     let m = $("#message");
     if (!m) {
@@ -260,11 +279,26 @@
 
   /* ---------------------------------------------------------------- auth */
 
+  /** The key box's explanation (what a key is, whom to ask, where to enter it), in the page's language. */
+  function paintAuthHelp() {
+    const box = $("#auth");
+    if (!box) return;
+    let help = $("#auth-help");
+    if (!help) {
+      help = el("div", { id: "auth-help", class: "auth-help" });
+      box.prepend(help);
+    }
+    help.replaceChildren(el("strong", { class: "auth-title", text: cm.t("authTitle") }),
+      el("p", { class: "auth-reason", text: authReason() }),
+      el("p", { class: "auth-what", text: cm.t("authWhat") }),
+      el("p", { class: "auth-who", text: cm.t("authWho") }),
+      el("p", { class: "auth-where", text: cm.t("authWhere") }));
+  }
   function showAuth(show) {
     const box = $("#auth");
     if (!box) return;
     box.hidden = !show;
-    if (show) { const i = $("#api-key"); if (i) i.focus(); }
+    if (show) { paintAuthHelp(); const i = $("#api-key"); if (i) i.focus(); }
   }
   cm.showAuth = showAuth;
   cm.onAuth = (fn) => authListeners.push(fn);
@@ -279,6 +313,7 @@
       if (key) sessionStorage.setItem(KEY_STORE, key);
       $("#api-key").value = "";
       showAuth(false);
+      if (!authListeners.length) { location.reload(); return; }  // pages without their own reload: start again with the key
       authListeners.forEach((fn) => fn());
     });
     const clear = $("#auth-clear");
@@ -311,6 +346,7 @@
     document.querySelectorAll("[data-i18n-title]").forEach((n) => { n.title = cm.t(n.dataset.i18nTitle); });
     const btn = $("#lang-toggle");
     if (btn) { btn.textContent = cm.t("langButton"); btn.lang = cm.lang === "en" ? "zh-CN" : "en"; }
+    if ($("#auth-help")) paintAuthHelp();
     renderNav();
   };
 
@@ -348,7 +384,7 @@
     fetch("/ui/pages.json").then((r) => (r.ok ? r.json() : null)).then((list) => {
       if (Array.isArray(list)) { present = list; renderNav(); }
     }).catch(() => { /* keep the full nav */ });
-    await cm.loadLabels();
+    try { await cm.loadLabels(); } catch (err) { cm.showError(err); throw err; }  // e.g. a 401: say so on the page
   };
 
   window.cm = cm;

@@ -33,6 +33,10 @@
       rank: "排名", unit: "单位", score: "综合得分", scored: "有目标指标", none: "暂无停滞项目",
       id: "项目", enterprise: "企业", owner: "负责人", stage: "阶段", since: "最近活动", days: "停滞天数", rule: "规则",
       rules: "停滞规则：{rules}", printTitle: "{year} 年招商考核 · {region}",
+      targetsTitle: "年度目标", targetUnit: "单位", targetSave: "保存目标", targetSaved: "已保存 {year} 年目标（{unit}）",
+      targetsNote: "设定全市、县（市、区）或招商队伍的年度目标；上面的指标即按对应单位的目标计算完成率。保存需招商专班或管理员密钥。",
+      targetNew: "尚未设定，填写后保存即新建", targetLoaded: "已载入已保存的目标，可修改后保存", targetNeedTf: "请填写招商队伍名称",
+      targetNeedRegion: "请选择县（市、区）", targetEmpty: "不填表示不设该项目标", targetBad: "请填写不小于 0 的数字",
       k: {
         signed_count: "签约项目数", signed_value: "签约金额", open_start_rate: "开工率", new_fixed_asset: "新开工固定资产投资",
         funds_fixed: "固定资产到位资金", funds_non_fixed: "非固定资产到位资金", start_rate: "签约开工率",
@@ -60,6 +64,10 @@
       rank: "Rank", unit: "Unit", score: "Score", scored: "KPIs with target", none: "No stalled projects",
       id: "Project", enterprise: "Enterprise", owner: "Owner", stage: "Stage", since: "Last activity", days: "Days idle", rule: "Rule",
       rules: "Stall rules: {rules}", printTitle: "{year} investment KPIs · {region}",
+      targetsTitle: "Annual targets", targetUnit: "Unit", targetSave: "Save targets", targetSaved: "Saved the {year} targets ({unit})",
+      targetsNote: "Set the year's targets of the whole city, a county or a task force; the KPIs above are measured against the matching unit's target. Saving needs a task-force or administrator key.",
+      targetNew: "Not set yet: fill in and save to create", targetLoaded: "Loaded the saved targets: change and save", targetNeedTf: "Enter the task force's name",
+      targetNeedRegion: "Choose a county", targetEmpty: "leave empty for no target", targetBad: "Enter a number ≥ 0",
       k: {
         signed_count: "Signed projects", signed_value: "Signed value", open_start_rate: "Start rate", new_fixed_asset: "New fixed-asset investment",
         funds_fixed: "Fixed-asset funds in place", funds_non_fixed: "Other funds in place", start_rate: "Signed-to-started",
@@ -203,6 +211,122 @@
     document.body.dataset.loads = String(Number(document.body.dataset.loads || 0) + 1);
   }
 
+  /* ------------------------------------------------ annual targets (PUT /targets with If-Match) */
+
+  const TARGET_FIELDS = ["signed_count", "signed_value", "open_start_rate", "new_fixed_asset", "funds_fixed",
+    "funds_non_fixed", "start_rate", "production_rate", "output_rate"];
+  const targetState = { loaded: null };
+
+  /** The unit the form edits: {year, region, task_force, id} (id as GET /targets/{id}). */
+  function targetUnit() {
+    const year = $("#t-year").value;
+    const kind = $("#t-unit").value;
+    const region = kind === "region" ? $("#t-region").value : null;
+    const tf = kind === "task_force" ? $("#t-task-force").value.trim() : null;
+    const id = kind === "task_force" ? `${year}.tf.${tf}` : `${year}.${region || "city"}`;
+    return { year, kind, region, task_force: tf, id };
+  }
+  const targetPath = (u) => `/targets/${encodeURIComponent(u.id)}`;
+
+  function fieldError(name, text) {
+    const node = document.querySelector(`#targets-form [data-error-for="${name}"]`);
+    if (!node) return false;
+    node.textContent = text || "";
+    node.hidden = !text;
+    const input = document.querySelector(`#targets-form [name="${name}"]`);
+    if (input) { if (text) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid"); }
+    return true;
+  }
+  function clearTargetErrors() {
+    document.querySelectorAll("#targets-form [data-error-for]").forEach((n) => fieldError(n.dataset.errorFor, ""));
+  }
+
+  function paintTargetForm() {
+    const yearNow = $("#t-year").value || $("#f-year").value || String(new Date().getFullYear());
+    const years = []; for (let k = new Date().getFullYear() + 1; k >= 2019; k--) years.push([String(k), String(k)]);
+    fill($("#t-year"), years, yearNow);
+    fill($("#t-unit"), cm.codes("target_unit").map((c) => [c, cm.lab("target_unit", c)]), $("#t-unit").value || "city");
+    fill($("#t-region"), state.regions.filter((r) => r.kind === "county" || r.kind === "zone").map((r) => [r.id, cm.nameOf(r)]), $("#t-region").value);
+    $("#t-tf-list").replaceChildren(...state.taskForces.map((t) => el("option", { value: t })));
+    const box = $("#t-fields");
+    const old = Object.fromEntries([...box.querySelectorAll("input")].map((i) => [i.name, i.value]));
+    box.replaceChildren(...TARGET_FIELDS.map((f) => el("label", { class: "db-target-field", "data-field": f },
+      el("span", { class: "db-target-label", text: cm.lab("target_field", f) }),
+      el("input", { type: "text", inputmode: "decimal", name: f, id: `t-${f}`, value: old[f] || "", placeholder: cm.t("targetEmpty") }),
+      el("span", { class: "field-error", "data-error-for": f, hidden: true }))));
+    showUnitInputs();
+  }
+  function showUnitInputs() {
+    const kind = $("#t-unit").value;
+    $("#t-region-box").hidden = kind !== "region";
+    $("#t-tf-box").hidden = kind !== "task_force";
+  }
+
+  /** Read the unit's stored target (and its ETag) into the form; an absent one leaves it empty. */
+  async function loadTarget() {
+    clearTargetErrors();
+    showUnitInputs();
+    const u = targetUnit();
+    targetState.loaded = null;
+    const inputs = Object.fromEntries(TARGET_FIELDS.map((f) => [f, $(`#t-${f}`)]));
+    Object.values(inputs).forEach((i) => { i.value = ""; });
+    if ((u.kind === "task_force" && !u.task_force) || (u.kind === "region" && !u.region)) { $("#t-status").textContent = ""; return; }
+    try {
+      const t = await cm.getJSON(targetPath(u));
+      targetState.loaded = u.id;
+      for (const f of TARGET_FIELDS) inputs[f].value = t[f] == null ? "" : String(t[f]);
+      $("#t-status").textContent = cm.t("targetLoaded");
+    } catch (err) {
+      if (err.status === 404) $("#t-status").textContent = cm.t("targetNew");
+      else cm.showError(err);
+    }
+    $("#targets-form").dataset.loaded = u.id;
+  }
+
+  async function saveTarget(ev) {
+    ev.preventDefault();
+    clearTargetErrors();
+    const u = targetUnit();
+    if (u.kind === "task_force" && !u.task_force) { fieldError("task_force", cm.t("targetNeedTf")); return; }
+    if (u.kind === "region" && !u.region) { fieldError("region", cm.t("targetNeedRegion")); return; }
+    const body = { year: Number(u.year) };
+    if (u.region) body.region = u.region;
+    if (u.task_force) body.task_force = u.task_force;
+    let bad = false;
+    for (const f of TARGET_FIELDS) {
+      const v = $(`#t-${f}`).value.trim();
+      if (v === "") continue;
+      if (!/^\d+(\.\d+)?$/.test(v)) { fieldError(f, cm.t("targetBad")); bad = true; continue; }
+      body[f] = f === "signed_count" ? Number(v) : v;
+    }
+    if (bad) return;
+    try {
+      const saved = await cm.write("PUT", "/targets", body, { etagOf: targetPath(u) });
+      cm.showError(null);
+      const unit = u.kind === "task_force" ? u.task_force : u.region ? regionName(u.region) : cm.lab("target_unit", "city");
+      $("#t-status").textContent = cm.t("targetSaved", { year: saved.year, unit });
+      cm.toast(cm.t("targetSaved", { year: saved.year, unit }));
+      targetState.loaded = u.id;
+      if (u.task_force && !state.taskForces.includes(u.task_force)) state.taskForces = [...state.taskForces, u.task_force].sort();
+      await load();
+    } catch (err) {
+      const problems = (err.body && Array.isArray(err.body.errors) && err.body.errors.length) ? err.body.errors
+        : err.field ? [{ field: err.field, reason: err.message }] : [];
+      let shown = false;
+      for (const p of problems) shown = fieldError(String(p.field).split(".").pop(), p.reason) || shown;
+      if (!shown || err.status === 412 || err.status === 401 || err.status === 403) cm.showError(err);
+    }
+  }
+
+  function wireTargets() {
+    paintTargetForm();
+    $("#t-year").addEventListener("change", loadTarget);
+    $("#t-unit").addEventListener("change", loadTarget);
+    $("#t-region").addEventListener("change", loadTarget);
+    $("#t-task-force").addEventListener("change", loadTarget);
+    $("#targets-form").addEventListener("submit", saveTarget);
+  }
+
   function resizeCharts() { Object.values(state.charts).forEach((c) => c.resize()); }
 
   async function main() {
@@ -218,8 +342,11 @@
     window.addEventListener("resize", resizeCharts);
     window.addEventListener("beforeprint", resizeCharts);
     window.addEventListener("afterprint", resizeCharts);
-    cm.onLang(() => { paintFilters(); renderKpis(); renderRanking(); renderCharts(); });
+    cm.onLang(() => { paintFilters(); paintTargetForm(); renderKpis(); renderRanking(); renderCharts(); });
     await load();
+    wireTargets();
+    if (q.get("year")) $("#t-year").value = q.get("year");
+    await loadTarget();
     document.body.dataset.ready = "true";
   }
   document.addEventListener("DOMContentLoaded", main);

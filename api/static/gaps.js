@@ -280,13 +280,23 @@
     $("#summary").dataset.shown = String(rows.length);
   }
 
+  /** The census coverage of each chain shown (GET /gaps ``coverage``: chain -> {text, …}), one line per chain. */
   function renderCoverage() {
     const node = $("#coverage");
     const cov = state.body && state.body.coverage;
-    if (cov == null) { node.hidden = true; node.replaceChildren(); return; }
-    const text = typeof cov === "string" ? cov : (cov.text || cov.summary || cov.note
-      || Object.entries(cov).filter(([, v]) => v == null || typeof v !== "object").map(([k, v]) => `${k}: ${v}`).join(" · "));
-    node.replaceChildren(el("strong", { text: cm.lang === "en" ? "Data coverage: " : "数据覆盖：" }), text);
+    const lineOf = (c) => (c == null ? "" : typeof c === "string" ? c : (c.text || c.summary || c.note || ""));
+    let lines = [];
+    if (typeof cov === "string" || (cov && typeof cov.text === "string")) lines = [["", lineOf(cov)]];
+    else if (cov && typeof cov === "object") {
+      const order = (state.body.chains || []).filter((c) => c in cov);
+      for (const c of Object.keys(cov)) if (!order.includes(c)) order.push(c);
+      lines = order.filter((c) => !state.chain || c === state.chain).map((c) => [chainName(c), lineOf(cov[c])]);
+    }
+    lines = lines.filter(([, text]) => text);
+    if (!lines.length) { node.hidden = true; node.replaceChildren(); return; }
+    node.replaceChildren(el("strong", { text: cm.lang === "en" ? "Data coverage" : "数据覆盖" }),
+      el("ul", { class: "coverage-lines" }, lines.map(([chain, text]) =>
+        el("li", { "data-chain": chain || null }, chain ? el("span", { class: "coverage-chain", text: chain + (cm.lang === "en" ? ": " : "：") }) : "", text))));
     node.hidden = false;
   }
 

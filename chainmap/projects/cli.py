@@ -29,7 +29,7 @@ from chainmap.cli.common import (
     open_store,
     write_output,
 )
-from chainmap.exceptions import InvalidInput
+from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.i18n import norm_lang, pick
 from chainmap.projects.kpis import KpiReport
 from chainmap.projects.service import (
@@ -107,10 +107,10 @@ def add(
     title: str = typer.Option("", "--title", help="项目名称 / project title"),
     credit_code: str = typer.Option(None, "--credit-code", help="统一社会信用代码 / credit code"),
     enterprise_id: str = typer.Option(None, "--enterprise-id", help="已入库企业编号 / stored enterprise id"),
-    segment: str = typer.Option(None, "--segment", help="目标环节编号 / target segment id"),
+    segment: str = typer.Option(None, "--segment", help="目标环节（名称或编号，如 隔膜）/ target segment name or id"),
     gap: str = typer.Option(None, "--gap", help="强链|补链|延链 (strengthen|fill|extend)"),
-    county: str = typer.Option(None, "--county", help="县（市、区）编号 / county id"),
-    zone: str = typer.Option(None, "--zone", help="开发区编号 / development zone id"),
+    county: str = typer.Option(None, "--county", help="县（市、区）（名称或编号，如 盐湖区、盐湖）/ county name or id"),
+    zone: str = typer.Option(None, "--zone", help="开发区（名称或编号，如 运城经开区）/ development zone name or id"),
     planned: str = typer.Option("0", "--planned", help="计划总投资（亿元）/ planned investment, 100m CNY"),
     planned_fixed: str = typer.Option(
         None, "--planned-fixed", help="其中固定资产投资（亿元）/ fixed-asset part"
@@ -318,8 +318,8 @@ def show(
 def list_(
     stage: str = typer.Option(None, "--stage", help="阶段 / stage"),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍 / task force"),
-    region: str = typer.Option(None, "--region", help="县或开发区编号 / county or zone id"),
-    segment: str = typer.Option(None, "--segment", help="目标环节 / segment id"),
+    region: str = typer.Option(None, "--region", help="县或开发区（名称或编号，如 盐湖）/ county or zone name or id"),
+    segment: str = typer.Option(None, "--segment", help="目标环节（名称或编号）/ segment name or id"),
     fmt: str = FORMAT,
     lang: str = LangOpt,
 ) -> None:
@@ -389,7 +389,7 @@ def kpi(
     start: str = typer.Option(None, "--from", help="起始日期（代替 --year）/ period start"),
     end: str = typer.Option(None, "--to", help="截止日期 / period end"),
     region: str = typer.Option(
-        None, "--region", help="县或开发区编号，默认全市 / county or zone id, default city"
+        None, "--region", help="县或开发区（名称或编号，如 盐湖），默认全市 / county or zone name or id, default city"
     ),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍 / task force"),
     stalled_days: int | None = typer.Option(
@@ -405,15 +405,16 @@ def kpi(
     lang, fmt = norm_lang(lang), check_format(fmt, FORMATS)
     with open_store() as store:
         report = _kpis(store, year, start, end, region, task_force, stalled_days, today)
+        where = _region_label(store, report.region, lang)
     if fmt == "json":
         echo_json(_plain(report.model_dump()))
         return
     typer.echo(
         pick(
             lang,
-            f"统计期间 {report.period_start} ~ {report.period_end}；区域：{report.region or '全市'}；"
+            f"统计期间 {report.period_start} ~ {report.period_end}；区域：{where}；"
             f"招商队伍：{report.task_force or '全部'}",
-            f"period {report.period_start} ~ {report.period_end}; region: {report.region or 'whole city'}; "
+            f"period {report.period_start} ~ {report.period_end}; region: {where}; "
             f"task force: {report.task_force or 'all'}",
         )
     )
@@ -440,7 +441,7 @@ def export(
     output: Path = typer.Option(..., "--output", "-o", help="输出文件 / output file"),
     fmt: str = typer.Option("xlsx", "--format", "-f", help="xlsx|csv"),
     year: int = typer.Option(None, "--year", help="指标年度（默认今年）/ KPI year"),
-    region: str = typer.Option(None, "--region", help="县或开发区编号 / county or zone id"),
+    region: str = typer.Option(None, "--region", help="县或开发区（名称或编号，如 盐湖）/ county or zone name or id"),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍 / task force"),
     stage: str = typer.Option(None, "--stage", help="只导出该阶段的项目 / only projects at this stage"),
     stalled_days: int | None = typer.Option(None, "--stalled-days", help="统一停滞阈值（天），缺省按阶段规则"),
@@ -505,11 +506,22 @@ def rank(
 
 
 # ---------------------------------------------------------------------------
+def _region_label(store: Store, region: str | None, lang: str) -> str:
+    """The region's name in ``lang`` (全市 / whole city for None); the id if the store lacks it."""
+    if region is None:
+        return pick(lang, "全市", "whole city")
+    try:
+        r = store.get_region(region)
+    except NotFound:  # a label, never an error
+        return region
+    return pick(lang, r.name_zh, r.name_en or r.name_zh)
+
+
 @targets_app.command("set")
 @handle_errors
 def targets_set(
     year: int = typer.Option(..., "--year", help="年度 / year"),
-    region: str = typer.Option(None, "--region", help="县或开发区编号，默认全市 / region id, default city"),
+    region: str = typer.Option(None, "--region", help="县或开发区（名称或编号，如 永济），默认全市 / region name or id, default city"),
     task_force: str = typer.Option(None, "--task-force", help="招商队伍（队伍自己的目标）/ a task force's own target"),
     signed_count: int = typer.Option(None, "--signed-count", help="签约项目数目标"),
     signed_value: str = typer.Option(None, "--signed-value", help="签约总额目标（亿元）"),
@@ -534,7 +546,7 @@ def targets_set(
     )
     with open_store() as store:
         t = set_target(store=store, target_in=data)
-    where = t.task_force or t.region or pick(lang, "全市", "whole city")
+        where = t.task_force or _region_label(store, t.region, lang)
     typer.echo(pick(lang, f"已设定 {t.year} 年目标（{where}）", f"set the {t.year} targets ({where})"))
 
 
@@ -549,6 +561,7 @@ def targets_list(
     lang, fmt = norm_lang(lang), check_format(fmt, FORMATS)
     with open_store() as store:
         targets = list_targets(store=store, year=year)
+        names = {t.region: _region_label(store, t.region, lang) for t in targets}
     if fmt == "json":
         echo_json(_plain([t.model_dump() for t in targets]))
         return
@@ -556,7 +569,7 @@ def targets_list(
         pick(lang, h, e)
         for h, e in [
             ("年度", "year"),
-            ("区域", "region"),
+            ("单位", "unit"),
             ("签约项目数", "signed count"),
             ("签约总额(亿元)", "signed value"),
             ("签约开工率(%)", "start rate %"),
@@ -568,7 +581,7 @@ def targets_list(
     rows = [
         [
             t.year,
-            t.region or pick(lang, "全市", "city"),
+            t.task_force or names[t.region],
             t.signed_count,
             _num(t.signed_value),
             _num(t.start_rate),

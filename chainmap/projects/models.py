@@ -82,8 +82,11 @@ class _LabelledEnum(StrEnum):
     @classmethod
     def _missing_(cls, value: object) -> Any:
         v = str(value).strip()
+        en = _LABELS_EN.get(cls.__name__, {})
         for member in cls:
-            if v in (cls._labels_zh()[member.value], member.value.upper()):
+            if v in (cls._labels_zh()[member.value], member.value.upper()) or (
+                v and v.casefold() == en.get(member.value, member.value).casefold()
+            ):
                 return member
         return None
 
@@ -92,8 +95,11 @@ class _LabelledEnum(StrEnum):
         return type(self)._labels_zh()[self.value]
 
     def label(self, lang: str = "zh") -> str:
-        """The label in ``lang`` (``zh``: Chinese, ``en``: the code)."""
-        return self.value if lang == "en" else self.label_zh
+        """The label in ``lang`` (``zh``: Chinese, ``en``: the English label of :mod:`chainmap.labels`,
+        the code in plain words: ``in production``)."""
+        if lang == "en":
+            return _LABELS_EN.get(type(self).__name__, {}).get(self.value, self.value)
+        return self.label_zh
 
     @property
     def both(self) -> str:
@@ -150,6 +156,19 @@ class ProjectStage(_LabelledEnum):
 
 
 _STAGE_ZH = zh_labels(PROJECT_STAGE)
+
+#: enum class name -> value -> English label (the catalogue's, :mod:`chainmap.labels`)
+_LABELS_EN: dict[str, dict[str, str]] = {
+    name: {code: en for code, (_zh, en) in vocab.items()}
+    for name, vocab in (
+        ("ProjectStage", PROJECT_STAGE),
+        ("TaskForceKind", TASK_FORCE_KIND),
+        ("GapStatus", GAP_STATUS),
+        ("FollowUpMethod", FOLLOW_UP_METHOD),
+        ("IssueKind", ISSUE_KIND),
+        ("IssueStatus", ISSUE_STATUS),
+    )
+}
 
 #: The main line, in order.
 MAIN_LINE: tuple[ProjectStage, ...] = (

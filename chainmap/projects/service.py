@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
-from chainmap.exceptions import Conflict, InvalidInput, NotFound
+from chainmap.exceptions import ChainmapError, Conflict, InvalidInput, NotFound
 from chainmap.models import RegionKind
 from chainmap.projects.kpis import (
     KpiReport,
@@ -85,6 +85,8 @@ __all__ = [
     "unit_ranking",
     "export_ranking",
     "last_followups",
+    "region_id",
+    "segment_id",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -110,6 +112,64 @@ def _validated(model: type[M], data: object) -> M:
 
 #: Project fields naming a record of the chain graph: field -> the store's getter.
 _REFERENCES = {"segment": "get_segment", "county": "get_region", "zone": "get_region"}
+
+
+def region_id(store: Store, region: str | None, *, field: str = "region", error: type[ChainmapError] = NotFound) -> str | None:
+    """The id of ``region`` -- an id, a Chinese or English name or a short form (``盐湖``,
+    ``运城经开区``) by the one name rule of :mod:`chainmap.resolve` -- or None; ``error``
+    (NotFound for a filter, InvalidInput for a field of a record) naming the value with the
+    closest names otherwise.
+
+    >>> from chainmap.storage.factory import open_store
+    >>> from chainmap.models import Region
+    >>> store = open_store(backend="sqlite", sqlite_path=":memory:")
+    >>> store.upsert_region(Region(id="yanhu", kind="county", name_zh="盐湖区", name_en="Yanhu District"))
+    >>> region_id(store, "盐湖"), region_id(store, "Yanhu District"), region_id(store, None)
+    ('yanhu', 'yanhu', None)
+    >>> region_id(store, "盐湖县")
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.NotFound: region: unknown region '盐湖县'; did you mean: 盐湖区 (yanhu)?
+    >>> store.close()
+    """
+    if region is None or not str(region).strip():
+        return None
+    from chainmap.resolve import region_resolver
+
+    return _resolved(region_resolver(store.list_regions(), field=field), str(region), error)
+
+
+def segment_id(
+    store: Store, segment: str | None, *, field: str = "segment", error: type[ChainmapError] = NotFound
+) -> str | None:
+    """The id of ``segment`` (an id, a Chinese / English name or an alias: ``隔膜``), or None;
+    ``error`` with the closest names otherwise (see :func:`region_id`)."""
+    if segment is None or not str(segment).strip():
+        return None
+    from chainmap.resolve import segment_resolver
+
+    return _resolved(segment_resolver(store.list_segments(), field=field), str(segment), error)
+
+
+def _resolved(resolver: Any, text: str, error: type[ChainmapError]) -> str:
+    try:
+        return str(resolver.resolve(text))
+    except ChainmapError as err:
+        if isinstance(err, error):
+            raise
+        raise error(str(err).removeprefix(f"{resolver.field}: "), field=resolver.field) from None
+
+
+def _resolve_fields(store: Store, data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` with its ``segment``, ``county`` and ``zone`` names turned into ids
+    (InvalidInput naming the field and the closest names for an unknown one)."""
+    out = dict(data)
+    for name in ("segment", "county", "zone"):
+        value = out.get(name)
+        if isinstance(value, str):
+            resolve = segment_id if name == "segment" else region_id
+            out[name] = resolve(store, value, field=name, error=InvalidInput)
+    return out
 
 
 def _check_references(store: Store, project: Project, fields: Iterable[str] = _REFERENCES) -> None:
@@ -198,7 +258,7 @@ def create_project(
     if not data.get("id"):
         data["id"] = f"prj-{date.fromisoformat(str(created)).strftime('%Y%m%d')}-{uuid.uuid4().hex[:8]}"
     data.setdefault("stage", ProjectStage.lead.value)
-    project: Project = _validated(Project, data)
+    project: Project = _validated(Project, _resolve_fields(store, data))
     if project.transitions or project.stage != ProjectStage.lead:
         raise InvalidInput("a new project starts at 线索 lead; use transitions to move it", field="stage")
     if project.issues:
@@ -288,6 +348,7 @@ def update_project(
         raise InvalidInput(
             f"cannot update {', '.join(bad)}; updatable: {', '.join(sorted(UPDATABLE_FIELDS))}", field=bad[0]
         )
+    changes = _resolve_fields(store, changes)
     with store.transaction() as tx:
         project = get_project(store=tx, project_id=project_id)
         check_tag(project, if_match, what=f"project {project_id!r}")
@@ -324,6 +385,7 @@ def transition_project(
             bad = sorted(set(changes) - UPDATABLE_FIELDS)
             if bad:
                 raise InvalidInput(f"cannot update {', '.join(bad)}", field=bad[0])
+            changes = _resolve_fields(tx, changes)
             moved = _validated(Project, _dump(moved) | dict(changes))
             _check_references(tx, moved, changes)
             moved = _with_progress(project, moved, moved.last_change)
@@ -399,6 +461,8 @@ def list_projects(
     NotFound for an unknown region.
     """
     where: dict[str, Any] = {}
+    region = region_id(store, region)
+    segment = segment_id(store, segment)
     if stage is not None:
         where["stage"] = ProjectStage.parse(stage).value
     if task_force is not None:
@@ -428,7 +492,10 @@ def set_target(
     ``if_match``: the version tags of the stored target the caller read (see
     :func:`get_target`); PreconditionFailed if it has another one or does not exist.
     """
-    target: Target = _validated(Target, target_in)
+    data = _dump(target_in) if isinstance(target_in, BaseModel) else dict(target_in)
+    if not data.get("task_force"):  # a region and a task force both: the model says "not both"
+        data["region"] = region_id(store, data.get("region"), error=InvalidInput)
+    target: Target = _validated(Target, data)
     target.region = _city_to_none(store, target.region)
     with store.transaction() as tx:
         check_tag(_stored_target(tx, target.record_id), if_match, what=f"target {target.record_id!r}")
@@ -479,6 +546,7 @@ def project_kpis(
     """
     if year is None and start is None and end is None:
         year = date.today().year
+    region = region_id(store, region)
     return compute_kpis(
         _all_projects(store),
         list_targets(store=store),

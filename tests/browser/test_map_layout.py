@@ -477,8 +477,47 @@ def test_shared_layout_is_checked_kept_and_served(server: Server) -> None:
     layout_cache(server.app).clear()
 
 
+@pytest.fixture
+def no_shipped_layouts() -> Any:
+    """The layouts precomputed at build time (api/static/prelayout) hidden, as after an edit of the seed."""
+    from api.routers.ui import STATIC_DIR
+
+    pre = STATIC_DIR / "prelayout"
+    hidden = STATIC_DIR / "prelayout-hidden-by-test"
+    moved = pre.is_dir()
+    if moved:
+        pre.rename(hidden)
+    try:
+        yield
+    finally:
+        if moved:
+            hidden.rename(pre)
+
+
 @pytest.mark.browser
-def test_first_visitor_shares_the_layout_with_the_next(browser: Any, server: Server) -> None:
+def test_first_visitor_gets_the_layout_shipped_for_the_seed(browser: Any, server: Server) -> None:
+    from api.routers.ui import STATIC_DIR, layout_cache
+
+    assert any((STATIC_DIR / "prelayout").glob("elk1-*.json")), "run scripts/build-web.sh (it precomputes the seed's layouts)"
+    layout_cache(server.app).clear()
+    browser.get(server.url("/ui/pages.json"))
+    browser.execute_script("localStorage.clear()")
+    t0 = time.perf_counter()
+    browser.get(server.url(f"/ui/?chain={BIG}&region={CITY}"))
+    shots.wait_for_page(browser, timeout=120)
+    seconds = time.perf_counter() - t0
+    cached, ms, nodes, boxes = browser.execute_script(
+        "const d = document.getElementById('diagram');"
+        "return [d.dataset.layoutCached, Number(d.dataset.layoutMs), Number(d.dataset.nodes),"
+        " d.querySelectorAll('svg g.cm-seg, svg g.cm-group').length]"
+    )
+    print(f"\n[load] /ui/?chain={BIG} first visitor, layout shipped for the seed: {seconds:.2f} s (layout {ms} ms)")
+    assert cached == "shipped" and nodes == boxes > 60  # no ELK run in the browser; every box drawn
+    assert len(layout_cache(server.app)) == 0  # nothing to share: every visitor gets the shipped file
+
+
+@pytest.mark.browser
+def test_first_visitor_shares_the_layout_with_the_next(browser: Any, server: Server, no_shipped_layouts: Any) -> None:
     from api.routers.ui import layout_cache
 
     cache = layout_cache(server.app)

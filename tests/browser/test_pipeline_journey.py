@@ -230,7 +230,7 @@ def test_board_prints_three_projects_on_one_a4_page(browser: Any, server: Any, a
     browser.find_element(By.ID, "lang-toggle").click()
     _wait(browser, lambda d: d.find_element(By.ID, "new-project").text == "Register a project")
     heads = [h.text.split("\n")[0] for h in browser.find_elements(By.CSS_SELECTOR, ".pl-col h2")]
-    assert heads[:3] == ["lead", "contacted", "negotiating"] and heads[-2:] == ["on_hold", "dropped"]
+    assert heads[:3] == ["lead", "contacted", "negotiating"] and heads[-2:] == ["on hold", "dropped"]
     assert "3 projects, 0 follow-ups overdue" in browser.find_element(By.ID, "summary").text
     browser.find_element(By.ID, "lang-toggle").click()
     _wait(browser, lambda d: d.find_element(By.ID, "new-project").text == "登记新项目")

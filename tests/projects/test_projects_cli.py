@@ -132,12 +132,14 @@ def test_errors_are_clean_with_exit_code_2(run) -> None:  # type: ignore[no-unty
 
 
 def test_targets_list(run) -> None:  # type: ignore[no-untyped-def]
-    run("targets", "set", "--year", "2021", "--signed-value", "3000", "--start-rate", "60")
-    run("targets", "set", "--year", "2021", "--region", "yanhu", "--signed-value", "300")
+    assert run("targets", "set", "--year", "2021", "--signed-value", "3000", "--start-rate", "60").exit_code == 0
+    assert run("targets", "set", "--year", "2021", "--region", "闻喜", "--signed-value", "300").exit_code == 0
     r = run("targets", "list", "--format", "json")
-    assert [(t["region"], t["signed_value"]) for t in json.loads(r.stdout)] == [(None, 3000), ("yanhu", 300)]
+    assert [(t["region"], t["signed_value"]) for t in json.loads(r.stdout)] == [(None, 3000), ("wenxi", 300)]
     r = run("targets", "list")
-    assert "全市" in r.stdout and "yanhu" in r.stdout
+    assert "全市" in r.stdout and "闻喜县" in r.stdout  # names, not ids
+    r = run("targets", "set", "--year", "2021", "--region", "yanhu", "--signed-value", "300")
+    assert r.exit_code == 2 and "unknown region 'yanhu'" in r.output  # a region the store lacks is refused
 
 
 def test_rank_and_next_follow_up_from_the_command_line(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
