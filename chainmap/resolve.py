@@ -16,6 +16,17 @@ names.
 Traceback (most recent call last):
 ...
 chainmap.exceptions.NotFound: status: unknown status '补'; did you mean: 补链 (fill)?
+
+A part of a name (two characters or more) that only one entry's names contain names that
+entry (``隔膜`` for 锂电池隔膜); a part that several contain is refused with every match listed:
+
+>>> s = Resolver("segment", [("qi.separator", ["锂电池隔膜"]), ("qi.cell", ["电芯", "电池电芯"]), ("qi.pack", ["电池包"])])
+>>> s.resolve("隔膜")
+'qi.separator'
+>>> s.resolve("电池")
+Traceback (most recent call last):
+...
+chainmap.exceptions.NotFound: segment: segment '电池' is part of several names: 电池包 (qi.pack), 电芯 (qi.cell), 锂电池隔膜 (qi.separator); give the whole name or the id
 """
 
 from __future__ import annotations
@@ -97,7 +108,23 @@ class Resolver:
         if k in self._ambiguous:
             opts = ", ".join(f"{self._display[i]} ({i})" for i in sorted(self._ambiguous[k]))
             raise self.error(f"{self.what} {text!r} is ambiguous: {opts}; give the id", field=self.field)
+        part_of = self._containing(k)
+        if len(part_of) == 1:
+            return part_of.pop()
+        if part_of:
+            opts = ", ".join(f"{self._display[i]} ({i})" for i in sorted(part_of, key=lambda i: (self._display[i], i)))
+            raise self.error(f"{self.what} {text!r} is part of several names: {opts}; give the whole name or the id", field=self.field)
         raise self.error(f"unknown {self.what} {text!r}{self._suggest(k)}", field=self.field)
+
+    def _containing(self, k: str) -> set[str]:
+        """The ids one of whose names contains ``k`` (two characters or more)."""
+        if len(k) < 2:
+            return set()
+        found = {ident for key, ident in self._names.items() if k in key}
+        for key, idents in self._ambiguous.items():
+            if k in key:
+                found |= idents
+        return found
 
     def _suggest(self, k: str) -> str:
         keys = {**self._names, **self._by_key}

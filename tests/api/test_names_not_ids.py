@@ -57,8 +57,10 @@ def test_cli_gaps_accepts_names(run, args: list[str], same_as: list[str]) -> Non
 def test_cli_miss_suggests(run) -> None:
     r = run("gaps", "--region", "永吉")
     assert r.exit_code != 0 and "永济市 (yongji)" in r.output and "Traceback" not in r.output
-    r = run("leads", "--gap", "智能座", "-k", "1")
+    r = run("leads", "--gap", "智能坐舱", "-k", "1")
     assert r.exit_code != 0 and "智能座舱 (qi.cockpit)" in r.output
+    r = run("leads", "--gap", "电池", "-k", "1")  # part of several names: every match listed
+    assert r.exit_code != 0 and "part of several names" in r.output and "锂电池隔膜 (qi.separator)" in r.output
     r = run("gaps", "--type", "补")
     assert r.exit_code != 0 and "补链 (fill)" in r.output
 

@@ -82,8 +82,12 @@ def test_cli_misses_suggest_closest_names(run) -> None:  # type: ignore[no-untyp
     assert r.exit_code == 2 and "盐湖县" in r.output and "盐湖区 (yanhu)" in r.output
     assert "Traceback" not in r.output
     r = run("add", "--name", "示例有限公司", "--task-force", "t", "--kind", "招商小分队", "--owner", "张三",
-            "--segment", "隔膜")  # fmt: skip
+            "--segment", "锂电隔模")  # fmt: skip
     assert r.exit_code == 2 and "segment" in r.output and "锂电池隔膜 (qi.separator)" in r.output
+    # a part of one name only names that segment (chainmap.resolve)
+    r = run("add", "--name", "示例有限公司", "--task-force", "t", "--kind", "招商小分队", "--owner", "张三",
+            "--segment", "隔膜")  # fmt: skip
+    assert r.exit_code == 0, r.output
 
 
 def test_api_takes_names_and_suggests(sqlite_client: ApiClient) -> None:
@@ -111,7 +115,7 @@ def test_api_takes_names_and_suggests(sqlite_client: ApiClient) -> None:
     r = c.get(API + "/kpis", params={"year": 2021, "region": "永济"}, headers=c.h("viewer"))
     assert r.status_code == 200 and r.json()["region"] == "yongji" and r.json()["signed_count_target"] == 3
 
-    r = c.post(API + "/projects", json=body | {"segment": "隔膜"}, headers=w)
+    r = c.post(API + "/projects", json=body | {"segment": "锂电隔模"}, headers=w)
     err = error_of(r, 422, "InvalidInput")
     assert err["field"] == "segment" and "锂电池隔膜 (qi.separator)" in err["detail"], err
     r = c.get(API + "/kpis", params={"year": 2021, "region": "永吉"}, headers=c.h("viewer"))
