@@ -69,7 +69,7 @@ from matching.features import (
     supplier_mask,
 )
 from matching.geo import source_region
-from matching.lead_rules import FLAGS
+from matching.lead_rules import FLAGS, is_peer_gap, policy_conditions
 from matching.reasons import reason_sentence
 from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, default_config, fit_lead_scorer
 
@@ -120,10 +120,14 @@ class Lead(BaseModel):
     investor: str = Field("new", description="new 新引进 | existing 增资扩产 (its group already has a local enterprise)")
     local_affiliates: list[str] = Field(default_factory=list, description="local enterprises of the candidate's group")
     flags: list[str] = Field(
-        default_factory=list, description="rival 同业竞争 | existing_group 增资扩产 | leader_supplier 链主配套 | risk_note"
+        default_factory=list,
+        description="rival 同业竞争 | peer 同业 | existing_group 增资扩产 | leader_supplier 链主配套 | "
+        "policy_condition 政策条件 | risk_note | unverified_gap",
     )
     flag_labels: list[str] = Field(default_factory=list, description="the flags in the page's language")
-    rivals: list[str] = Field(default_factory=list, description="local 链主/链核 producing the same segment")
+    rivals: list[str] = Field(
+        default_factory=list, description="local 链主/链核 (rival) or major local firms (peer) producing the same segment"
+    )
     risk_notes: list[str] = Field(default_factory=list, description="free-text risk notes (not categories)")
     round: int = Field(1, description="diversity round: 1 = first lead of its city, group and gap in the list")
     tags: list[str] = Field(default_factory=list, description="the candidate's tags (codes of GET /labels `tag`)")
@@ -342,8 +346,22 @@ def top_k_per_gap(
 
 
 def _rival_gaps(ctx: SegmentContext, gaps: Sequence[GapSpec]) -> np.ndarray:
+    """Per gap: are its same-segment producers rivals (a local 链主/链核 makes the segment) or
+    peers (同业: a 强链 gap, not weak in capacity, with a major local producer)?"""
     rs = ctx.rival_seg if len(ctx.rival_seg) == ctx.n_segments else np.zeros(ctx.n_segments)
-    return np.array([rs[g.col] > 0 for g in gaps], dtype=bool)
+    return np.array([rs[g.col] > 0 or _peer_gap(ctx, g) for g in gaps], dtype=bool)
+
+
+def _peer_gap(ctx: SegmentContext, g: GapSpec) -> bool:
+    return (not g.provisional) and bool(ctx.peers_of.get(g.col)) and is_peer_gap(g.item)
+
+
+def _rival_names(ctx: SegmentContext, g: GapSpec) -> tuple[str, ...]:
+    """The local firms a same-segment producer of ``g`` competes with (链主/链核, then 同业 peers)."""
+    names = list(ctx.rivals_of.get(g.col, ()))
+    if _peer_gap(ctx, g):
+        names += [n for n in ctx.peers_of.get(g.col, ()) if n not in names]
+    return tuple(names)
 
 
 def _is_rival(
@@ -362,8 +380,7 @@ def _is_rival(
         aff = cm.affiliates[rows[i]] if len(cm.affiliates) else ()
         if not aff:
             continue
-        col = gaps[int(gidx[i])].col
-        if set(aff) & set(ctx.rivals_of.get(col, ())):
+        if set(aff) & set(_rival_names(ctx, gaps[int(gidx[i])])):
             out[i] = False
     return out
 
@@ -663,7 +680,7 @@ def rank_list(
     )
     rival = _is_rival(
         cm, ctx, gaps, rows, np.arange(len(gaps)), X[:, _EXACT] if len(rows) else np.zeros(0),
-        np.array([ctx.rival_seg[g.col] > 0 if len(ctx.rival_seg) else False for g in gaps], dtype=bool),
+        _rival_gaps(ctx, gaps),
     )  # fmt: skip
     rival_rows = set(rows[rival].tolist())
     if not with_rivals:
@@ -835,12 +852,16 @@ def _lead(
     relation = "producer" if x[_EXACT] > 0 else "supplier"
     affiliates = list(cm.affiliates[row]) if len(cm.affiliates) else []
     notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []
+    leader_rival = rival and bool(set(ctx.rivals_of.get(g.col, ())) - set(affiliates))
+    conditions = policy_conditions(g.item, lang)
     flags = [
         f
         for f, on in (
-            ("rival", rival),
+            ("rival", leader_rival),
+            ("peer", rival and not leader_rival),
             ("existing_group", bool(affiliates)),
             ("leader_supplier", x[_LEADER] > 0),
+            ("policy_condition", bool(conditions)),
             ("risk_note", bool(notes)),
             ("unverified_gap", g.provisional),
         )
@@ -880,7 +901,7 @@ def _lead(
         local_affiliates=affiliates,
         flags=flags,
         flag_labels=[FLAGS[f][0] if lang == "zh" else FLAGS[f][1] for f in flags],
-        rivals=list(ctx.rivals_of.get(g.col, ())) if rival else [],
+        rivals=list(_rival_names(ctx, g)) if rival else [],
         risk_notes=notes,
         round=round_,
         tags=[t for t in ALLOWED_TAGS if values.get(f"tag_{t}", 0.0) > 0],

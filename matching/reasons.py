@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from chainmap.i18n import pick
 from matching.features import FEATURE_NAMES, N_GAP, N_PAIR, CandidateMatrix, GapSpec, SegmentContext
 from matching.geo import SOURCE_REGION_LABELS
+from matching.lead_rules import policy_conditions
 
 __all__ = ["reason_sentence", "flag_phrases", "STATUS_PREFIX", "TAG_LABELS"]
 
@@ -133,7 +134,8 @@ def _made(cm: CandidateMatrix, ctx: SegmentContext, row: int, col: int) -> list[
 def _inputs(cm: CandidateMatrix, ctx: SegmentContext, row: int, col: int) -> list[int]:
     """The candidate's produced segments that directly supply ``col`` or a sub-segment of it."""
     targets = [col] if ctx.down is None else ctx.down[:, col].nonzero()[0].tolist()
-    return [s for s in cm.M[row].indices.tolist() if any(ctx.A[s, t] for t in targets)]
+    A = ctx.inputs  # material inputs only (matching.lead_rules.MIN_INPUT_WEIGHT)
+    return [s for s in cm.M[row].indices.tolist() if any(A[s, t] for t in targets)]
 
 
 def _local(names: Iterable[str], lang: str, limit: int = 2) -> str:
@@ -156,10 +158,18 @@ def flag_phrases(
         fed = tuple(dict.fromkeys(n for s in via for n in ctx.leaders_fed.get(s, ())))
         out.append(pick(lang, f"链主配套：可为本地链主{_local(fed, lang)}配套",
                         f"chain-leader supplier: can supply the local chain leader {_local(fed, lang)}"))  # fmt: skip
-    if rival:
-        riv = _local(ctx.rivals_of.get(g.col, ()), lang)
+    leaders = [n for n in ctx.rivals_of.get(g.col, ()) if n not in aff]
+    if rival and leaders:
+        riv = _local(leaders, lang)
         out.append(pick(lang, f"同业竞争：与本地{riv}同产{seg}，需链主意见",
                         f"rival: makes {seg} like the local {riv}; ask the chain leader"))  # fmt: skip
+    elif rival:
+        riv = _local([n for n in ctx.peers_of.get(g.col, ()) if n not in aff], lang)
+        out.append(pick(lang, f"同业：与本地{riv}同产{seg}，本地该环节并非产能不足，引进同业需征求本地企业意见",
+                        f"same trade: makes {seg} like the local {riv}; local capacity is not short, "
+                        "so ask the local firm before attracting a peer"))  # fmt: skip
+    for cond in policy_conditions(g.item, lang):
+        out.append(pick(lang, f"政策条件：{cond}", f"policy condition: {cond}"))
     return out
 
 
