@@ -70,7 +70,7 @@ from matching.features import (
 )
 from matching.geo import source_region
 from matching.lead_rules import FLAGS, is_peer_gap, policy_conditions
-from matching.reasons import reason_sentence
+from matching.reasons import leaders_fed_by, reason_sentence
 from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, default_config, fit_lead_scorer
 
 if TYPE_CHECKING:
@@ -516,6 +516,7 @@ def _ranked_pairs(
     pr = rows[r_idx, g_idx]
     pg = [gaps[j] for j in g_idx.tolist()]
     X = pair_features_for(cm, ctx, pr, pg, supplier_ok=supplier_ok)
+    _drop_own_group_leader_input(cm, ctx, pr, pg, X)
     score, contrib, base = scorer.explain(X)
     order = np.lexsort((cm.ids[pr].astype(str), -score))
     return pr[order], [pg[i] for i in order.tolist()], X[order], score[order], contrib[order], base[order]
@@ -523,6 +524,19 @@ def _ranked_pairs(
 
 _EXACT = PAIR_FEATURES.index("fit_exact")
 _LEADER = PAIR_FEATURES.index("fit_leader_input")
+
+
+def _drop_own_group_leader_input(
+    cm: CandidateMatrix, ctx: SegmentContext, rows: np.ndarray, gaps: Sequence[GapSpec], X: np.ndarray
+) -> None:
+    """No 链主配套 term where every 链主 the lead would supply is of its own group (rule 3 of
+    :mod:`matching.lead_rules`: feeding one's own subsidiary is an expansion, flagged 增资扩产)."""
+    if not len(cm.affiliates) or not len(rows):
+        return
+    for i in np.flatnonzero(X[:, _LEADER] > 0).tolist():
+        r = int(rows[i])
+        if cm.affiliates[r] and not leaders_fed_by(cm, ctx, r, gaps[i]):
+            X[i, _LEADER] = 0.0
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from matching.features import FEATURE_NAMES, N_GAP, N_PAIR, CandidateMatrix, Gap
 from matching.geo import SOURCE_REGION_LABELS
 from matching.lead_rules import policy_conditions
 
-__all__ = ["reason_sentence", "flag_phrases", "STATUS_PREFIX", "TAG_LABELS"]
+__all__ = ["reason_sentence", "flag_phrases", "leaders_fed_by", "STATUS_PREFIX", "PENDING_PREFIX", "TAG_LABELS"]
 
 #: Head of a reason per gap status (zh, en); ``{seg}`` is the gap segment.
 STATUS_PREFIX = {
@@ -35,6 +35,22 @@ PROVISIONAL_PREFIX = (
     "待核实：本地企业名录未覆盖{seg}，若核实本地确无企业则为{would}",
     "Unverified: the local census does not cover {seg}; {would} if no local firm is confirmed",
 )
+#: Head of a reason for an unverified gap whose absence is unknown because local assignments to
+#: the segment await review (absence basis ``pending``): the list does cover it, pending a decision.
+PENDING_PREFIX = (
+    "待核实：本地已有{seg}企业归属待审核，审核确认前不作为缺口；若审核后本地确无企业则为{would}",
+    "Unverified: local assignments to {seg} await review; not a gap until reviewed; {would} if none is confirmed",
+)
+
+
+def _absence_basis(g: GapSpec) -> str | None:
+    item = g.item
+    if item is None:
+        return None
+    basis = item.get("absence_basis") if isinstance(item, Mapping) else getattr(item, "absence_basis", None)
+    return None if basis is None else str(basis)
+
+
 #: Phrase of a tag feature (zh, en).
 TAG_LABELS = {
     "tag_global500": ("世界500强", "a Fortune Global 500 firm"),
@@ -142,6 +158,15 @@ def _local(names: Iterable[str], lang: str, limit: int = 2) -> str:
     return pick(lang, "、", ", ").join(list(names)[:limit])
 
 
+def leaders_fed_by(cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec) -> tuple[str, ...]:
+    """The local 链主 a lead can supply through its produced segment (the gap segment or, for
+    强链, the input it supplies), its own group's local firms left out (supplying one's own
+    subsidiary is an expansion, not 链主配套)."""
+    via = _made(cm, ctx, row, g.col) + _inputs(cm, ctx, row, g.col)
+    own = set(cm.affiliates[row]) if len(cm.affiliates) else set()
+    return tuple(dict.fromkeys(n for s in via for n in ctx.leaders_fed.get(s, ()) if n not in own))
+
+
 def flag_phrases(
     cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str, *, rival: bool, leader_input: bool
 ) -> list[str]:
@@ -153,9 +178,8 @@ def flag_phrases(
     if aff:
         out.append(pick(lang, f"增资扩产：集团已在运城设有{_local(aff, lang)}，按现有投资者对接",
                         f"existing investor: its group already has {_local(aff, lang)} in Yuncheng (expansion)"))  # fmt: skip
-    if leader_input:
-        via = _made(cm, ctx, row, g.col) + _inputs(cm, ctx, row, g.col)
-        fed = tuple(dict.fromkeys(n for s in via for n in ctx.leaders_fed.get(s, ())))
+    fed = leaders_fed_by(cm, ctx, row, g) if leader_input else ()
+    if fed:
         out.append(pick(lang, f"链主配套：可为本地链主{_local(fed, lang)}配套",
                         f"chain-leader supplier: can supply the local chain leader {_local(fed, lang)}"))  # fmt: skip
     leaders = [n for n in ctx.rivals_of.get(g.col, ()) if n not in aff]
@@ -199,7 +223,7 @@ def reason_sentence(
     seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
     head = pick(lang, zh, en).format(seg=seg)
     if g.provisional:
-        wz, we = PROVISIONAL_PREFIX
+        wz, we = PENDING_PREFIX if _absence_basis(g) == "pending" else PROVISIONAL_PREFIX
         label = {"fill": ("补链", "fill"), "extend": ("延链", "extend"), "strengthen": ("强链", "strengthen")}
         lz, le = label.get(g.status, (g.status, g.status))
         head = pick(lang, wz, we).format(seg=seg, would=pick(lang, lz, le))
