@@ -324,7 +324,7 @@ def top_k_per_gap(
         fit = exact + np.where(strengthen[gg], sup, 0.0)
         ok = ~skip[rr] & (fit > min_fit) & ((exact > 0) | (strengthen[gg] & (sup > 0)))
         if not include_rivals:
-            ok &= ~_is_rival(cm, ctx, gaps, rr, gg, exact, rival_gap)
+            ok &= ~_is_rival(cm, ctx, gaps, rr, gg, exact, rival_gap, supplier_ok)
         if wm is not None:
             Wm = sp.csr_matrix((fw_m[fc] * fv, (fr, fg)), shape=shape)
             sc = scorer.combine(sc, base_m[rr] + gc_m[gg] + Wm.data)
@@ -372,9 +372,12 @@ def _is_rival(
     gidx: np.ndarray,
     exact: np.ndarray,
     rival_gap: np.ndarray,
+    supplier_ok: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rule 3 of :mod:`matching.lead_rules`: the pair's candidate produces a segment
-    a local 链主/链核 produces and is not of that firm's group."""
+    a local 链主/链核 produces (or, for a 强链 gap with a major local producer, the gap
+    segment: a peer) and is not of that firm's group; or it supplies the 强链 gap only
+    through inputs that such local firms already make (:func:`rival_inputs`)."""
     out = (exact > 0) & rival_gap[gidx]
     for i in np.flatnonzero(out).tolist():
         aff = cm.affiliates[rows[i]] if len(cm.affiliates) else ()
@@ -382,7 +385,38 @@ def _is_rival(
             continue
         if set(aff) & set(_rival_names(ctx, gaps[int(gidx[i])])):
             out[i] = False
+    for i in np.flatnonzero(exact <= 0).tolist():
+        g = gaps[int(gidx[i])]
+        if g.status == "strengthen" and rival_inputs(cm, ctx, int(rows[i]), g, supplier_ok)[0]:
+            out[i] = True
     return out
+
+
+def rival_inputs(
+    cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, supplier_ok: np.ndarray | None = None
+) -> tuple[list[int], tuple[str, ...]]:
+    """``(input segments, local firms)`` when a supplier lead of a 强链 gap supplies it only through
+    inputs that local 链主/链核 or major firms already produce (not of its own group): a second
+    smelter beside the local one is its rival, not a complementary supplier.  ``([], ())`` when
+    any input it supplies is not so produced (or it is not a supplier)."""
+    targets = [g.col] if ctx.down is None else ctx.down[:, g.col].nonzero()[0].tolist()
+    fam = set(targets)
+    A = ctx.inputs
+    ok = supplier_ok if supplier_ok is not None and len(supplier_ok) == ctx.n_segments else None
+    ins = [
+        t for t in cm.M[row].indices.tolist()
+        if t not in fam and (ok is None or ok[t] > 0) and any(A[t, c] for c in targets)
+    ]  # fmt: skip
+    if not ins:
+        return [], ()
+    own = set(cm.affiliates[row]) if len(cm.affiliates) else set()
+    names: list[str] = []
+    for t in ins:
+        local = [n for n in dict.fromkeys((*ctx.rivals_of.get(t, ()), *ctx.peers_of.get(t, ()))) if n not in own]
+        if not local:
+            return [], ()
+        names += [n for n in local if n not in names]
+    return ins, tuple(names)
 
 
 # ---------------------------------------------------------------------------
@@ -568,6 +602,7 @@ class RankedList:
     rounds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     include_rivals: bool = False
     rivals_left_out: int = 0
+    supplier_ok: np.ndarray | None = None
 
     @property
     def total(self) -> int:
@@ -579,7 +614,7 @@ class RankedList:
             self.cm, self.ctx, int(self.rows[pos]), self.gaps[pos], self.X[pos], float(self.score[pos]),
             self.contrib[pos], float(self.base[pos]), self.scorer, pos + 1, norm_lang(lang),
             rival=bool(self.rival[pos]) if len(self.rival) else False,
-            round_=int(self.rounds[pos]) if len(self.rounds) else 1,
+            round_=int(self.rounds[pos]) if len(self.rounds) else 1, supplier_ok=self.supplier_ok,
         )  # fmt: skip
 
     def page(
@@ -692,9 +727,10 @@ def rank_list(
     rows, gaps, X, score, contrib, base = _ranked_pairs(
         cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample, supplier_mask(ctx, items)
     )
+    sup_ok = supplier_mask(ctx, items)
     rival = _is_rival(
         cm, ctx, gaps, rows, np.arange(len(gaps)), X[:, _EXACT] if len(rows) else np.zeros(0),
-        _rival_gaps(ctx, gaps),
+        _rival_gaps(ctx, gaps), sup_ok,
     )  # fmt: skip
     rival_rows = set(rows[rival].tolist())
     if not with_rivals:
@@ -739,6 +775,7 @@ def rank_list(
         rounds=np.asarray(rounds[: len(kept)], dtype=np.int64),
         include_rivals=with_rivals,
         rivals_left_out=left_out,
+        supplier_ok=sup_ok,
     )
 
 
@@ -858,6 +895,7 @@ def _lead(
     *,
     rival: bool = False,
     round_: int = 1,
+    supplier_ok: np.ndarray | None = None,
 ) -> Lead:
     contributions = {f: round(float(c), 6) for f, c in zip(FEATURE_NAMES, contrib, strict=True) if c != 0.0}
     prior = float(bs.prior.score(x[None, :])[0])
@@ -866,7 +904,10 @@ def _lead(
     relation = "producer" if x[_EXACT] > 0 else "supplier"
     affiliates = list(cm.affiliates[row]) if len(cm.affiliates) else []
     notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []
-    leader_rival = rival and bool(set(ctx.rivals_of.get(g.col, ())) - set(affiliates))
+    via, via_names = rival_inputs(cm, ctx, row, g, supplier_ok) if rival and relation == "supplier" else ([], ())
+    rival_names = list(via_names) if via else list(_rival_names(ctx, g))
+    leaders = {n for c in (via or [g.col]) for n in ctx.rivals_of.get(c, ())}
+    leader_rival = rival and bool((leaders & set(rival_names)) - set(affiliates))
     conditions = policy_conditions(g.item, lang)
     flags = [
         f
@@ -909,13 +950,14 @@ def _lead(
             values=values,
             relation=relation,
             rival=rival,
+            rival_via=(via, via_names),
         ),
         relation=relation,
         investor="existing" if affiliates else "new",
         local_affiliates=affiliates,
         flags=flags,
         flag_labels=[FLAGS[f][0] if lang == "zh" else FLAGS[f][1] for f in flags],
-        rivals=list(_rival_names(ctx, g)) if rival else [],
+        rivals=rival_names if rival else [],
         risk_notes=notes,
         round=round_,
         tags=[t for t in ALLOWED_TAGS if values.get(f"tag_{t}", 0.0) > 0],

@@ -168,7 +168,15 @@ def leaders_fed_by(cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpe
 
 
 def flag_phrases(
-    cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str, *, rival: bool, leader_input: bool
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    row: int,
+    g: GapSpec,
+    lang: str,
+    *,
+    rival: bool,
+    leader_input: bool,
+    rival_via: tuple[list[int], tuple[str, ...]] = ([], ()),
 ) -> list[str]:
     """The lead-rule sentences of a lead: 增资扩产 (local subsidiary named), 链主配套
     (the 链主 named), 同业竞争 (the local 链主/链核 named, 需链主意见)."""
@@ -182,6 +190,18 @@ def flag_phrases(
     if fed:
         out.append(pick(lang, f"链主配套：可为本地链主{_local(fed, lang)}配套",
                         f"chain-leader supplier: can supply the local chain leader {_local(fed, lang)}"))  # fmt: skip
+    via, via_names = rival_via
+    if rival and via:  # a 强链 supplier only through inputs local leaders / major firms already make
+        segs = pick(lang, "、", ", ").join(ctx.names_en[t] if lang == "en" else ctx.names_zh[t] for t in via)
+        chief = [n for t in via for n in ctx.rivals_of.get(t, ()) if n in via_names]
+        riv = _local(via_names, lang)
+        if chief:
+            out.append(pick(lang, f"同业竞争：所供{segs}本地{riv}已生产，需链主意见",
+                            f"rival: the {segs} it would supply is made locally by {riv}; ask the chain leader"))  # fmt: skip
+        else:
+            out.append(pick(lang, f"同业：所供{segs}本地{riv}已生产，引进同业需征求本地企业意见",
+                            f"same trade: the {segs} it would supply is made locally by {riv}; ask the local firm"))  # fmt: skip
+        return _conditions(out, g, lang)
     leaders = [n for n in ctx.rivals_of.get(g.col, ()) if n not in aff]
     if rival and leaders:
         riv = _local(leaders, lang)
@@ -192,6 +212,10 @@ def flag_phrases(
         out.append(pick(lang, f"同业：与本地{riv}同产{seg}，本地该环节并非产能不足，引进同业需征求本地企业意见",
                         f"same trade: makes {seg} like the local {riv}; local capacity is not short, "
                         "so ask the local firm before attracting a peer"))  # fmt: skip
+    return _conditions(out, g, lang)
+
+
+def _conditions(out: list[str], g: GapSpec, lang: str) -> list[str]:
     for cond in policy_conditions(g.item, lang):
         out.append(pick(lang, f"政策条件：{cond}", f"policy condition: {cond}"))
     return out
@@ -209,6 +233,7 @@ def reason_sentence(
     n_reasons: int = 3,
     relation: str | None = None,
     rival: bool = False,
+    rival_via: tuple[list[int], tuple[str, ...]] = ([], ()),
 ) -> str:
     """Reason built from the lead rules and the largest contributions: the gap
     ("补链：本地缺少X"), the relation (生产 X, or 供应 X 的直接上游), then the next
@@ -250,7 +275,7 @@ def reason_sentence(
     sep = pick(lang, "；", "; ")
     text = head + (sep + pick(lang, "，", ", ").join(phrases) if phrases else "")
     leader_input = (values or {}).get("fit_leader_input", 0.0) > 0
-    for f in flag_phrases(cm, ctx, row, g, lang, rival=rival, leader_input=leader_input):
+    for f in flag_phrases(cm, ctx, row, g, lang, rival=rival, leader_input=leader_input, rival_via=rival_via):
         text += sep + f
     risks = cm.X[row, list(FEATURE_NAMES[N_PAIR + N_GAP :]).index("risk_penalty")]
     notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []

@@ -216,6 +216,27 @@ def test_same_segment_producer_of_a_major_local_firm_is_a_peer_unless_capacity_i
     assert [ld.name for ld in rank_leads(plain, single, pool, k=10, gap="qi.cell").items] == ["外地电芯", "电解液厂"]
 
 
+def test_supplier_only_through_an_input_a_major_local_firm_makes_is_a_peer(data):
+    # 强链 qi.pack: 外地电芯 would supply cells, which the listed local 甲电芯 already makes -> peer;
+    # 电机厂 supplies motors (no local maker) -> complementary
+    local = Enterprise(id="ent.cell", name="甲电芯股份有限公司", segments=[{"segment": "qi.cell"}],
+                       tags=["listed"], county="yanhu")  # fmt: skip
+    d = _with(data, links=[Link(source="qi.motor", target="qi.pack")], enterprises=[local])
+    pool = [_rec("外地电芯", ["qi.cell"], tags=["global500"]), _rec("电机厂", ["qi.motor"])]
+    page = rank_leads(d, _gaps(pack="strengthen"), pool, k=10, gap="qi.pack")
+    assert [ld.name for ld in page.items] == ["电机厂"] and page.rivals_left_out == 1
+    page = rank_leads(d, _gaps(pack="strengthen"), pool, k=10, gap="qi.pack", include_rivals=True)
+    assert [ld.name for ld in page.items] == ["电机厂", "外地电芯"]
+    peer = page.items[1]
+    assert peer.relation == "supplier" and peer.flags == ["peer", "leader_supplier"]
+    assert peer.rivals == ["甲电芯股份有限公司"]
+    assert "同业：所供电芯本地甲电芯股份有限公司已生产，引进同业需征求本地企业意见" in peer.reason
+    # without the local cell maker the same firm is an ordinary supplier
+    page = rank_leads(_with(data, links=[Link(source="qi.motor", target="qi.pack")]), _gaps(pack="strengthen"),
+                      pool, k=10, gap="qi.pack")  # fmt: skip
+    assert {ld.name for ld in page.items} == {"外地电芯", "电机厂"} and page.rivals_left_out == 0
+
+
 def test_own_group_is_no_leader_supplier(data):
     pool = [_rec("本地集团股份有限公司", ["qi.cell"]), _rec("电芯厂", ["qi.cell"])]
     got = _leads(data, _gaps(pack="strengthen"), pool, gap="qi.pack")
