@@ -392,6 +392,25 @@ def _is_rival(
     return out
 
 
+def lead_conditions(
+    cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, conditional: Mapping[int, Any], lang: str = "zh"
+) -> list[str]:
+    """The policy conditions a lead carries (rule 5 of :mod:`matching.lead_rules`): those of its
+    gap, then those of the candidate's other produced segments under a conditional policy (a die
+    caster offered for car bodies still builds a foundry), each naming that segment."""
+    out = list(policy_conditions(g.item, lang))
+    fam = {g.col} if ctx.down is None else set(ctx.down[:, g.col].nonzero()[0].tolist())
+    for col in cm.M[row].indices.tolist():
+        if col in fam or col not in conditional:
+            continue
+        name = ctx.names_en[col] if lang == "en" else ctx.names_zh[col]
+        for cond in policy_conditions(conditional[col], lang):
+            text = f"{cond} (its {name} business)" if lang == "en" else f"{cond}（该企业的{name}业务）"
+            if text not in out:
+                out.append(text)
+    return out
+
+
 def rival_inputs(
     cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, supplier_ok: np.ndarray | None = None
 ) -> tuple[list[int], tuple[str, ...]]:
@@ -603,6 +622,8 @@ class RankedList:
     include_rivals: bool = False
     rivals_left_out: int = 0
     supplier_ok: np.ndarray | None = None
+    #: segment column -> the gap items covering it with a conditional policy (政策条件)
+    conditional: dict[int, Any] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -615,6 +636,7 @@ class RankedList:
             self.contrib[pos], float(self.base[pos]), self.scorer, pos + 1, norm_lang(lang),
             rival=bool(self.rival[pos]) if len(self.rival) else False,
             round_=int(self.rounds[pos]) if len(self.rounds) else 1, supplier_ok=self.supplier_ok,
+            conditional=self.conditional,
         )  # fmt: skip
 
     def page(
@@ -776,6 +798,11 @@ def rank_list(
         include_rivals=with_rivals,
         rivals_left_out=left_out,
         supplier_ok=sup_ok,
+        conditional={
+            ctx.index[str(_get(it, "segment_id"))]: it
+            for it in items
+            if str(_get(it, "segment_id")) in ctx.index and policy_conditions(it)
+        },
     )
 
 
@@ -896,6 +923,7 @@ def _lead(
     rival: bool = False,
     round_: int = 1,
     supplier_ok: np.ndarray | None = None,
+    conditional: Mapping[int, Any] | None = None,
 ) -> Lead:
     contributions = {f: round(float(c), 6) for f, c in zip(FEATURE_NAMES, contrib, strict=True) if c != 0.0}
     prior = float(bs.prior.score(x[None, :])[0])
@@ -908,7 +936,7 @@ def _lead(
     rival_names = list(via_names) if via else list(_rival_names(ctx, g))
     leaders = {n for c in (via or [g.col]) for n in ctx.rivals_of.get(c, ())}
     leader_rival = rival and bool((leaders & set(rival_names)) - set(affiliates))
-    conditions = policy_conditions(g.item, lang)
+    conditions = lead_conditions(cm, ctx, row, g, conditional or {}, lang)
     flags = [
         f
         for f, on in (
@@ -951,6 +979,7 @@ def _lead(
             relation=relation,
             rival=rival,
             rival_via=(via, via_names),
+            conditions=conditions,
         ),
         relation=relation,
         investor="existing" if affiliates else "new",

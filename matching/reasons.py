@@ -177,6 +177,7 @@ def flag_phrases(
     rival: bool,
     leader_input: bool,
     rival_via: tuple[list[int], tuple[str, ...]] = ([], ()),
+    conditions: list[str] | None = None,
 ) -> list[str]:
     """The lead-rule sentences of a lead: 增资扩产 (local subsidiary named), 链主配套
     (the 链主 named), 同业竞争 (the local 链主/链核 named, 需链主意见)."""
@@ -201,7 +202,7 @@ def flag_phrases(
         else:
             out.append(pick(lang, f"同业：所供{segs}本地{riv}已生产，引进同业需征求本地企业意见",
                             f"same trade: the {segs} it would supply is made locally by {riv}; ask the local firm"))  # fmt: skip
-        return _conditions(out, g, lang)
+        return _conditions(out, g, lang, conditions)
     leaders = [n for n in ctx.rivals_of.get(g.col, ()) if n not in aff]
     if rival and leaders:
         riv = _local(leaders, lang)
@@ -212,11 +213,13 @@ def flag_phrases(
         out.append(pick(lang, f"同业：与本地{riv}同产{seg}，本地该环节并非产能不足，引进同业需征求本地企业意见",
                         f"same trade: makes {seg} like the local {riv}; local capacity is not short, "
                         "so ask the local firm before attracting a peer"))  # fmt: skip
-    return _conditions(out, g, lang)
+    return _conditions(out, g, lang, conditions)
 
 
-def _conditions(out: list[str], g: GapSpec, lang: str) -> list[str]:
-    for cond in policy_conditions(g.item, lang):
+def _conditions(out: list[str], g: GapSpec, lang: str, conditions: list[str] | None) -> list[str]:
+    """The 政策条件 sentences: ``conditions`` when given (:func:`matching.ranking.lead_conditions`),
+    else those of the gap."""
+    for cond in policy_conditions(g.item, lang) if conditions is None else conditions:
         out.append(pick(lang, f"政策条件：{cond}", f"policy condition: {cond}"))
     return out
 
@@ -234,6 +237,7 @@ def reason_sentence(
     relation: str | None = None,
     rival: bool = False,
     rival_via: tuple[list[int], tuple[str, ...]] = ([], ()),
+    conditions: list[str] | None = None,
 ) -> str:
     """Reason built from the lead rules and the largest contributions: the gap
     ("补链：本地缺少X"), the relation (生产 X, or 供应 X 的直接上游), then the next
@@ -275,7 +279,9 @@ def reason_sentence(
     sep = pick(lang, "；", "; ")
     text = head + (sep + pick(lang, "，", ", ").join(phrases) if phrases else "")
     leader_input = (values or {}).get("fit_leader_input", 0.0) > 0
-    for f in flag_phrases(cm, ctx, row, g, lang, rival=rival, leader_input=leader_input, rival_via=rival_via):
+    for f in flag_phrases(
+        cm, ctx, row, g, lang, rival=rival, leader_input=leader_input, rival_via=rival_via, conditions=conditions
+    ):
         text += sep + f
     risks = cm.X[row, list(FEATURE_NAMES[N_PAIR + N_GAP :]).index("risk_penalty")]
     notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []

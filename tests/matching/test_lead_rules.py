@@ -258,6 +258,10 @@ def test_conditional_policy_flags_every_lead_of_the_gap(data):
     assert motor.flags == [] and "政策条件" not in motor.reason
     en = rank_leads(data, gaps, pool, k=10, gap="qi.separator", lang="en").items[0]
     assert en.reason.endswith("; policy condition: outside planning areas only (\"示例计划\")")
+    # a firm that also makes the conditional segment carries its condition on its other leads
+    both = rank_leads(data, gaps, [_rec("两用厂", ["qi.motor", "qi.separator"])], k=10, gap="qi.motor").items[0]
+    assert both.flags == ["policy_condition"]
+    assert both.reason.endswith("；政策条件：仅限规划区外（《示例计划》）（该企业的隔膜业务）")
 
 
 def test_pending_assignments_are_said_in_a_provisional_reason(data):
@@ -408,14 +412,18 @@ def test_seed_figures():
             minor_leader += not fed
     peer_default = sum("peer" in ld.flags for ld in leads)
     cond_gaps = {g.segment_id for g in items if policy_conditions(g)}
-    cond_leads = [ld for ld in leads if ld.gap_segment_id in cond_gaps]
+    cond_cols = {ctx.index[s_] for s_ in cond_gaps}
+    cond_leads = [
+        ld for i, ld in enumerate(leads)
+        if ld.gap_segment_id in cond_gaps or cond_cols & set(cm.M[int(ranked.rows[i])].indices.tolist())
+    ]  # fmt: skip
     cond_unflagged = sum("policy_condition" not in ld.flags for ld in cond_leads)
 
     print(f"\n[lead rules on the shipped seed, demo pool] overall list: {ranked.total} leads")
     print(f"  链主配套 leads without a material input (weight >= 0.1 or unstated) to the 链主: {minor_leader}")
     print(f"  peer (同业) or rival leads in the default list: {peer_default + sum('rival' in ld.flags for ld in leads)}")
-    print(f"  gaps under a conditional policy: {len(cond_gaps)}; their leads {len(cond_leads)}, "
-          f"without the condition flag: {cond_unflagged}")
+    print(f"  segments under a conditional policy: {len(cond_gaps)}; leads of them or of firms making them "
+          f"{len(cond_leads)}, without the condition flag: {cond_unflagged}")
     print(f"  leads for restricted/unsuitable segments (steel marked unsuitable): {n_restricted}")
     print(f"  leads for gaps outside fill/strengthen/extend (or unverified would-be targets): {n_bad_status}")
     print(f"  provisional leads for unverified (待核实) gaps, flagged 先核实: {len(provisional)} of {len(leads)}")
