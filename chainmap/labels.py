@@ -137,6 +137,7 @@ SEGMENT_KIND: Labels = {
 POLICY_KIND: Labels = {
     "restricted": ("限制类", "restricted"),
     "banned": ("禁止类", "banned"),
+    "conditional": ("有条件限制", "conditional"),
     "encouraged": ("鼓励类", "encouraged"),
 }
 
@@ -153,6 +154,7 @@ GAP_COMPONENT: Labels = {
     "weak_capacity": ("产能不足", "capacity below demand"),
     "weak_no_leader": ("缺链主", "no chain leader"),
     "policy": ("政策鼓励", "policy encouragement"),
+    "policy_condition": ("政策条件（降低优先级）", "policy condition (lowers the priority)"),
 }
 
 #: Plain-word meanings of the gap report's numbers (the gaps page's glossary and hover titles);
@@ -161,11 +163,11 @@ GAP_TERM_MEANING: Labels = {
     "priority": (
         "优先级（0–1）：越高越应先招商。补链=0.35×本地需求+0.30×关键度+0.20×关联密度+0.15×附加值；"
         "强链=薄弱度×(0.35×本地需求+0.30×关键度+0.15×附加值)；延链=0.40×关联密度+0.25×附加值+0.20×升级增益+0.15×关键度；"
-        "其他状态为0；鼓励类政策再乘以1.15（上限1）",
+        "其他状态为0；鼓励类政策再乘以1.15（上限1），有条件限制类政策再乘以0.75",
         "priority (0-1): the higher, the sooner to attract. fill = 0.35 demand + 0.30 criticality + 0.20 density "
         "+ 0.15 value added; strengthen = weakness × (0.35 demand + 0.30 criticality + 0.15 value added); "
         "extend = 0.40 density + 0.25 value added + 0.20 upgrade gain + 0.15 criticality; other statuses 0; "
-        "an encouraging policy multiplies it by 1.15 (at most 1)",
+        "an encouraging policy multiplies it by 1.15 (at most 1), a conditional policy by 0.75",
     ),
     "demand": (
         "本地需求：下游有本地企业需要该环节的产品（或本地企业使用它）；d家企业计为 d/(d+2)，无需求为0",

@@ -1,4 +1,4 @@
-"""Policy constraints on segments: restricted, banned and encouraged activities.
+"""Policy constraints on segments: restricted, banned, conditional and encouraged activities.
 
 Planners keep them in ``graph_seed/policies.yaml`` (schema in ``graph_seed/README.md``);
 :func:`chainmap.seed.load_seed` reads and checks them, ``seed load`` stores them as
@@ -12,7 +12,10 @@ A policy *covers* a segment of a region when
   zone in its county and the city) -- :meth:`chainmap.data.RegionIndex.places`.
 
 The gap analysis gives a segment covered by a ``restricted`` or ``banned`` policy the
-status 不适宜 (unsuitable) quoting it (title, document number, source) and no lead; an
+status 不适宜 (unsuitable) quoting it (title, document number, source) and no lead; a
+``conditional`` policy (a restriction that holds only under a condition, e.g. only inside city
+and county planning areas) leaves the status to the gap rules, lowers the priority and puts its
+``condition`` (政策条件) into the rationale and into every lead of the segment; an
 ``encouraged`` policy is a reason and a priority term (:mod:`chainmap.analysis.gaps`).
 
 >>> p = Policy(id="p1", kind="banned", title="示例", source="https://example.org", quote="不再新布局",
@@ -52,16 +55,17 @@ _Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
 
 
 class PolicyKind(StrEnum):
-    """限制类 / 禁止类 / 鼓励类."""
+    """限制类 / 禁止类 / 有条件限制 / 鼓励类."""
 
     restricted = "restricted"
     banned = "banned"
+    conditional = "conditional"
     encouraged = "encouraged"
 
     @property
     def limits(self) -> bool:
         """True for the kinds that make a segment unsuitable (restricted, banned)."""
-        return self is not PolicyKind.encouraged
+        return self in (PolicyKind.restricted, PolicyKind.banned)
 
 
 class Policy(BaseModel):
@@ -81,13 +85,25 @@ class Policy(BaseModel):
     chains: list[_Id] = Field(default_factory=list)
     regions: list[_Id] = Field(min_length=1)
     confidence: Confidence
+    condition: str = Field(
+        default="", description="conditional only: where or how the activity is still allowed (zh), e.g. 仅限城市及县城规划区外"
+    )
+    condition_en: str = Field(default="", description="conditional only: the condition in English")
     note: str = ""
 
     @model_validator(mode="after")
     def _covers_something(self) -> Policy:
         if not self.segments and not self.chains:
             raise ValueError("a policy must list segments or chains it covers")
+        if self.kind is PolicyKind.conditional and not self.condition:
+            raise ValueError("a conditional policy needs a condition (where or how the activity is still allowed)")
+        if self.kind is not PolicyKind.conditional and (self.condition or self.condition_en):
+            raise ValueError(f"condition is for kind conditional only, not {self.kind.value}")
         return self
+
+    def condition_text(self, lang: str = "zh") -> str:
+        """The condition in ``lang`` (the Chinese text when no English one is given)."""
+        return (self.condition_en or self.condition) if lang == "en" else self.condition
 
     def cite(self, lang: str = "zh") -> str:
         """``《title》document（source）``: the citation quoted in rationales."""
@@ -153,6 +169,10 @@ class PolicyIndex:
     def limiting(self, segment: str) -> list[Policy]:
         """The restricted / banned policies covering ``segment``."""
         return [p for p in self.covering(segment) if p.kind.limits]
+
+    def conditioning(self, segment: str) -> list[Policy]:
+        """The conditional policies covering ``segment``."""
+        return [p for p in self.covering(segment) if p.kind is PolicyKind.conditional]
 
     def encouraging(self, segment: str) -> list[Policy]:
         """The encouraged policies covering ``segment``."""

@@ -231,7 +231,8 @@ def leads(
     demo: bool = typer.Option(False, "--demo", help="使用内置演示企业池 / use the shipped demo pool"),
     include_rivals: bool = typer.Option(
         False, "--include-rivals",
-        help="同时列出本地链主/链核的同业竞争企业（标注，需链主意见）/ also list rivals of local chain leaders (flagged)",
+        help="同时列出本地链主/链核的同业竞争企业与强链环节本地龙头企业的同业（标注，需征求意见）/ "
+        "also list rivals of local chain leaders and peers of major local producers of 强链 gaps (flagged)",
     ),
     lang: str = LangOpt,
 ) -> None:
@@ -304,6 +305,17 @@ def _print_leads(result: LeadPage, lang: str, is_demo: bool, data: ChainData) ->
             f"{demo_tag}Leads: {scope}; page {result.page}, {result.total} in all; {model}",
         )
     )
+    left_out = int(getattr(result, "rivals_left_out", 0) or 0)
+    if left_out:
+        typer.echo(
+            pick(
+                lang,
+                f"另有{left_out}家与本地链主/链核或龙头企业同产该环节的企业（同业竞争/同业）未列出，需征求本地企业意见；"
+                "加 --include-rivals 列出",
+                f"{left_out} firms making the same segment as a local chain leader/core or major firm (rival/peer) "
+                "are left out (ask the local firm); add --include-rivals to list them",
+            )
+        )
     if not result.items:
         typer.echo(pick(lang, "没有符合条件的线索。", "No leads."))
         return

@@ -44,7 +44,15 @@ from chainmap.exceptions import InvalidInput
 from chainmap.names import normalize_company_name
 from matching import geo
 from matching.candidates import ALLOWED_TAGS, EXCLUDING_RISKS
-from matching.lead_rules import RIVAL_TAGS, group_key, group_matches, is_lead_status, unsuitable_segments
+from matching.lead_rules import (
+    MIN_INPUT_WEIGHT,
+    PEER_TAGS,
+    RIVAL_TAGS,
+    group_key,
+    group_matches,
+    is_lead_status,
+    unsuitable_segments,
+)
 from matching.risk import split_risks
 
 __all__ = [
@@ -187,7 +195,12 @@ class SegmentContext:
     seed has none); ``rival_seg[s]`` 1 where a local 链主 or 链核 produces s,
     an ancestor or a descendant of s (``rivals_of[s]`` their names,
     ``rival_groups_of[s]`` their group keys); ``leader_input[s]`` 1 if s directly supplies a segment a
-    local 链主 produces (``leaders_fed[s]`` those 链主's names);
+    local 链主 produces (``leaders_fed[s]`` those 链主's names) through a *material* input:
+    ``A_input`` is ``A`` without the minor inputs (a ``supplies`` link whose stated ``weight``
+    is below :data:`matching.lead_rules.MIN_INPUT_WEIGHT`, e.g. copper as an alloying element
+    of aluminium alloy); ``A_input`` also decides the 强链 supplier relation;
+    ``peers_of[s]`` the local major producers of s (tags :data:`matching.lead_rules.PEER_TAGS`:
+    listed, 500强, 行业100强, 链主, 链核) and ``peer_groups_of[s]`` their group keys (同业);
     ``local_producers[s]`` the local producers of s; ``local_groups`` group key
     -> names of the local enterprises of that group.
     """
@@ -213,6 +226,14 @@ class SegmentContext:
     leaders_fed: dict[int, tuple[str, ...]] = field(default_factory=dict)
     local_producers: dict[int, tuple[str, ...]] = field(default_factory=dict)
     local_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    A_input: sp.csr_matrix | None = None
+    peers_of: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    peer_groups_of: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def inputs(self) -> sp.csr_matrix:
+        """The material-input matrix (``A_input``; ``A`` when not built)."""
+        return self.A if self.A_input is None else self.A_input
 
     @property
     def n_segments(self) -> int:
@@ -238,6 +259,7 @@ def build_segment_context(data: ChainData) -> SegmentContext:
     index = {s: i for i, s in enumerate(ids)}
     S = len(ids)
     sup_r, sup_c, rel_r, rel_c = [], [], [], []
+    minor: set[tuple[int, int]] = set()
     for ln in data.links:
         u, v = index.get(ln.source), index.get(ln.target)
         if u is None or v is None:
@@ -246,6 +268,9 @@ def build_segment_context(data: ChainData) -> SegmentContext:
         if kind == "supplies":
             sup_r.append(u)
             sup_c.append(v)
+            w = getattr(ln, "weight", None)
+            if w is not None and float(w) < MIN_INPUT_WEIGHT:
+                minor.add((u, v))
         else:  # part_of / enables: related both ways
             rel_r += [u, v]
             rel_c += [v, u]
@@ -267,6 +292,11 @@ def build_segment_context(data: ChainData) -> SegmentContext:
                     rel_c.append(b)
     A = sp.csr_matrix((np.ones(len(sup_r)), (sup_r, sup_c)), shape=(S, S))
     A.data[:] = 1.0  # duplicates summed -> 1
+    A_input = A.tolil()
+    for u, v in minor:  # a minor input (stated weight below MIN_INPUT_WEIGHT) is no material input
+        A_input[u, v] = 0.0
+    A_input = A_input.tocsr()
+    A_input.eliminate_zeros()
     two = (A @ A).tocsr()
     two = two + two.T
     two.data[:] = 0.5
@@ -282,6 +312,8 @@ def build_segment_context(data: ChainData) -> SegmentContext:
     rival = np.zeros(S)
     rivals_of: dict[int, list[str]] = {}
     rival_groups: dict[int, set[str]] = {}
+    peers_of: dict[int, list[str]] = {}
+    peer_groups: dict[int, set[str]] = {}
     producers: dict[int, list[str]] = {}
     leaders_at: dict[int, list[str]] = {}
     groups: dict[str, list[str]] = {}
@@ -309,6 +341,9 @@ def build_segment_context(data: ChainData) -> SegmentContext:
                     rival[col] = 1.0
                     rivals_of.setdefault(col, []).append(e.name)
                     rival_groups.setdefault(col, set()).update(k for k in (gk, group_key(e.name)) if k)
+                if tags & PEER_TAGS:
+                    peers_of.setdefault(col, []).append(e.name)
+                    peer_groups.setdefault(col, set()).update(k for k in (gk, group_key(e.name)) if k)
     ancestors: dict[int, list[int]] = {}
     for i in range(S):
         chain_up, p_ = [], parent.get(i)
@@ -334,10 +369,10 @@ def build_segment_context(data: ChainData) -> SegmentContext:
     roots = data.chain_root
     tie_local = np.minimum(1.0, both @ local)
     tie_leader = np.minimum(1.0, both @ leader)
-    leader_input = np.minimum(1.0, A @ leader_prod)
+    leader_input = np.minimum(1.0, A_input @ leader_prod)  # material inputs only (rule 3)
     leaders_fed: dict[int, tuple[str, ...]] = {}
     for s_col in np.flatnonzero(leader_input).tolist():
-        fed = A[s_col].indices.tolist()
+        fed = A_input[s_col].indices.tolist()
         leaders_fed[s_col] = tuple(dict.fromkeys(n for t in fed for n in leaders_at.get(t, [])))
     return SegmentContext(
         segment_ids=ids,
@@ -361,6 +396,9 @@ def build_segment_context(data: ChainData) -> SegmentContext:
         leaders_fed=leaders_fed,
         local_producers={k: tuple(v) for k, v in producers.items()},
         local_groups={k: tuple(v) for k, v in groups.items()},
+        A_input=A_input,
+        peers_of={k: tuple(v) for k, v in peers_of.items()},
+        peer_groups_of={k: frozenset(v) for k, v in peer_groups.items()},
     )
 
 
@@ -711,7 +749,7 @@ def pair_blocks(ctx: SegmentContext, cols: Sequence[int] | np.ndarray, supplier_
     sel0 = sp.csr_matrix((np.ones(G), (col_idx, np.arange(G))), shape=(S, G))
     sel = (ctx.down @ sel0).tocsr() if ctx.down is not None else sel0
     ok = np.ones(S) if supplier_ok is None else np.asarray(supplier_ok, dtype=np.float64)
-    sup = (sp.diags(ok) @ ctx.A @ sel).tocsr()
+    sup = (sp.diags(ok) @ ctx.inputs @ sel).tocsr()  # material inputs only
     sup = sup - sup.multiply(sel)  # a sub-segment of S is not an input of S
     sup.eliminate_zeros()
     li = ctx.leader_input if len(ctx.leader_input) == S else np.zeros(S)

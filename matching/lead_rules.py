@@ -21,8 +21,24 @@ explained in each lead (``relation``, ``investor``, ``flags``, ``reason``).
    "需链主意见"), unless it belongs to that firm's own group.  Rivals are left
    out by default; with ``include_rivals`` they are listed after every
    complementary lead.  A lead whose produced segment (S, or the supplied
-   input T) is a direct input of a local 链主's segment gets the 链主配套
-   term (pair feature ``fit_leader_input``, flag ``leader_supplier``).
+   input T) is a *material* direct input of a local 链主's segment gets the
+   链主配套 term (pair feature ``fit_leader_input``, flag ``leader_supplier``):
+   a ``supplies`` link whose stated ``weight`` (share of the target's inputs) is
+   below :data:`MIN_INPUT_WEIGHT` is a minor input (copper or magnesium as an
+   alloying element of aluminium alloy) and makes neither a 链主配套 term nor a
+   强链 supplier relation; a link without a weight counts as material.
+   **同业 (peer).**  For a 强链 gap S whose local producers include a major firm
+   (tags :data:`PEER_TAGS`: listed, 世界/中国/民营500强, 行业100强, 链主, 链核), a
+   candidate producing S is a same-trade peer of that firm (flag ``peer`` 同业,
+   "需征求本地企业意见"), treated like a rival (left out by default, listed after
+   the complementary leads with ``include_rivals``) -- unless the gap is weak in
+   *capacity* (local capacity below local demand, gap component
+   ``weak_capacity > 0``): then a second producer meets real local demand.  A
+   强链 gap's complementary leads are the suppliers of its material inputs.
+5. **Policy conditions.**  A gap covered by a ``conditional`` policy keeps its
+   status (and a lower priority, :mod:`chainmap.analysis.gaps`); each of its
+   leads carries the flag ``policy_condition`` and the reason "政策条件：…"
+   with the condition (:func:`policy_conditions`).
 4. **Group awareness.**  A candidate whose normalised name or ``group``
    contains the normalised group of a local enterprise
    (:func:`group_key`; e.g. 中国铝业股份有限公司 and 中国铝业集团 both contain
@@ -55,7 +71,11 @@ __all__ = [
     "FLAGS",
     "RIVAL_TAGS",
     "MIN_GROUP_KEY",
+    "MIN_INPUT_WEIGHT",
+    "PEER_TAGS",
     "is_lead_status",
+    "is_peer_gap",
+    "policy_conditions",
     "group_key",
     "group_matches",
     "unsuitable_segments",
@@ -78,6 +98,8 @@ INVESTORS: dict[str, tuple[str, str]] = {
 #: Flags a lead may carry (zh, en).
 FLAGS: dict[str, tuple[str, str]] = {
     "rival": ("同业竞争（需链主意见）", "rival of a local chain leader/core (ask the chain leader)"),
+    "peer": ("同业（需征求本地企业意见）", "same trade as a major local producer (ask the local firm)"),
+    "policy_condition": ("政策条件", "policy condition"),
     "existing_group": ("增资扩产（集团已在运城）", "existing investor (its group is already in Yuncheng)"),
     "leader_supplier": ("链主配套", "supplies a local chain leader"),
     "risk_note": ("风险提示", "risk note"),
@@ -85,6 +107,14 @@ FLAGS: dict[str, tuple[str, str]] = {
 }
 #: Local enterprise tags that make same-segment producers rivals (rule 3).
 RIVAL_TAGS: frozenset[str] = frozenset({"chain_leader", "chain_core"})
+#: Local enterprise tags that make a local producer a *major* firm: same-segment producers of a
+#: 强链 gap it produces are its peers (同业), unless the gap is weak in capacity (rule 3).
+PEER_TAGS: frozenset[str] = frozenset(
+    {"chain_leader", "chain_core", "listed", "global500", "china500", "private500", "industry_top100"}
+)
+#: Smallest stated share of the target's inputs that makes a ``supplies`` link a material input
+#: (链主配套 and the 强链 supplier relation); links without a weight count as material.
+MIN_INPUT_WEIGHT = 0.1
 #: Shortest group key that is matched (shorter keys would match unrelated firms).
 MIN_GROUP_KEY = 2
 
@@ -120,4 +150,52 @@ def unsuitable_segments(gap_items: Iterable[Any]) -> set[str]:
         get = g.get if isinstance(g, Mapping) else (lambda k, _g=g: getattr(_g, k, None))
         if str(getattr(get("status"), "value", get("status"))) in UNSUITABLE_STATUSES:
             out.add(str(get("segment_id")))
+    return out
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def is_peer_gap(item: Any) -> bool:
+    """True if same-segment producers of this gap are peers (同业) of its local major producers
+    (rule 3): a 强链 gap not weak in capacity (``components["weak_capacity"]`` is 0 or absent).
+    Whether a major local producer is present is the segment context's part (``peers_of``).
+
+    >>> is_peer_gap({"status": "strengthen", "components": {"weak_single": 0.7}})
+    True
+    >>> is_peer_gap({"status": "strengthen", "components": {"weak_capacity": 0.4}})
+    False
+    >>> is_peer_gap({"status": "fill", "components": {}})
+    False
+    """
+    if item is None:
+        return False
+    status = _field(item, "status")
+    if str(getattr(status, "value", status)) != "strengthen":
+        return False
+    comps = _field(item, "components") or {}
+    return float(comps.get("weak_capacity", 0.0) or 0.0) <= 0.0
+
+
+def policy_conditions(item: Any, lang: str = "zh") -> list[str]:
+    """The conditions of the ``conditional`` policies applied to a gap item (rule 5), each
+    ``condition（《title》）``; English text when ``lang="en"`` and the policy gives one.
+
+    >>> policy_conditions({"policies": [{"kind": "conditional", "title": "示例", "condition": "仅限规划区外",
+    ...                                  "condition_en": "outside planning areas only"},
+    ...                                 {"kind": "encouraged", "title": "鼓励", "condition": ""}]})
+    ['仅限规划区外（《示例》）']
+    """
+    out = []
+    for p in (_field(item, "policies") or []) if item is not None else []:
+        if _field(p, "kind") != "conditional":
+            continue
+        title = _field(p, "title", "")
+        if lang == "en":
+            out.append(f'{_field(p, "condition_en") or _field(p, "condition", "")} ("{title}")')
+        else:
+            out.append(f"{_field(p, 'condition', '')}（《{title}》）")
     return out

@@ -69,8 +69,8 @@ from matching.features import (
     supplier_mask,
 )
 from matching.geo import source_region
-from matching.lead_rules import FLAGS
-from matching.reasons import reason_sentence
+from matching.lead_rules import FLAGS, is_peer_gap, policy_conditions
+from matching.reasons import leaders_fed_by, reason_sentence
 from matching.scoring import BlendedScorer, MatchingConfig, PriorScorer, default_config, fit_lead_scorer
 
 if TYPE_CHECKING:
@@ -120,10 +120,14 @@ class Lead(BaseModel):
     investor: str = Field("new", description="new 新引进 | existing 增资扩产 (its group already has a local enterprise)")
     local_affiliates: list[str] = Field(default_factory=list, description="local enterprises of the candidate's group")
     flags: list[str] = Field(
-        default_factory=list, description="rival 同业竞争 | existing_group 增资扩产 | leader_supplier 链主配套 | risk_note"
+        default_factory=list,
+        description="rival 同业竞争 | peer 同业 | existing_group 增资扩产 | leader_supplier 链主配套 | "
+        "policy_condition 政策条件 | risk_note | unverified_gap",
     )
     flag_labels: list[str] = Field(default_factory=list, description="the flags in the page's language")
-    rivals: list[str] = Field(default_factory=list, description="local 链主/链核 producing the same segment")
+    rivals: list[str] = Field(
+        default_factory=list, description="local 链主/链核 (rival) or major local firms (peer) producing the same segment"
+    )
     risk_notes: list[str] = Field(default_factory=list, description="free-text risk notes (not categories)")
     round: int = Field(1, description="diversity round: 1 = first lead of its city, group and gap in the list")
     tags: list[str] = Field(default_factory=list, description="the candidate's tags (codes of GET /labels `tag`)")
@@ -320,7 +324,7 @@ def top_k_per_gap(
         fit = exact + np.where(strengthen[gg], sup, 0.0)
         ok = ~skip[rr] & (fit > min_fit) & ((exact > 0) | (strengthen[gg] & (sup > 0)))
         if not include_rivals:
-            ok &= ~_is_rival(cm, ctx, gaps, rr, gg, exact, rival_gap)
+            ok &= ~_is_rival(cm, ctx, gaps, rr, gg, exact, rival_gap, supplier_ok)
         if wm is not None:
             Wm = sp.csr_matrix((fw_m[fc] * fv, (fr, fg)), shape=shape)
             sc = scorer.combine(sc, base_m[rr] + gc_m[gg] + Wm.data)
@@ -342,8 +346,22 @@ def top_k_per_gap(
 
 
 def _rival_gaps(ctx: SegmentContext, gaps: Sequence[GapSpec]) -> np.ndarray:
+    """Per gap: are its same-segment producers rivals (a local 链主/链核 makes the segment) or
+    peers (同业: a 强链 gap, not weak in capacity, with a major local producer)?"""
     rs = ctx.rival_seg if len(ctx.rival_seg) == ctx.n_segments else np.zeros(ctx.n_segments)
-    return np.array([rs[g.col] > 0 for g in gaps], dtype=bool)
+    return np.array([rs[g.col] > 0 or _peer_gap(ctx, g) for g in gaps], dtype=bool)
+
+
+def _peer_gap(ctx: SegmentContext, g: GapSpec) -> bool:
+    return (not g.provisional) and bool(ctx.peers_of.get(g.col)) and is_peer_gap(g.item)
+
+
+def _rival_names(ctx: SegmentContext, g: GapSpec) -> tuple[str, ...]:
+    """The local firms a same-segment producer of ``g`` competes with (链主/链核, then 同业 peers)."""
+    names = list(ctx.rivals_of.get(g.col, ()))
+    if _peer_gap(ctx, g):
+        names += [n for n in ctx.peers_of.get(g.col, ()) if n not in names]
+    return tuple(names)
 
 
 def _is_rival(
@@ -354,18 +372,70 @@ def _is_rival(
     gidx: np.ndarray,
     exact: np.ndarray,
     rival_gap: np.ndarray,
+    supplier_ok: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rule 3 of :mod:`matching.lead_rules`: the pair's candidate produces a segment
-    a local 链主/链核 produces and is not of that firm's group."""
+    a local 链主/链核 produces (or, for a 强链 gap with a major local producer, the gap
+    segment: a peer) and is not of that firm's group; or it supplies the 强链 gap only
+    through inputs that such local firms already make (:func:`rival_inputs`)."""
     out = (exact > 0) & rival_gap[gidx]
     for i in np.flatnonzero(out).tolist():
         aff = cm.affiliates[rows[i]] if len(cm.affiliates) else ()
         if not aff:
             continue
-        col = gaps[int(gidx[i])].col
-        if set(aff) & set(ctx.rivals_of.get(col, ())):
+        if set(aff) & set(_rival_names(ctx, gaps[int(gidx[i])])):
             out[i] = False
+    for i in np.flatnonzero(exact <= 0).tolist():
+        g = gaps[int(gidx[i])]
+        if g.status == "strengthen" and rival_inputs(cm, ctx, int(rows[i]), g, supplier_ok)[0]:
+            out[i] = True
     return out
+
+
+def lead_conditions(
+    cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, conditional: Mapping[int, Any], lang: str = "zh"
+) -> list[str]:
+    """The policy conditions a lead carries (rule 5 of :mod:`matching.lead_rules`): those of its
+    gap, then those of the candidate's other produced segments under a conditional policy (a die
+    caster offered for car bodies still builds a foundry), each naming that segment."""
+    out = list(policy_conditions(g.item, lang))
+    fam = {g.col} if ctx.down is None else set(ctx.down[:, g.col].nonzero()[0].tolist())
+    for col in cm.M[row].indices.tolist():
+        if col in fam or col not in conditional:
+            continue
+        name = ctx.names_en[col] if lang == "en" else ctx.names_zh[col]
+        for cond in policy_conditions(conditional[col], lang):
+            text = f"{cond} (its {name} business)" if lang == "en" else f"{cond}（该企业的{name}业务）"
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def rival_inputs(
+    cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, supplier_ok: np.ndarray | None = None
+) -> tuple[list[int], tuple[str, ...]]:
+    """``(input segments, local firms)`` when a supplier lead of a 强链 gap supplies it only through
+    inputs that local 链主/链核 or major firms already produce (not of its own group): a second
+    smelter beside the local one is its rival, not a complementary supplier.  ``([], ())`` when
+    any input it supplies is not so produced (or it is not a supplier)."""
+    targets = [g.col] if ctx.down is None else ctx.down[:, g.col].nonzero()[0].tolist()
+    fam = set(targets)
+    A = ctx.inputs
+    ok = supplier_ok if supplier_ok is not None and len(supplier_ok) == ctx.n_segments else None
+    ins = [
+        t for t in cm.M[row].indices.tolist()
+        if t not in fam and (ok is None or ok[t] > 0) and any(A[t, c] for c in targets)
+    ]  # fmt: skip
+    if not ins:
+        return [], ()
+    own = set(cm.affiliates[row]) if len(cm.affiliates) else set()
+    names: list[str] = []
+    for t in ins:
+        local = [n for n in dict.fromkeys((*ctx.rivals_of.get(t, ()), *ctx.peers_of.get(t, ()))) if n not in own]
+        if not local:
+            return [], ()
+        names += [n for n in local if n not in names]
+    return ins, tuple(names)
 
 
 # ---------------------------------------------------------------------------
@@ -499,6 +569,7 @@ def _ranked_pairs(
     pr = rows[r_idx, g_idx]
     pg = [gaps[j] for j in g_idx.tolist()]
     X = pair_features_for(cm, ctx, pr, pg, supplier_ok=supplier_ok)
+    _drop_own_group_leader_input(cm, ctx, pr, pg, X)
     score, contrib, base = scorer.explain(X)
     order = np.lexsort((cm.ids[pr].astype(str), -score))
     return pr[order], [pg[i] for i in order.tolist()], X[order], score[order], contrib[order], base[order]
@@ -506,6 +577,19 @@ def _ranked_pairs(
 
 _EXACT = PAIR_FEATURES.index("fit_exact")
 _LEADER = PAIR_FEATURES.index("fit_leader_input")
+
+
+def _drop_own_group_leader_input(
+    cm: CandidateMatrix, ctx: SegmentContext, rows: np.ndarray, gaps: Sequence[GapSpec], X: np.ndarray
+) -> None:
+    """No 链主配套 term where every 链主 the lead would supply is of its own group (rule 3 of
+    :mod:`matching.lead_rules`: feeding one's own subsidiary is an expansion, flagged 增资扩产)."""
+    if not len(cm.affiliates) or not len(rows):
+        return
+    for i in np.flatnonzero(X[:, _LEADER] > 0).tolist():
+        r = int(rows[i])
+        if cm.affiliates[r] and not leaders_fed_by(cm, ctx, r, gaps[i]):
+            X[i, _LEADER] = 0.0
 
 
 @dataclass(frozen=True)
@@ -537,6 +621,9 @@ class RankedList:
     rounds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     include_rivals: bool = False
     rivals_left_out: int = 0
+    supplier_ok: np.ndarray | None = None
+    #: segment column -> the gap items covering it with a conditional policy (政策条件)
+    conditional: dict[int, Any] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -548,7 +635,8 @@ class RankedList:
             self.cm, self.ctx, int(self.rows[pos]), self.gaps[pos], self.X[pos], float(self.score[pos]),
             self.contrib[pos], float(self.base[pos]), self.scorer, pos + 1, norm_lang(lang),
             rival=bool(self.rival[pos]) if len(self.rival) else False,
-            round_=int(self.rounds[pos]) if len(self.rounds) else 1,
+            round_=int(self.rounds[pos]) if len(self.rounds) else 1, supplier_ok=self.supplier_ok,
+            conditional=self.conditional,
         )  # fmt: skip
 
     def page(
@@ -661,9 +749,10 @@ def rank_list(
     rows, gaps, X, score, contrib, base = _ranked_pairs(
         cm, ctx, specs, bs, cfg, max_list * cfg.ranking.oversample, supplier_mask(ctx, items)
     )
+    sup_ok = supplier_mask(ctx, items)
     rival = _is_rival(
         cm, ctx, gaps, rows, np.arange(len(gaps)), X[:, _EXACT] if len(rows) else np.zeros(0),
-        np.array([ctx.rival_seg[g.col] > 0 if len(ctx.rival_seg) else False for g in gaps], dtype=bool),
+        _rival_gaps(ctx, gaps), sup_ok,
     )  # fmt: skip
     rival_rows = set(rows[rival].tolist())
     if not with_rivals:
@@ -708,6 +797,12 @@ def rank_list(
         rounds=np.asarray(rounds[: len(kept)], dtype=np.int64),
         include_rivals=with_rivals,
         rivals_left_out=left_out,
+        supplier_ok=sup_ok,
+        conditional={
+            ctx.index[str(_get(it, "segment_id"))]: it
+            for it in items
+            if str(_get(it, "segment_id")) in ctx.index and policy_conditions(it)
+        },
     )
 
 
@@ -827,6 +922,8 @@ def _lead(
     *,
     rival: bool = False,
     round_: int = 1,
+    supplier_ok: np.ndarray | None = None,
+    conditional: Mapping[int, Any] | None = None,
 ) -> Lead:
     contributions = {f: round(float(c), 6) for f, c in zip(FEATURE_NAMES, contrib, strict=True) if c != 0.0}
     prior = float(bs.prior.score(x[None, :])[0])
@@ -835,12 +932,19 @@ def _lead(
     relation = "producer" if x[_EXACT] > 0 else "supplier"
     affiliates = list(cm.affiliates[row]) if len(cm.affiliates) else []
     notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []
+    via, via_names = rival_inputs(cm, ctx, row, g, supplier_ok) if rival and relation == "supplier" else ([], ())
+    rival_names = list(via_names) if via else list(_rival_names(ctx, g))
+    leaders = {n for c in (via or [g.col]) for n in ctx.rivals_of.get(c, ())}
+    leader_rival = rival and bool((leaders & set(rival_names)) - set(affiliates))
+    conditions = lead_conditions(cm, ctx, row, g, conditional or {}, lang)
     flags = [
         f
         for f, on in (
-            ("rival", rival),
+            ("rival", leader_rival),
+            ("peer", rival and not leader_rival),
             ("existing_group", bool(affiliates)),
             ("leader_supplier", x[_LEADER] > 0),
+            ("policy_condition", bool(conditions)),
             ("risk_note", bool(notes)),
             ("unverified_gap", g.provisional),
         )
@@ -874,13 +978,15 @@ def _lead(
             values=values,
             relation=relation,
             rival=rival,
+            rival_via=(via, via_names),
+            conditions=conditions,
         ),
         relation=relation,
         investor="existing" if affiliates else "new",
         local_affiliates=affiliates,
         flags=flags,
         flag_labels=[FLAGS[f][0] if lang == "zh" else FLAGS[f][1] for f in flags],
-        rivals=list(ctx.rivals_of.get(g.col, ())) if rival else [],
+        rivals=rival_names if rival else [],
         risk_notes=notes,
         round=round_,
         tags=[t for t in ALLOWED_TAGS if values.get(f"tag_{t}", 0.0) > 0],

@@ -19,8 +19,9 @@ from collections.abc import Iterable, Mapping
 from chainmap.i18n import pick
 from matching.features import FEATURE_NAMES, N_GAP, N_PAIR, CandidateMatrix, GapSpec, SegmentContext
 from matching.geo import SOURCE_REGION_LABELS
+from matching.lead_rules import policy_conditions
 
-__all__ = ["reason_sentence", "flag_phrases", "STATUS_PREFIX", "TAG_LABELS"]
+__all__ = ["reason_sentence", "flag_phrases", "leaders_fed_by", "STATUS_PREFIX", "PENDING_PREFIX", "TAG_LABELS"]
 
 #: Head of a reason per gap status (zh, en); ``{seg}`` is the gap segment.
 STATUS_PREFIX = {
@@ -34,6 +35,22 @@ PROVISIONAL_PREFIX = (
     "待核实：本地企业名录未覆盖{seg}，若核实本地确无企业则为{would}",
     "Unverified: the local census does not cover {seg}; {would} if no local firm is confirmed",
 )
+#: Head of a reason for an unverified gap whose absence is unknown because local assignments to
+#: the segment await review (absence basis ``pending``): the list does cover it, pending a decision.
+PENDING_PREFIX = (
+    "待核实：本地已有{seg}企业归属待审核，审核确认前不作为缺口；若审核后本地确无企业则为{would}",
+    "Unverified: local assignments to {seg} await review; not a gap until reviewed; {would} if none is confirmed",
+)
+
+
+def _absence_basis(g: GapSpec) -> str | None:
+    item = g.item
+    if item is None:
+        return None
+    basis = item.get("absence_basis") if isinstance(item, Mapping) else getattr(item, "absence_basis", None)
+    return None if basis is None else str(basis)
+
+
 #: Phrase of a tag feature (zh, en).
 TAG_LABELS = {
     "tag_global500": ("世界500强", "a Fortune Global 500 firm"),
@@ -133,15 +150,34 @@ def _made(cm: CandidateMatrix, ctx: SegmentContext, row: int, col: int) -> list[
 def _inputs(cm: CandidateMatrix, ctx: SegmentContext, row: int, col: int) -> list[int]:
     """The candidate's produced segments that directly supply ``col`` or a sub-segment of it."""
     targets = [col] if ctx.down is None else ctx.down[:, col].nonzero()[0].tolist()
-    return [s for s in cm.M[row].indices.tolist() if any(ctx.A[s, t] for t in targets)]
+    A = ctx.inputs  # material inputs only (matching.lead_rules.MIN_INPUT_WEIGHT)
+    return [s for s in cm.M[row].indices.tolist() if any(A[s, t] for t in targets)]
 
 
 def _local(names: Iterable[str], lang: str, limit: int = 2) -> str:
     return pick(lang, "、", ", ").join(list(names)[:limit])
 
 
+def leaders_fed_by(cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec) -> tuple[str, ...]:
+    """The local 链主 a lead can supply through its produced segment (the gap segment or, for
+    强链, the input it supplies), its own group's local firms left out (supplying one's own
+    subsidiary is an expansion, not 链主配套)."""
+    via = _made(cm, ctx, row, g.col) + _inputs(cm, ctx, row, g.col)
+    own = set(cm.affiliates[row]) if len(cm.affiliates) else set()
+    return tuple(dict.fromkeys(n for s in via for n in ctx.leaders_fed.get(s, ()) if n not in own))
+
+
 def flag_phrases(
-    cm: CandidateMatrix, ctx: SegmentContext, row: int, g: GapSpec, lang: str, *, rival: bool, leader_input: bool
+    cm: CandidateMatrix,
+    ctx: SegmentContext,
+    row: int,
+    g: GapSpec,
+    lang: str,
+    *,
+    rival: bool,
+    leader_input: bool,
+    rival_via: tuple[list[int], tuple[str, ...]] = ([], ()),
+    conditions: list[str] | None = None,
 ) -> list[str]:
     """The lead-rule sentences of a lead: 增资扩产 (local subsidiary named), 链主配套
     (the 链主 named), 同业竞争 (the local 链主/链核 named, 需链主意见)."""
@@ -151,15 +187,40 @@ def flag_phrases(
     if aff:
         out.append(pick(lang, f"增资扩产：集团已在运城设有{_local(aff, lang)}，按现有投资者对接",
                         f"existing investor: its group already has {_local(aff, lang)} in Yuncheng (expansion)"))  # fmt: skip
-    if leader_input:
-        via = _made(cm, ctx, row, g.col) + _inputs(cm, ctx, row, g.col)
-        fed = tuple(dict.fromkeys(n for s in via for n in ctx.leaders_fed.get(s, ())))
+    fed = leaders_fed_by(cm, ctx, row, g) if leader_input else ()
+    if fed:
         out.append(pick(lang, f"链主配套：可为本地链主{_local(fed, lang)}配套",
                         f"chain-leader supplier: can supply the local chain leader {_local(fed, lang)}"))  # fmt: skip
-    if rival:
-        riv = _local(ctx.rivals_of.get(g.col, ()), lang)
+    via, via_names = rival_via
+    if rival and via:  # a 强链 supplier only through inputs local leaders / major firms already make
+        segs = pick(lang, "、", ", ").join(ctx.names_en[t] if lang == "en" else ctx.names_zh[t] for t in via)
+        chief = [n for t in via for n in ctx.rivals_of.get(t, ()) if n in via_names]
+        riv = _local(via_names, lang)
+        if chief:
+            out.append(pick(lang, f"同业竞争：所供{segs}本地{riv}已生产，需链主意见",
+                            f"rival: the {segs} it would supply is made locally by {riv}; ask the chain leader"))  # fmt: skip
+        else:
+            out.append(pick(lang, f"同业：所供{segs}本地{riv}已生产，引进同业需征求本地企业意见",
+                            f"same trade: the {segs} it would supply is made locally by {riv}; ask the local firm"))  # fmt: skip
+        return _conditions(out, g, lang, conditions)
+    leaders = [n for n in ctx.rivals_of.get(g.col, ()) if n not in aff]
+    if rival and leaders:
+        riv = _local(leaders, lang)
         out.append(pick(lang, f"同业竞争：与本地{riv}同产{seg}，需链主意见",
                         f"rival: makes {seg} like the local {riv}; ask the chain leader"))  # fmt: skip
+    elif rival:
+        riv = _local([n for n in ctx.peers_of.get(g.col, ()) if n not in aff], lang)
+        out.append(pick(lang, f"同业：与本地{riv}同产{seg}，本地该环节并非产能不足，引进同业需征求本地企业意见",
+                        f"same trade: makes {seg} like the local {riv}; local capacity is not short, "
+                        "so ask the local firm before attracting a peer"))  # fmt: skip
+    return _conditions(out, g, lang, conditions)
+
+
+def _conditions(out: list[str], g: GapSpec, lang: str, conditions: list[str] | None) -> list[str]:
+    """The 政策条件 sentences: ``conditions`` when given (:func:`matching.ranking.lead_conditions`),
+    else those of the gap."""
+    for cond in policy_conditions(g.item, lang) if conditions is None else conditions:
+        out.append(pick(lang, f"政策条件：{cond}", f"policy condition: {cond}"))
     return out
 
 
@@ -175,6 +236,8 @@ def reason_sentence(
     n_reasons: int = 3,
     relation: str | None = None,
     rival: bool = False,
+    rival_via: tuple[list[int], tuple[str, ...]] = ([], ()),
+    conditions: list[str] | None = None,
 ) -> str:
     """Reason built from the lead rules and the largest contributions: the gap
     ("补链：本地缺少X"), the relation (生产 X, or 供应 X 的直接上游), then the next
@@ -189,7 +252,7 @@ def reason_sentence(
     seg = ctx.names_en[g.col] if lang == "en" else g.segment_name
     head = pick(lang, zh, en).format(seg=seg)
     if g.provisional:
-        wz, we = PROVISIONAL_PREFIX
+        wz, we = PENDING_PREFIX if _absence_basis(g) == "pending" else PROVISIONAL_PREFIX
         label = {"fill": ("补链", "fill"), "extend": ("延链", "extend"), "strengthen": ("强链", "strengthen")}
         lz, le = label.get(g.status, (g.status, g.status))
         head = pick(lang, wz, we).format(seg=seg, would=pick(lang, lz, le))
@@ -216,7 +279,9 @@ def reason_sentence(
     sep = pick(lang, "；", "; ")
     text = head + (sep + pick(lang, "，", ", ").join(phrases) if phrases else "")
     leader_input = (values or {}).get("fit_leader_input", 0.0) > 0
-    for f in flag_phrases(cm, ctx, row, g, lang, rival=rival, leader_input=leader_input):
+    for f in flag_phrases(
+        cm, ctx, row, g, lang, rival=rival, leader_input=leader_input, rival_via=rival_via, conditions=conditions
+    ):
         text += sep + f
     risks = cm.X[row, list(FEATURE_NAMES[N_PAIR + N_GAP :]).index("risk_penalty")]
     notes = list(cm.risk_notes[row]) if len(cm.risk_notes) else []

@@ -101,6 +101,13 @@ Priorities (all terms in [0, 1])
 step up in complexity ``((value_added + tech_intensity) / 2)`` from the least
 complex adjacent local segment, divided by 4 and clipped to [0, 1].
 
+A ``conditional`` policy (a restriction that holds only under a condition, e.g. new foundry
+capacity barred inside city and county planning areas only) does not change the status: a fill /
+strengthen / extend segment stays one, its priority is multiplied by ``1 - CONDITIONAL_PENALTY``
+(``components["policy_condition"]`` holds the penalty), the rationale says ``政策条件：…`` with the
+condition and the policy cited, and every lead of the segment carries the condition
+(:mod:`matching.lead_rules`).  A restriction or ban wins over a conditional entry.
+
 An ``encouraged`` policy covering a fill / strengthen / extend segment multiplies its
 priority by ``1 + ENCOURAGED_BOOST`` (capped at 1; ``components["policy"]`` holds the
 boost): a policy tilts the order between comparable gaps, it does not make a segment a
@@ -174,6 +181,7 @@ __all__ = [
     "TARGET_STATUSES",
     "STATUS_LABELS",
     "ENCOURAGED_BOOST",
+    "CONDITIONAL_PENALTY",
     "CRIT_HIGH",
     "CRIT_QUANTILE",
     "DENSITY_HIGH",
@@ -211,6 +219,9 @@ STATUSES: tuple[str, ...] = tuple(GAP_STATUS)
 TARGET_STATUSES: tuple[str, ...] = GAP_TARGET_STATUSES
 #: Priority multiplier of an encouraged policy: ``P * (1 + ENCOURAGED_BOOST)``, capped at 1.
 ENCOURAGED_BOOST = 0.15
+#: Priority multiplier of a conditional policy: ``P * (1 - CONDITIONAL_PENALTY)`` (the activity is
+#: allowed only under the policy's condition, e.g. outside the planning areas: fewer sites, more checks).
+CONDITIONAL_PENALTY = 0.25
 
 #: Criticality at or above which a segment counts as critical ...
 CRIT_HIGH = 0.5
@@ -442,6 +453,8 @@ def _policy_refs(policies: Sequence[Policy]) -> list[PolicyRef]:
             "source": p.source,
             "quote": p.quote,
             "confidence": p.confidence.value,
+            "condition": p.condition,
+            "condition_en": p.condition_en,
         }
         for p in policies
     ]
@@ -482,9 +495,13 @@ def _method_text() -> dict[str, str]:
         ),
         "method.policies": (
             "政策约束见 graph_seed/policies.yaml：限制类/禁止类覆盖的环节为不适宜并引用政策（标题、文号、来源），不产生招商线索；"
-            f"鼓励类环节的优先级乘以(1+{ENCOURAGED_BOOST:g})（上限1）并在理由中引用。 / Policies (graph_seed/policies.yaml): "
+            f"鼓励类环节的优先级乘以(1+{ENCOURAGED_BOOST:g})（上限1）并在理由中引用；有条件限制类（如仅限城市及县城规划区外）"
+            f"不改变环节状态，优先级乘以(1-{CONDITIONAL_PENALTY:g})，理由与该环节的每条线索均注明政策条件。 / Policies (graph_seed/policies.yaml): "
             "a restricted or banned segment is unsuitable, the policy quoted, and gets no lead; an encouraged "
-            f"fill/strengthen/extend segment has its priority multiplied by 1 + {ENCOURAGED_BOOST:g} (capped at 1)."
+            f"fill/strengthen/extend segment has its priority multiplied by 1 + {ENCOURAGED_BOOST:g} (capped at 1); "
+            "a conditional entry (allowed only under a condition, e.g. outside city and county planning areas) keeps "
+            f"the segment's status, multiplies its priority by 1 - {CONDITIONAL_PENALTY:g}, and the rationale and every "
+            "lead of it state the condition (政策条件)."
         ),
         "method.county_fit": (
             "县域适配：在县（市、区）或开发区，全国性关键/卡脖子环节仅在有本地需求、本地上游投入或相邻本地优势环节时"
@@ -635,6 +652,7 @@ def analyze_gaps(
         "local_producers": float(len(set().union(*producers.values()))),
         **{f"local_producers.{c}": float(len(p)) for c, p in producers.items()},
         "encouraged_boost": ENCOURAGED_BOOST,
+        "conditional_penalty": CONDITIONAL_PENALTY,
         "county_fit": 1.0 if ctx.county_fit else 0.0,
         "policies": float(len(ctx.policies.policies)),
         **{f"crit_threshold.{c}": t for c, t in thresholds.items()},
@@ -777,6 +795,7 @@ def _classify(
     fit: list[str] = []
     limiting = ctx.policies.limiting(n)
     encouraging = ctx.policies.encouraging(n)
+    conditioning = ctx.policies.conditioning(n)
     applied: list[Policy] = []
     absence: bool | None = None
     basis: str | None = None
@@ -880,6 +899,11 @@ def _classify(
         if status in TARGET_STATUSES:
             comps["policy"] = ENCOURAGED_BOOST
             priority = min(1.0, priority * (1.0 + ENCOURAGED_BOOST))
+    if conditioning and status not in ("unsuitable",):
+        applied = [*conditioning, *applied]
+        if status in TARGET_STATUSES:
+            comps["policy_condition"] = CONDITIONAL_PENALTY
+            priority = priority * (1.0 - CONDITIONAL_PENALTY)
 
     if absent_branch:  # no local producer: is the absence confirmed (the census rule)?
         verdict = ctx.absence_confirmed(ctx.region, n)

@@ -45,6 +45,8 @@ class PolicyRef(TypedDict):
     source: str
     quote: str
     confidence: str
+    condition: str  # kind conditional: where or how the activity is still allowed (zh); else ""
+    condition_en: str
 
 
 class GapItem(BaseModel):

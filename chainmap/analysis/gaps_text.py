@@ -86,11 +86,13 @@ class RationaleFacts:
     absence_note: str = ""
 
 
-def _policy_text(it: GapItem, lang: str, *, quote: bool = True) -> str:
+def _policy_text(it: GapItem, lang: str, *, quote: bool = True, kinds: Sequence[str] | None = None) -> str:
     """``《title》number（source）：“quote”`` of each applied policy (without the quote when
-    ``quote`` is False)."""
+    ``quote`` is False; only the policies of ``kinds`` when given)."""
     out = []
     for p in it.policies:
+        if kinds is not None and p["kind"] not in kinds:
+            continue
         doc = p["document"]
         if lang == "en":
             text = f'"{p["title"]}"{" " + doc if doc else ""} ({p["source"]})'
@@ -174,10 +176,20 @@ def rationale(G: nx.DiGraph, it: GapItem, facts: RationaleFacts, lang: str) -> s
         return pick(lang, f"县域适配：{'、'.join(held)}", f"county fit: {', '.join(held)}")
 
     def policy_tail() -> list[str]:
-        if it.policies and it.status in GAP_TARGET_STATUSES:
-            cited = _policy_text(it, lang, quote=False)
-            return [pick(lang, f"政策鼓励：{cited}", f"encouraged by {cited}")]
-        return []
+        out: list[str] = []
+        for p in it.policies:  # a conditional entry: the condition, in every status it leaves alone
+            if p["kind"] == "conditional" and it.status != "unsuitable":
+                doc = p["document"]
+                cond = (p.get("condition_en") or p.get("condition", "")) if not zh else p.get("condition", "")
+                cited = (
+                    f"《{p['title']}》{doc}（{p['source']}）" if zh
+                    else f'"{p["title"]}"{" " + doc if doc else ""} ({p["source"]})'
+                )  # fmt: skip
+                out.append(pick(lang, f"政策条件：{cond}（{cited}）", f"policy condition: {cond} ({cited})"))
+        if any(p["kind"] == "encouraged" for p in it.policies) and it.status in GAP_TARGET_STATUSES:
+            cited = _policy_text(it, lang, quote=False, kinds=("encouraged",))
+            out.append(pick(lang, f"政策鼓励：{cited}", f"encouraged by {cited}"))
+        return out
 
     def firms_text(names: Sequence[str]) -> str:
         return join(list(names), lang, limit=3)

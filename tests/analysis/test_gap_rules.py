@@ -186,6 +186,45 @@ def test_encouraged_policy_is_a_reason_and_a_priority_term() -> None:
     assert items(data=make_data(policies=[chains_policy]))["qi.domain"].status == "not_priority"
 
 
+CONDITION_STEEL = Policy(
+    id="p.cond", kind="conditional", title="空气质量计划", source="http://example.org/steel",
+    quote="设区市城市规划区、县城规划区不再新布局钢铁项目", segments=["cai.steel"], regions=["yc"],
+    condition="仅限城市及县城规划区外", condition_en="outside city and county planning areas only",
+    confidence="medium",
+)  # fmt: skip
+
+
+def test_conditional_policy_keeps_the_status_lowers_the_priority_and_states_the_condition() -> None:
+    # cai.steel has one local firm (甲钢铁); made critical it is a strengthen gap without a policy
+    crit = {**CRIT_SCORES, "cai.steel": {"score": 0.9, "dominated": 0.0}}
+    plain = gp.analyze_gaps(make_data(policies=[]), region="yc", criticality_scores=crit)
+    cond = gp.analyze_gaps(make_data(policies=[CONDITION_STEEL]), region="yc", criticality_scores=crit)
+    before = {i.segment_id: i for i in plain.items}["cai.steel"]
+    after = {i.segment_id: i for i in cond.items}["cai.steel"]
+    assert before.status == after.status == "strengthen"  # not unsuitable: the limit is conditional
+    assert after.priority == round(before.priority * (1 - gp.CONDITIONAL_PENALTY), 4) and after.priority > 0
+    assert after.components["policy_condition"] == gp.CONDITIONAL_PENALTY == 0.25
+    assert [(p["id"], p["kind"], p["condition"]) for p in after.policies] == [
+        ("p.cond", "conditional", "仅限城市及县城规划区外")
+    ]
+    assert after.rationale.endswith("政策条件：仅限城市及县城规划区外（《空气质量计划》（http://example.org/steel））")
+    en = gp.analyze_gaps(make_data(policies=[CONDITION_STEEL]), region="yc", criticality_scores=crit, lang="en")
+    steel_en = {i.segment_id: i for i in en.items}["cai.steel"]
+    assert "policy condition: outside city and county planning areas only" in steel_en.rationale
+    # a hard restriction of the same segment wins: unsuitable, no condition stated
+    both = items(data=make_data(policies=[CONDITION_STEEL, RESTRICT_STEEL]))["cai.steel"]
+    assert both.status == "unsuitable" and [p["id"] for p in both.policies] == ["p.steel"]
+    assert "政策条件" not in both.rationale
+
+
+def test_conditional_policy_needs_a_condition_and_only_it_may_have_one() -> None:
+    with pytest.raises(ValueError, match="a conditional policy needs a condition"):
+        CONDITION_STEEL.model_validate({**CONDITION_STEEL.model_dump(), "condition": ""})
+    with pytest.raises(ValueError, match="condition is for kind conditional only, not restricted"):
+        Policy.model_validate({**RESTRICT_STEEL.model_dump(), "condition": "规划区外"})
+    assert PolicyKind.conditional.limits is False and PolicyKind.restricted.limits is True
+
+
 def test_policy_covers_its_regions_and_the_regions_inside_them() -> None:
     county_a = RESTRICT_STEEL.model_copy(update={"id": "p.a", "segments": ["qi.cell"], "regions": ["a"]})
     data = make_data(policies=[county_a])

@@ -40,13 +40,34 @@ GOOD = """\
 def test_shipped_policies_are_sourced_and_cover_known_segments() -> None:
     data = load_seed()
     ids = {p.id: p for p in data.policies}
-    assert {"sx-air-2021-steel", "sx-air-2021-foundry", "sx-bluesky-2018-fenwei", "sx-chains-2025"} <= set(ids)
+    assert {"sx-air-2021-steel", "sx-air-2021-foundry", "sx-bluesky-2018-fenwei", "sx-chains-2025",
+            "miit-2021-steel-swap"} <= set(ids)
     for p in data.policies:
         assert p.source.startswith("http") and p.quote and p.regions == ["yuncheng"]
         if p.kind is not PolicyKind.encouraged:  # reposts: medium until checked, and said so
+            assert (p.kind is PolicyKind.conditional) == bool(p.condition)
             assert p.confidence.value == "medium" and "repost; confirm against the official text" in p.note
     assert ids["sx-bluesky-2018-fenwei"].document == "晋政发〔2018〕30号"
     assert "cai.steel.billet" in ids["sx-air-2021-steel"].segments
+
+
+def test_shipped_foundry_limit_is_conditional_and_steel_capacity_stays_barred() -> None:
+    """The 2021 provincial plan bars new steel and foundry plants inside city and county planning
+    areas only (its quote): conditional.  New steelmaking capacity is barred in the 汾渭平原 key
+    region by the MIIT capacity-swap rules: restricted."""
+    data = load_seed()
+    ids = {p.id: p for p in data.policies}
+    foundry = ids["sx-air-2021-foundry"]
+    assert foundry.kind is PolicyKind.conditional and "规划区" in foundry.quote and "规划区以外" in foundry.condition
+    assert ids["sx-air-2021-steel"].kind is PolicyKind.conditional
+    assert ids["miit-2021-steel-swap"].kind is PolicyKind.restricted and "严禁增加钢铁产能" in ids["miit-2021-steel-swap"].quote
+    rep = service.gap_report(data=data)
+    by = {i.segment_id: i for i in rep.items}
+    for seg in ("cai.al.casting", "cai.mg.die_casting"):  # present locally, not weak: sound, with the condition
+        assert by[seg].status == "sound" and "政策条件：仅可布局在设区市城市规划区、县城规划区以外" in by[seg].rationale
+    for seg in ("cai.steel.billet", "cai.steel.quality", "cai.steel.special"):
+        assert by[seg].status == "unsuitable"
+        assert "miit-2021-steel-swap" in [p["id"] for p in by[seg].policies]
 
 
 def test_policy_problems_name_file_line_and_field(tmp_path: Path) -> None:

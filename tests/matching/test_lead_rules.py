@@ -165,6 +165,116 @@ def test_same_group_as_the_chain_leader_is_no_rival_but_an_existing_investor(dat
     assert other.investor == "existing" and other.local_affiliates == ["运城电池包有限公司"]
 
 
+def _with(data, *, links=(), enterprises=()):
+    """The fixture with extra links and local enterprises."""
+    return ChainData(chains=data.chains, regions=data.regions, segments=data.segments,
+                     links=[*data.links, *links], enterprises=[*data.enterprises, *enterprises])  # fmt: skip
+
+
+def test_minor_input_makes_no_leader_supplier_and_no_strengthen_supplier(data):
+    # qi.motor -> qi.pack (the 链主's segment): material when no weight is stated, minor below 0.1
+    pool = [_rec("电机厂", ["qi.motor"])]
+    material = _with(data, links=[Link(source="qi.motor", target="qi.pack")])
+    minor = _with(data, links=[Link(source="qi.motor", target="qi.pack", weight=0.06)])
+    gaps = _gaps(pack="strengthen")
+    motor = _leads(material, gaps, pool, gap="qi.motor")[("电机厂", "qi.motor")]
+    assert motor.flags == ["leader_supplier"] and "链主配套：可为本地链主运城电池包有限公司配套" in motor.reason
+    assert _leads(material, gaps, pool, gap="qi.pack")[("电机厂", "qi.pack")].relation == "supplier"
+    motor = _leads(minor, gaps, pool, gap="qi.motor")[("电机厂", "qi.motor")]
+    assert motor.flags == [] and "fit_leader_input" not in motor.contributions and "链主配套" not in motor.reason
+    assert _leads(minor, gaps, pool, gap="qi.pack") == {}  # no 强链 supplier of qi.pack through a minor input
+    ctx = build_segment_context(minor)
+    m, p = ctx.index["qi.motor"], ctx.index["qi.pack"]
+    assert ctx.A[m, p] == 1 and ctx.inputs[m, p] == 0  # still a link (relatedness), not a material input
+
+
+def test_same_segment_producer_of_a_major_local_firm_is_a_peer_unless_capacity_is_short(data):
+    # 甲电芯 (listed, not a 链主) makes qi.cell locally; qi.cell is a 强链 gap (a single firm)
+    local = Enterprise(id="ent.cell", name="甲电芯股份有限公司", segments=[{"segment": "qi.cell"}],
+                       tags=["listed"], county="yanhu")  # fmt: skip
+    d = _with(data, enterprises=[local])
+    pool = [_rec("外地电芯", ["qi.cell"], tags=["global500"]), _rec("电解液厂", ["qi.electrolyte"])]
+    single = [{**g, "components": {"weak_single": 0.6}} if g["segment_id"] == "qi.cell" else g
+              for g in _gaps(cell="strengthen")]  # fmt: skip
+    page = rank_leads(d, single, pool, k=10, gap="qi.cell")
+    assert [ld.name for ld in page.items] == ["电解液厂"] and page.rivals_left_out == 1
+    page = rank_leads(d, single, pool, k=10, gap="qi.cell", include_rivals=True)
+    assert [ld.name for ld in page.items] == ["电解液厂", "外地电芯"]  # the peer scores higher, listed after
+    peer = page.items[1]
+    assert peer.flags == ["peer", "leader_supplier"] and peer.rivals == ["甲电芯股份有限公司"]
+    assert peer.flag_labels == ["同业（需征求本地企业意见）", "链主配套"]  # cells feed the 链主's packs
+    assert "同业：与本地甲电芯股份有限公司同产qi.cell，本地该环节并非产能不足，引进同业需征求本地企业意见" in peer.reason
+    assert peer.score > page.items[0].score
+    # weak in capacity (local capacity below local demand): a second producer meets real demand
+    short = [{**g, "components": {"weak_capacity": 0.4}} if g["segment_id"] == "qi.cell" else g
+             for g in _gaps(cell="strengthen")]  # fmt: skip
+    page = rank_leads(d, short, pool, k=10, gap="qi.cell")
+    assert [ld.name for ld in page.items] == ["外地电芯", "电解液厂"] and page.rivals_left_out == 0
+    assert page.items[0].flags == ["leader_supplier"]
+    # a firm of no listed tag is no major firm: its same-segment producers are no peers
+    plain = _with(data, enterprises=[local.model_copy(update={"tags": []})])
+    assert [ld.name for ld in rank_leads(plain, single, pool, k=10, gap="qi.cell").items] == ["外地电芯", "电解液厂"]
+
+
+def test_supplier_only_through_an_input_a_major_local_firm_makes_is_a_peer(data):
+    # 强链 qi.pack: 外地电芯 would supply cells, which the listed local 甲电芯 already makes -> peer;
+    # 电机厂 supplies motors (no local maker) -> complementary
+    local = Enterprise(id="ent.cell", name="甲电芯股份有限公司", segments=[{"segment": "qi.cell"}],
+                       tags=["listed"], county="yanhu")  # fmt: skip
+    d = _with(data, links=[Link(source="qi.motor", target="qi.pack")], enterprises=[local])
+    pool = [_rec("外地电芯", ["qi.cell"], tags=["global500"]), _rec("电机厂", ["qi.motor"])]
+    page = rank_leads(d, _gaps(pack="strengthen"), pool, k=10, gap="qi.pack")
+    assert [ld.name for ld in page.items] == ["电机厂"] and page.rivals_left_out == 1
+    page = rank_leads(d, _gaps(pack="strengthen"), pool, k=10, gap="qi.pack", include_rivals=True)
+    assert [ld.name for ld in page.items] == ["电机厂", "外地电芯"]
+    peer = page.items[1]
+    assert peer.relation == "supplier" and peer.flags == ["peer", "leader_supplier"]
+    assert peer.rivals == ["甲电芯股份有限公司"]
+    assert "同业：所供电芯本地甲电芯股份有限公司已生产，引进同业需征求本地企业意见" in peer.reason
+    # without the local cell maker the same firm is an ordinary supplier
+    page = rank_leads(_with(data, links=[Link(source="qi.motor", target="qi.pack")]), _gaps(pack="strengthen"),
+                      pool, k=10, gap="qi.pack")  # fmt: skip
+    assert {ld.name for ld in page.items} == {"外地电芯", "电机厂"} and page.rivals_left_out == 0
+
+
+def test_own_group_is_no_leader_supplier(data):
+    pool = [_rec("本地集团股份有限公司", ["qi.cell"]), _rec("电芯厂", ["qi.cell"])]
+    got = _leads(data, _gaps(pack="strengthen"), pool, gap="qi.pack")
+    own, other = got[("本地集团股份有限公司", "qi.pack")], got[("电芯厂", "qi.pack")]
+    assert own.flags == ["existing_group"] and "fit_leader_input" not in own.contributions
+    assert "链主配套" not in own.reason and "增资扩产：集团已在运城设有运城电池包有限公司" in own.reason
+    assert other.flags == ["leader_supplier"] and other.contributions["fit_leader_input"] == pytest.approx(0.05)
+
+
+def test_conditional_policy_flags_every_lead_of_the_gap(data):
+    cond = {"id": "p.c", "kind": "conditional", "title": "示例计划", "document": "", "source": "s", "quote": "q",
+            "confidence": "medium", "condition": "仅限规划区外", "condition_en": "outside planning areas only"}
+    gaps = [{**g, "policies": [cond]} if g["segment_id"] == "qi.separator" else g for g in _gaps()]
+    pool = [_rec("隔膜甲", ["qi.separator"]), _rec("电机厂", ["qi.motor"])]
+    got = _leads(data, gaps, pool)
+    sep, motor = got[("隔膜甲", "qi.separator")], got[("电机厂", "qi.motor")]
+    assert sep.flags == ["policy_condition"] and sep.flag_labels == ["政策条件"]
+    assert sep.reason.endswith("；政策条件：仅限规划区外（《示例计划》）")
+    assert motor.flags == [] and "政策条件" not in motor.reason
+    en = rank_leads(data, gaps, pool, k=10, gap="qi.separator", lang="en").items[0]
+    assert en.reason.endswith("; policy condition: outside planning areas only (\"示例计划\")")
+    # a firm that also makes the conditional segment carries its condition on its other leads
+    both = rank_leads(data, gaps, [_rec("两用厂", ["qi.motor", "qi.separator"])], k=10, gap="qi.motor").items[0]
+    assert both.flags == ["policy_condition"]
+    assert both.reason.endswith("；政策条件：仅限规划区外（《示例计划》）（该企业的隔膜业务）")
+
+
+def test_pending_assignments_are_said_in_a_provisional_reason(data):
+    gaps = [{"chain_id": "qi", "segment_id": "qi.separator", "segment_name": "隔膜", "status": "unverified",
+             "would_be": "fill", "priority": 0.0, "provisional_priority": 0.8, "absence_basis": basis}
+            for basis in ("pending",)]  # fmt: skip
+    ld = rank_leads(data, gaps, [_rec("隔膜甲", ["qi.separator"])], k=5).items[0]
+    assert ld.reason.startswith("待核实：本地已有隔膜企业归属待审核，审核确认前不作为缺口；若审核后本地确无企业则为补链；")
+    gaps[0]["absence_basis"] = "no_register"
+    ld = rank_leads(data, gaps, [_rec("隔膜甲", ["qi.separator"])], k=5).items[0]
+    assert ld.reason.startswith("待核实：本地企业名录未覆盖隔膜，若核实本地确无企业则为补链；")
+
+
 def test_group_key_rule():
     assert group_key("中国铝业集团有限公司") == group_key("中国铝业（集团）有限公司") == "中国铝业"
     assert group_key(None) == group_key("  ") == ""
@@ -289,7 +399,31 @@ def test_seed_figures():
     gp = FEATURE_NAMES.index("gap_priority")
     share = float(ranked.contrib[:50, gp].sum() / ranked.score[:50].sum())
 
+    # 链主配套 only through material inputs; peers (同业) of major local producers not in the default list;
+    # every lead of a gap under a conditional policy carries the condition
+    from matching.lead_rules import policy_conditions
+
+    minor_leader = 0
+    for ld, i in zip(leads, range(ranked.total), strict=True):
+        if "leader_supplier" in ld.flags:
+            row, col = int(ranked.rows[i]), ranked.gaps[i].col
+            via = [s for s in cm.M[row].indices if ctx.down[s, col] or ctx.inputs[s, col]]
+            fed = [t for s in via for t in ctx.inputs[s].indices if ctx.leaders_fed.get(s)]
+            minor_leader += not fed
+    peer_default = sum("peer" in ld.flags for ld in leads)
+    cond_gaps = {g.segment_id for g in items if policy_conditions(g)}
+    cond_cols = {ctx.index[s_] for s_ in cond_gaps}
+    cond_leads = [
+        ld for i, ld in enumerate(leads)
+        if ld.gap_segment_id in cond_gaps or cond_cols & set(cm.M[int(ranked.rows[i])].indices.tolist())
+    ]  # fmt: skip
+    cond_unflagged = sum("policy_condition" not in ld.flags for ld in cond_leads)
+
     print(f"\n[lead rules on the shipped seed, demo pool] overall list: {ranked.total} leads")
+    print(f"  链主配套 leads without a material input (weight >= 0.1 or unstated) to the 链主: {minor_leader}")
+    print(f"  peer (同业) or rival leads in the default list: {peer_default + sum('rival' in ld.flags for ld in leads)}")
+    print(f"  segments under a conditional policy: {len(cond_gaps)}; leads of them or of firms making them "
+          f"{len(cond_leads)}, without the condition flag: {cond_unflagged}")
     print(f"  leads for restricted/unsuitable segments (steel marked unsuitable): {n_restricted}")
     print(f"  leads for gaps outside fill/strengthen/extend (or unverified would-be targets): {n_bad_status}")
     print(f"  provisional leads for unverified (待核实) gaps, flagged 先核实: {len(provisional)} of {len(leads)}")
@@ -302,6 +436,7 @@ def test_seed_figures():
     print(f"  gap-priority share of the top-50 scores: {share:.1%}")
     assert n_restricted == n_bad_status == steel_suppliers == 0
     assert rivals_above == 0 and as_new == 0 and buyers == 0
+    assert minor_leader == peer_default == cond_unflagged == 0
     # 中国铝业 is listed as an existing investor (增资扩产 at 中铝山西新材料); 北京建龙's steel segments
     # are restricted by the seed's policies (不适宜), so it gets no lead at all -- never a "new" one
     assert "中国铝业股份有限公司" in existing
