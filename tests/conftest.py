@@ -111,6 +111,7 @@ def _uses_shared_neo4j(item: pytest.Item) -> bool:
     return callspec is not None and any(isinstance(v, str) and v == "neo4j" for v in callspec.params.values())
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups into the node ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) every test
     that touches the shared Neo4j database runs on one worker, one after the other: each such test
