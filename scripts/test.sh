@@ -30,13 +30,13 @@ if ! "$PYTHON" scripts/bolt_ping.py "$NEO4J_URI" >/dev/null 2>&1; then
 fi
 
 mkdir -p artifacts
-# two workers (PYTEST_WORKERS; 0 = one process): the tests that use the one shared Neo4j
-# database run on one worker, one after another (tests/conftest.py groups them), the rest
-# is shared between both, so the browser's and Neo4j's waits overlap with other tests
+# two workers (PYTEST_WORKERS; 0 = one process), a test module at a time each, so that the
+# browser's and Neo4j's waits overlap with other tests; the second worker runs its own Neo4j
+# (tests/conftest.py), since every Neo4j test empties the database it uses
 workers="${PYTEST_WORKERS:-2}"
 parallel=()
 if [ "$workers" != "0" ]; then
-  parallel=(-n "$workers" --dist loadgroup)
+  parallel=(-n "$workers" --dist loadfile)
 fi
 set +e
 "$PYTHON" -m pytest "${parallel[@]}" "$@"

@@ -26,6 +26,9 @@ def _neo4j_uri() -> str:
 
 
 def _neo4j_missing(reason: str) -> None:
+    problem = os.environ.get("CHAINMAP_WORKER_NEO4J_PROBLEM")
+    if problem:
+        reason = f"{reason} ({problem})"
     if os.environ.get("CHAINMAP_REQUIRE_NEO4J", "") == "1":
         pytest.fail(f"Neo4j required (CHAINMAP_REQUIRE_NEO4J=1) but {reason}")
     pytest.skip(reason)
@@ -98,24 +101,40 @@ def neo4j_chunked_store(_neo4j_chunked_session_store: Store | str) -> Store:
     return _cleared(_neo4j_chunked_session_store)
 
 
-#: fixtures that reach the one shared Neo4j database (emptied by each test that uses it)
-_SHARED_NEO4J_FIXTURES = frozenset({"neo4j_store", "neo4j_chunked_store", "_neo4j_session_store", "_neo4j_chunked_session_store", "neo4j_uri"})
+# --- pytest-xdist: one Neo4j database per worker ------------------------------------------
+# Every Neo4j test empties the database it uses first, so two workers must never share one.
+# Worker gw0 keeps NEO4J_URI (the server CI or scripts/test.sh started); every other worker
+# starts a private server on a free port (infra/neo4j/neo4j.sh, the same jars) before it
+# collects, points NEO4J_URI at it for itself and its subprocesses, and stops it at the end.
+# Without Java or the jars it points NEO4J_URI at a closed port: its Neo4j tests then skip,
+# or fail under CHAINMAP_REQUIRE_NEO4J=1, naming the reason.
+
+_WORKER_NEO4J: dict[str, int] = {}
 
 
-def _uses_shared_neo4j(item: pytest.Item) -> bool:
-    if item.get_closest_marker("neo4j") is not None:
-        return True
-    if _SHARED_NEO4J_FIXTURES & set(getattr(item, "fixturenames", ())):
-        return True
-    callspec = getattr(item, "callspec", None)
-    return callspec is not None and any(isinstance(v, str) and v == "neo4j" for v in callspec.params.values())
+def pytest_configure(config: pytest.Config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker or worker == "gw0" or "NEO4J_URI" not in os.environ:
+        return
+    from tests.neo4j_infra import SCRIPT, free_port, neo4j_sh
+
+    port = free_port()
+    started = None
+    if (SCRIPT.parent / "lib" / ".fetch-complete").exists():
+        started = neo4j_sh("start", port=port, timeout=300)
+    if started is not None and started.returncode == 0:
+        _WORKER_NEO4J["port"] = port
+    else:
+        why = (started.stderr.strip()[-300:] if started is not None else "the Neo4j jars are absent")
+        os.environ["CHAINMAP_WORKER_NEO4J_PROBLEM"] = f"worker {worker} could not start its own Neo4j: {why}"
+        port = 1  # nothing listens: this worker's Neo4j tests skip (or fail when required)
+    os.environ["NEO4J_URI"] = f"bolt://127.0.0.1:{port}"
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups into the node ids
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``-n 2 --dist loadgroup``, as scripts/test.sh runs the suite) every test
-    that touches the shared Neo4j database runs on one worker, one after the other: each such test
-    empties the database first, so two at once would see each other's data."""
-    for item in items:
-        if _uses_shared_neo4j(item):
-            item.add_marker(pytest.mark.xdist_group("neo4j"))
+def pytest_unconfigure(config: pytest.Config) -> None:
+    port = _WORKER_NEO4J.pop("port", None)
+    if port is not None:
+        from tests.neo4j_infra import neo4j_sh, remove_run_files
+
+        neo4j_sh("stop", port=port)
+        remove_run_files(port)
