@@ -608,10 +608,10 @@ class SegmentClassifier:
         if name:
             nm = _NAME_SUFFIX_RE.sub("", normalize(name))
             if nm:
-                hits, strong, _p, _m = self._match_item(nm, "name")
-                if hits:
+                name_hits, strong, _p, _m = self._match_item(nm, "name")
+                if name_hits:
                     matched.append(("name", "name", 0, nm, False,
-                                    tuple(_scoring_hit(h, False, False) for h in hits), strong))
+                                    tuple(_scoring_hit(h, False, False) for h in name_hits), strong))
         # the position of an item counts among the items with a strong hit of the same source and
         # section: an item with weak hits only (医学研究和试验发展) does not push the main business down
         rank: dict[tuple[str, str], int] = {}
@@ -771,6 +771,7 @@ class SegmentClassifier:
         out: list[tuple[list[Assignment], list[tuple[str, float]]]] = []
         analyse, rank, customers = self.analyse, self._rank, self._customers
         for row in rows:
+            key: tuple[str, ...]
             if type(row) is dict:
                 g = row.get
                 key = (_cell(g("name")), _cell(g("industry_code")), _cell(g("industry_name")),
