@@ -131,10 +131,12 @@ def _position_weight(pos: int) -> float:
 
 
 _N_POSITION = 64
-_POSITION_WEIGHT = [_position_weight(p) for p in range(_N_POSITION)]
+#: source -> SOURCE_WEIGHT[source] * _position_weight(p) for the first positions p (the same floats)
+_SOURCE_POSITION_WEIGHT = {src: [w * _position_weight(p) for p in range(_N_POSITION)]
+                           for src, w in SOURCE_WEIGHT.items()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """One automatic segment assignment of a firm."""
 
@@ -204,15 +206,23 @@ class _Acc:
 
 _score_of = operator.itemgetter(0)  # of an evidence entry (sorted by it, best first, stable)
 _new_object = object.__new__
+# the slots' own setters: the frozen dataclass's __init__ goes through object.__setattr__ per field
+_SET_FIELDS = tuple(Assignment.__dict__[f].__set__
+                    for f in ("segment", "chain", "role", "confidence", "method", "evidence"))
 
 
 def _new_assignment(segment: str, chain: str, role: Role, confidence: float, method: AssignmentMethod,
                     evidence: tuple[str, ...]) -> Assignment:
-    """``Assignment(segment, chain, role, confidence, method, evidence)``, built without the frozen
-    dataclass's ``__init__`` (one ``object.__setattr__`` per field): the same object, a third of the cost."""
+    """``Assignment(segment, chain, role, confidence, method, evidence)``, the same object at a third
+    of the cost of the frozen dataclass's ``__init__``."""
     a = _new_object(Assignment)
-    a.__dict__.update(segment=segment, chain=chain, role=role, confidence=confidence, method=method,
-                      evidence=evidence)
+    s_segment, s_chain, s_role, s_confidence, s_method, s_evidence = _SET_FIELDS
+    s_segment(a, segment)
+    s_chain(a, chain)
+    s_role(a, role)
+    s_confidence(a, confidence)
+    s_method(a, method)
+    s_evidence(a, evidence)
     return a
 
 
@@ -245,8 +255,8 @@ _Hit = tuple[int, float, str, str, bool, bool, bool, bool]
 # another item: it comes after the firm's first made product), factor otherwise
 _ScoringHit = tuple[int, float, str, int, bool, bool, float, float]
 # a part of a chunk with hits: offset in the chunk, text, trade, makes (make and a producer hit),
-# research, scoring hits, a strong hit, a strong produced non-trade hit in a non-trade item
-_Part = tuple[int, str, bool, bool, bool, tuple[_ScoringHit, ...], bool, bool]
+# scoring hits, a strong hit, a strong produced non-trade hit in a non-trade item
+_Part = tuple[int, str, bool, bool, tuple[_ScoringHit, ...], bool, bool]
 _ROLE_IDX = {"producer": 0, "user": 1, "customer": 2}
 _NO_SEGMENTS: frozenset[int] = frozenset()
 
@@ -530,7 +540,7 @@ class SegmentClassifier:
             for off, (t, trade, make, research) in enumerate(parts):
                 hits, strong, producer, strong_made = self._match_item(t, source)
                 if hits:
-                    hit_parts.append((off, t, trade, make and producer, research,
+                    hit_parts.append((off, t, trade, make and producer,
                                       tuple(_scoring_hit(h, trade, research) for h in hits),
                                       strong, strong_made and not trade))
             got = (len(parts), tuple(hit_parts))
@@ -572,8 +582,8 @@ class SegmentClassifier:
         """Score every segment for one firm (before thresholds and slots)."""
         scores: dict[str, dict[int, _Acc]] = {"producer": {}, "user": {}, "customer": {}}
         code_segments: set[int] = set()
-        code = _norm_code(industry_code)
-        iname = normalize(industry_name)
+        code = _norm_code(industry_code) if industry_code else ""
+        iname = normalize(industry_name) if industry_name else ""
         if not code and iname:
             code = self.code_names.get(iname, "")
         if code:
@@ -583,8 +593,11 @@ class SegmentClassifier:
                 acc.add(s, s, (s, f"行业代码 {code} {cname}".strip()), True)
                 if role == "producer":
                     code_segments.add(seg)
-        # per source: (source, section, position, item text, trade, hits, strong), in order
-        matched: list[tuple[str, str, int, str, bool, tuple[_ScoringHit, ...], bool]] = []
+        # per item with hits, in order: (source weight x position weight, source, section, position,
+        # item text, trade, hits).  The position weight counts the items with a strong hit of the same
+        # source and section before it: an item with weak hits only (医学研究和试验发展) does not push
+        # the main business down.
+        matched: list[tuple[float, str, str, int, str, bool, tuple[_ScoringHit, ...]]] = []
         making = False
         made_before: dict[str, int] = {}  # source -> position of its first item with a strong made product
         for src, text, kind in (("products", products, "products"), ("scope", scope, "scope"),
@@ -592,39 +605,38 @@ class SegmentClassifier:
             if not text:
                 continue
             cache = self._chunk_cache[src]
-            pos: dict[str, int] = {}
+            pws = _SOURCE_POSITION_WEIGHT[src]
+            pos: dict[str, int] = {}  # section -> items so far
+            ranks: dict[str, int] = {}  # section -> items with a strong hit so far
             for section, chunks in section_groups(text, kind):
                 n = pos.get(section, 0)
+                r = ranks.get(section, 0)
                 for chunk in chunks:
                     got = cache.get(chunk)
                     if got is None:
                         got = self._chunk_hits(chunk, src)
-                    for off, t, trade, makes, _research, hits, strong, strong_made in got[1]:
-                        matched.append((src, section, n + off, t, trade, hits, strong))
+                    for off, t, trade, makes, hits, strong, strong_made in got[1]:
+                        matched.append((pws[r] if r < _N_POSITION else SOURCE_WEIGHT[src] * _position_weight(r),
+                                        src, section, n + off, t, trade, hits))
+                        if strong:
+                            r += 1
                         if makes:
                             making = True
                         if strong_made and src not in made_before:
                             made_before[src] = n + off
                     n += got[0]
                 pos[section] = n
+                ranks[section] = r
         if name:
             nm = _NAME_SUFFIX_RE.sub("", normalize(name))
             if nm:
-                name_hits, strong, _p, _m = self._match_item(nm, "name")
+                name_hits, _strong, _p, _m = self._match_item(nm, "name")
                 if name_hits:
-                    matched.append(("name", "name", 0, nm, False,
-                                    tuple(_scoring_hit(h, False, False) for h in name_hits), strong))
-        # the position of an item counts among the items with a strong hit of the same source and
-        # section: an item with weak hits only (医学研究和试验发展) does not push the main business down
-        rank: dict[tuple[str, str], int] = {}
+                    matched.append((_SOURCE_POSITION_WEIGHT["name"][0], "name", "name", 0, nm, False,
+                                    tuple(_scoring_hit(h, False, False) for h in name_hits)))
         order = 0
         buckets = (scores["producer"], scores["user"], scores["customer"])
-        for src, section, position, t, trade, hits, strong in matched:
-            key = (src, section)
-            p = rank.get(key, 0)
-            if strong:
-                rank[key] = p + 1
-            pw = SOURCE_WEIGHT[src] * (_POSITION_WEIGHT[p] if p < _N_POSITION else _position_weight(p))
+        for pw, src, section, position, t, trade, hits in matched:
             # the trade factor of a trade item depends on whether the firm makes things; a service
             # term after the products (…、汽车金融) is a side line
             alt = making if trade else made_before.get(src, position) < position
