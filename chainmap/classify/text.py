@@ -39,11 +39,18 @@ __all__ = [
     "split_products",
     "split_roles",
     "section_chunks",
+    "section_groups",
     "chunk_parts",
     "is_generic",
     "GENERIC_ITEMS",
     "TRADE_WORDS",
 ]
+
+
+# the full-width punctuation of Chinese registrations, replaced by its NFKC form before the (cheap) NFKC
+# quick check, so that most texts skip the (costly) full normalisation
+_FULL_WIDTH = tuple((c, unicodedata.normalize("NFKC", c)) for c in "；，：（）　")
+_is_normalized = unicodedata.is_normalized
 
 
 def normalize(text: str | None) -> str:
@@ -54,7 +61,16 @@ def normalize(text: str | None) -> str:
     """
     if not text:
         return ""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text))).strip().lower()
+    t = text if type(text) is str else str(text)
+    if not _is_normalized("NFKC", t):
+        # replacing a character by its NFKC form (a starter by a starter) leaves the NFKC of the whole unchanged
+        for c, n in _FULL_WIDTH:
+            if c in t:
+                t = t.replace(c, n)
+        if not _is_normalized("NFKC", t):
+            t = unicodedata.normalize("NFKC", t)
+    # str.split() and the regex \s split at the same (Unicode) white space
+    return " ".join(t.split()).lower()
 
 
 #: Items that nearly every 经营范围 carries; alone they say nothing about the chain.
@@ -84,6 +100,8 @@ _BOILERPLATE = [
     r"经营范围[:]?",
 ]
 _BOILER_RE = re.compile("|".join(_BOILERPLATE))
+# each boilerplate pattern needs one of these (a text without any is left as it is, unscanned)
+_BOILER_WORDS = ("依法须经批准的项目", "具体经营项目以", "不得从事", "经营范围")
 # parentheticals that restrict (what the firm does NOT do) are dropped with their content
 _EXCLUDE_PAREN_RE = re.compile(r"\((?:[^()]*?)(?:不含|除外|除|不得|须|需|凭|涉及|许可|限分支|仅|依法|以上)[^()]*\)")
 _SECTION_RE = re.compile(r"(一般项目|许可项目|一般经营项目|许可经营项目|前置许可经营项目|后置许可经营项目)\s*[:]?")
@@ -163,30 +181,50 @@ def chunk_parts(chunk: str) -> tuple[tuple[str, bool, bool, bool], ...]:
     return res  # type: ignore[return-value]
 
 
+_STRONG_SEPARATORS = ",。．|\n"  # and ";": the characters of _STRONG_RE
+
+
 def _chunks(text: str) -> list[str]:
     if "/" in text:
         text = _SAME_SLASH_RE.sub(lambda m: (m.group(1) or "碳") * 2, text)
-    return [c for c in (x.strip() for x in _STRONG_RE.split(text)) if c]
+    if ")" in text:
+        parts = _STRONG_RE.split(text)
+    else:  # no separator is inside parentheses: split at each one (str methods, faster than the regex)
+        for c in _STRONG_SEPARATORS:
+            if c in text:
+                text = text.replace(c, ";")
+        parts = text.split(";")
+    return [c for c in map(str.strip, parts) if c]
 
 
 def section_chunks(text: str | None, kind: str) -> list[tuple[str, str]]:
     """``(section, chunk)`` pairs of a normalised text, chunks cut at strong separators
     (``；，。``); ``kind`` is ``"products"`` or ``"scope"`` (sections, boilerplate removed)."""
+    return [(section, c) for section, chunks in section_groups(text, kind) for c in chunks]
+
+
+def section_groups(text: str | None, kind: str) -> list[tuple[str, list[str]]]:
+    """:func:`section_chunks` grouped by section as written: ``(section, chunks)`` in order (a
+    section may come twice; a group may be empty).
+
+    >>> section_groups("许可项目：药品生产。一般项目：技术服务；化工产品销售", "scope")
+    [('scope', []), ('licensed', ['药品生产']), ('general', ['技术服务', '化工产品销售'])]
+    """
     t = normalize(text)
     if not t:
         return []
     if kind != "scope":
-        return [("products", c) for c in _chunks(t)]
-    t = _EXCLUDE_PAREN_RE.sub(";", t)
-    t = _BOILER_RE.sub(";", t)
+        return [("products", _chunks(t))]
+    if "(" in t:
+        t = _EXCLUDE_PAREN_RE.sub(";", t)
+    for w in _BOILER_WORDS:
+        if w in t:
+            t = _BOILER_RE.sub(";", t)
+            break
     parts = _SECTION_RE.split(t)
-    out: list[tuple[str, str]] = []
-    section = "scope"
-    for k, part in enumerate(parts):
-        if k % 2 == 1:
-            section = "licensed" if "许可" in part else "general"
-            continue
-        out.extend((section, c) for c in _chunks(part))
+    out = [("scope", _chunks(parts[0]))]
+    for k in range(1, len(parts), 2):
+        out.append(("licensed" if "许可" in parts[k] else "general", _chunks(parts[k + 1])))
     return out
 
 
