@@ -78,6 +78,8 @@ def _phrase(
     if feature == "fit_exact":
         kind = ctx.kinds[g.col] if ctx.kinds else "product"
         verb = _VERBS.get(kind, _VERBS["other"])
+        if kind == "product" and g.segment_name.endswith(_ACTIVITY_ENDINGS):
+            verb = _VERBS["other"]  # 动力电池回收利用, 充换电运营: an activity, not a thing made
         made = _made(cm, ctx, row, g.col)
         sub = [c for c in made if c != g.col]
         what = _names(ctx, sub, lang) if sub and g.col not in made else seg
@@ -137,6 +139,8 @@ def _phrase(
 
 #: Verb of the producer relation per segment kind (zh, en).
 _VERBS = {"product": ("生产", "makes"), "service": ("提供", "provides"), "other": ("从事", "works in")}
+#: Endings of product-segment names that name an activity: the firm 从事 it rather than 生产 it.
+_ACTIVITY_ENDINGS = ("回收利用", "回收", "利用", "运营", "服务", "维修", "检测", "再制造")
 
 
 def _made(cm: CandidateMatrix, ctx: SegmentContext, row: int, col: int) -> list[int]:

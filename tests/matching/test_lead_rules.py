@@ -275,6 +275,17 @@ def test_pending_assignments_are_said_in_a_provisional_reason(data):
     assert ld.reason.startswith("待核实：本地企业名录未覆盖隔膜，若核实本地确无企业则为补链；")
 
 
+def test_an_activity_segment_is_worked_in_not_made(data):
+    """A product segment named by an activity (回收利用, 运营 …) reads 该企业从事…, not 生产."""
+    data.segments.append(_seg("qi.recycle", "动力电池回收利用", ["电池回收"]))
+    gaps = [{"chain_id": "qi", "segment_id": s, "segment_name": n, "status": "fill", "priority": 0.5}
+            for s, n in (("qi.recycle", "动力电池回收利用"), ("qi.separator", "隔膜"))]  # fmt: skip
+    leads = {ld.gap_segment_id: ld for ld in rank_leads(
+        data, gaps, [_rec("回收甲", ["qi.recycle"]), _rec("隔膜甲", ["qi.separator"])], k=5).items}  # fmt: skip
+    assert "该企业从事动力电池回收利用" in leads["qi.recycle"].reason
+    assert "该企业生产隔膜" in leads["qi.separator"].reason
+
+
 def test_group_key_rule():
     assert group_key("中国铝业集团有限公司") == group_key("中国铝业（集团）有限公司") == "中国铝业"
     assert group_key(None) == group_key("  ") == ""
