@@ -19,8 +19,9 @@ header but no data rows is refused (nothing is written).
 from __future__ import annotations
 
 import hashlib
+import marshal
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,9 +29,10 @@ from pydantic_core import from_json
 
 from chainmap.data import ChainData
 from chainmap.exceptions import InvalidInput, RowError
-from chainmap.limits import Limits
+from chainmap.limits import Limits, frozen_heap
 from chainmap.models import Enterprise
-from chainmap.tabular import Table, TableRow, iter_table, shown_value, text_rows
+from chainmap.storage._common import StoredEnterprise
+from chainmap.tabular import RowValues, Table, TableRow, iter_table, shown_value, text_rows
 from chainmap.text_hygiene import parse_number
 
 __all__ = [
@@ -80,48 +82,64 @@ class ValidatedEnterprises:
     """The validated enterprises of an upload, held compactly and rebuilt one by one when
     iterated -- pass it to ``store.bulk_upsert(enterprises=...)``, which writes in batches.
 
-    They are kept as their JSON (UTF-8), ``CHUNK`` to a zlib-compressed block: 200,000
-    enterprises of a 20 MB upload take ~10 MB instead of ~160 MB as strings (~1.6 GB as
-    models).  Rebuilding goes through ``pydantic_core.from_json(cache_strings=False)`` + ``model_validate``: pydantic's
+    Each is kept as its JSON (UTF-8) with the fields a store indexes (id, name, credit code,
+    county, zone, segments, tags: :meth:`stored_views`), ``CHUNK`` to a marshalled and
+    zlib-compressed block: 200,000 enterprises of a 20 MB upload take ~10 MB instead of
+    ~160 MB as strings (~1.6 GB as models).  Rebuilding goes through
+    ``pydantic_core.from_json(cache_strings=False)`` + ``model_validate``: pydantic's
     ``model_validate_json`` keeps ~400 bytes of every call alive (measured with pydantic-core
     2.46: +130 MB after 300,000 calls), which a big import would leave in the server."""
 
     CHUNK = 2000
 
-    def __init__(self, dumped: Iterable[bytes] = ()) -> None:
+    def __init__(self, dumped: Iterable[Enterprise] = ()) -> None:
         self._blocks: list[bytes] = []
-        self._pending: list[bytes] = []
+        self._pending: list[tuple[Any, ...]] = []
         self._count = 0
-        for text in dumped:
-            self.append(text)
+        for ent in dumped:
+            self.append(ent)
 
-    def append(self, dumped: bytes) -> None:
-        """Add one enterprise's JSON (no newline inside: JSON escapes it)."""
-        self._pending.append(dumped)
+    def append(self, ent: Enterprise, dumped: bytes | None = None) -> None:
+        """Add one validated enterprise that has an id (``dumped``: its JSON, if already made)."""
+        segs, tags = ent.segments, ent.tags  # marshal keeps plain str: the enums' _value_
+        self._pending.append((
+            ent.id, ent.name, ent.credit_code, ent.county, ent.zone,
+            [(p.segment, p.role._value_) for p in segs] if segs else (), [t._value_ for t in tags] if tags else (),
+            _to_json(ent) if dumped is None else dumped,
+        ))  # fmt: skip
         self._count += 1
         if len(self._pending) >= self.CHUNK:
             self._seal()
 
     def _seal(self) -> None:
         if self._pending:
-            self._blocks.append(zlib.compress(b"\n".join(self._pending), 1))
+            self._blocks.append(zlib.compress(marshal.dumps(self._pending), 1))
             self._pending = []
+
+    def _rows(self) -> Iterator[tuple[Any, ...]]:
+        self._seal()
+        for block in self._blocks:
+            yield from marshal.loads(zlib.decompress(block))
 
     def __len__(self) -> int:
         return self._count
 
     def __iter__(self) -> Iterator[Enterprise]:
-        self._seal()
-        for block in self._blocks:
-            for line in zlib.decompress(block).split(b"\n"):
-                yield _from_python(from_json(line, cache_strings=False))
+        for row in self._rows():
+            yield _from_python(from_json(row[-1], cache_strings=False))
 
     def validated_json(self) -> Iterator[bytes]:
         """The JSON of each enterprise, already validated (the store's
         :class:`chainmap.storage._common.PreparedEnterprises` path: no re-dump)."""
-        self._seal()
-        for block in self._blocks:
-            yield from zlib.decompress(block).split(b"\n")
+        for row in self._rows():
+            yield row[-1]
+
+    def stored_views(self) -> Iterator[StoredEnterprise]:
+        """What a store writes of each (:class:`chainmap.storage._common.StoredEnterprise`),
+        read off the models when they were validated: no JSON parsed again."""
+        make = StoredEnterprise.from_fields
+        for row in self._rows():
+            yield make(*row)
 
 
 def enterprises_from_upload(
@@ -130,18 +148,21 @@ def enterprises_from_upload(
     """Read (streamed, under ``limits``) and validate an enterprise file; nothing of the file
     is kept but the validated enterprises (compressed, see :class:`ValidatedEnterprises`).
     InvalidInput with all row errors if any row is bad."""
-    table = iter_table(raw, filename=filename, limits=limits)
-    return _validate(filename, table.header, text_rows(table, list_columns=LIST_COLUMNS), data)
+    with frozen_heap():  # full collections scan the import's objects only
+        table = iter_table(raw, filename=filename, limits=limits)
+        return _validate(filename, table.header, text_rows(table, list_columns=LIST_COLUMNS), data)
 
 
 def enterprises_from_table(table: Table, data: ChainData) -> list[Enterprise]:
     """Validate every row; InvalidInput with all row errors if any row is bad."""
     items: list[TableRow | RowError | None] = [*table.errors, *table.rows]
-    return list(_validate(table.filename, table.columns, items, data))
+    with frozen_heap():
+        return list(_validate(table.filename, table.columns, items, data))
 
 
 _to_json = Enterprise.__pydantic_serializer__.to_json
 _from_python = Enterprise.model_validate
+_validate_python = Enterprise.__pydantic_validator__.validate_python  # model_validate without its wrapper
 
 
 def _validate(
@@ -155,6 +176,15 @@ def _validate(
     errors: list[RowError] = []
     out = ValidatedEnterprises()
     seen: dict[str, int] = {}
+    # The columns by position, read straight off each row's cells (RowValues of this header).
+    index = {c: j for j, c in enumerate(columns)}
+    known = [(k, index[k]) for k in ENTERPRISE_COLUMNS if k in index]
+    extra = [(c, j) for j, c in enumerate(columns) if c not in ENTERPRISE_COLUMNS]
+    numeric = [k for k in NUMERIC_COLUMNS if k in index]
+    # A register repeats a few segment lists and regions: each distinct text is parsed and
+    # checked once (the parsed list is only read afterwards, never changed).
+    seg_cache: dict[str, tuple[list[dict[str, Any]], list[tuple[str, str]]]] = {}
+    same_index: Mapping[str, int] | None = None
     for row in items:
         if row is None:  # a blank row
             continue
@@ -162,13 +192,30 @@ def _validate(
             errors.append(row)
             continue
         v = row.values
-        raw: dict[str, Any] = {k: v[k] for k in ENTERPRISE_COLUMNS if v.get(k)}
-        raw["segments"] = _segments(v.get("segments", ""))
-        attrs = {k: val for k, val in v.items() if k not in ENTERPRISE_COLUMNS and val}
-        if attrs:
-            raw["attributes"] = attrs
+        if isinstance(v, RowValues) and (v.index is same_index or v.index == index):
+            same_index, cells = v.index, v.cells
+        else:
+            cells = [v.get(c) or "" for c in columns]
+        n = len(cells)
+        raw: dict[str, Any] = {k: cells[j] for k, j in known if j < n and cells[j]}
+        seg_text = raw.get("segments", "")
+        cached = seg_cache.get(seg_text)
+        if cached is None:
+            segs = _segments(seg_text)
+            problems = []
+            for i, p in enumerate(segs):
+                if p["segment"] not in seg_ids:
+                    problems.append((p["segment"], "unknown segment id"))
+                if p["role"] not in ("producer", "user"):
+                    problems.append((p["role"], f"role of segment {i + 1} must be producer or user"))
+            cached = seg_cache[seg_text] = (segs, problems)
+        raw["segments"] = cached[0]
+        if extra:
+            attrs = {c: cells[j] for c, j in extra if j < n and cells[j]}
+            if attrs:
+                raw["attributes"] = attrs
         n_before = len(errors)
-        for col in NUMERIC_COLUMNS:
+        for col in numeric:
             if col in raw:
                 try:
                     x = parse_number(raw[col], field=col)
@@ -176,18 +223,15 @@ def _validate(
                     raw[col] = int(x) if col != "revenue" and isinstance(x, float) and x.is_integer() else x
                 except InvalidInput as bad:
                     errors.append(RowError(row=row.number, column=col, value=shown_value(raw[col]), reason=bad.message))
-        for i, p in enumerate(raw["segments"]):
-            if p["segment"] not in seg_ids:
-                errors.append(RowError(row=row.number, column="segments", value=p["segment"], reason="unknown segment id"))
-            if p["role"] not in ("producer", "user"):
-                errors.append(RowError(row=row.number, column="segments", value=p["role"], reason=f"role of segment {i + 1} must be producer or user"))
+        for value, reason in cached[1]:
+            errors.append(RowError(row=row.number, column="segments", value=value, reason=reason))
         for col in ("county", "zone"):
             if raw.get(col) and raw[col] not in regions:
                 errors.append(RowError(row=row.number, column=col, value=raw[col], reason="unknown region id"))
         if len(errors) > n_before:
             continue
         try:
-            ent = Enterprise.model_validate(raw)
+            ent = _validate_python(raw)
         except ValidationError as e:
             for err in e.errors():
                 col = str(err["loc"][0]) if err["loc"] else ""
@@ -199,7 +243,7 @@ def _validate(
             errors.append(RowError(row=row.number, column="id", value=ent.id, reason=f"duplicate of row {seen[ent.id]}"))
             continue
         seen[ent.id] = row.number
-        out.append(_to_json(ent))
+        out.append(ent)
     if errors:
         errors.sort(key=lambda e: e.row)
         raise InvalidInput(

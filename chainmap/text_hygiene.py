@@ -119,8 +119,8 @@ def clean_text(s: str, *, multiline: bool = False) -> str:
     >>> clean_text("\\x1b]0;title\\x07ok")
     'ok'
     """
-    if s.isascii() and s.isprintable():
-        return s
+    if s.isprintable():  # no control, format, surrogate or line-separator character: nothing to remove
+        return s  # (every escape sequence starts with one: ESC, CSI U+009B or OSC U+009D)
     if multiline:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _ESCAPE_RE.sub("", s)
@@ -184,6 +184,8 @@ _COMMA_RE = re.compile(
     rf"^{_SIGN}(?:(?P<plain>(?:\d+(?:,\d*)?|,\d+){_EXP}?)"
     r"|(?P<grouped>\d{1,3}(?:(?P<sep>[. \u00a0\u202f])\d{3})(?:(?P=sep)\d{3})*(?:,\d+)?))$"
 )
+#: What the fast path of :func:`parse_number` reads directly (the full rules give the same value).
+_PLAIN_DECIMAL = re.compile(r"\d+\.\d+", re.ASCII)
 _NON_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan", "∞", "-∞", "+∞"}
 
 
@@ -252,6 +254,12 @@ def parse_number(
         if not math.isfinite(text):
             raise InvalidInput(f"{text!r} is not a finite number", field=field)
         return text
+    if locale is None and text.isascii():  # fast path: plain digits or digits.digits (nearly every cell)
+        if text.isdigit():
+            if len(text) <= max_digits:
+                return int(text)
+        elif len(text) <= max_digits + 1 and _PLAIN_DECIMAL.fullmatch(text) is not None:
+            return float(text)
     shown = text
     s = unicodedata.normalize("NFKC", clean_text(text)).strip().replace("\u2212", "-")
     if not s:

@@ -18,9 +18,12 @@ codes (the concordance belongs to the engine).
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chainmap.models import AssignmentMethod, Role
 
@@ -177,13 +180,58 @@ class KeywordAssigner:
         ]
 
 
+#: Classifiers built for recent chain data (see :func:`_classifier`), most recent last.
+_CLASSIFIERS: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_CLASSIFIERS_KEPT = 4
+_CLASSIFIERS_LOCK = threading.Lock()
+
+
+def _classifier(data: ChainData) -> Any:
+    """``SegmentClassifier.from_data(data)``, reused while what it is built from is the same:
+    the segments and chains of ``data`` (their JSON), the segment files they come from, and the
+    vocabulary and concordance files of the shipped seed (name, size, mtime).  Building it reads
+    and compiles the vocabulary (~1 s); a register import or a re-import then skips that."""
+    from chainmap.classify import SegmentClassifier
+    from chainmap.classify.vocabulary import segment_file_stems
+    from chainmap.seed import seed_dir
+
+    root = seed_dir()
+    files = [*sorted((root / "vocabulary").glob("*.yaml")), root / "industry_codes.csv"]
+    stats = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        stats.append((f.name, st.st_size, st.st_mtime_ns))
+    digest = hashlib.sha1()
+    for model in (*data.chains, *data.segments):
+        digest.update(model.model_dump_json().encode())
+        digest.update(b"\n")
+    key = (digest.hexdigest(), tuple(sorted(segment_file_stems(data).items())), tuple(stats))
+    with _CLASSIFIERS_LOCK:
+        clf = _CLASSIFIERS.get(key)
+        if clf is not None:
+            _CLASSIFIERS.move_to_end(key)
+            return clf
+    clf = SegmentClassifier.from_data(data)
+    with _CLASSIFIERS_LOCK:
+        _CLASSIFIERS[key] = clf
+        while len(_CLASSIFIERS) > _CLASSIFIERS_KEPT:
+            _CLASSIFIERS.popitem(last=False)
+    return clf
+
+
 def default_assigner(data: ChainData) -> Assigner:
-    """The classification engine (``chainmap.classify``) when installed, else :class:`KeywordAssigner`."""
+    """The classification engine (``chainmap.classify``) when installed, else :class:`KeywordAssigner`.
+
+    The engine is built once per chain data and vocabulary (:func:`_classifier`); the returned
+    assigner's ``clear_cache()`` forgets what it memoised of the texts it saw (the importer calls
+    it when done, so a server keeps no import's texts)."""
     try:
-        from chainmap.classify import SegmentClassifier
+        clf = _classifier(data)
     except ImportError:  # pragma: no cover - the engine ships with the package
         return KeywordAssigner.from_data(data)
-    clf = SegmentClassifier.from_data(data)
 
     def assign(
         *, name: str, industry_code: str | None, industry_name: str | None, products: str | None,
@@ -194,4 +242,5 @@ def default_assigner(data: ChainData) -> Assigner:
             scope=scope or "", k=k,
         )
 
+    assign.clear_cache = clf.clear_cache  # type: ignore[attr-defined]
     return assign

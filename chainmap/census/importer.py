@@ -61,7 +61,7 @@ from chainmap.census.merge import inactive_status, merge_enterprise, merge_rows,
 from chainmap.census.regions import RegionResolver, prepare_all
 from chainmap.exceptions import InvalidInput, RowError
 from chainmap.i18n import pick
-from chainmap.limits import Limits
+from chainmap.limits import Limits, frozen_heap
 from chainmap.models import AssignmentStatus, Enterprise, SegmentPresence, is_valid_credit_code
 from chainmap.names import normalize_company_name
 from chainmap.tabular import TableRow, iter_table, shown_value, text_rows
@@ -334,19 +334,53 @@ def import_census(
     Raises InvalidInput for an unreadable file, a header without a name column, an unknown
     ``register_kind``, a file without data rows, or -- unless ``skip_invalid`` or
     ``dry_run`` -- any row error (then nothing is written)."""
-    from chainmap.data import chain_data_from_store, data_revision
-    from chainmap.enterprise_import import enterprise_id
+    from chainmap.data import chain_data_from_store
 
     if register_kind is not None and register_kind not in REGISTER_KINDS:
         raise InvalidInput(
             f"unknown register kind {register_kind!r}; expected one of {', '.join(REGISTER_KINDS)}",
             field="register_kind",
         )
-    threshold = auto_accept_default() if auto_accept is None else auto_accept
+    auto_accept = auto_accept_default() if auto_accept is None else auto_accept
     if data is None:
         data = chain_data_from_store(store)
+    own_assigner = assign is None
     if assign is None:
         assign = default_assigner(data)
+    try:
+        with frozen_heap():  # full collections scan the import's objects only (chainmap.limits.heap)
+            return _import_census(
+                store, raw, filename=filename, data=data, register_kind=register_kind, dry_run=dry_run,
+                skip_invalid=skip_invalid, assign=assign, auto_accept=auto_accept, k=k, complete=complete,
+                limits=limits, now=now, lang=lang,
+            )  # fmt: skip
+    finally:
+        release = getattr(assign, "clear_cache", None) if own_assigner else None
+        if callable(release):
+            release()  # the engine is kept for the next import, not the texts it saw
+
+
+def _import_census(
+    store: Store,
+    raw: bytes,
+    *,
+    filename: str,
+    data: ChainData,
+    register_kind: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    assign: Assigner,
+    auto_accept: float,
+    k: int,
+    complete: bool,
+    limits: Limits | None,
+    now: dt.datetime | None,
+    lang: str,
+) -> CensusResult:
+    from chainmap.data import data_revision
+    from chainmap.enterprise_import import enterprise_id
+
+    threshold = auto_accept
     stamp = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0).isoformat()
 
     table = iter_table(raw, filename=filename, limits=limits)
@@ -423,11 +457,19 @@ def import_census(
         placed.append(r)
 
     # 4. duplicates within the file
+    norm_names: dict[str, str] = {}  # a re-import meets each name twice: in the file and in the store
+
+    def norm_name(name: str) -> str:
+        key = norm_names.get(name)
+        if key is None:
+            key = norm_names[name] = normalize_company_name(name)
+        return key
+
     firms: list[dict[str, Any]] = []
     by_cc: dict[str, int] = {}
     by_name: dict[str, int] = {}
     for r in placed:
-        r["_norm"] = normalize_company_name(r["name"])
+        r["_norm"] = norm_name(r["name"])
         cc = r.get("credit_code") or None
         idx = by_cc.get(cc) if cc else None
         if idx is None:
@@ -465,7 +507,7 @@ def import_census(
     for ent in data.enterprises if current else store.iter_enterprises():  # the read model, when up to date
         if ent.credit_code:
             existing_cc[ent.credit_code] = ent
-        existing_name.setdefault(normalize_company_name(ent.name), ent)
+        existing_name.setdefault(norm_name(ent.name), ent)
 
     # 6. build, assign, merge
     segment_ids = set(data.segment_by_id)

@@ -173,6 +173,8 @@ def merge_enterprise(old: Enterprise | None, new: Enterprise) -> tuple[Enterpris
 
 
 def _same(name: str, a: Any, b: Any) -> bool:
+    if a is b:  # a field the merge left alone (the model allows no NaN, which would differ from itself)
+        return True
     if name != "attributes":
         return bool(a == b)
     ca, cb = a.get("census"), b.get("census")

@@ -24,6 +24,8 @@ Guards
 * :func:`safe_yaml_load` / :class:`LimitedSafeLoader` -- YAML nesting depth,
   alias count and the size of the document *with aliases expanded* (the
   "billion laughs" a 5 KB file can hold), recursive aliases refused.
+* :func:`frozen_heap` -- not a budget but the CPU side of one: a bulk import's
+  full garbage collections scan its own objects, not the whole process heap.
 
 Why the XLSX reader is streamed by hand: openpyxl keeps a whole inline string
 or shared-strings table in memory and its read-only mode costs ~10 us per
@@ -44,6 +46,7 @@ way ``chainmap.tabular`` does (integral floats without ``.0``, dates as
 
 from __future__ import annotations
 
+from chainmap.limits.heap import frozen_heap
 from chainmap.limits.settings import DEFAULT_LIMITS, ENV_PREFIX, Limits, check_upload_size
 from chainmap.limits.text import csv_row_guard, iter_jsonl, loads_json
 from chainmap.limits.xlsx import XlsxSummary, check_xlsx, iter_xlsx_rows
@@ -63,4 +66,5 @@ __all__ = [
     "LimitedSafeLoader",
     "limited_loader",
     "safe_yaml_load",
+    "frozen_heap",
 ]

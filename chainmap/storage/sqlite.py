@@ -795,10 +795,12 @@ class SQLiteStore(Store):
         records: Iterable[tuple[str, str, Mapping[str, Any]]] = (),
         batch_size: int = 5000,
     ) -> dict[str, int]:
+        from chainmap.limits.heap import frozen_heap  # here: chainmap.limits is not needed to open a store
+
         common.check_batch_size(batch_size)
         recs = common.record_payloads(records)
         counts = dict.fromkeys(("chains", "regions", "segments", "links", "enterprises", "records"), 0)
-        with self._tx(write=True) as conn:
+        with self._tx(write=True) as conn, frozen_heap():  # full GCs scan this write's objects only
             # A store without enterprises has no stored credit codes and nothing to replace:
             # skip those look-ups (the validator still catches duplicates within the call).
             fresh = conn.execute("SELECT 1 FROM enterprise LIMIT 1").fetchone() is None

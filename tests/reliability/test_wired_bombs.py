@@ -205,7 +205,9 @@ def test_full_limit_valid_enterprise_file_stays_bounded(server: tuple[str, psuti
     r, rss_mb, cpu = _post(server, "/enterprises/import", "e.csv", raw)
     assert r.status_code == 200, r.text[:300]
     assert r.json()["imported"] == raw.count(b"\n") - 1
+    # printed as well (the margin matters on a shared machine): 17-24 s of server CPU at load 7-11
+    # on 2 cores since the import's fast paths (BENCHMARKS.md, census/import rows)
+    print(f"\nfull-limit valid enterprise import: peak {rss_mb:.0f} MB, server CPU {cpu:.1f} s "
+          f"(target < {MAX_CPU_S} s; load {os.getloadavg()[0]:.1f})")  # fmt: skip
     assert rss_mb < MAX_RSS_MB, f"enterprises: server peak {rss_mb:.0f} MB"
-    # CPU is printed, not asserted, for this one case: it measures 28-32 s of server CPU on a busy
-    # 2-core machine against the 30 s target (issue 17 point 2 is open on this; see BENCHMARKS.md)
-    print(f"\nfull-limit valid enterprise import: peak {rss_mb:.0f} MB, server CPU {cpu:.1f} s (target < {MAX_CPU_S} s)")
+    assert cpu < MAX_CPU_S, f"enterprises: server CPU {cpu:.1f} s"
