@@ -122,10 +122,11 @@ def resolve_asset(name: str) -> Path:
         real = path.resolve(strict=True)
     except (OSError, RuntimeError):
         raise bad from None
-    # vendor/ may be a symlink (a worktree shares the built copy): its target is the other root
+    # vendor/ and prelayout/ may be symlinks (a worktree shares the built copy): their targets are roots too
     roots = [STATIC_DIR.resolve()]
-    if VENDOR_DIR.exists():
-        roots.append(VENDOR_DIR.resolve())
+    for built in (VENDOR_DIR, STATIC_DIR / "prelayout"):
+        if built.exists():
+            roots.append(built.resolve())
     if not real.is_file() or not any(real.is_relative_to(r) for r in roots):
         raise bad
     return real
@@ -223,6 +224,18 @@ def ui_redirect() -> RedirectResponse:
 def ui_index(request: Request) -> Response:
     """产业链图谱页面（中文，可切换英文）。The chain-map page (Chinese, English toggle)."""
     return _asset("index.html", request)
+
+
+@router.get("/ui/prelayout/index.json", summary="随包预排的链图 / chain-map layouts shipped with the build")
+def ui_prelayouts() -> Response:
+    """The layouts precomputed for the shipped seed at build time (``api/static/prelayout``,
+    written by scripts/build-web.sh): the page asks only for these, so an edited chain (whose
+    layout key is not listed) costs no failing request; an empty list without a build."""
+    import json
+
+    folder = STATIC_DIR / "prelayout"
+    names = sorted(p.stem for p in folder.glob("elk*.json") if _SAFE_PART.match(p.name)) if folder.is_dir() else []
+    return Response(content=json.dumps(names), media_type="application/json", headers=dict(_HEADERS))
 
 
 @router.get("/ui/pages.json", summary="已有页面 / pages present")

@@ -253,14 +253,27 @@
    * when the ELK input of this view wrapped the same way hashes to a shipped file, holds the
    * same input, and every wrapped line fits its box in this page's font (nothing cut);
    * otherwise null (the chain is laid out here, as before). Returns {model, output}. */
+  let shippedKeys = null; // the keys listed in prelayout/index.json, fetched once
+  function shippedIndex() {
+    if (!shippedKeys) {
+      shippedKeys = fetch("prelayout/index.json")
+        .then((r) => (r.status === 200 ? r.json() : []))
+        .then((keys) => new Set(keys))
+        .catch(() => new Set());
+    }
+    return shippedKeys;
+  }
+
   async function shippedLayout(opts) {
     if (opts.firms) return null;
     const m = CL.model(state.graph, { ...opts, measure: undefined });
     if (!CL.fits(m, measure)) return null;
     const text = JSON.stringify(CL.elkGraph(m));
     const key = CL.layoutKey(text);
+    const file = key.replace(/:/g, "-");
     try {
-      const resp = await fetch(`prelayout/${key.replace(/:/g, "-")}.json`);
+      if (!(await shippedIndex()).has(file)) return null; // not shipped (an edited chain): no request
+      const resp = await fetch(`prelayout/${file}.json`);
       if (resp.status !== 200) return null;
       const body = await resp.json();
       if (JSON.stringify(body.input) !== text) return null;

@@ -8,6 +8,7 @@ that does not parse. Screenshots go to artifacts/ (the best are copied to docs/i
 from __future__ import annotations
 
 import base64
+import json
 import re
 import struct
 import sys
@@ -542,3 +543,17 @@ def test_first_visitor_shares_the_layout_with_the_next(browser: Any, server: Ser
     browser.get(server.url(f"/ui/?chain={BIG}&region={CITY}"))
     shots.wait_for_page(browser, timeout=120)
     assert browser.execute_script(js)[0] == "local"
+
+
+def test_shipped_layouts_are_listed_so_the_page_asks_only_for_those(server: Server) -> None:
+    """GET /ui/prelayout/index.json lists the shipped layout files (the page fetches no other:
+    an edited chain's key is not listed, so no request fails); each listed file is served."""
+    from api.routers.ui import STATIC_DIR
+
+    status, _, body = server.get("/ui/prelayout/index.json")
+    assert status == 200
+    listed = json.loads(body)
+    on_disk = sorted(p.stem for p in (STATIC_DIR / "prelayout").glob("elk*.json"))
+    assert listed == on_disk and listed, "run scripts/build-web.sh (it precomputes the seed's layouts)"
+    status, _, body = server.get(f"/ui/prelayout/{listed[0]}.json")
+    assert status == 200 and "output" in json.loads(body)
