@@ -19,24 +19,14 @@ from typing import Any
 
 import pytest
 
+from tests.browser.helpers import CAPTURE_JS
+from tests.browser.helpers import wait_js as _wait
+
 shots = sys.modules["chainmap_screenshot"]
 Server = Any
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::UserWarning")]
 
-CAPTURE_JS = """
-window.__files = {};
-const blobs = new Map();
-const create = URL.createObjectURL;
-URL.createObjectURL = (b) => { const u = create.call(URL, b); blobs.set(u, b); return u; };
-HTMLAnchorElement.prototype.click = function () {
-  const b = blobs.get(this.href); const name = this.download;
-  if (!b) { window.__files[name] = null; return; }
-  const r = new FileReader();
-  r.onload = () => { window.__files[name] = String(r.result).split(',')[1]; };
-  r.readAsDataURL(b);
-};
-"""
 
 # every card: its score, baseline and the on-screen widths of its bar segments (px) and track
 BARS_JS = """
@@ -49,12 +39,6 @@ return [...document.querySelectorAll('#leads-list .lead-card')].map(c => {
           flags: [...c.querySelectorAll('.flag')].map(f => f.textContent)};
 });
 """
-
-
-def _wait(driver: Any, js: str, *args: Any, timeout: float = 90) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: d.execute_script(js, *args))
 
 
 def _ready(driver: Any) -> None:

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.helpers import CAPTURE_JS, wait_js
+
 shots = sys.modules["chainmap_screenshot"]
 Server = Any
 
@@ -26,19 +28,6 @@ BIG = "cai"  # the 68-segment chain of the issue
 CITY = "yuncheng"
 
 # every saved download as base64 (name -> data), instead of a file on disk
-CAPTURE_JS = """
-window.__files = {};
-const blobs = new Map();
-const create = URL.createObjectURL;
-URL.createObjectURL = (b) => { const u = create.call(URL, b); blobs.set(u, b); return u; };
-HTMLAnchorElement.prototype.click = function () {
-  const b = blobs.get(this.href); const name = this.download;
-  if (!b) { window.__files[name] = null; return; }
-  const r = new FileReader();
-  r.onload = () => { window.__files[name] = String(r.result).split(',')[1]; };
-  r.readAsDataURL(b);
-};
-"""
 
 # each box: its rect and every text line's bounding box, in the box's own coordinates
 TEXT_FIT_JS = """
@@ -75,9 +64,7 @@ def _flow_links(server: Server, chain: str) -> list[tuple[str, str]]:
 
 
 def _wait(driver: Any, js: str, *args: Any, timeout: float = 60) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: d.execute_script(js, *args))
+    return wait_js(driver, js, *args, timeout=timeout)
 
 
 def _expand(driver: Any) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.helpers import wait_js as _wait
+
 shots = sys.modules["chainmap_screenshot"]
 Server = Any
 
@@ -41,12 +43,6 @@ def _operation_set(server: Server) -> set[tuple[str, str]]:
 
 def _severe(driver: Any) -> list[str]:
     return [f"{e.get('source')}: {e.get('message')}" for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
-
-
-def _wait(driver: Any, js: str, *args: Any, timeout: float = 90) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: d.execute_script(js, *args))
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.browser.helpers import wait_js
+
 shots = sys.modules["chainmap_screenshot"]
 Server = Any
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,9 +34,7 @@ pytestmark = pytest.mark.browser
 
 
 def _wait(driver: Any, js: str, *args: Any, timeout: float = 60) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(lambda d: d.execute_script(js, *args))
+    return wait_js(driver, js, *args, timeout=timeout)
 
 
 def _open(driver: Any, server: Server, page: str) -> float:
