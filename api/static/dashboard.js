@@ -161,12 +161,12 @@
     const c1 = chart("chart-pct");
     if (c1 && r) {
       const rows = KPIS.filter(([, , , p]) => r[p] != null);
-      c1.setOption({ animation: false, grid: { left: 130, right: 30, top: 10, bottom: 30 },
+      c1.setOption({ animation: false, grid: { left: 130, right: 30, top: 24, bottom: 30 },
         xAxis: { type: "value", axisLabel: font, max: (v) => Math.max(120, Math.ceil(v.max / 10) * 10) },
         yAxis: { type: "category", data: rows.map(([k]) => cm.t(`k.${k}`)), axisLabel: font, inverse: true },
         series: [{ type: "bar", data: rows.map(([, , , p]) => Number(r[p])), label: { show: true, position: "right", formatter: "{c}%" },
           itemStyle: { color: (d) => (d.value >= 100 ? "#2f855a" : "#c0392b") },
-          markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "#656d76", type: "dashed" }, label: { formatter: "100%" } } }],
+          markLine: { symbol: "none", data: [{ xAxis: 100 }], lineStyle: { color: "#656d76", type: "dashed" }, label: { formatter: "100%", position: "start" } } }],
         graphic: rows.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: cm.t("noTarget"), fontSize: 14, fill: "#656d76" } }] }, true);
     }
     const c2 = chart("chart-stages");
