@@ -189,7 +189,9 @@ def demo(
         typer.echo(demo_summary(data, lang, cache=cache))
         report = service.gap_report(data=data, cache=cache, lang=lang)
         pool = leads_service.candidate_pool(store=store, data=data, cache=cache)
-        typer.echo(pick(lang, f"三、招商线索（每条链前{k}名）", f"3. Leads (top {k} per chain)"))
+        typer.echo(pick(lang, f"三、招商线索（每条链前{k}名：先按缺口优先级，依次列出各缺口得分最高的候选）",
+                        f"3. Leads (top {k} per chain: the best-scoring candidate of each gap, "
+                        "gaps in order of priority)"))
         if pool.demo:
             n = len(pool.candidates)
             typer.echo(pick(lang, f"  （候选池为内置演示数据：{n}家真实企业，数值字段留空）",
