@@ -8,6 +8,7 @@ reproducible, with few examples per operation to stay well under two minutes.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -40,6 +41,18 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 READ_CHECKS = [*CHECKS, positive_data_acceptance]
 #: undocumented methods answer 405 with an Allow header listing the documented ones (coverage phase)
 METHOD_CHECKS = [not_a_server_error, unsupported_method, allow_header_conformance]
+
+
+# Under pytest-xdist schemathesis's per-operation items report a pass without calling the API:
+# fail them instead (scripts/test.sh runs this module in one process, after the workers).
+UNDER_XDIST = bool(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
+@pytest.fixture(autouse=True)
+def _not_under_xdist() -> None:
+    if UNDER_XDIST:
+        pytest.fail("run tests/api/test_schemathesis.py in one process (without -n): under pytest-xdist "
+                    "schemathesis reports passes without calling the API (scripts/test.sh does this)")
 
 
 # The app is built at import (schemathesis needs the schema then) on a path that is filled
