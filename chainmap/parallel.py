@@ -5,7 +5,7 @@ segment mapping of :mod:`chainmap.classify`): one core's work.  :func:`map_chunk
 chunks and applies a pure function to each, in the calling process and, once the input proves large
 (``start_after`` chunks read), in ``workers - 1`` worker processes too, yielding the results in the
 order of the chunks.  The caller keeps working while the workers do: it takes a chunk itself whenever
-every worker already has two waiting, so the input is read, the results merged and the remaining
+every worker already has three waiting, so the input is read, the results merged and the remaining
 chunks processed without a core left idle.
 
 The function must be pure and deterministic (same chunk, same result, wherever it runs): the result
@@ -37,7 +37,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 #: Chunks waiting per worker process before the calling process takes the next one itself.
-_QUEUED_PER_WORKER = 2
+_QUEUED_PER_WORKER = 3
 
 _CONTEXT: Any = None  # a worker process's context, set once by _init_worker
 
