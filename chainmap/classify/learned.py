@@ -13,7 +13,7 @@ queue's decisions, blended with the rule/vocabulary engine as decisions accumula
   name), vectorised by character 1-3-gram TF-IDF (no segmenter is needed for Chinese); or
 * a 2-D numeric feature matrix (dense or sparse), used as it is.
 
-The classifier is a multinomial logistic regression.  Labels are segment ids, plus
+The classifier is a multinomial logistic regression (SAGA solver, stopped early).  Labels are segment ids, plus
 :data:`OUT_OF_SCOPE` for firms a planner decided belong to no chain.
 
 **Blend** (:func:`blend`).  With ``n`` labels (training rows: confirmed segments and firms
@@ -23,11 +23,15 @@ is returned unchanged).  Above, the model's weight is::
 
     w = min(W_MAX, n / (n + N0))          # 30 labels: 0.13; 100: 0.33; 300 and more: 0.5
 
-and for each firm, with ``c`` the engine's confidence and ``p`` the model's probability:
+and for each firm, with ``c`` the engine's confidence of a segment, ``p`` the model's
+probability of it and ``q`` the model's probability that the firm is out of scope:
 
-* a produced segment the engine proposes and the model knows (one of ``classes_``):
-  ``(1 - w) * c + w * p`` (a segment the model never saw keeps ``c``);
-* a segment the engine does not propose, with ``p >= MIN_PROBA``: confidence ``w * p``,
+* a produced segment the engine proposes: ``(1 - (1 - c) * (1 - w * p)) * (1 - w * q)``
+  (the model's support adds to the engine's as independent evidence, a "noisy OR", so a
+  model that has seen few examples of a segment never pulls the engine's confidence down;
+  the out-of-scope probability damps every segment of the firm alike; a segment the model
+  never saw has ``p = 0``);
+* a segment the engine does not propose, with ``p >= MIN_PROBA``: ``w * p * (1 - w * q)``,
   ``method = model``, evidence ``复核模型：N 条已确认标注，概率 p / review model: N
   confirmed labels, p`` (never auto-accepted: the census import makes it ``pending``);
 * produced segments are then ordered by confidence (ties keep the engine's order) and cut
@@ -42,6 +46,7 @@ and for each firm, with ``c`` the engine's confidence and ``p`` the model's prob
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +54,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
@@ -82,7 +88,7 @@ N0 = 200.0
 #: The model's weight never exceeds this: the engine keeps at least half of every confidence.
 W_MAX = 0.5
 #: A segment the engine does not propose is added only with at least this probability.
-MIN_PROBA = 0.5
+MIN_PROBA = 0.3
 
 _FIELDS = ("products", "scope", "industry_name", "industry_code", "name")
 
@@ -155,7 +161,13 @@ class ReviewModel(ClassifierMixin, BaseEstimator):
     C : float, default=20.0
         Inverse regularisation strength of the logistic regression.
     class_weight : dict, "balanced" or None, default=None
-    max_iter : int, default=1000
+    max_iter : int, default=200
+        Epochs of the SAGA solver at most.
+    tol : float, default=1e-3
+        Stopping tolerance of the solver (an early stop smooths the probabilities of labels
+        seen once or twice).
+    random_state : int or None, default=0
+        Shuffling of the SAGA solver (fixed by default: the same labels give the same model).
 
     Attributes
     ----------
@@ -173,7 +185,9 @@ class ReviewModel(ClassifierMixin, BaseEstimator):
         sublinear_tf: bool = True,
         C: float = 20.0,
         class_weight: dict[Any, float] | str | None = None,
-        max_iter: int = 1000,
+        max_iter: int = 200,
+        tol: float = 1e-3,
+        random_state: int | None = 0,
     ) -> None:
         self.ngram_range = ngram_range
         self.min_df = min_df
@@ -181,6 +195,8 @@ class ReviewModel(ClassifierMixin, BaseEstimator):
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -204,9 +220,15 @@ class ReviewModel(ClassifierMixin, BaseEstimator):
         else:
             Xm, y_arr = validate_data(self, X, y, accept_sparse="csr", reset=True)
             self.vectorizer_ = None
-        check_classification_targets(y_arr)
-        est = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter)
-        est.fit(Xm, y_arr)
+        est = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, tol=self.tol,
+                                 solver="saga", random_state=self.random_state)
+        with warnings.catch_warnings():
+            # review labels name many segments once each (not a regression target); the
+            # early stop is on purpose (see ``tol``)
+            warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            check_classification_targets(y_arr)
+            est.fit(Xm, y_arr)
         self.estimator_ = est
         self.classes_ = est.classes_
         self.n_iter_ = est.n_iter_
@@ -297,23 +319,29 @@ def blend(
     >>> out = blend(eng, {"qi.cell": 0.2, "qi.sep": 0.7, "-": 0.1}, weight=0.5, n_labels=40,
     ...             chain_of={"qi.sep": "qi", "qi.cell": "qi"})
     >>> [(a.segment, a.confidence, a.method.value) for a in out]
-    [('qi.cell', 0.55, 'text'), ('qi.sep', 0.35, 'model')]
+    [('qi.cell', 0.8645, 'text'), ('qi.sep', 0.3325, 'model')]
     """
     if weight <= 0:
         return list(assignments)
     produced = [a for a in assignments if a.role is Role.producer]
     others = [a for a in assignments if a.role is not Role.producer]
+    damp = 1.0 - weight * float(proba.get(OUT_OF_SCOPE, 0.0))
     out: list[Any] = []
     for a in produced:
         p = proba.get(a.segment)
+        c = float(a.confidence)
         if p is None:
-            out.append(a)
-            continue
-        conf = round((1 - weight) * float(a.confidence) + weight * float(p), 4)
+            if damp >= 1.0:
+                out.append(a)
+                continue
+            conf, ev = c * damp, tuple(a.evidence)
+        else:
+            conf = (1.0 - (1.0 - c) * (1.0 - weight * float(p))) * damp
+            ev = (*a.evidence, model_evidence(n_labels, float(p)))
         out.append(BlendedAssignment(
             segment=a.segment, chain=getattr(a, "chain", (chain_of or {}).get(a.segment, "")), role=a.role,
-            confidence=conf, method=a.method, evidence=(*a.evidence, model_evidence(n_labels, float(p))),
-            engine_confidence=float(a.confidence), model_probability=float(p),
+            confidence=round(conf, 4), method=a.method, evidence=ev,
+            engine_confidence=c, model_probability=None if p is None else float(p),
         ))
     taken = {a.segment for a in assignments}
     chains = chain_of or {}
@@ -323,7 +351,7 @@ def blend(
         if seg == OUT_OF_SCOPE or seg in taken or seg not in chains:
             continue
         out.append(BlendedAssignment(
-            segment=seg, chain=chains[seg], role=Role.producer, confidence=round(weight * float(p), 4),
+            segment=seg, chain=chains[seg], role=Role.producer, confidence=round(weight * float(p) * damp, 4),
             method=AssignmentMethod.model, evidence=(model_evidence(n_labels, float(p)),),
             engine_confidence=None, model_probability=float(p),
         ))
