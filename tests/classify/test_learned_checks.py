@@ -6,6 +6,6 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from chainmap.classify.learned import ReviewModel
 
 
-@parametrize_with_checks([ReviewModel(), ReviewModel(C=1.0, class_weight="balanced")])
+@parametrize_with_checks([ReviewModel(), ReviewModel(C=1.0, class_weight="balanced", tol=1e-4)])
 def test_sklearn_compatible(estimator, check):  # type: ignore[no-untyped-def]
     check(estimator)
