@@ -40,7 +40,8 @@ Rules:
   what it did: ``added`` (model-only proposals), ``changed`` (engine proposals whose status
   the blend changed between auto and pending, or that it pushed out of the top ``k``),
   ``displaced``, ``reranked`` (firms whose first segment changed); ``counts`` repeats
-  ``model_added`` and ``model_changed``.  ``CHAINMAP_CENSUS_REVIEW_MODEL=off`` (or
+  ``model_added`` and ``model_changed``, and a note in ``warnings`` says it in words (the
+  front doors print the notes).  ``CHAINMAP_CENSUS_REVIEW_MODEL=off`` (or
   ``review_model=False``) turns it off; a caller's own ``assign`` is used as it is.
 * Every enterprise written carries ``attributes["census"]`` =
   ``{"register": kind, "file": name, "row": n, "import_id": id, "imported_at": iso,
@@ -644,6 +645,13 @@ def _import_census(
         info = dict(blend_info())
         info["changed"] = status_changed + int(info.get("displaced", 0))
         result.review_model = info
+        result.warnings.append(pick(
+            lang,
+            f"复核模型：依据 {info['labels']} 条已确认标注（权重 {info['weight']:.2f}），新增待审核环节 {info['added']} 个，"
+            f"改变自动归属 {info['changed']} 个（模型提出的环节一律待审核）",
+            f"review model: {info['labels']} confirmed labels (weight {info['weight']:.2f}); it added {info['added']} "
+            f"assignment(s) to review and changed {info['changed']} (what the model alone proposes is always pending)",
+        ))
     else:
         result.review_model = {"active": False, "labels": n_labels}
     result.coverage["counts"] = result.counts()

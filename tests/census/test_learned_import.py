@@ -74,6 +74,7 @@ def test_below_the_minimum_the_import_is_the_engines(sqlite_seeded: Store) -> No
     assert b["review_model"] == {"active": False, "labels": 0}
     assert [e.model_dump() for e in with_labels.enterprises] == [e.model_dump() for e in engine_only.enterprises]
     assert a["counts"] == b["counts"] and a["counts"]["model_added"] == a["counts"]["model_changed"] == 0
+    assert a["warnings"] == b["warnings"]
     assert not any(p.method is AssignmentMethod.model for e in with_labels.enterprises for p in e.segments)
 
 
@@ -88,6 +89,8 @@ def test_above_the_minimum_the_labels_teach_a_pending_model_assignment(sqlite_se
     assert doc["review_model"]["active"] is True and doc["review_model"]["labels"] == 30
     assert doc["review_model"]["segments"] == 2 and 0 < doc["review_model"]["weight"] <= 0.5
     assert doc["counts"]["model_added"] == 1 and doc["counts"]["pending"] == 1 and doc["counts"]["auto"] == 0
+    assert doc["warnings"] == [f"复核模型：依据 30 条已确认标注（权重 {doc['review_model']['weight']:.2f}），"
+                               "新增待审核环节 1 个，改变自动归属 0 个（模型提出的环节一律待审核）"]
     firm = _by_name(sqlite_seeded, NEW_FIRM[0][0])
     [p] = firm.segments
     assert (p.segment, p.method, p.status) == (S1, AssignmentMethod.model, AssignmentStatus.pending)
@@ -164,3 +167,26 @@ def test_the_switch_turns_it_off(sqlite_seeded: Store, monkeypatch: pytest.Monke
     res = import_census(sqlite_seeded, _csv(NEW_FIRM), filename="new.csv", now=NOW, dry_run=True)
     assert res.review_model == {"active": False, "labels": 0}
     assert res.enterprises[0].segments == []
+
+
+def test_the_report_counts_what_the_model_changed(sqlite_seeded: Store) -> None:
+    _teach(sqlite_seeded, 20, 10)
+    # planners say firms selling 镁合金 liquor gift boxes belong to no chain, though the engine places them
+    rows = [(f"庚{i}号有限公司", "镁合金白玉兰酒礼盒") for i in range(10)]
+    first = import_census(sqlite_seeded, _csv(rows), filename="gift.csv", now=NOW, review_model=False)
+    [engine] = {tuple((p.segment, p.confidence) for p in e.segments) for e in first.enterprises}
+    assert engine and engine[0][0] == "cai.mg.alloy"
+    decide(store=sqlite_seeded, data=service.chain_data(store=sqlite_seeded), by="planner-1",
+           at="2026-12-01T14:00:00+00:00",
+           decisions=[{"enterprise": _by_name(sqlite_seeded, n).id, "action": "reject"} for n, _p in rows])  # fmt: skip
+    threshold = float(engine[0][1]) - 0.01  # the engine alone would auto-accept it
+    new = [("辛号有限公司", "镁合金白玉兰酒礼盒")]
+    plain = import_census(sqlite_seeded, _csv(new), filename="n.csv", now=NOW, dry_run=True, review_model=False,
+                          auto_accept=threshold)  # fmt: skip
+    assert [p.status for p in plain.enterprises[0].segments][0] is AssignmentStatus.auto
+    res = import_census(sqlite_seeded, _csv(new), filename="n.csv", now=NOW, dry_run=True, auto_accept=threshold)
+    assert res.review_model["labels"] == 40 and res.review_model["changed"] >= 1
+    assert res.counts()["model_changed"] == res.review_model["changed"]
+    p = res.enterprises[0].segments[0]
+    assert (p.segment, p.method, p.status) == ("cai.mg.alloy", AssignmentMethod.text, AssignmentStatus.pending)
+    assert p.confidence is not None and p.confidence < threshold  # damped: the model thinks it is out of scope
