@@ -415,22 +415,24 @@ def run_blend(
     fit_s = time.process_time() - t0
     classes = [str(c) for c in model.classes_]
     out: dict[str, list[list[str]]] = {}
-    info = {"labels": len(labels), "segments": n_segs, "weight": w, "fit_s": fit_s, "added": {}, "top_changed": {}}
+    info = {"labels": len(labels), "segments": n_segs, "weight": w, "fit_s": fit_s, "added": {}, "added_ok": {},
+            "top_changed": {}}
     for mode, f in MODES.items():
         recs = [f(r) for r in rows]
         engine = clf.assign_many(recs)
         proba = model.predict_proba(recs)
-        preds, added, changed = [], 0, 0
-        for got, pr in zip(engine, proba, strict=True):
+        preds, added, added_ok, changed = [], 0, 0, 0
+        for r, got, pr in zip(rows, engine, proba, strict=True):
             mixed = blend(got, dict(zip(classes, map(float, pr), strict=True)), weight=w, n_labels=len(labels),
                           k=3, chain_of=chain_of)
             segs = [a.segment for a in mixed if a.role.value == "producer"]
             before = [a.segment for a in got if a.role.value == "producer"]
             added += sum(1 for a in mixed if a.method.value == "model")
+            added_ok += sum(1 for a in mixed if a.method.value == "model" and a.segment in r["labels"])
             changed += (segs[:1] != before[:1])
             preds.append(segs)
         out[mode] = preds
-        info["added"][mode], info["top_changed"][mode] = added, changed
+        info["added"][mode], info["added_ok"][mode], info["top_changed"][mode] = added, added_ok, changed
     return out, info
 
 
@@ -467,7 +469,8 @@ def learned_report(data: Any, clf: Any, train: Sequence[dict[str, Any]], evaluat
                              f"{b['out']['fp']:>9.1%} → {a['out']['fp']:>6.1%} {_pf(a['out']['fp'] <= TARGETS['fp'])}")
         lines.append(f"  {info['labels']:>6} labels, {info['segments']} segments, weight {info['weight']:.2f}, "
                      f"fitted in {info['fit_s']:.2f} CPU-s; model-only segments added (products/scope/all): "
-                     f"{'/'.join(str(info['added'][m]) for m in MODES)}; first segment changed: "
+                     f"{'/'.join(str(info['added'][m]) for m in MODES)} (of them a labelled segment: "
+                     f"{'/'.join(str(info['added_ok'][m]) for m in MODES)}); first segment changed: "
                      f"{'/'.join(str(info['top_changed'][m]) for m in MODES)}")
     lines.append("  the blend keeps every target the engine meets: " + ("yes" if worst_ok else "NO"))
     return "\n".join(lines)
