@@ -283,13 +283,18 @@ def review_model_enabled() -> bool:
     return os.environ.get("CHAINMAP_CENSUS_REVIEW_MODEL", "").strip().lower() not in ("off", "0", "false", "no")
 
 
-def review_training(store: Store) -> list[Label]:
+def review_training(store: Store, data: ChainData | None = None) -> list[Label]:
     """The review queue's decisions as training rows: every confirmed segment
     (:func:`~chainmap.census.review.review_labels`), then every firm confirmed out of scope
-    (:func:`~chainmap.census.review.review_out_of_scope`) labelled ``"-"``."""
+    (:func:`~chainmap.census.review.review_out_of_scope`) labelled ``"-"``.  With ``data`` read
+    from ``store`` and still current, the firms' texts come from it (no read per label)."""
     from chainmap.census.review import review_labels, review_out_of_scope
+    from chainmap.data import data_revision
 
-    return [*review_labels(store), *((t, _OUT) for t in review_out_of_scope(store))]
+    known = None
+    if data is not None and data.revision is not None and data.revision == data_revision(store):
+        known = {e.key: e for e in data.enterprises}
+    return [*review_labels(store, known), *((t, _OUT) for t in review_out_of_scope(store, known))]
 
 
 #: Fitted review models by the digest of their labels, most recent last.

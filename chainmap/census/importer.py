@@ -375,7 +375,7 @@ def import_census(
     labels: list[Any] = []
     if assign is None:
         if review_model_enabled() if review_model is None else review_model:
-            labels = review_training(store)
+            labels = review_training(store, data)
         assign = default_assigner(data, labels=labels)
     try:
         with frozen_heap():  # full collections scan the import's objects only (chainmap.limits.heap)

@@ -528,12 +528,26 @@ def _texts(e: Enterprise) -> dict[str, str]:
     return out
 
 
-def review_labels(store: Store) -> list[tuple[dict[str, str], str]]:
+def _enterprise(store: Store, key: str, known: Mapping[str, Enterprise] | None) -> Enterprise | None:
+    if known is not None:
+        return known.get(key)
+    try:
+        return store.get_enterprise(key)
+    except NotFound:
+        return None
+
+
+def review_labels(
+    store: Store, enterprises: Mapping[str, Enterprise] | None = None
+) -> list[tuple[dict[str, str], str]]:
     """Training labels for the learned component: ``(text fields, segment)`` for every
     enterprise segment a planner accepted or set (the latest decision per enterprise and
     segment; a later rejection of the same segment withdraws the label).  Text fields: the
-    enterprise's ``name`` and the :data:`TEXT_FIELDS` found in its attributes.  Sorted by
-    enterprise key, then segment."""
+    enterprise's ``name``, its industry code and the :data:`TEXT_FIELDS` found in its
+    attributes.  Sorted by enterprise key, then segment.
+
+    ``enterprises``: the stored enterprises by key, when the caller holds them up to date
+    (then the store is not asked for each one)."""
     latest: dict[tuple[str, str], Mapping[str, Any]] = {}
     for r in sorted(store.list_records(DECISION_KIND), key=lambda r: (str(r.get("at", "")), str(r.get("id", "")))):
         seg = r.get("segment")
@@ -547,21 +561,20 @@ def review_labels(store: Store) -> list[tuple[dict[str, str], str]]:
         if d.get("action") not in ("accept", "set"):
             continue
         if key not in cache:
-            try:
-                cache[key] = store.get_enterprise(key)
-            except NotFound:
-                cache[key] = None
+            cache[key] = _enterprise(store, key, enterprises)
         e = cache[key]
         texts = _texts(e) if e is not None else {"name": str(d.get("name", key))}
         out.append((texts, seg))
     return out
 
 
-def review_out_of_scope(store: Store) -> list[dict[str, str]]:
+def review_out_of_scope(
+    store: Store, enterprises: Mapping[str, Enterprise] | None = None
+) -> list[dict[str, str]]:
     """The text fields (as :func:`review_labels`) of every enterprise a planner decided belongs
     to no chain: its latest decision about the firm as a whole (no segment) is ``reject``, and
     no accept or set came after it.  The learned component's out-of-scope examples.  Sorted by
-    enterprise key."""
+    enterprise key; ``enterprises`` as in :func:`review_labels`."""
     latest: dict[str, Mapping[str, Any]] = {}
     for r in sorted(store.list_records(DECISION_KIND), key=lambda r: (str(r.get("at", "")), str(r.get("id", "")))):
         key = str(r.get("enterprise"))
@@ -571,10 +584,6 @@ def review_out_of_scope(store: Store) -> list[dict[str, str]]:
             latest.pop(key, None)
     out: list[dict[str, str]] = []
     for key, d in sorted(latest.items()):
-        try:
-            e = store.get_enterprise(key)
-        except NotFound:
-            out.append({"name": str(d.get("name", key))})
-            continue
-        out.append(_texts(e))
+        e = _enterprise(store, key, enterprises)
+        out.append(_texts(e) if e is not None else {"name": str(d.get("name", key))})
     return out

@@ -151,6 +151,7 @@ def test_the_model_follows_the_latest_decisions(sqlite_seeded: Store) -> None:
            decisions=[{"enterprise": _by_name(sqlite_seeded, n).id, "action": "reject"} for n, _p in rows])  # fmt: skip
     assert sorted(t["products"] for t in review_out_of_scope(sqlite_seeded)) == ["白玉兰酒、黄酒", "白玉兰酒酿造"]
     later = review_training(sqlite_seeded)
+    assert review_training(sqlite_seeded, service.chain_data(store=sqlite_seeded)) == later  # texts from the read model
     assert len(later) == 31 and sum(1 for _t, s in later if s == "-") == 2
     refit = review_model(later)
     assert refit is not None and refit is not model and "-" in [str(c) for c in refit.classes_]
