@@ -34,9 +34,9 @@ as :data:`OUT_OF_SCOPE`, as :func:`chainmap.census.review.review_labels` and
 :func:`~chainmap.census.review.review_out_of_scope` give them), the firms taken in a fixed
 random order until 30, 100 and all of the dev labels are reached; the blend (the import's
 rule, :func:`chainmap.classify.learned.blend`) is then evaluated on the ``test`` half (other
-firms), per chain, before (engine alone) and after.  The blend's constants were chosen on a
-split of the dev half only (``dev-a`` trains, ``dev-b`` evaluates: printed too); the test
-half was not looked at while choosing them.
+firms), per chain, before (engine alone) and after.  The blend's constants were chosen on the dev
+half only: a split of it (``dev-a`` trains, ``dev-b`` evaluates: printed too) and, for the
+threshold of model-only proposals, five random splits of it (``--learned-sweep``).
 
 Targets, printed per chain (合/汽/生/材) and overall: top-1 >= 85 %, recall@3 >= 95 %,
 FP <= 5 %, 经营范围 within 5 points; speed < 60 CPU-s per 1M texts.
@@ -494,6 +494,49 @@ def learned_speed(rows: Sequence[dict[str, Any]], n: int = 50_000) -> str:
             f"probabilities of {n:,} firms in {pred:.1f} CPU-s ({pred * 1e6 / n:.0f} µs per firm)")
 
 
+def learned_sweep(data: Any, clf: Any, rows: Sequence[dict[str, Any]], splits: int = 5) -> str:
+    """The dev-only study behind ``MIN_PROBA`` and ``MIN_MODEL_CONFIDENCE``: ``splits`` random halves
+    of the dev half (one trains, the other evaluates; 经营范围 and all inputs), the segments the model
+    alone proposes and how many of them are labelled, by label count, with the probability floor
+    alone (``p >= 0.3 / 0.4 / 0.5``) and with the rule of the blend (``p >= 0.3`` and ``w·p >= 0.1``)."""
+    from chainmap.classify.learned import OUT_OF_SCOPE, ReviewModel, blend, blend_weight
+
+    chain_of = {s.id: s.chain for s in data.segments}
+    dev = [r for r in rows if r["split"] == "dev"]
+    counts: dict[tuple[str, str], list[int]] = {}
+    for seed in range(splits):
+        order = list(dev)
+        random.Random(100 + seed).shuffle(order)
+        train, evaluate = order[: len(order) // 2], order[len(order) // 2 :]
+        all_labels = training_labels(train, seed=seed)
+        for mode in ("scope", "all"):
+            recs = [MODES[mode](r) for r in evaluate]
+            engine = clf.assign_many(recs)
+            for n in (30, 60, 100, None):
+                labels = all_labels if n is None else all_labels[:n]
+                model = ReviewModel().fit([t for t, _s in labels], [s for _t, s in labels])
+                classes = [str(c) for c in model.classes_]
+                w = blend_weight(len(labels), len({s for _t, s in labels if s != OUT_OF_SCOPE}))
+                proba = model.predict_proba(recs)
+                for rule in ("p>=0.3", "p>=0.4", "p>=0.5", "blend"):
+                    # the floor alone: a weight of 1 for the w·p test, so only p counts
+                    floor, ww = (0.3, w) if rule == "blend" else (float(rule[3:]), 1.0)
+                    acc = counts.setdefault((str(n or "all"), rule), [0, 0])
+                    for r, got, pr in zip(evaluate, engine, proba, strict=True):
+                        mixed = blend(got, dict(zip(classes, map(float, pr), strict=True)), weight=ww,
+                                      n_labels=len(labels), chain_of=chain_of, min_proba=floor)
+                        for a in mixed:
+                            if a.method.value == "model":
+                                acc[0] += 1
+                                acc[1] += a.segment in r["labels"]
+    lines = [f"== learned component: model-only proposals on {splits} random splits of the dev half "
+             "(经营范围 and all inputs; added / of them a labelled segment) =="]
+    for n in ("30", "60", "100", "all"):
+        cells = [f"{rule}: {counts[(n, rule)][0]}/{counts[(n, rule)][1]}" for rule in ("p>=0.3", "p>=0.4", "p>=0.5", "blend")]
+        lines.append(f"  {n:>4} labels  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
 def learned_section(data: Any, clf: Any, rows: Sequence[dict[str, Any]]) -> str:
     dev = [r for r in rows if r["split"] == "dev"]
     test = [r for r in rows if r["split"] == "test"]
@@ -515,6 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-legacy", action="store_true", help="skip the old mapper's figures")
     ap.add_argument("--errors", type=int, default=0, help="print up to N dev-half errors")
     ap.add_argument("--no-learned", action="store_true", help="skip the learned component's before/after figures")
+    ap.add_argument("--learned-sweep", action="store_true",
+                    help="also print the dev-only study of the model-only proposals (about a minute)")
     args = ap.parse_args(argv)
     path = Path(args.eval)
     if not path.exists():
@@ -550,6 +595,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_learned:
         print()
         print(learned_section(data, clf, rows))
+        if args.learned_sweep:
+            print()
+            print(learned_sweep(data, clf, rows))
     if args.errors:
         print()
         print(errors(rows, preds, args.errors))

@@ -31,7 +31,8 @@ probability of it and ``q`` the model's probability that the firm is out of scop
   model that has seen few examples of a segment never pulls the engine's confidence down;
   the out-of-scope probability damps every segment of the firm alike; a segment the model
   never saw has ``p = 0``);
-* a segment the engine does not propose, with ``p >= MIN_PROBA``: ``w * p * (1 - w * q)``,
+* a segment the engine does not propose, with ``p >= MIN_PROBA`` (0.3) and
+  ``w * p >= MIN_MODEL_CONFIDENCE`` (0.1): ``w * p * (1 - w * q)``,
   ``method = model``, evidence ``复核模型：N 条已确认标注，概率 p / review model: N
   confirmed labels, p`` (never auto-accepted: the census import makes it ``pending``);
 * produced segments are then ordered by confidence (ties keep the engine's order) and cut
@@ -75,6 +76,7 @@ __all__ = [
     "N0",
     "W_MAX",
     "MIN_PROBA",
+    "MIN_MODEL_CONFIDENCE",
 ]
 
 #: The label of a firm confirmed to belong to no chain.
@@ -87,8 +89,11 @@ MIN_SEGMENTS = 2
 N0 = 200.0
 #: The model's weight never exceeds this: the engine keeps at least half of every confidence.
 W_MAX = 0.5
-#: A segment the engine does not propose is added only with at least this probability.
+#: A segment the engine does not propose is added only with at least this probability ...
 MIN_PROBA = 0.3
+#: ... and at least this blended confidence ``w * p`` (with few labels, so only a very sure
+#: model proposes: 30 labels need p >= 0.77, 60 labels p >= 0.43, 100 labels and more p >= 0.3).
+MIN_MODEL_CONFIDENCE = 0.1
 
 _FIELDS = ("products", "scope", "industry_name", "industry_code", "name")
 
@@ -345,8 +350,9 @@ def blend(
         ))
     taken = {a.segment for a in assignments}
     chains = chain_of or {}
+    floor = max(min_proba, MIN_MODEL_CONFIDENCE / weight)
     for seg, p in sorted(proba.items(), key=lambda x: -x[1]):
-        if p < min_proba:
+        if p < floor:
             break
         if seg == OUT_OF_SCOPE or seg in taken or seg not in chains:
             continue

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from chainmap.classify import Assignment, SegmentClassifier
 from chainmap.classify.learned import (
     MIN_LABELS,
+    MIN_MODEL_CONFIDENCE,
     OUT_OF_SCOPE,
     W_MAX,
     BlendedAssignment,
@@ -95,6 +96,13 @@ def test_blend_rules() -> None:
     model = [a for a in out if a.method is AssignmentMethod.model]
     assert [(a.segment, a.confidence, a.engine_confidence) for a in model] == [("qi.cell", 0.2, None)]
     assert model[0].evidence == ("复核模型：60 条已确认标注，概率 0.80 / review model: 60 confirmed labels, p=0.80",)
+    # with few labels (a small weight) only a very sure model proposes: w * p >= MIN_MODEL_CONFIDENCE
+    w = blend_weight(MIN_LABELS, 2)
+    assert w * 0.7 < MIN_MODEL_CONFIDENCE <= w * 0.8
+    assert [a.segment for a in blend(engine[:1], {"qi.cell": 0.7}, weight=w, n_labels=30, chain_of=CHAINS)] == [
+        "cai.mg.alloy"]  # fmt: skip
+    assert [a.segment for a in blend(engine[:1], {"qi.cell": 0.8}, weight=w, n_labels=30, chain_of=CHAINS)] == [
+        "cai.mg.alloy", "qi.cell"]  # fmt: skip
     # the out-of-scope probability damps the firm's segments alike, and proposes nothing
     out = blend(engine[:2], {OUT_OF_SCOPE: 0.8}, weight=0.5, n_labels=60, chain_of=CHAINS)
     assert [(a.segment, a.confidence) for a in out] == [("cai.mg.alloy", 0.54), ("cai.mg.primary", 0.3)]
