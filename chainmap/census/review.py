@@ -319,6 +319,11 @@ def apply_decisions(enterprise: Enterprise, decisions: Iterable[Mapping[str, Any
     * ``set`` S (``from_segment`` F): F's assignment is removed, S is set ``planner`` /
       ``confirmed`` with the decision's role.
 
+    A rejected segment (S of a ``reject``, F of a ``set``) is listed in
+    ``attributes["census"]["rejected"]``, which the census merge reads: a re-import does not
+    propose it again (:func:`chainmap.census.merge.merge_enterprise`); a later ``accept`` or
+    ``set`` of it takes it off the list.
+
     Decisions about other firms are ignored; applying the same decisions twice changes nothing.
     """
     mine = decisions_for(enterprise, decisions)
@@ -326,9 +331,21 @@ def apply_decisions(enterprise: Enterprise, decisions: Iterable[Mapping[str, Any
         return enterprise
     segs = [p.model_copy() for p in enterprise.segments]
     attrs = dict(enterprise.attributes)
+    census_before = attrs.get("census")
+    rejected: list[str] = [
+        str(x) for x in (census_before.get("rejected") or [] if isinstance(census_before, Mapping) else [])
+    ]
+    before = list(rejected)
     for d in mine:
         action, seg = d.get("action"), d.get("segment")
         role = Role(d.get("role") or Role.producer.value)
+        if seg and action in ("accept", "set") and seg in rejected:
+            rejected.remove(seg)
+        if seg and action == "reject" and seg not in rejected:
+            rejected.append(seg)
+        if action == "set" and d.get("from_segment") and d.get("from_segment") != seg:
+            if d["from_segment"] not in rejected:
+                rejected.append(str(d["from_segment"]))
         if action == "accept" and seg:
             hit = [i for i, p in enumerate(segs) if p.segment == seg]
             if hit:
@@ -348,6 +365,8 @@ def apply_decisions(enterprise: Enterprise, decisions: Iterable[Mapping[str, Any
             segs = [p for p in segs if p.segment != seg and (not frm or p.segment != frm)]
             base = old or SegmentPresence(segment=seg, role=role)
             segs.append(_planner(base.model_copy(update={"role": role, "confidence": None}), d))
+    if rejected != before:
+        attrs["census"] = {**(census_before if isinstance(census_before, Mapping) else {}), "rejected": rejected}
     census = attrs.get("census")
     if isinstance(census, Mapping) and census.get("unassigned") and segs:
         attrs["census"] = {**census, "unassigned": False}
