@@ -41,6 +41,8 @@ __all__ = [
     "credit_code_check_char",
     "is_valid_credit_code",
     "CreditCode",
+    "empty_list",
+    "empty_dict",
     "TAG_LABELS_ZH",
     "STAGE_LABELS_ZH",
 ]
@@ -199,6 +201,21 @@ class Confidence(StrEnum):
     low = "low"
 
 
+def empty_list() -> list[Any]:
+    """``default_factory`` of the list fields: a new empty list.
+
+    A Python function rather than the builtin ``list``: for every default factory pydantic
+    asks :func:`inspect.signature` whether it takes the validated data, and for a builtin
+    that parses its text signature with :mod:`tokenize` (compiling tokenize's patterns on
+    first use), several milliseconds of every command's start for the same empty list."""
+    return []
+
+
+def empty_dict() -> dict[str, Any]:
+    """``default_factory`` of the dict fields: a new empty dict (see :func:`empty_list`)."""
+    return {}
+
+
 class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
 
@@ -227,7 +244,7 @@ class Chain(_Base):
     letter: str | None = Field(default=None, max_length=4, description="optional label, e.g. 合 / 汽 / 生 / 材")
     description: str = ""
     parent: Id | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=empty_list)
 
     @field_validator("letter")
     @classmethod
@@ -258,9 +275,9 @@ class Segment(_Base):
     kind: SegmentKind = Field(default=SegmentKind.product, description="product / endowment / adopter / service")
     order: int = Field(default=0, ge=0, description="position within the stage, for layout")
     parent: Id | None = None
-    keywords_zh: list[str] = Field(default_factory=list)
-    keywords_en: list[str] = Field(default_factory=list)
-    aliases: list[str] = Field(default_factory=list)
+    keywords_zh: list[str] = Field(default_factory=empty_list)
+    keywords_en: list[str] = Field(default_factory=empty_list)
+    aliases: list[str] = Field(default_factory=empty_list)
     value_added: int = Field(default=3, ge=1, le=5)
     tech_intensity: int = Field(default=3, ge=1, le=5)
     chokepoint: bool = Field(default=False, description="卡脖子 technology")
@@ -268,7 +285,7 @@ class Segment(_Base):
         default=None, ge=0, le=1, description="share of enterprises in this segment in the reference economy"
     )
     description: str = ""
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=empty_list)
 
     @field_validator("stage", mode="before")
     @classmethod
@@ -295,7 +312,7 @@ class Link(_Base):
     kind: LinkKind = LinkKind.supplies
     weight: float | None = Field(default=None, ge=0, le=1, description="share of the target's inputs")
     note: str = ""
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
     def _no_loop(self) -> Link:
@@ -319,7 +336,7 @@ class SegmentPresence(_Base):
     method: AssignmentMethod = AssignmentMethod.seed
     status: AssignmentStatus = AssignmentStatus.confirmed
     confidence: float | None = Field(default=None, ge=0, le=1, description="automatic assignments: 0..1")
-    evidence: list[str] = Field(default_factory=list, description="industry code / matched words behind it")
+    evidence: list[str] = Field(default_factory=empty_list, description="industry code / matched words behind it")
 
     @property
     def counts(self) -> bool:
@@ -397,11 +414,11 @@ class Enterprise(_Base):
         default=None, pattern=r"^\d{2,4}$", description="GB/T 4754-2017 industry code (4 digits: 小类), from a register"
     )
     locked_fields: list[str] = Field(
-        default_factory=list,
+        default_factory=empty_list,
         description="fields a planner set or edited by hand: an import (chainmap.census) never overwrites them",
     )
-    segments: list[SegmentPresence] = Field(default_factory=list)
-    tags: list[Tag] = Field(default_factory=list)
+    segments: list[SegmentPresence] = Field(default_factory=empty_list)
+    tags: list[Tag] = Field(default_factory=empty_list)
     # Bounds catch typos and unit errors (1e20 employees): State Grid, China's largest firm,
     # has ~35,000 亿元 revenue and ~1.4 million staff.
     revenue: float | None = Field(default=None, ge=0, le=100_000, allow_inf_nan=False, description="亿元")
@@ -410,7 +427,7 @@ class Enterprise(_Base):
     source: str | None = None
     confidence: Confidence = Confidence.high
     note: str = ""
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=empty_dict)
 
     @field_validator("tags", mode="before")
     @classmethod
@@ -472,7 +489,7 @@ class Region(_Base):
     county: Id | None = Field(default=None, description="for a zone: the county it lies in")
     lat: float | None = None
     lon: float | None = None
-    sources: list[str] = Field(default_factory=list)
+    sources: list[str] = Field(default_factory=empty_list)
     confidence: Confidence = Confidence.high
 
     @model_validator(mode="after")

@@ -37,7 +37,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from chainmap.exceptions import InvalidInput
-from chainmap.models import ID_PATTERN, Confidence
+from chainmap.models import ID_PATTERN, Confidence, empty_list
 
 __all__ = [
     "POLICY_RECORD_KIND",
@@ -81,8 +81,8 @@ class Policy(BaseModel):
     date: str = Field(default="", description="date of issue, YYYY-MM-DD or YYYY")
     source: str = Field(min_length=1, description="URL of the text quoted")
     quote: str = Field(min_length=1, description="the sentence(s) of the source the entry rests on, verbatim")
-    segments: list[_Id] = Field(default_factory=list)
-    chains: list[_Id] = Field(default_factory=list)
+    segments: list[_Id] = Field(default_factory=empty_list)
+    chains: list[_Id] = Field(default_factory=empty_list)
     regions: list[_Id] = Field(min_length=1)
     confidence: Confidence
     condition: str = Field(
