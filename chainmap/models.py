@@ -13,13 +13,22 @@ False
 True
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: pydantic would evaluate every field's annotation
+# string at class creation (part of every command's start); forward references are quoted instead.
 
 import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from chainmap.labels import SEGMENT_STAGE, TAG, english_name, is_fallback_name
 
@@ -51,7 +60,8 @@ __all__ = [
 ID_PATTERN = r"^[a-z][a-z0-9_\-]*(\.[a-z0-9_\-]+)*$"
 _ID_RE = re.compile(ID_PATTERN)
 
-Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
+# StringConstraints: the same schema as Field(pattern=..., ...), cheaper to build per field
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=80)]
 
 
 class Stage(StrEnum):
@@ -66,7 +76,7 @@ class Stage(StrEnum):
         return {"upstream": 0, "midstream": 1, "downstream": 2}[self.value]
 
     @classmethod
-    def parse(cls, value: str) -> Stage:
+    def parse(cls, value: str) -> "Stage":
         """Parse an English code (any case) or a Chinese label.
 
         >>> Stage.parse("上游") is Stage.upstream, Stage.parse(" Downstream ") is Stage.downstream
@@ -89,6 +99,7 @@ class Stage(StrEnum):
 #: Stage -> Chinese label (from :data:`chainmap.labels.SEGMENT_STAGE`).
 STAGE_LABELS_ZH: dict[Stage, str] = {Stage(code): zh for code, (zh, _en) in SEGMENT_STAGE.items()}
 _STAGE_BY_ZH = {zh: st for st, zh in STAGE_LABELS_ZH.items()}
+_STAGE_CODES = frozenset(s.value for s in Stage)  # given as is: the enum validator takes them
 
 
 class SegmentKind(StrEnum):
@@ -167,7 +178,7 @@ class Tag(StrEnum):
     industry_top100 = "industry_top100"  # 行业100强
 
     @classmethod
-    def parse(cls, value: str) -> Tag:
+    def parse(cls, value: str) -> "Tag":
         """Parse an English code or a Chinese label.
 
         >>> Tag.parse("链主") is Tag.chain_leader
@@ -220,9 +231,11 @@ class _Base(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
 
 
-def _fill_english(model: Chain | Segment) -> None:
+def _fill_english(model: "Chain | Segment") -> None:
     """English name falls back to the marked Chinese name (:func:`chainmap.labels.english_name`)."""
-    model.name_en = english_name(model.name_en, model.name_zh)
+    name_en = english_name(model.name_en, model.name_zh)
+    if name_en != model.name_en:  # (an assignment would also mark the field as set)
+        model.name_en = name_en
 
 
 class Chain(_Base):
@@ -252,7 +265,7 @@ class Chain(_Base):
         return v or None
 
     @model_validator(mode="after")
-    def _english(self) -> Chain:
+    def _english(self) -> "Chain":
         _fill_english(self)
         return self
 
@@ -290,10 +303,10 @@ class Segment(_Base):
     @field_validator("stage", mode="before")
     @classmethod
     def _stage(cls, v: Any) -> Any:
-        return Stage.parse(v) if isinstance(v, str) else v
+        return Stage.parse(v) if isinstance(v, str) and v not in _STAGE_CODES else v
 
     @model_validator(mode="after")
-    def _no_self_parent(self) -> Segment:
+    def _no_self_parent(self) -> "Segment":
         if self.parent == self.id:
             raise ValueError("a segment cannot be its own parent")
         _fill_english(self)
@@ -315,7 +328,7 @@ class Link(_Base):
     sources: list[str] = Field(default_factory=empty_list)
 
     @model_validator(mode="after")
-    def _no_loop(self) -> Link:
+    def _no_loop(self) -> "Link":
         if self.source == self.target:
             raise ValueError("a link cannot connect a segment to itself")
         return self
@@ -493,7 +506,7 @@ class Region(_Base):
     confidence: Confidence = Confidence.high
 
     @model_validator(mode="after")
-    def _zone_has_county(self) -> Region:
+    def _zone_has_county(self) -> "Region":
         if self.kind == RegionKind.zone and not self.county:
             raise ValueError("a development zone must name its county")
         return self

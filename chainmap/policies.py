@@ -28,13 +28,11 @@ and county planning areas) leaves the status to the gap rules, lowers the priori
 True
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from chainmap.exceptions import InvalidInput
 from chainmap.models import ID_PATTERN, Confidence, empty_list
@@ -51,7 +49,7 @@ __all__ = [
 #: The store record kind holding the policies.
 POLICY_RECORD_KIND = "policy"
 
-_Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
+_Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=80)]
 
 
 class PolicyKind(StrEnum):
@@ -92,7 +90,7 @@ class Policy(BaseModel):
     note: str = ""
 
     @model_validator(mode="after")
-    def _covers_something(self) -> Policy:
+    def _covers_something(self) -> "Policy":
         if not self.segments and not self.chains:
             raise ValueError("a policy must list segments or chains it covers")
         if self.kind is PolicyKind.conditional and not self.condition:
