@@ -37,7 +37,6 @@ matching features, project KPIs and the web page's filters:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -239,12 +238,14 @@ class ChainData:
             return out
 
         # one pass over the segments and the firms (each firm counts once per chain)
-        n_seg: Counter[tuple[bool, str]] = Counter()
+        n_seg: dict[tuple[bool, str], int] = {}
         for seg in self.segments:
-            n_seg.update(chains_of((seg.id,)))
-        n_ent: Counter[tuple[bool, str]] = Counter()
+            for key in chains_of((seg.id,)):
+                n_seg[key] = n_seg.get(key, 0) + 1
+        n_ent: dict[tuple[bool, str], int] = {}
         for e in firms:
-            n_ent.update(chains_of(p.segment for p in e.presences()))
+            for key in chains_of(p.segment for p in e.presences()):
+                n_ent[key] = n_ent.get(key, 0) + 1
         out = []
         for c in self.chains:
             key = (not c.parent, c.id)
@@ -255,8 +256,8 @@ class ChainData:
                     "name_en": c.name_en,
                     "letter": c.letter,
                     "parent": c.parent,
-                    "segments": n_seg[key],
-                    "enterprises": n_ent[key],
+                    "segments": n_seg.get(key, 0),
+                    "enterprises": n_ent.get(key, 0),
                 }
             )
         return out
