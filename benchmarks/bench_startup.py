@@ -16,8 +16,14 @@ bytecode cache for the project's modules (``PYTHONDONTWRITEBYTECODE=1`` and no p
 chainmap module compiled from source on every start, as in a read-only checkout), the row
 ``chainmap chains (no bytecode cache)``.
 
+Instructions: on a shared machine wall times move with the load, so ``--instructions`` also
+counts the instructions each case executes (``valgrind --tool=callgrind``, one run per case,
+``PYTHONHASHSEED=0``; about two minutes): the same on a loaded machine as on an idle one, the
+number to compare two versions by (columns ``instructions_m`` and
+``above_floor_instructions_m``, millions).
+
 Run ``python benchmarks/bench_startup.py`` (``--quick``: best of 5 instead of 15;
-``--repeat N`` for any N).  :func:`run` returns the rows it prints.
+``--repeat N`` for any N; ``--instructions``).  :func:`run` returns the rows it prints.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -74,6 +81,20 @@ def _wall(args: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
+def instructions_m(args: list[str], env: dict[str, str]) -> float:
+    """Instructions executed by ``python ARGS`` (valgrind callgrind's ``I refs``), in millions."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise RuntimeError("--instructions needs valgrind (apt-get install valgrind)")
+    cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, *args]
+    out = subprocess.run(cmd, cwd=ROOT, env={**env, "PYTHONHASHSEED": "0"}, capture_output=True, text=True,
+                         timeout=1200, check=False)  # fmt: skip
+    m = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if out.returncode != 0 or m is None:
+        raise RuntimeError(f"valgrind {' '.join(args)} exited with {out.returncode}: {out.stderr.strip()[-300:]}")
+    return int(m.group(1).replace(",", "")) / 1e6
+
+
 def import_time_ms(env: dict[str, str]) -> float:
     """Cumulative import time of ``api.cli`` reported by ``python -X importtime``, in ms."""
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import api.cli"], cwd=ROOT, env=env,
@@ -85,9 +106,10 @@ def import_time_ms(env: dict[str, str]) -> float:
     raise RuntimeError("api.cli not found in the -X importtime output")
 
 
-def run(quick: bool = False, repeats: int | None = None) -> list[dict[str, Any]]:
+def run(quick: bool = False, repeats: int | None = None, instructions: bool = False) -> list[dict[str, Any]]:
     """Best-of-``repeats`` wall time of every case, in fresh processes, interleaved (so a burst of
-    load on the machine hits every case alike)."""
+    load on the machine hits every case alike); with ``instructions``, also the instructions of
+    one run of each case (:func:`instructions_m`)."""
     n = repeats or (QUICK_REPEATS if quick else FULL_REPEATS)
     with tempfile.TemporaryDirectory(prefix="chainmap-bench-startup-") as tmp:
         env = _env(Path(tmp) / "startup.db", Path(tmp) / "pycache")
@@ -100,6 +122,11 @@ def run(quick: bool = False, repeats: int | None = None) -> list[dict[str, Any]]
             for case, args in CASES.items():
                 samples[case].append(_wall(args, no_pyc if case == NO_PYC else env))
         imports_ms = min(import_time_ms(env) for _ in range(min(n, 5)))
+        counts = (
+            {case: instructions_m(args, no_pyc if case == NO_PYC else env) for case, args in CASES.items()}
+            if instructions
+            else {}
+        )
     floor = min(samples["python -c pass (floor)"])
     rows: list[dict[str, Any]] = []
     for case, values in samples.items():
@@ -115,6 +142,10 @@ def run(quick: bool = False, repeats: int | None = None) -> list[dict[str, Any]]
             row.update(target=TARGET_S, above_floor_seconds=best - floor)
         if case == "chainmap --help":
             row["import_api_cli_ms"] = imports_ms
+        if counts:
+            row["instructions_m"] = round(counts[case], 1)
+            if case.startswith("chainmap"):
+                row["above_floor_instructions_m"] = round(counts[case] - counts["python -c pass (floor)"], 1)
         row["bytecode_cache"] = case != NO_PYC
         rows.append(row)
     rows[0]["load_avg"] = [round(x, 2) for x in os.getloadavg()]
@@ -125,8 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help=f"best of {QUICK_REPEATS} instead of {FULL_REPEATS}")
     ap.add_argument("--repeat", type=int, default=None, help="best of N")
+    ap.add_argument("--instructions", action="store_true", help="also count instructions (valgrind, ~2 min)")
     args = ap.parse_args(argv)
-    for row in run(args.quick, args.repeat):
+    try:
+        rows = run(args.quick, args.repeat, instructions=args.instructions)
+    except RuntimeError as err:
+        print(f"bench_startup: {err}", file=sys.stderr)
+        return 2
+    for row in rows:
         target = f" (target < {row['target']} s)" if row.get("target") else ""
         extra = ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
                           if k not in ("bench", "case", "seconds", "target"))  # fmt: skip

@@ -222,18 +222,33 @@ class ChainData:
             )
         else:
             firms = local_enterprises(self, region)
-        out = []
-        for c in self.chains:
-            is_top = not c.parent
 
-            def in_chain(seg_id: str, c: Chain = c, is_top: bool = is_top) -> bool:
+        def chains_of(seg_ids: Iterable[str]) -> set[tuple[bool, str]]:
+            """The chains the segments ``seg_ids`` are in, as (top-level?, id): a segment is in
+            its own chain and in the top-level chain that chain folds into."""
+            out: set[tuple[bool, str]] = set()
+            for seg_id in seg_ids:
                 ch = seg_chain.get(seg_id)
                 if ch is None:
-                    return False
-                return roots.get(ch) == c.id if is_top else ch == c.id
+                    continue
+                out.add((False, ch))
+                root = roots.get(ch)
+                if root is not None:
+                    out.add((True, root))
+            return out
 
-            n_seg = sum(1 for s in self.segments if in_chain(s.id))
-            n_ent = sum(1 for e in firms if any(in_chain(p.segment) for p in e.presences()))
+        # one pass over the segments and the firms (each firm counts once per chain)
+        n_seg: dict[tuple[bool, str], int] = {}
+        for seg in self.segments:
+            for key in chains_of((seg.id,)):
+                n_seg[key] = n_seg.get(key, 0) + 1
+        n_ent: dict[tuple[bool, str], int] = {}
+        for e in firms:
+            for key in chains_of(p.segment for p in e.presences()):
+                n_ent[key] = n_ent.get(key, 0) + 1
+        out = []
+        for c in self.chains:
+            key = (not c.parent, c.id)
             out.append(
                 {
                     "id": c.id,
@@ -241,8 +256,8 @@ class ChainData:
                     "name_en": c.name_en,
                     "letter": c.letter,
                     "parent": c.parent,
-                    "segments": n_seg,
-                    "enterprises": n_ent,
+                    "segments": n_seg.get(key, 0),
+                    "enterprises": n_ent.get(key, 0),
                 }
             )
         return out

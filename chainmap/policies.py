@@ -28,16 +28,14 @@ and county planning areas) leaves the status to the gap rules, lowers the priori
 True
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from chainmap.exceptions import InvalidInput
-from chainmap.models import ID_PATTERN, Confidence
+from chainmap.models import ID_PATTERN, Confidence, empty_list
 
 __all__ = [
     "POLICY_RECORD_KIND",
@@ -51,7 +49,7 @@ __all__ = [
 #: The store record kind holding the policies.
 POLICY_RECORD_KIND = "policy"
 
-_Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=80)]
+_Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=80)]
 
 
 class PolicyKind(StrEnum):
@@ -81,8 +79,8 @@ class Policy(BaseModel):
     date: str = Field(default="", description="date of issue, YYYY-MM-DD or YYYY")
     source: str = Field(min_length=1, description="URL of the text quoted")
     quote: str = Field(min_length=1, description="the sentence(s) of the source the entry rests on, verbatim")
-    segments: list[_Id] = Field(default_factory=list)
-    chains: list[_Id] = Field(default_factory=list)
+    segments: list[_Id] = Field(default_factory=empty_list)
+    chains: list[_Id] = Field(default_factory=empty_list)
     regions: list[_Id] = Field(min_length=1)
     confidence: Confidence
     condition: str = Field(
@@ -92,7 +90,7 @@ class Policy(BaseModel):
     note: str = ""
 
     @model_validator(mode="after")
-    def _covers_something(self) -> Policy:
+    def _covers_something(self) -> "Policy":
         if not self.segments and not self.chains:
             raise ValueError("a policy must list segments or chains it covers")
         if self.kind is PolicyKind.conditional and not self.condition:

@@ -29,7 +29,6 @@ element, counted in ``ResultCache.computed``):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -253,6 +252,8 @@ def gap_page_json(
 
     def compute() -> bytes:
         items = gap_items(report, status=status, min_priority=min_priority)
+        import json
+
         start = (page - 1) * page_size
         body: dict[str, Any] = report.model_dump(mode="json", exclude={"items"})
         body.update(

@@ -67,6 +67,7 @@ chainmap.exceptions.InvalidInput: ambiguous number '1,5': ',' is only read as a 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -83,7 +84,7 @@ __all__ = [
 ]
 
 # ESC-introduced sequences, 7-bit and 8-bit (C1 CSI U+009B, OSC U+009D, ST U+009C) forms.
-_ESCAPE_RE = re.compile(
+_ESCAPE = (
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI ... final byte
     r"|\x9d[^\x07\x9c\x1b]*(?:\x07|\x9c)"  # 8-bit OSC ... BEL or ST
     r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC ... BEL or ST
@@ -91,6 +92,15 @@ _ESCAPE_RE = re.compile(
     r"|\x1b[ -/]*[0-~]"  # two-character (and nF) escapes
     r"|\x1b"  # a lone ESC at the end
 )
+
+
+@functools.cache
+def _escape_re() -> re.Pattern[str]:
+    """:data:`_ESCAPE`, compiled on first use (printable text, nearly all of it, never needs
+    it: ``chainmap --help`` and ``chainmap chains`` start without compiling it)."""
+    return re.compile(_ESCAPE)
+
+
 _SPACE_LIKE = {"\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"}
 _REMOVED_CATEGORIES = {"Cc", "Cf", "Cs"}
 
@@ -123,7 +133,7 @@ def clean_text(s: str, *, multiline: bool = False) -> str:
         return s  # (every escape sequence starts with one: ESC, CSI U+009B or OSC U+009D)
     if multiline:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
-    s = _ESCAPE_RE.sub("", s)
+    s = _escape_re().sub("", s)
     out: list[str] = []
     for ch in s:
         if ch == "\n" and multiline:
@@ -177,13 +187,22 @@ POINT_DECIMAL_LANGUAGES = frozenset({"zh", "en", "ja", "ko", "th", "ms", "he", "
 _SIGN = r"(?P<sign>[+-]?)"
 _EXP = r"(?:[eE][+-]?\d+)"
 # Point decimal: plain digits (with optional exponent) or strict groups of three with ','.
-_POINT_RE = re.compile(
+_POINT = (
     rf"^{_SIGN}(?:(?P<plain>(?:\d+(?:\.\d*)?|\.\d+){_EXP}?)|(?P<grouped>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?))$"
 )
-_COMMA_RE = re.compile(
+_COMMA = (
     rf"^{_SIGN}(?:(?P<plain>(?:\d+(?:,\d*)?|,\d+){_EXP}?)"
     r"|(?P<grouped>\d{1,3}(?:(?P<sep>[. \u00a0\u202f])\d{3})(?:(?P=sep)\d{3})*(?:,\d+)?))$"
 )
+
+
+@functools.cache
+def _number_re(comma: bool) -> re.Pattern[str]:
+    """The pattern of a number with a decimal comma (:data:`_COMMA`) or point (:data:`_POINT`),
+    compiled on first use."""
+    return re.compile(_COMMA if comma else _POINT)
+
+
 #: What the fast path of :func:`parse_number` reads directly (the full rules give the same value).
 _PLAIN_DECIMAL = re.compile(r"\d+\.\d+", re.ASCII)
 _NON_FINITE = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan", "∞", "-∞", "+∞"}
@@ -267,7 +286,7 @@ def parse_number(
     if s.lower() in _NON_FINITE:
         raise InvalidInput(f"{shown!r} is not a finite number", field=field)
     comma = _decimal_comma(locale)
-    m = (_COMMA_RE if comma else _POINT_RE).match(s)
+    m = _number_re(comma).match(s)
     if m is None:
         raise InvalidInput(_why_not(shown, s, comma), field=field)
     body = s[len(m.group("sign")) :]

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -128,3 +129,70 @@ def test_chains_output_is_the_locality_rule_count(monkeypatch: pytest.MonkeyPatc
     assert table.exit_code == 0
     shown = {line.split()[0]: line.split()[-1] for line in table.stdout.splitlines()[2:] if line.strip()}
     assert shown == {cid: str(r["enterprises"]) for cid, r in city.items()}
+
+
+#: What `chainmap chains` must not load: the graph, analysis, census, project and matching
+#: stacks, the seed reader (the store is initialised), the name resolver (the region is an id),
+#: OpenSSL (hashlib: only version tags need it) -- each of them cost start-up time once
+NOT_FOR_CHAINS = (
+    *HEAVY, "yaml", "hashlib", "_hashlib", "matching",
+    "chainmap.graph", "chainmap.analysis", "chainmap.classify", "chainmap.census", "chainmap.projects",
+    "chainmap.resolve", "chainmap.seed", "chainmap.reports", "chainmap.tabular", "chainmap.names",
+    "chainmap.limits", "chainmap.editing", "chainmap.storage.transfer", "chainmap.storage.neo4j",
+)  # fmt: skip
+
+STATE_PROBE = """
+import io, json, sys, contextlib
+import api.cli
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        api.cli.app(json.loads(sys.argv[1]))
+    except SystemExit as exc:
+        code = exc.code
+import tokenize
+from chainmap import text_hygiene
+print(json.dumps({
+    "code": code,
+    "stdout": out.getvalue(),
+    "modules": sorted(sys.modules),
+    # compiled on first use only: a builtin default_factory (list, dict) in a model makes pydantic
+    # parse the builtin's text signature with tokenize, compiling tokenize's patterns
+    "tokenize_patterns": tokenize._compile.cache_info().currsize,
+    "escape_pattern": text_hygiene._escape_re.cache_info().currsize,
+    "number_patterns": text_hygiene._number_re.cache_info().currsize,
+}), file=sys.stderr)
+"""
+
+
+def _state(args: list[str], tmp_path: Path) -> dict[str, Any]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+        "CHAINMAP_STORE": "sqlite",
+        "CHAINMAP_SQLITE_PATH": str(tmp_path / "startup.db"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", STATE_PROBE, json.dumps(args)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    state: dict[str, Any] = json.loads(out.stderr.strip().splitlines()[-1])
+    return state
+
+
+def _under(modules: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes)]
+
+
+def test_chains_loads_none_of_what_it_does_not_need(tmp_path: Path) -> None:
+    """Regression guard of the start-up work (benchmarks/bench_startup.py times it): what
+    `chainmap chains` loads and compiles, checked in a fresh interpreter."""
+    assert _state(["init"], tmp_path)["code"] in (0, None)
+    state = _state(["chains", "--region", "yanhu"], tmp_path)
+    assert state["code"] in (0, None) and "qi" in state["stdout"]
+    assert _under(state["modules"], NOT_FOR_CHAINS) == []
+    assert state["tokenize_patterns"] == 0
+    assert state["escape_pattern"] == 0 and state["number_patterns"] == 0
+    # ...while the probe does see what the command loads (the store, the models, the policies)
+    assert {"chainmap.storage.sqlite", "chainmap.models", "chainmap.policies", "sqlite3"} <= set(state["modules"])

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
@@ -211,6 +210,8 @@ def handle_errors(fn: F) -> F:
 
 def echo_json(data: Any) -> None:
     """Print JSON (UTF-8, not ASCII-escaped) for scripts."""
+    import json  # here: a table needs no json module (``chainmap chains``, ``--help``)
+
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 

@@ -16,7 +16,6 @@ False
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar, cast, runtime_checkable
 
@@ -216,6 +215,8 @@ def record_payload(kind: str, record_id: str, data: Mapping[str, Any]) -> tuple[
     if not isinstance(data, Mapping):
         raise InvalidInput(f"record data must be a mapping, got {type(data).__name__}", field="data")
     payload = {**data, "id": record_id}
+    import json  # here: reading a store (pydantic_core.from_json) needs no json module
+
     try:
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as err:

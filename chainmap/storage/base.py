@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import abc
 import contextlib
-import hashlib
-import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -63,6 +61,9 @@ def object_tag(obj: Tagged) -> str:
     >>> object_tag({"id": "a", "n": 1})
     'ebddcace15c56ac9ac7a'
     """
+    import hashlib  # here: OpenSSL loads only for a tag, not for every command that opens a store
+    import json
+
     data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]

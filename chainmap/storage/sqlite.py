@@ -58,7 +58,6 @@ opens read only on purpose.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import threading
@@ -66,6 +65,8 @@ import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from pydantic_core import from_json
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound, StorageUnavailable
 from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
@@ -877,12 +878,12 @@ class SQLiteStore(Store):
     def get_record(self, kind: str, record_id: str) -> dict[str, Any]:
         common.check_record_key(kind, record_id)
         data = self._one("SELECT data FROM record WHERE kind = ? AND id = ?", (kind, record_id), kind, record_id)
-        return dict(json.loads(data))
+        return dict(from_json(data, cache_strings=False))
 
     def list_records(self, kind: str, **where: Any) -> list[dict[str, Any]]:
         common.check_record_key(kind, "-")
         rows = self._datas("SELECT data FROM record WHERE kind = ? ORDER BY id", (kind,))
-        records = (json.loads(d) for d in rows)
+        records = (from_json(d, cache_strings=False) for d in rows)  # (the JSON of json.dumps)
         return [r for r in records if common.matches(r, where)]
 
     def delete_record(self, kind: str, record_id: str) -> None:
