@@ -3,10 +3,10 @@
 An import of a million rows spends most of its time in per-row Python (validation, name keys, the
 segment mapping of :mod:`chainmap.classify`): one core's work.  :func:`map_chunks` cuts the rows into
 chunks and applies a pure function to each, in the calling process and, once the input proves large
-(``start_after`` chunks read), in ``workers - 1`` worker processes too, yielding the results in the
-order of the chunks.  The caller keeps working while the workers do: it takes a chunk itself whenever
-every worker already has three waiting, so the input is read, the results merged and the remaining
-chunks processed without a core left idle.
+(``start_after`` chunks read), in ``workers`` worker processes, yielding the results in the order of
+the chunks.  The caller reads the input, hands out the chunks and merges the results (work of its
+own: about a seventh of an import's); it takes a chunk itself only when every worker already has
+three waiting, so no core is left idle and the caller never holds the others up.
 
 The function must be pure and deterministic (same chunk, same result, wherever it runs): the result
 then does not depend on how many workers ran or which chunk ran where.  It is called as
@@ -87,7 +87,7 @@ def map_chunks(
     items : iterable
         Read lazily, ``chunk_size`` at a time, by the calling process only.
     workers : int, default 1
-        Processes in all, the caller included; 1 runs everything here, no process started.
+        Worker processes; 1 runs everything here, no process started.
     chunk_size : int, default 10,000
     start_after : int, default 2
         Chunks read before the worker processes start: an input smaller than that never pays for them.
@@ -113,12 +113,12 @@ def map_chunks(
             read += 1
             if pool is None and workers > 1 and read > start_after:
                 pool = ProcessPoolExecutor(
-                    max_workers=workers - 1,
+                    max_workers=workers,
                     mp_context=multiprocessing.get_context(_start_method()),
                     initializer=_init_worker,
                     initargs=(context,),
                 )
-            if pool is not None and _waiting(parts) < _QUEUED_PER_WORKER * (workers - 1):
+            if pool is not None and _waiting(parts) < _QUEUED_PER_WORKER * workers:
                 parts.append(pool.submit(_call, work, chunk))
             else:
                 parts.append((work(context, chunk),))

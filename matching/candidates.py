@@ -67,7 +67,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -169,8 +169,8 @@ _MEMO_COLUMNS = (
 )  # fmt: skip
 _MEMO_SIZE = 4096
 _MISSING = object()
-#: Rows per chunk of an import's work (see :func:`chainmap.parallel.map_chunks`).
-_CHUNK_ROWS = 5_000
+#: Product texts per chunk of an import's mapping work (see :func:`chainmap.parallel.map_chunks`).
+_CHUNK_ROWS = 2_000
 #: Environment variable: processes sharing a large import (1 = this process only).
 WORKERS_ENV = "CHAINMAP_IMPORT_WORKERS"
 _MAX_AUTO_WORKERS = 8
@@ -640,12 +640,13 @@ def read_candidates(
     limits : Limits, optional
         Parser budgets (default: :meth:`chainmap.limits.Limits.from_env`).
     workers : int or None, default 1
-        Processes sharing the rows (:func:`chainmap.parallel.map_chunks`), this one included;
-        None: :func:`import_workers` (``CHAINMAP_IMPORT_WORKERS``, else the usable CPUs).  Worker
-        processes start only for a file of more than two chunks; the result is the same for any
-        number (rows are merged in file order, merged records mapped again).
-    chunk_rows : int, default 5,000
-        Rows per chunk of work.
+        Worker processes that map the products while this one reads, validates and merges the
+        rows (:func:`chainmap.parallel.map_chunks`); 1: none, everything here; None:
+        :func:`import_workers` (``CHAINMAP_IMPORT_WORKERS``, else the usable CPUs).  They start
+        only for a file with more than two chunks of products to map; the result is the same for
+        any number (rows are merged in file order, merged records mapped again).
+    chunk_rows : int, default 2,000
+        Product texts per chunk of mapping work.
 
     Raises
     ------
@@ -684,55 +685,19 @@ def _blank_row(values: Sequence[Any]) -> bool:
         return all(_blank(v) for v in values)
 
 
-@dataclass
-class _Chunk:
-    """What one chunk of rows gave (:func:`_parse_chunk`): the valid rows' records, each
-    mapped and with its id as if it stood alone, and the chunk's problems and counts."""
-
-    records: list[tuple[int, dict[str, Any]]]
-    errors: list[RowError]
-    warnings: list[RowError]
-    read: int
-    refused: int
-    blank: int
+def _map_texts(mapper: SegmentMapper, texts: list[tuple[str, str]]) -> list[list[dict[str, Any]]]:
+    """The ``mapped_segments`` of each ``(name, main_products)`` (pure: :func:`chainmap.parallel.map_chunks`
+    may run it in a worker process)."""
+    matches = mapper.map_records([{"name": n, "products": p} for n, p in texts])
+    return [_mapped_entries(m) for m in matches]
 
 
-@dataclass(frozen=True)
-class _ChunkContext:
-    header: list[str]
-    known: frozenset[str] | None
-    mapper: SegmentMapper | None
-    skip_invalid: bool
-
-
-def _parse_chunk(ctx: _ChunkContext, rows: list[tuple[int, list[Any]]]) -> _Chunk:
-    """Validate, key, map and name the rows of one chunk (pure: :func:`chainmap.parallel.map_chunks`
-    may run it in another process).  The mapping is skipped when the chunk has a bad row and
-    bad rows refuse the file (the records are then never used)."""
-    specs = [(j, col, _PARSERS.get(col)) for j, col in enumerate(ctx.header)]
-    width, known = len(ctx.header), ctx.known
-    out: list[tuple[int, dict[str, Any]]] = []
-    errors: list[RowError] = []
-    warnings: list[RowError] = []
-    read = refused = blank = 0
-    memo: dict[str, dict[str, Any]] = {c: {} for c in _MEMO_COLUMNS}
-    for row_no, values in rows:
-        if _blank_row(values):
-            blank += 1
-            continue
-        read += 1
-        rec, errs = _parse_row(row_no, specs, values, known, width, warnings, memo)
-        if rec is None:
-            refused += 1
-            errors.extend(errs)
-            continue
-        rec["name_norm"] = normalize_company_name(rec["name"])
-        out.append((row_no, rec))
-    recs = [r for _, r in out]
-    _map_segments(recs, None if errors and not ctx.skip_invalid else ctx.mapper)
-    for rec in recs:
-        rec["id"] = candidate_id(rec)
-    return _Chunk(out, errors, warnings, read, refused, blank)
+def _mapped_entries(matches: list[tuple[str, float, str, str, tuple[str, ...]]]) -> list[dict[str, Any]]:
+    return [  # role only when not "producer" (see matching.mapping)
+        {"segment": s, "confidence": c, "method": m, **({} if r == "producer" else {"role": r}),
+         **({"evidence": list(ev[:2])} if ev else {})}
+        for s, c, m, r, ev in matches
+    ]
 
 
 def _read(
@@ -746,30 +711,43 @@ def _read(
     workers: int = 1,
     chunk_rows: int = _CHUNK_ROWS,
 ) -> ImportResult:
+    """Validate, key and merge the rows here, in file order; map the products of each new record
+    in chunks (:func:`_map_texts`), shared with ``workers`` worker processes for a large file
+    while the rows are still being read.  A record that takes in a later row is mapped again at
+    the end, from its merged fields: the result does not depend on ``workers``."""
     table = iter_table(raw, filename=filename, limits=limits)
     n_est, enc = table.size_hint, table.encoding
     header = _canonical_header(table.header, filename)
-    ctx = _ChunkContext(header, known, fitted, skip_invalid)
+    specs = [(j, col, _PARSERS.get(col)) for j, col in enumerate(header)]
+    width = len(header)
+    memo: dict[str, dict[str, Any]] = {c: {} for c in _MEMO_COLUMNS}
 
     records: list[dict[str, Any]] = []
     errors: list[RowError] = []
     warnings: list[RowError] = []
-    refused = blank = read = 0
+    counts = {"refused": 0, "blank": 0, "read": 0, "merged": 0}
     by_cc: dict[str, int] = {}
     by_name: dict[str, int] = {}
     first_row: list[int] = []
-    merged = 0
-    remap: set[int] = set()  # records that took in a later row: mapped and named again at the end
-    for part in map_chunks(_parse_chunk, ctx, table.rows, workers=workers, chunk_size=chunk_rows):
-        errors.extend(part.errors)
-        warnings.extend(part.warnings)
-        refused += part.refused
-        blank += part.blank
-        done_before = read
-        read += part.read
-        if progress is not None and read // 5000 > done_before // 5000:
-            progress(read, n_est)
-        for row_no, rec in part.records:
+    remap: set[int] = set()  # records that took in a later row: mapped again at the end
+    todo: list[dict[str, Any]] = []  # records whose products are mapped, in the order of the texts
+
+    def texts() -> Iterator[tuple[str, str]]:
+        read = 0
+        for row_no, values in table.rows:
+            if _blank_row(values):
+                counts["blank"] += 1
+                continue
+            read += 1
+            if progress is not None and read % 5000 == 0:
+                progress(read, n_est)
+            rec, errs = _parse_row(row_no, specs, values, known, width, warnings, memo)
+            if rec is None:
+                counts["refused"] += 1
+                errors.extend(errs)
+                continue
+            rec["name_norm"] = normalize_company_name(rec["name"])
+            rec["mapped_segments"] = []
             cc = rec["credit_code"]
             idx = None
             if cc is not None:
@@ -784,43 +762,57 @@ def _read(
                 idx = len(records)
                 records.append(rec)
                 first_row.append(row_no)
+                if fitted is not None and rec["main_products"] and not rec["segments"] and (skip_invalid or not errors):
+                    todo.append(rec)
+                    yield rec["name"], rec["main_products"]
             else:
-                del rec["mapped_segments"], rec["id"]  # derived from the merged record below
+                del rec["mapped_segments"]
                 merge_records(records[idx], rec)
                 remap.add(idx)
-                merged += 1
+                counts["merged"] += 1
             if cc is not None:
                 by_cc.setdefault(cc, idx)
             by_name.setdefault(rec["name_norm"], idx)
+        counts["read"] = read
+
+    done = 0
+    if fitted is None:
+        for _ in texts():
+            pass
+    else:
+        for part in map_chunks(_map_texts, fitted, texts(), workers=workers, chunk_size=chunk_rows):
+            for mapped in part:
+                todo[done]["mapped_segments"] = mapped
+                done += 1
+    read = counts["read"]
     if progress is not None:
         progress(read, read)
     if read == 0 and not errors:
         raise InvalidInput("the file has a header but no data rows", file=filename)
     if errors and not skip_invalid:
         raise InvalidInput(
-            f"{refused} of {read} rows refused; nothing was imported",
+            f"{counts['refused']} of {read} rows refused; nothing was imported",
             file=filename,
             errors=errors,
             hint="fix these rows, or import the valid rows with --skip-invalid and a --report file",
         )
 
-    again = [records[i] for i in sorted(remap)]
-    _map_segments(again, fitted)
-    for rec in again:
+    _map_segments([records[i] for i in sorted(remap)], fitted)
+    unmapped = []
+    for rec, row_no in zip(records, first_row, strict=True):
         rec["id"] = candidate_id(rec)
-    unmapped = [
-        {"row": row_no, "id": rec["id"], "name": rec["name"], "main_products": rec["main_products"]}
-        for rec, row_no in zip(records, first_row, strict=True)
-        if not rec["segments"] and not rec["mapped_segments"]
-    ]
+        if not rec["segments"] and not rec["mapped_segments"]:
+            unmapped.append(
+                {"row": row_no, "id": rec["id"], "name": rec["name"], "main_products": rec["main_products"]}
+            )
     return ImportResult(
         filename=filename,
         candidates=records,
         errors=errors,
         rows_read=read,
-        rows_refused=refused,
-        blank_rows=blank,
-        merged=merged,
+        rows_refused=counts["refused"],
+        blank_rows=counts["blank"],
+        merged=counts["merged"],
         unmapped=unmapped,
         encoding=enc,
         warnings=warnings,
@@ -833,13 +825,8 @@ def _map_segments(records: list[dict[str, Any]], mapper: SegmentMapper | None) -
         r["mapped_segments"] = []
     if mapper is None or not todo:
         return
-    texts = [{"name": r["name"], "products": r["main_products"]} for r in todo]
-    for rec, matches in zip(todo, mapper.map_records(texts), strict=True):
-        rec["mapped_segments"] = [  # role only when not "producer" (see matching.mapping)
-            {"segment": s, "confidence": c, "method": m, **({} if r == "producer" else {"role": r}),
-             **({"evidence": list(ev[:2])} if ev else {})}
-            for s, c, m, r, ev in matches
-        ]
+    for rec, mapped in zip(todo, _map_texts(mapper, [(r["name"], r["main_products"]) for r in todo]), strict=True):
+        rec["mapped_segments"] = mapped
 
 
 def write_error_report(

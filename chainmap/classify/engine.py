@@ -106,6 +106,7 @@ STRONG_HIT = 0.5
 #: A ``weak`` vocabulary term counts this much of its length quality (alone it stays below ``min_score``).
 WEAK_FACTOR = 0.4
 _ASCII_RE = re.compile(r"^[\x00-\x7f]+$")
+_NO_HITS: tuple[tuple[Any, ...], bool, bool, bool] = ((), False, False, False)
 _NAME_SUFFIX_RE = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团|分公司|公司|厂)+$")
 _JOIN_RE = re.compile(r"[及和与、,;()]|以及")
 _RESEARCH_TERM_RE = re.compile(r"研发|研究|试验|临床|评价|cro")
@@ -556,6 +557,11 @@ class SegmentClassifier:
         got = self._item_cache.get(key)
         if got is not None:
             return got
+        if next(self._automaton.iter(text), None) is None:
+            # no vocabulary term anywhere in the item (a firm's name, mostly): no part can have a
+            # hit.  One C-level scan, and nothing cached: a million distinct names would otherwise
+            # fill the cache and push the product items out.
+            return _NO_HITS
         hits: list[_Hit] = []
         for part, role in split_roles(text):
             hits.extend(self._match_part(part, role))
