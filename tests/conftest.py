@@ -90,6 +90,25 @@ def _neo4j_chunked_session_store() -> Iterator[Store | str]:
     yield from _open_neo4j(tx_rows=CHUNKED_TX_ROWS)
 
 
+@pytest.fixture(scope="session")
+def _fault_server() -> Iterator[Any]:
+    from tests.neo4j_infra import FaultServer
+
+    server = FaultServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fault_server(_fault_server: Any, neo4j_missing: Callable[[str], None]) -> Any:
+    """The session's throw-away Neo4j (:class:`tests.neo4j_infra.FaultServer`) for tests that
+    stop and restart a server; a skip (or a failure when required) without Java or the jars."""
+    from tests.neo4j_infra import require_infra
+
+    require_infra(neo4j_missing)
+    return _fault_server
+
+
 @pytest.fixture
 def neo4j_store(_neo4j_session_store: Store | str) -> Store:
     return _cleared(_neo4j_session_store)
