@@ -196,7 +196,7 @@ def _write_csv(path: Path, n: int, seed: int = 0) -> None:
 
 def child_import(n: int) -> dict[str, Any]:
     from chainmap.seed import load_seed
-    from matching.candidates import read_candidates
+    from matching.candidates import import_workers, read_candidates
 
     data = load_seed()
     with tempfile.TemporaryDirectory(prefix="chainmap-bench-") as tmp:
@@ -204,13 +204,18 @@ def child_import(n: int) -> dict[str, Any]:
         _write_csv(p, n)
         load = os.getloadavg()[0]
         t0, c0 = time.perf_counter(), time.process_time()
-        r = read_candidates(p, data=data, limits=_bench_limits())
+        workers = import_workers()
+        r = read_candidates(p, data=data, limits=_bench_limits(), workers=workers)
         dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "bench": "import",
         "n": n,
         "seconds": round(dt, 2),
-        "cpu_s": round(cpu, 2),  # single-threaded: wall = CPU on a free core; more on a loaded machine
+        "workers": workers,  # processes sharing the rows (CHAINMAP_IMPORT_WORKERS, else the usable CPUs)
+        "cpu_s": round(cpu, 2),  # this process's CPU (with workers = 1, wall = CPU on a free core)
+        "worker_cpu_s": round(kids.ru_utime + kids.ru_stime, 2),  # the worker processes' CPU
+        "worker_peak_rss_mb": round(kids.ru_maxrss / 1024.0, 1),  # the largest worker's
         "load_avg_1m": round(load, 1),
         "rows_per_s": round(n / dt),
         "candidates": len(r.candidates),

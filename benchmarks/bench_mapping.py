@@ -27,6 +27,17 @@ of 3-8 resampled scope items with its boilerplate, half with a 许可项目 sect
 mapped on one core with :meth:`SegmentClassifier.assign_many`; plus a cold run where every
 item is new (a random 2-letter tag per item defeats the item cache).
 
+The learned component (``--learned``, on by default; :mod:`chainmap.classify.learned`):
+accumulating review decisions are simulated by training :class:`ReviewModel` on labels of the
+``dev`` half only (one label per labelled segment of an in-scope firm, and firms out of scope
+as :data:`OUT_OF_SCOPE`, as :func:`chainmap.census.review.review_labels` and
+:func:`~chainmap.census.review.review_out_of_scope` give them), the firms taken in a fixed
+random order until 30, 100 and all of the dev labels are reached; the blend (the import's
+rule, :func:`chainmap.classify.learned.blend`) is then evaluated on the ``test`` half (other
+firms), per chain, before (engine alone) and after.  The blend's constants were chosen on the dev
+half only: a split of it (``dev-a`` trains, ``dev-b`` evaluates: printed too) and, for the
+threshold of model-only proposals, five random splits of it (``--learned-sweep``).
+
 Targets, printed per chain (合/汽/生/材) and overall: top-1 >= 85 %, recall@3 >= 95 %,
 FP <= 5 %, 经营范围 within 5 points; speed < 60 CPU-s per 1M texts.
 """
@@ -371,6 +382,173 @@ def chain_targets(res: dict[str, dict[str, dict[str, float]]]) -> str:
     return "\n".join(lines)
 
 
+LABEL_COUNTS = (30, 100, None)  # None: all labels of the training part
+
+
+def training_labels(rows: Sequence[dict[str, Any]], seed: int = 14) -> list[tuple[dict[str, str], str]]:
+    """The labels decisions would give on ``rows``, firm by firm in a fixed random order: one
+    ``(all text fields, segment)`` per labelled segment, ``(texts, OUT_OF_SCOPE)`` for a firm of
+    no chain."""
+    from chainmap.classify.learned import OUT_OF_SCOPE
+
+    order = list(rows)
+    random.Random(seed).shuffle(order)
+    out: list[tuple[dict[str, str], str]] = []
+    for r in order:
+        texts = MODES["all"](r)
+        out.extend((texts, s) for s in r["labels"]) if r["chain"] else out.append((texts, OUT_OF_SCOPE))
+    return out
+
+
+def run_blend(
+    data: Any, clf: Any, labels: Sequence[tuple[dict[str, str], str]], rows: Sequence[dict[str, Any]],
+) -> tuple[dict[str, list[list[str]]], dict[str, Any]]:
+    """Predictions of the blend (engine + a ReviewModel fitted on ``labels``) on ``rows`` per
+    mode, and what the model did (weight, added, first segment changed)."""
+    from chainmap.classify.learned import OUT_OF_SCOPE, ReviewModel, blend, blend_weight
+
+    chain_of = {s.id: s.chain for s in data.segments}
+    n_segs = len({s for _t, s in labels if s != OUT_OF_SCOPE})
+    w = blend_weight(len(labels), n_segs)
+    t0 = time.process_time()
+    model = ReviewModel().fit([t for t, _s in labels], [s for _t, s in labels])
+    fit_s = time.process_time() - t0
+    classes = [str(c) for c in model.classes_]
+    out: dict[str, list[list[str]]] = {}
+    info = {"labels": len(labels), "segments": n_segs, "weight": w, "fit_s": fit_s, "added": {}, "added_ok": {},
+            "top_changed": {}}
+    for mode, f in MODES.items():
+        recs = [f(r) for r in rows]
+        engine = clf.assign_many(recs)
+        proba = model.predict_proba(recs)
+        preds, added, added_ok, changed = [], 0, 0, 0
+        for r, got, pr in zip(rows, engine, proba, strict=True):
+            mixed = blend(got, dict(zip(classes, map(float, pr), strict=True)), weight=w, n_labels=len(labels),
+                          k=3, chain_of=chain_of)
+            segs = [a.segment for a in mixed if a.role.value == "producer"]
+            before = [a.segment for a in got if a.role.value == "producer"]
+            added += sum(1 for a in mixed if a.method.value == "model")
+            added_ok += sum(1 for a in mixed if a.method.value == "model" and a.segment in r["labels"])
+            changed += (segs[:1] != before[:1])
+            preds.append(segs)
+        out[mode] = preds
+        info["added"][mode], info["added_ok"][mode], info["top_changed"][mode] = added, added_ok, changed
+    return out, info
+
+
+def learned_report(data: Any, clf: Any, train: Sequence[dict[str, Any]], evaluate: Sequence[dict[str, Any]],
+                   title: str) -> str:
+    """Before / after the blend on ``evaluate``, the model trained on labels of ``train`` only."""
+    names = {r["name"] for r in train}
+    if names & {r["name"] for r in evaluate}:
+        raise SystemExit("the training and evaluation firms overlap")
+    all_labels = training_labels(train)
+    before = {mode: metrics(evaluate, p) for mode, p in
+              {m: [[a.segment for a in lst if a.role.value == "producer"] for lst in
+                   clf.assign_many([f(r) for r in evaluate])] for m, f in MODES.items()}.items()}
+    lines = [title, f"  trained on {len(train)} firms ({len(all_labels)} labels), evaluated on {len(evaluate)} other firms",
+             f"  {'labels':>6} {'w':>5} {'mode':<9} {'chain':<8} {'top-1 before→after':>22} {'rec@3 before→after':>22}"]
+    worst_ok = True
+    for n in LABEL_COUNTS:
+        labels = all_labels if n is None else all_labels[:n]
+        preds, info = run_blend(data, clf, labels, evaluate)
+        after = {mode: metrics(evaluate, p) for mode, p in preds.items()}
+        for mode in MODES:
+            b, a = before[mode], after[mode]
+            for c in [*sorted(k for k in b if k not in ("overall", "out")), "overall"]:
+                ok = a[c]["top1"] >= TARGETS["top1"] and a[c]["recall3"] >= TARGETS["recall3"]
+                worst_ok &= ok or (b[c]["top1"] < TARGETS["top1"] or b[c]["recall3"] < TARGETS["recall3"])
+                lines.append(
+                    f"  {info['labels']:>6} {info['weight']:>5.2f} {mode:<9} {c:<8} "
+                    f"{b[c]['top1']:>9.1%} → {a[c]['top1']:>6.1%} {_pf(a[c]['top1'] >= TARGETS['top1'])}"
+                    f" {b[c]['recall3']:>7.1%} → {a[c]['recall3']:>6.1%} {_pf(a[c]['recall3'] >= TARGETS['recall3'])}"
+                )
+            if "out" in b:
+                worst_ok &= a["out"]["fp"] <= TARGETS["fp"] or b["out"]["fp"] > TARGETS["fp"]
+                lines.append(f"  {info['labels']:>6} {info['weight']:>5.2f} {mode:<9} {'out(FP)':<8} "
+                             f"{b['out']['fp']:>9.1%} → {a['out']['fp']:>6.1%} {_pf(a['out']['fp'] <= TARGETS['fp'])}")
+        lines.append(f"  {info['labels']:>6} labels, {info['segments']} segments, weight {info['weight']:.2f}, "
+                     f"fitted in {info['fit_s']:.2f} CPU-s; model-only segments added (products/scope/all): "
+                     f"{'/'.join(str(info['added'][m]) for m in MODES)} (of them a labelled segment: "
+                     f"{'/'.join(str(info['added_ok'][m]) for m in MODES)}); first segment changed: "
+                     f"{'/'.join(str(info['top_changed'][m]) for m in MODES)}")
+    lines.append("  the blend keeps every target the engine meets: " + ("yes" if worst_ok else "NO"))
+    return "\n".join(lines)
+
+
+def learned_speed(rows: Sequence[dict[str, Any]], n: int = 50_000) -> str:
+    """CPU time of the review model on all the set's labels: fitting, and the probabilities of ``n``
+    firms (the evaluation records resampled, each with its own name: what an import of ``n`` new
+    firms adds when the model is active)."""
+    from chainmap.classify.learned import ReviewModel
+
+    labels = training_labels(rows)
+    c0 = time.process_time()
+    model = ReviewModel().fit([t for t, _s in labels], [s for _t, s in labels])
+    fit = time.process_time() - c0
+    recs = [{**MODES["all"](rows[i % len(rows)]), "name": f"示例企业{i}有限公司"} for i in range(n)]
+    c0 = time.process_time()
+    model.predict_proba(recs)
+    pred = time.process_time() - c0
+    return (f"  review model speed ({_load()}): fitted on {len(labels)} labels in {fit:.2f} CPU-s; "
+            f"probabilities of {n:,} firms in {pred:.1f} CPU-s ({pred * 1e6 / n:.0f} µs per firm)")
+
+
+def learned_sweep(data: Any, clf: Any, rows: Sequence[dict[str, Any]], splits: int = 5) -> str:
+    """The dev-only study behind ``MIN_PROBA`` and ``MIN_MODEL_CONFIDENCE``: ``splits`` random halves
+    of the dev half (one trains, the other evaluates; 经营范围 and all inputs), the segments the model
+    alone proposes and how many of them are labelled, by label count, with the probability floor
+    alone (``p >= 0.3 / 0.4 / 0.5``) and with the rule of the blend (``p >= 0.3`` and ``w·p >= 0.1``)."""
+    from chainmap.classify.learned import OUT_OF_SCOPE, ReviewModel, blend, blend_weight
+
+    chain_of = {s.id: s.chain for s in data.segments}
+    dev = [r for r in rows if r["split"] == "dev"]
+    counts: dict[tuple[str, str], list[int]] = {}
+    for seed in range(splits):
+        order = list(dev)
+        random.Random(100 + seed).shuffle(order)
+        train, evaluate = order[: len(order) // 2], order[len(order) // 2 :]
+        all_labels = training_labels(train, seed=seed)
+        for mode in ("scope", "all"):
+            recs = [MODES[mode](r) for r in evaluate]
+            engine = clf.assign_many(recs)
+            for n in (30, 60, 100, None):
+                labels = all_labels if n is None else all_labels[:n]
+                model = ReviewModel().fit([t for t, _s in labels], [s for _t, s in labels])
+                classes = [str(c) for c in model.classes_]
+                w = blend_weight(len(labels), len({s for _t, s in labels if s != OUT_OF_SCOPE}))
+                proba = model.predict_proba(recs)
+                for rule in ("p>=0.3", "p>=0.4", "p>=0.5", "blend"):
+                    # the floor alone: a weight of 1 for the w·p test, so only p counts
+                    floor, ww = (0.3, w) if rule == "blend" else (float(rule[3:]), 1.0)
+                    acc = counts.setdefault((str(n or "all"), rule), [0, 0])
+                    for r, got, pr in zip(evaluate, engine, proba, strict=True):
+                        mixed = blend(got, dict(zip(classes, map(float, pr), strict=True)), weight=ww,
+                                      n_labels=len(labels), chain_of=chain_of, min_proba=floor)
+                        for a in mixed:
+                            if a.method.value == "model":
+                                acc[0] += 1
+                                acc[1] += a.segment in r["labels"]
+    lines = [f"== learned component: model-only proposals on {splits} random splits of the dev half "
+             "(经营范围 and all inputs; added / of them a labelled segment) =="]
+    for n in ("30", "60", "100", "all"):
+        cells = [f"{rule}: {counts[(n, rule)][0]}/{counts[(n, rule)][1]}" for rule in ("p>=0.3", "p>=0.4", "p>=0.5", "blend")]
+        lines.append(f"  {n:>4} labels  " + "  ".join(cells))
+    return "\n".join(lines)
+
+
+def learned_section(data: Any, clf: Any, rows: Sequence[dict[str, Any]]) -> str:
+    dev = [r for r in rows if r["split"] == "dev"]
+    test = [r for r in rows if r["split"] == "test"]
+    dev_a = [r for r in dev if int(hashlib.md5(("b" + r["name"]).encode("utf-8")).hexdigest()[-1], 16) % 2 == 0]
+    dev_b = [r for r in dev if r not in dev_a]
+    return "\n\n".join([
+        learned_report(data, clf, dev_a, dev_b, "== learned component: dev-a -> dev-b (where the blend was chosen) =="),
+        learned_report(data, clf, dev, test, "== learned component: trained on the dev half, evaluated on the TEST half =="),
+        learned_speed(rows),
+    ])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--eval", default=os.environ.get("CHAINMAP_MAPPING_EVAL", str(DEFAULT_EVAL)))
@@ -379,6 +557,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="经营范围 texts for the speed run (default: as many as --texts; 0: skip)")
     ap.add_argument("--no-legacy", action="store_true", help="skip the old mapper's figures")
     ap.add_argument("--errors", type=int, default=0, help="print up to N dev-half errors")
+    ap.add_argument("--no-learned", action="store_true", help="skip the learned component's before/after figures")
+    ap.add_argument("--learned-sweep", action="store_true",
+                    help="also print the dev-only study of the model-only proposals (about a minute)")
     args = ap.parse_args(argv)
     path = Path(args.eval)
     if not path.exists():
@@ -411,6 +592,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             lp = run_legacy(m, rows)
             print(fmt_table(f"== old mapper (matching/mapping.py @ {LEGACY_COMMIT}), all firms ==",
                             {mode: metrics(rows, p) for mode, p in lp.items()}))
+    if not args.no_learned:
+        print()
+        print(learned_section(data, clf, rows))
+        if args.learned_sweep:
+            print()
+            print(learned_sweep(data, clf, rows))
     if args.errors:
         print()
         print(errors(rows, preds, args.errors))

@@ -117,6 +117,8 @@ def _normalize_once(name: str) -> str:
     while changed:
         changed = False
         key = key.rstrip(_TRAILING_PUNCT)
+        if not key.endswith(COMPANY_SUFFIXES):  # one C-level test for the common no-more-suffix case
+            break
         for suffix in COMPANY_SUFFIXES:
             if key.endswith(suffix) and len(key) > len(suffix):
                 key = key[: -len(suffix)]

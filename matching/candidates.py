@@ -78,6 +78,7 @@ from chainmap.exceptions import InvalidInput, RowError
 from chainmap.limits import Limits
 from chainmap.models import TAG_LABELS_ZH, Tag, is_valid_credit_code
 from chainmap.names import normalize_company_name
+from chainmap.parallel import map_chunks, usable_cpus
 from chainmap.safe_output import safe_csv_writer
 from chainmap.tabular import is_blank as _blank
 from chainmap.tabular import iter_table, read_source, shown_value, surplus_cell_error
@@ -110,6 +111,8 @@ __all__ = [
     "load_demo_candidates",
     "is_demo",
     "write_error_report",
+    "import_workers",
+    "WORKERS_ENV",
 ]
 
 CANDIDATE_COLUMNS = (
@@ -157,6 +160,45 @@ HEADER_ALIASES: dict[str, str] = {
     "单位详细名称": "name", "单位名称": "name", "社会信用代码": "credit_code",
     "所属省份": "hq_province", "所属城市": "hq_city", "主导产品": "main_products",
 }  # fmt: skip
+
+#: Columns whose values repeat across rows (a province, a tag list, a head count): parsed once per
+#: distinct text in a chunk of rows (see :func:`_parse_row`), at most _MEMO_SIZE texts per column.
+_MEMO_COLUMNS = (
+    "hq_province", "hq_city", "segments", "tags", "revenue_growth", "employees", "founded_year",
+    "expansions_3y", "shanxi_presence", "risk_flags", "source", "group",
+)  # fmt: skip
+_MEMO_SIZE = 4096
+_MISSING = object()
+#: Rows per chunk of an import's work (see :func:`chainmap.parallel.map_chunks`).
+_CHUNK_ROWS = 5_000
+#: Environment variable: processes sharing a large import (1 = this process only).
+WORKERS_ENV = "CHAINMAP_IMPORT_WORKERS"
+_MAX_AUTO_WORKERS = 8
+
+
+def import_workers(environ: Mapping[str, str] | None = None) -> int:
+    """Processes a large import may use: ``CHAINMAP_IMPORT_WORKERS`` (a whole number ≥ 1), else the
+    usable CPUs (at most 8).
+
+    >>> import_workers({"CHAINMAP_IMPORT_WORKERS": "3"})
+    3
+    >>> import_workers({"CHAINMAP_IMPORT_WORKERS": "zero"})
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.InvalidInput: CHAINMAP_IMPORT_WORKERS: expected a whole number ≥ 1, got 'zero'
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(WORKERS_ENV)
+    if raw is None or not raw.strip():
+        return min(usable_cpus(), _MAX_AUTO_WORKERS)
+    try:
+        n = int(raw.strip())
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InvalidInput(f"expected a whole number ≥ 1, got {raw!r}", field=WORKERS_ENV)
+    return n
+
 
 _TRUE = {"true", "1", "yes", "y", "是", "有", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "无", "f"}
@@ -390,7 +432,11 @@ def _parse_row(
     known_segments: frozenset[str] | None,
     width: int,
     warnings: list[RowError] | None = None,
+    memo: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[dict[str, Any] | None, list[RowError]]:
+    """One row's record, or None and its problems.  ``memo`` (column -> cell text -> parsed
+    value, for the columns of :data:`_MEMO_COLUMNS`) saves parsing a repeated value again; list
+    values are kept there as tuples and copied out, so no two records share a list."""
     errors: list[RowError] = []
     rec: dict[str, Any] = dict.fromkeys(CANDIDATE_COLUMNS)
     rec["segments"], rec["tags"], rec["risk_flags"] = [], [], []
@@ -403,26 +449,47 @@ def _parse_row(
         v = values[j]
         if v is None or v == "":
             continue
-        if isinstance(v, str):
+        if type(v) is str:  # CSV and XLSX cells: the common case, no container checks
             if v.isspace():
                 continue
-        elif isinstance(v, float) and math.isnan(v):
-            continue
-        if parser is None:
-            if col:
-                attrs[col] = v.strip() if isinstance(v, str) else v
-            continue
-        if isinstance(v, dict) or (
-            isinstance(v, list) and (col not in _LIST_FIELDS or any(isinstance(x, list | dict) for x in v))
-        ):
-            what = "an object" if isinstance(v, dict) else "a list"
-            errors.append(RowError(row=row_no, column=col, value=shown_value(v), reason=f"expected a single value, got {what}"))
-            continue
+            if parser is None:
+                if col:
+                    attrs[col] = v.strip()
+                continue
+            cache = memo.get(col) if memo is not None else None
+            if cache is not None:
+                got = cache.get(v, _MISSING)
+                if got is not _MISSING:
+                    rec[col] = list(got) if type(got) is tuple else got
+                    if col == "segments":
+                        seg_raw = v
+                    continue
+        else:
+            if isinstance(v, float) and math.isnan(v):
+                continue
+            if isinstance(v, str) and v.isspace():  # a str subclass
+                continue
+            cache = None
+            if parser is None:
+                if col:
+                    attrs[col] = v.strip() if isinstance(v, str) else v
+                continue
+            if isinstance(v, dict) or (
+                isinstance(v, list) and (col not in _LIST_FIELDS or any(isinstance(x, list | dict) for x in v))
+            ):
+                what = "an object" if isinstance(v, dict) else "a list"
+                errors.append(
+                    RowError(row=row_no, column=col, value=shown_value(v), reason=f"expected a single value, got {what}")
+                )
+                continue
         try:
-            rec[col] = parser(v)
+            parsed = rec[col] = parser(v)
         except (ValueError, TypeError, OverflowError, InvalidInput) as err:
             reason = err.message if isinstance(err, InvalidInput) else str(err)
             errors.append(RowError(row=row_no, column=col, value=shown_value(v), reason=reason))
+        else:
+            if cache is not None and len(cache) < _MEMO_SIZE:
+                cache[v] = tuple(parsed) if type(parsed) is list else parsed
         if col == "segments":
             seg_raw = v
     if n > width:
@@ -544,6 +611,8 @@ def read_candidates(
     mapper: SegmentMapper | None = None,
     progress: Callable[[int, int], None] | None = None,
     limits: Limits | None = None,
+    workers: int | None = 1,
+    chunk_rows: int = _CHUNK_ROWS,
 ) -> ImportResult:
     """Read, validate, de-duplicate and map a candidate file.
 
@@ -570,6 +639,13 @@ def read_candidates(
         Called every 5,000 rows and at the end.
     limits : Limits, optional
         Parser budgets (default: :meth:`chainmap.limits.Limits.from_env`).
+    workers : int or None, default 1
+        Processes sharing the rows (:func:`chainmap.parallel.map_chunks`), this one included;
+        None: :func:`import_workers` (``CHAINMAP_IMPORT_WORKERS``, else the usable CPUs).  Worker
+        processes start only for a file of more than two chunks; the result is the same for any
+        number (rows are merged in file order, merged records mapped again).
+    chunk_rows : int, default 5,000
+        Rows per chunk of work.
 
     Raises
     ------
@@ -591,10 +667,72 @@ def read_candidates(
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _read(raw, filename, skip_invalid, known, fitted, progress, limits)
+        n_workers = import_workers() if workers is None else workers
+        if n_workers < 1:
+            raise InvalidInput(f"expected at least 1 worker, got {n_workers}", field="workers")
+        return _read(raw, filename, skip_invalid, known, fitted, progress, limits, n_workers, chunk_rows)
     finally:
         if gc_was_enabled:
             gc.enable()
+
+
+def _blank_row(values: Sequence[Any]) -> bool:
+    """Every cell blank (:func:`chainmap.tabular.is_blank`): one join for a row of text cells."""
+    try:
+        return not "".join(values).strip()
+    except TypeError:  # JSON values: numbers, lists, None
+        return all(_blank(v) for v in values)
+
+
+@dataclass
+class _Chunk:
+    """What one chunk of rows gave (:func:`_parse_chunk`): the valid rows' records, each
+    mapped and with its id as if it stood alone, and the chunk's problems and counts."""
+
+    records: list[tuple[int, dict[str, Any]]]
+    errors: list[RowError]
+    warnings: list[RowError]
+    read: int
+    refused: int
+    blank: int
+
+
+@dataclass(frozen=True)
+class _ChunkContext:
+    header: list[str]
+    known: frozenset[str] | None
+    mapper: SegmentMapper | None
+    skip_invalid: bool
+
+
+def _parse_chunk(ctx: _ChunkContext, rows: list[tuple[int, list[Any]]]) -> _Chunk:
+    """Validate, key, map and name the rows of one chunk (pure: :func:`chainmap.parallel.map_chunks`
+    may run it in another process).  The mapping is skipped when the chunk has a bad row and
+    bad rows refuse the file (the records are then never used)."""
+    specs = [(j, col, _PARSERS.get(col)) for j, col in enumerate(ctx.header)]
+    width, known = len(ctx.header), ctx.known
+    out: list[tuple[int, dict[str, Any]]] = []
+    errors: list[RowError] = []
+    warnings: list[RowError] = []
+    read = refused = blank = 0
+    memo: dict[str, dict[str, Any]] = {c: {} for c in _MEMO_COLUMNS}
+    for row_no, values in rows:
+        if _blank_row(values):
+            blank += 1
+            continue
+        read += 1
+        rec, errs = _parse_row(row_no, specs, values, known, width, warnings, memo)
+        if rec is None:
+            refused += 1
+            errors.extend(errs)
+            continue
+        rec["name_norm"] = normalize_company_name(rec["name"])
+        out.append((row_no, rec))
+    recs = [r for _, r in out]
+    _map_segments(recs, None if errors and not ctx.skip_invalid else ctx.mapper)
+    for rec in recs:
+        rec["id"] = candidate_id(rec)
+    return _Chunk(out, errors, warnings, read, refused, blank)
 
 
 def _read(
@@ -605,13 +743,14 @@ def _read(
     fitted: SegmentMapper | None,
     progress: Callable[[int, int], None] | None,
     limits: Limits | None = None,
+    workers: int = 1,
+    chunk_rows: int = _CHUNK_ROWS,
 ) -> ImportResult:
     table = iter_table(raw, filename=filename, limits=limits)
-    rows, n_est, enc = table.rows, table.size_hint, table.encoding
+    n_est, enc = table.size_hint, table.encoding
     header = _canonical_header(table.header, filename)
+    ctx = _ChunkContext(header, known, fitted, skip_invalid)
 
-    specs = [(j, col, _PARSERS.get(col)) for j, col in enumerate(header)]
-    width = len(header)
     records: list[dict[str, Any]] = []
     errors: list[RowError] = []
     warnings: list[RowError] = []
@@ -620,39 +759,39 @@ def _read(
     by_name: dict[str, int] = {}
     first_row: list[int] = []
     merged = 0
-    for row_no, values in rows:
-        if all(_blank(v) for v in values):
-            blank += 1
-            continue
-        read += 1
-        rec, errs = _parse_row(row_no, specs, values, known, width, warnings)
-        if progress is not None and read % 5000 == 0:
+    remap: set[int] = set()  # records that took in a later row: mapped and named again at the end
+    for part in map_chunks(_parse_chunk, ctx, table.rows, workers=workers, chunk_size=chunk_rows):
+        errors.extend(part.errors)
+        warnings.extend(part.warnings)
+        refused += part.refused
+        blank += part.blank
+        done_before = read
+        read += part.read
+        if progress is not None and read // 5000 > done_before // 5000:
             progress(read, n_est)
-        if rec is None:
-            refused += 1
-            errors.extend(errs)
-            continue
-        rec["name_norm"] = normalize_company_name(rec["name"])
-        cc = rec["credit_code"]
-        idx = None
-        if cc is not None:
-            idx = by_cc.get(cc)
+        for row_no, rec in part.records:
+            cc = rec["credit_code"]
+            idx = None
+            if cc is not None:
+                idx = by_cc.get(cc)
+                if idx is None:
+                    j = by_name.get(rec["name_norm"])
+                    if j is not None and records[j]["credit_code"] is None:
+                        idx = j
+            else:
+                idx = by_name.get(rec["name_norm"])
             if idx is None:
-                j = by_name.get(rec["name_norm"])
-                if j is not None and records[j]["credit_code"] is None:
-                    idx = j
-        else:
-            idx = by_name.get(rec["name_norm"])
-        if idx is None:
-            idx = len(records)
-            records.append(rec)
-            first_row.append(row_no)
-        else:
-            merge_records(records[idx], rec)
-            merged += 1
-        if cc is not None:
-            by_cc.setdefault(cc, idx)
-        by_name.setdefault(rec["name_norm"], idx)
+                idx = len(records)
+                records.append(rec)
+                first_row.append(row_no)
+            else:
+                del rec["mapped_segments"], rec["id"]  # derived from the merged record below
+                merge_records(records[idx], rec)
+                remap.add(idx)
+                merged += 1
+            if cc is not None:
+                by_cc.setdefault(cc, idx)
+            by_name.setdefault(rec["name_norm"], idx)
     if progress is not None:
         progress(read, read)
     if read == 0 and not errors:
@@ -665,14 +804,15 @@ def _read(
             hint="fix these rows, or import the valid rows with --skip-invalid and a --report file",
         )
 
-    _map_segments(records, fitted)
-    unmapped = []
-    for rec, row_no in zip(records, first_row, strict=True):
+    again = [records[i] for i in sorted(remap)]
+    _map_segments(again, fitted)
+    for rec in again:
         rec["id"] = candidate_id(rec)
-        if not rec["segments"] and not rec["mapped_segments"]:
-            unmapped.append(
-                {"row": row_no, "id": rec["id"], "name": rec["name"], "main_products": rec["main_products"]}
-            )
+    unmapped = [
+        {"row": row_no, "id": rec["id"], "name": rec["name"], "main_products": rec["main_products"]}
+        for rec, row_no in zip(records, first_row, strict=True)
+        if not rec["segments"] and not rec["mapped_segments"]
+    ]
     return ImportResult(
         filename=filename,
         candidates=records,

@@ -104,6 +104,7 @@ def import_cmd(
                 filename=file.name,
                 skip_invalid=skip_invalid,
                 progress=cb,
+                workers=None,  # CHAINMAP_IMPORT_WORKERS, else the usable CPUs
             )
     result, counts = done.result, done.counts
     report_path = report

@@ -168,12 +168,16 @@ def import_candidates(
     skip_invalid: bool = False,
     progress: Callable[[int, int], None] | None = None,
     limits: Limits | None = None,
+    workers: int | None = 1,
 ) -> CandidateImport:
     """Read, validate, de-duplicate and map a candidate file, then store it (one
     transaction).  Raises InvalidInput listing the bad rows unless ``skip_invalid``.
-    ``limits``: the parser budgets (default ``CHAINMAP_LIMIT_*``)."""
+    ``limits``: the parser budgets (default ``CHAINMAP_LIMIT_*``); ``workers``: processes sharing
+    a large file (:func:`~matching.candidates.read_candidates`; None: ``CHAINMAP_IMPORT_WORKERS``,
+    else the usable CPUs).  The result does not depend on it."""
     result = read_candidates(
-        source, filename=filename, skip_invalid=skip_invalid, data=data, progress=progress, limits=limits
+        source, filename=filename, skip_invalid=skip_invalid, data=data, progress=progress, limits=limits,
+        workers=workers,
     )
     return CandidateImport(result, store_candidates(store, result.candidates))
 

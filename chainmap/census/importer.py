@@ -11,7 +11,9 @@ the API returns and the web page shows (the same with ``dry_run`` and after a wr
      "columns": {"recognised": {column: field}, "ignored": [column], "duplicates": {column: first},
                  "units": {field: unit}},
      "counts": {"rows", "blank_rows", "new", "updated", "unchanged", "skipped", "errors",
-                "duplicates_merged", "outside", "inactive", "unassigned", "auto", "pending"},
+                "duplicates_merged", "outside", "inactive", "unassigned", "auto", "pending",
+                "model_added", "model_changed"},
+     "review_model": {"active", "labels", "segments", "weight", "added", "changed", "displaced", "reranked"},
      "skipped_by_reason": {"注销": n, "吊销": n, "outside": n, "invalid": n},
      "new": [item], "updated": [item + "changes"], "unchanged": [{"row", "id", "name"}],
      "skipped": [{"row", "name", "reason", "value"}],
@@ -30,6 +32,17 @@ Rules:
 * 注销/吊销/撤销 rows and rows outside the city are skipped and counted, with reasons.
 * An assignment with confidence >= ``auto_accept`` (default 0.6, ``CHAINMAP_CENSUS_AUTO_ACCEPT``)
   is ``auto``, below it ``pending`` (to review; pending ones never count as presence).
+* The review model: the store's review decisions (:func:`chainmap.census.assign.review_training`)
+  are read once per import; from 30 labels on (and 2 segments) the engine is blended with a
+  model fitted on them (:mod:`chainmap.classify.learned`; fitted once per set of labels).  A
+  segment the model alone proposes has ``method: model`` and is always ``pending``.
+  ``review_model`` says whether it was active, on how many labels, with what weight, and
+  what it did: ``added`` (model-only proposals), ``changed`` (engine proposals whose status
+  the blend changed between auto and pending, or that it pushed out of the top ``k``),
+  ``displaced``, ``reranked`` (firms whose first segment changed); ``counts`` repeats
+  ``model_added`` and ``model_changed``, and a note in ``warnings`` says it in words (the
+  front doors print the notes).  ``CHAINMAP_CENSUS_REVIEW_MODEL=off`` (or
+  ``review_model=False``) turns it off; a caller's own ``assign`` is used as it is.
 * Every enterprise written carries ``attributes["census"]`` =
   ``{"register": kind, "file": name, "row": n, "import_id": id, "imported_at": iso,
   "first_imported_at": iso, "created": bool, "unassigned": bool}`` (``unassigned``: no
@@ -55,14 +68,20 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from chainmap.census.assign import Assigner, default_assigner
+from chainmap.census.assign import Assigner, default_assigner, review_model_enabled, review_training
 from chainmap.census.headers import REGISTER_KINDS, UNIT_TO_YI, HeaderMap, guess_register_kind, map_header
 from chainmap.census.merge import inactive_status, merge_enterprise, merge_rows, parse_stage
 from chainmap.census.regions import RegionResolver, prepare_all
 from chainmap.exceptions import InvalidInput, RowError
 from chainmap.i18n import pick
 from chainmap.limits import Limits, frozen_heap
-from chainmap.models import AssignmentStatus, Enterprise, SegmentPresence, is_valid_credit_code
+from chainmap.models import (
+    AssignmentMethod,
+    AssignmentStatus,
+    Enterprise,
+    SegmentPresence,
+    is_valid_credit_code,
+)
 from chainmap.names import normalize_company_name
 from chainmap.tabular import TableRow, iter_table, shown_value, text_rows
 from chainmap.text_hygiene import parse_number
@@ -142,6 +161,7 @@ class CensusResult:
     coverage: dict[str, Any] = field(default_factory=dict)
     written: bool = False
     refused: bool = False
+    review_model: dict[str, Any] = field(default_factory=lambda: {"active": False, "labels": 0})
     enterprises: list[Enterprise] = field(default_factory=list, repr=False)
 
     def counts(self) -> dict[str, int]:
@@ -162,6 +182,8 @@ class CensusResult:
             "unassigned": sum(1 for it in items if it["unassigned"]),
             "auto": sum(1 for s in segs if s["status"] == AssignmentStatus.auto.value),
             "pending": sum(1 for s in segs if s["status"] == AssignmentStatus.pending.value),
+            "model_added": int(self.review_model.get("added", 0)),
+            "model_changed": int(self.review_model.get("changed", 0)),
         }
 
     def skipped_by_reason(self) -> dict[str, int]:
@@ -198,6 +220,7 @@ class CensusResult:
             "errors": cut("errors", [e.to_dict() for e in self.errors]),
             "warnings": self.warnings,
             "coverage": self.coverage,
+            "review_model": self.review_model,
             "truncated": truncated,
         }
 
@@ -328,8 +351,12 @@ def import_census(
     limits: Limits | None = None,
     now: dt.datetime | None = None,
     lang: str = "zh",
+    review_model: bool | None = None,
 ) -> CensusResult:
     """Import a register file into ``store`` (see the module notes).
+
+    ``review_model``: blend the engine with the model trained on the review decisions
+    (default: on unless ``CHAINMAP_CENSUS_REVIEW_MODEL=off``; only when ``assign`` is None).
 
     Raises InvalidInput for an unreadable file, a header without a name column, an unknown
     ``register_kind``, a file without data rows, or -- unless ``skip_invalid`` or
@@ -345,14 +372,17 @@ def import_census(
     if data is None:
         data = chain_data_from_store(store)
     own_assigner = assign is None
+    labels: list[Any] = []
     if assign is None:
-        assign = default_assigner(data)
+        if review_model_enabled() if review_model is None else review_model:
+            labels = review_training(store, data)
+        assign = default_assigner(data, labels=labels)
     try:
         with frozen_heap():  # full collections scan the import's objects only (chainmap.limits.heap)
             return _import_census(
                 store, raw, filename=filename, data=data, register_kind=register_kind, dry_run=dry_run,
                 skip_invalid=skip_invalid, assign=assign, auto_accept=auto_accept, k=k, complete=complete,
-                limits=limits, now=now, lang=lang,
+                limits=limits, now=now, lang=lang, n_labels=len(labels),
             )  # fmt: skip
     finally:
         release = getattr(assign, "clear_cache", None) if own_assigner else None
@@ -376,6 +406,7 @@ def _import_census(
     limits: Limits | None,
     now: dt.datetime | None,
     lang: str,
+    n_labels: int = 0,
 ) -> CensusResult:
     from chainmap.data import data_revision
     from chainmap.enterprise_import import enterprise_id
@@ -510,6 +541,13 @@ def _import_census(
         existing_name.setdefault(norm_name(ent.name), ent)
 
     # 6. build, assign, merge
+    blend_info = getattr(assign, "info", None)
+    prepare = getattr(assign, "prepare", None)
+    if callable(prepare):  # the review model: its probabilities for all firms at once
+        prepare([{"name": r["name"], "industry_code": r.get("industry_code") or None,
+                  "industry_name": r.get("industry_name") or None, "products": r.get("products") or None,
+                  "scope": r.get("scope") or None} for r in firms])  # fmt: skip
+    status_changed = 0
     segment_ids = set(data.segment_by_id)
     regions_seen: set[str] = set()
     codes_seen: set[str] = set()
@@ -527,9 +565,13 @@ def _import_census(
             if a.segment not in segment_ids:
                 continue
             conf = float(a.confidence)
+            auto = conf >= threshold and a.method is not AssignmentMethod.model  # the model alone: to review
+            before = getattr(a, "engine_confidence", None)
+            if before is not None and (before >= threshold) != auto:
+                status_changed += 1
             presences.append(SegmentPresence(
                 segment=a.segment, role=a.role, method=a.method, confidence=round(min(1.0, max(0.0, conf)), 3),
-                status=AssignmentStatus.auto if conf >= threshold else AssignmentStatus.pending,
+                status=AssignmentStatus.auto if auto else AssignmentStatus.pending,
                 evidence=list(a.evidence),
             ))
         attrs: dict[str, Any] = {}
@@ -599,6 +641,20 @@ def _import_census(
         "complete": bool(complete),
         "counts": result.counts(),
     }
+    if callable(blend_info):
+        info = dict(blend_info())
+        info["changed"] = status_changed + int(info.get("displaced", 0))
+        result.review_model = info
+        result.warnings.append(pick(
+            lang,
+            f"复核模型：依据 {info['labels']} 条已确认标注（权重 {info['weight']:.2f}），新增待审核环节 {info['added']} 个，"
+            f"改变自动归属 {info['changed']} 个（模型提出的环节一律待审核）",
+            f"review model: {info['labels']} confirmed labels (weight {info['weight']:.2f}); it added {info['added']} "
+            f"assignment(s) to review and changed {info['changed']} (what the model alone proposes is always pending)",
+        ))
+    else:
+        result.review_model = {"active": False, "labels": n_labels}
+    result.coverage["counts"] = result.counts()
     result.enterprises = to_write
     if not dry_run:
         store.bulk_upsert(enterprises=to_write, records=[(COVERAGE_KIND, result.import_id, result.coverage)])

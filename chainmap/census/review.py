@@ -78,6 +78,7 @@ __all__ = [
     "confirm_absence",
     "withdraw_absence",
     "review_labels",
+    "review_out_of_scope",
     "TEXT_FIELDS",
 ]
 
@@ -88,8 +89,11 @@ REASONS: tuple[str, ...] = tuple(REVIEW_REASON)
 ACTIONS: tuple[str, ...] = ("accept", "reject", "set")
 
 #: Enterprise text fields that become the features of a label (:func:`review_labels`): the
-#: name, then these keys of ``attributes`` or ``attributes["census"]`` when they hold text.
-TEXT_FIELDS: tuple[str, ...] = ("products", "main_products", "business_scope", "industry_code", "industry_name")
+#: name, the industry code, then these keys of ``attributes`` or ``attributes["census"]`` when
+#: they hold text (the census import keeps 主要产品 in ``products``, 经营范围 in ``scope``).
+TEXT_FIELDS: tuple[str, ...] = (
+    "products", "main_products", "scope", "business_scope", "industry_code", "industry_name",
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------- the queue
@@ -315,6 +319,11 @@ def apply_decisions(enterprise: Enterprise, decisions: Iterable[Mapping[str, Any
     * ``set`` S (``from_segment`` F): F's assignment is removed, S is set ``planner`` /
       ``confirmed`` with the decision's role.
 
+    A rejected segment (S of a ``reject``, F of a ``set``) is listed in
+    ``attributes["census"]["rejected"]``, which the census merge reads: a re-import does not
+    propose it again (:func:`chainmap.census.merge.merge_enterprise`); a later ``accept`` or
+    ``set`` of it takes it off the list.
+
     Decisions about other firms are ignored; applying the same decisions twice changes nothing.
     """
     mine = decisions_for(enterprise, decisions)
@@ -322,9 +331,21 @@ def apply_decisions(enterprise: Enterprise, decisions: Iterable[Mapping[str, Any
         return enterprise
     segs = [p.model_copy() for p in enterprise.segments]
     attrs = dict(enterprise.attributes)
+    census_before = attrs.get("census")
+    rejected: list[str] = [
+        str(x) for x in (census_before.get("rejected") or [] if isinstance(census_before, Mapping) else [])
+    ]
+    before = list(rejected)
     for d in mine:
         action, seg = d.get("action"), d.get("segment")
         role = Role(d.get("role") or Role.producer.value)
+        if seg and action in ("accept", "set") and seg in rejected:
+            rejected.remove(seg)
+        if seg and action == "reject" and seg not in rejected:
+            rejected.append(seg)
+        if action == "set" and d.get("from_segment") and d.get("from_segment") != seg:
+            if d["from_segment"] not in rejected:
+                rejected.append(str(d["from_segment"]))
         if action == "accept" and seg:
             hit = [i for i, p in enumerate(segs) if p.segment == seg]
             if hit:
@@ -344,6 +365,8 @@ def apply_decisions(enterprise: Enterprise, decisions: Iterable[Mapping[str, Any
             segs = [p for p in segs if p.segment != seg and (not frm or p.segment != frm)]
             base = old or SegmentPresence(segment=seg, role=role)
             segs.append(_planner(base.model_copy(update={"role": role, "confidence": None}), d))
+    if rejected != before:
+        attrs["census"] = {**(census_before if isinstance(census_before, Mapping) else {}), "rejected": rejected}
     census = attrs.get("census")
     if isinstance(census, Mapping) and census.get("unassigned") and segs:
         attrs["census"] = {**census, "unassigned": False}
@@ -510,6 +533,8 @@ def withdraw_absence(*, store: Store, region: str, segment: str) -> None:
 
 def _texts(e: Enterprise) -> dict[str, str]:
     out = {"name": e.name}
+    if e.industry_code:
+        out["industry_code"] = str(e.industry_code)
     sources: list[Mapping[str, Any]] = [e.attributes]
     census = e.attributes.get("census")
     if isinstance(census, Mapping):
@@ -522,12 +547,26 @@ def _texts(e: Enterprise) -> dict[str, str]:
     return out
 
 
-def review_labels(store: Store) -> list[tuple[dict[str, str], str]]:
+def _enterprise(store: Store, key: str, known: Mapping[str, Enterprise] | None) -> Enterprise | None:
+    if known is not None:
+        return known.get(key)
+    try:
+        return store.get_enterprise(key)
+    except NotFound:
+        return None
+
+
+def review_labels(
+    store: Store, enterprises: Mapping[str, Enterprise] | None = None
+) -> list[tuple[dict[str, str], str]]:
     """Training labels for the learned component: ``(text fields, segment)`` for every
     enterprise segment a planner accepted or set (the latest decision per enterprise and
     segment; a later rejection of the same segment withdraws the label).  Text fields: the
-    enterprise's ``name`` and the :data:`TEXT_FIELDS` found in its attributes.  Sorted by
-    enterprise key, then segment."""
+    enterprise's ``name``, its industry code and the :data:`TEXT_FIELDS` found in its
+    attributes.  Sorted by enterprise key, then segment.
+
+    ``enterprises``: the stored enterprises by key, when the caller holds them up to date
+    (then the store is not asked for each one)."""
     latest: dict[tuple[str, str], Mapping[str, Any]] = {}
     for r in sorted(store.list_records(DECISION_KIND), key=lambda r: (str(r.get("at", "")), str(r.get("id", "")))):
         seg = r.get("segment")
@@ -541,11 +580,29 @@ def review_labels(store: Store) -> list[tuple[dict[str, str], str]]:
         if d.get("action") not in ("accept", "set"):
             continue
         if key not in cache:
-            try:
-                cache[key] = store.get_enterprise(key)
-            except NotFound:
-                cache[key] = None
+            cache[key] = _enterprise(store, key, enterprises)
         e = cache[key]
         texts = _texts(e) if e is not None else {"name": str(d.get("name", key))}
         out.append((texts, seg))
+    return out
+
+
+def review_out_of_scope(
+    store: Store, enterprises: Mapping[str, Enterprise] | None = None
+) -> list[dict[str, str]]:
+    """The text fields (as :func:`review_labels`) of every enterprise a planner decided belongs
+    to no chain: its latest decision about the firm as a whole (no segment) is ``reject``, and
+    no accept or set came after it.  The learned component's out-of-scope examples.  Sorted by
+    enterprise key; ``enterprises`` as in :func:`review_labels`."""
+    latest: dict[str, Mapping[str, Any]] = {}
+    for r in sorted(store.list_records(DECISION_KIND), key=lambda r: (str(r.get("at", "")), str(r.get("id", "")))):
+        key = str(r.get("enterprise"))
+        if r.get("action") == "reject" and not r.get("segment"):
+            latest[key] = r
+        elif r.get("action") in ("accept", "set"):
+            latest.pop(key, None)
+    out: list[dict[str, str]] = []
+    for key, d in sorted(latest.items()):
+        e = _enterprise(store, key, enterprises)
+        out.append(_texts(e) if e is not None else {"name": str(d.get("name", key))})
     return out

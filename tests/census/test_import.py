@@ -190,6 +190,37 @@ def test_planner_decisions_survive_reimport(store: Store) -> None:
     assert again.to_json()["counts"]["updated"] <= 1
 
 
+def test_review_queue_rejection_survives_reimport(store: Store) -> None:
+    """A segment a planner rejects in the review queue (or replaces with ``set``) is not proposed
+    again by the next import of the same register; accepting it later brings it back."""
+    from chainmap.census.review import decide
+
+    raw = REGISTER.read_bytes()
+    import_census(store, raw, filename=REGISTER.name, now=NOW)
+    firms = [e for e in _census_firms(store) if len(e.segments) >= 1 and e.segments[0].method is not AssignmentMethod.planner]
+    one, two = firms[0], firms[1]
+    rej, frm = one.segments[0].segment, two.segments[0].segment
+    data = chain_data_from_store(store)
+    target = next(s.id for s in data.segments if s.id not in {p.segment for p in two.segments})
+    decide(store=store, data=data, by="planner-1", at=NOW.isoformat(), decisions=[
+        {"enterprise": one.id, "segment": rej, "action": "reject"},
+        {"enterprise": two.id, "segment": frm, "action": "set", "to_segment": target},
+    ])  # fmt: skip
+    for day in (1, 2):
+        import_census(store, raw, filename=REGISTER.name, now=NOW + dt.timedelta(days=day))
+        a, b = store.get_enterprise(one.id), store.get_enterprise(two.id)
+        assert rej not in [p.segment for p in a.segments], f"re-import {day} proposed the rejected {rej} again"
+        assert frm not in [p.segment for p in b.segments]
+        assert [p.segment for p in b.segments if p.method is AssignmentMethod.planner] == [target]
+        assert a.attributes["census"]["rejected"] == [rej] and b.attributes["census"]["rejected"] == [frm]
+    # the planner changes their mind: accepting the segment takes it off the list
+    decide(store=store, data=chain_data_from_store(store), by="planner-2", at=(NOW + dt.timedelta(days=3)).isoformat(),
+           decisions=[{"enterprise": one.id, "segment": rej, "action": "set", "to_segment": rej}])  # fmt: skip
+    import_census(store, raw, filename=REGISTER.name, now=NOW + dt.timedelta(days=4))
+    a = store.get_enterprise(one.id)
+    assert rej in [p.segment for p in a.segments] and a.attributes["census"]["rejected"] == []
+
+
 def test_seed_firm_matched_by_name_only_filled(store: Store) -> None:
     seed_firm = next(e for e in SEED.enterprises if e.county and e.segments and not e.credit_code)
     cc = _cc("91140823MA0K00001")
