@@ -65,9 +65,10 @@ def require_infra(missing: Callable[[str], None]) -> None:
 
 
 def remove_run_files(port: int) -> None:
-    """Delete the data folder and log a server on ``port`` left under infra/neo4j/run."""
+    """Delete the data folder, log and settings file a server on ``port`` left under infra/neo4j/run."""
     shutil.rmtree(SCRIPT.parent / "run" / f"data-{port}", ignore_errors=True)
-    (SCRIPT.parent / "run" / f"neo4j-{port}.log").unlink(missing_ok=True)
+    for name in (f"neo4j-{port}.log", f"neo4j-{port}.conf"):
+        (SCRIPT.parent / "run" / name).unlink(missing_ok=True)
 
 
 class FaultServer:
