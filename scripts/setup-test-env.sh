@@ -5,7 +5,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+# (grep reads fc-list's whole output: with -q it would stop at the first match, fc-list would
+# die of SIGPIPE, and under pipefail the fonts would count as missing, so apt-get ran every time)
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+    || ! fc-list 2>/dev/null | grep -i "noto.*cjk" >/dev/null; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "[setup] installing Debian chromium, chromium-driver and fonts-noto-cjk ..."
     apt-get update -qq >/dev/null

@@ -90,6 +90,25 @@ def _neo4j_chunked_session_store() -> Iterator[Store | str]:
     yield from _open_neo4j(tx_rows=CHUNKED_TX_ROWS)
 
 
+@pytest.fixture(scope="session")
+def _fault_server() -> Iterator[Any]:
+    from tests.neo4j_infra import FaultServer
+
+    server = FaultServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fault_server(_fault_server: Any, neo4j_missing: Callable[[str], None]) -> Any:
+    """The session's throw-away Neo4j (:class:`tests.neo4j_infra.FaultServer`) for tests that
+    stop and restart a server; a skip (or a failure when required) without Java or the jars."""
+    from tests.neo4j_infra import require_infra
+
+    require_infra(neo4j_missing)
+    return _fault_server
+
+
 @pytest.fixture
 def neo4j_store(_neo4j_session_store: Store | str) -> Store:
     return _cleared(_neo4j_session_store)
@@ -104,34 +123,58 @@ def neo4j_chunked_store(_neo4j_chunked_session_store: Store | str) -> Store:
 # --- pytest-xdist: one Neo4j database per worker ------------------------------------------
 # Every Neo4j test empties the database it uses first, so two workers must never share one.
 # Worker gw0 keeps NEO4J_URI (the server CI or scripts/test.sh started); every other worker
-# starts a private server on a free port (infra/neo4j/neo4j.sh, the same jars) before it
-# collects, points NEO4J_URI at it for itself and its subprocesses, and stops it at the end.
-# Without Java or the jars it points NEO4J_URI at a closed port: its Neo4j tests then skip,
-# or fail under CHAINMAP_REQUIRE_NEO4J=1, naming the reason.
+# starts a private server on a free port (infra/neo4j/neo4j.sh, the same jars) while it
+# collects, waits for it before the first test, points NEO4J_URI at it for itself and its
+# subprocesses, and stops it at the end.
+# Without Java or the jars (or if the server does not start) it points NEO4J_URI at a closed
+# port: its Neo4j tests then skip, or fail under CHAINMAP_REQUIRE_NEO4J=1, naming the reason.
 
-_WORKER_NEO4J: dict[str, int] = {}
+_WORKER_NEO4J: dict[str, Any] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if not worker or worker == "gw0" or "NEO4J_URI" not in os.environ:
         return
-    from tests.neo4j_infra import SCRIPT, free_port, neo4j_sh
+    from tests.neo4j_infra import SCRIPT, free_port, neo4j_start_in_background
 
     port = free_port()
-    started = None
+    _WORKER_NEO4J["worker"] = worker
     if (SCRIPT.parent / "lib" / ".fetch-complete").exists():
-        started = neo4j_sh("start", port=port, timeout=300)
-    if started is not None and started.returncode == 0:
+        _WORKER_NEO4J["starting"] = neo4j_start_in_background(port)
         _WORKER_NEO4J["port"] = port
+        os.environ["NEO4J_URI"] = f"bolt://127.0.0.1:{port}"
     else:
-        why = (started.stderr.strip()[-300:] if started is not None else "the Neo4j jars are absent")
-        os.environ["CHAINMAP_WORKER_NEO4J_PROBLEM"] = f"worker {worker} could not start its own Neo4j: {why}"
-        port = 1  # nothing listens: this worker's Neo4j tests skip (or fail when required)
-    os.environ["NEO4J_URI"] = f"bolt://127.0.0.1:{port}"
+        _worker_without_neo4j("the Neo4j jars are absent")
+
+
+def _worker_without_neo4j(why: str) -> None:
+    os.environ["CHAINMAP_WORKER_NEO4J_PROBLEM"] = (
+        f"worker {_WORKER_NEO4J.get('worker')} could not start its own Neo4j: {why}")
+    os.environ["NEO4J_URI"] = "bolt://127.0.0.1:1"  # nothing listens: this worker's Neo4j tests skip (or fail)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The worker's own Neo4j started while the worker collected: wait for it here."""
+    starting = _WORKER_NEO4J.pop("starting", None)
+    if starting is None:
+        return
+    import subprocess
+
+    try:
+        out, err = starting.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        starting.kill()
+        out, err = starting.communicate()
+    if starting.returncode != 0:
+        _worker_without_neo4j((err or "").strip()[-300:] or f"neo4j.sh start exited with {starting.returncode}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    starting = _WORKER_NEO4J.pop("starting", None)
+    if starting is not None:  # never waited for (collection failed): let it finish, then stop it
+        starting.communicate()
     port = _WORKER_NEO4J.pop("port", None)
     if port is not None:
         from tests.neo4j_infra import neo4j_sh, remove_run_files

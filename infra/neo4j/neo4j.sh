@@ -204,6 +204,9 @@ cmd_start() {
   if [[ -n "${NEO4J_JAVA_OPTS:-}" ]]; then read -r -a opts <<< "$NEO4J_JAVA_OPTS"; fi
   log "starting Neo4j on $URI (data $DATA$([[ $KEEP_DATA == 1 ]] && echo ', kept'), log $LOGFILE)"
   local t0=$SECONDS
+  # The previous run's log says READY too: remove it before the wait below reads the file
+  # (otherwise a restart on the same port can return before the new server listens).
+  rm -f "$LOGFILE"
   (
     cd "$HERE"
     exec nohup "$JAVA" "${JVM_FLAGS[@]}" ${opts[@]+"${opts[@]}"} -cp "$LIB/*" \

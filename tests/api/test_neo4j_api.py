@@ -1,13 +1,15 @@
 """The API on Neo4j: same answers as on SQLite; Neo4j down -> 503 with a hint; recovery by itself.
 
-The recovery test runs its own throw-away server (``infra/neo4j/neo4j.sh``) on a free port, so
-it never disturbs the shared server at NEO4J_URI (same approach as tests/storage).
+The recovery test runs the session's throw-away server (``fault_server`` in tests/conftest.py,
+``infra/neo4j/neo4j.sh``) on a free port, so it never disturbs the shared server at NEO4J_URI
+(same approach as tests/storage).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from api.settings import Settings
 from tests.api.conftest import API, ApiClient, error_of
-from tests.neo4j_infra import free_port, remove_run_files, require_infra
+from tests.neo4j_infra import free_port
 from tests.neo4j_infra import neo4j_sh as _script
 
 
@@ -67,15 +69,10 @@ def test_same_answers_on_both_stores(make_client: Callable[..., ApiClient]) -> N
 
 
 @pytest.fixture
-def private_port(neo4j_missing: Callable[[str], None]) -> Iterator[int]:
-    """A free port for a throw-away Neo4j (stopped at the end whatever happens)."""
-    require_infra(neo4j_missing)
-    port = free_port()
-    try:
-        yield port
-    finally:
-        _script("stop", port=port)
-        remove_run_files(port)
+def private_port(fault_server: Any) -> int:
+    """The port of the session's throw-away Neo4j, stopped (the test starts it on a fresh data folder)."""
+    fault_server.stopped()
+    return int(fault_server.port)
 
 
 @pytest.mark.neo4j

@@ -9,6 +9,7 @@ refusal is always a JSON 4xx.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -29,9 +30,24 @@ from chainmap.exceptions import InvalidInput
 from chainmap.seed import load_seed
 from chainmap.tabular import iter_table, read_table
 from matching.candidates import CANDIDATE_COLUMNS, read_candidates
+from matching.mapping import SegmentMapper
 
 SEED = load_seed()
 API = "/api/v1"
+
+
+@functools.cache
+def seed_mapper() -> SegmentMapper:
+    """The product mapper ``read_candidates(data=SEED)`` fits, fitted once.
+
+    Fitting does not depend on the upload but costs about 0.6 s (it parses the vocabulary's
+    YAML), so the fuzzer passes this one in with the seed's segment ids (what ``data=SEED``
+    amounts to): its examples go to reading, checking and mapping rows, not to refitting.
+    ``test_seed_mapper_reads_like_the_seed`` checks that both calls read alike."""
+    return SegmentMapper().fit(SEED)
+
+
+SEED_SEGMENT_IDS = frozenset(s.id for s in SEED.segments)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 _nasty_text = st.one_of(
@@ -133,7 +149,8 @@ def test_candidate_importer_raises_only_invalid_input(upload: tuple[str, bytes],
     filename, raw = upload
 
     def run() -> None:
-        r = read_candidates(raw, filename=filename, data=SEED, skip_invalid=skip)
+        r = read_candidates(raw, filename=filename, segment_ids=SEED_SEGMENT_IDS, mapper=seed_mapper(),
+                            skip_invalid=skip)
         json.dumps([e.to_dict() for e in r.errors + r.warnings], allow_nan=False)
         json.dumps(r.candidates, allow_nan=False, ensure_ascii=False)  # what store_candidates writes
 
@@ -174,3 +191,24 @@ def test_fuzz_values_reach_the_importers() -> None:
     with pytest.raises(InvalidInput) as info:
         read_candidates(raw, filename="f.xlsx", data=SEED)
     assert {e.column for e in info.value.errors} == {"employees", "founded_year"}
+
+
+def test_seed_mapper_reads_like_the_seed() -> None:
+    """The fuzzer's call (segment ids and a mapper fitted once) reads a file exactly as
+    ``data=SEED`` does: same candidates, mapped segments, errors and warnings."""
+    raw = ("name,main_products,segments,hq_province,hq_city,employees\n"
+           "甲隔膜科技有限公司,锂电池隔膜;涂覆隔膜,,浙江,杭州,120\n"
+           "乙新材料有限公司,镁合金压铸件,mg.ore,山西,运城,abc\n"
+           "丙公司,,no.such.segment,,,\n").encode()
+    for skip in (True, False):
+        outcomes = []
+        for kwargs in ({"data": SEED}, {"segment_ids": SEED_SEGMENT_IDS, "mapper": seed_mapper()}):
+            try:
+                r = read_candidates(raw, filename="f.csv", skip_invalid=skip, **kwargs)  # type: ignore[arg-type]
+                outcomes.append((r.candidates, [e.to_dict() for e in r.errors + r.warnings], r.rows_read))
+            except InvalidInput as err:
+                outcomes.append(err.to_dict())
+        assert outcomes[0] == outcomes[1]
+    mapped = read_candidates(raw, filename="f.csv", skip_invalid=True, segment_ids=SEED_SEGMENT_IDS,
+                             mapper=seed_mapper()).candidates
+    assert any(c.get("mapped_segments") for c in mapped), mapped  # the mapper maps: not a vacuous comparison

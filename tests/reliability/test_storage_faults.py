@@ -20,7 +20,7 @@ import pytest
 from chainmap.exceptions import StorageUnavailable
 from chainmap.models import Chain, Enterprise, Region, Segment, SegmentPresence
 from chainmap.storage.sqlite import SQLiteStore
-from tests.neo4j_infra import free_port, neo4j_sh, require_infra
+from tests.neo4j_infra import free_port
 
 MG = Chain(id="mg", name_zh="镁", name_en="Mg", letter="材")
 
@@ -46,25 +46,17 @@ def test_neo4j_on_a_closed_port_fails_within_2s() -> None:
 
 
 @pytest.fixture
-def stopped_server(neo4j_missing: Callable[[str], None]) -> Iterator[tuple[Any, int]]:
-    """A store opened on a throw-away Neo4j, whose server is then stopped; (store, port)."""
+def stopped_server(fault_server: Any, neo4j_missing: Callable[[str], None]) -> Iterator[tuple[Any, int]]:
+    """A store opened on the session's throw-away Neo4j, whose server is then stopped; (store, port)."""
     from chainmap.storage.neo4j import Neo4jStore
 
-    require_infra(neo4j_missing)
-    port = free_port()
-    started = neo4j_sh("start", port=port)
-    if started.returncode != 0:
-        neo4j_missing(f"could not start Neo4j on port {port}: {started.stderr.strip()[-500:]}")
+    store = Neo4jStore(fault_server.running_empty(neo4j_missing))
     try:
-        store = Neo4jStore(started.stdout.strip().splitlines()[-1])
         store.upsert_chain(MG)
-        assert neo4j_sh("stop", port=port).returncode == 0
-        yield store, port
-        store.close()
+        assert fault_server.stop().returncode == 0
+        yield store, fault_server.port
     finally:
-        neo4j_sh("stop", port=port)
-        shutil.rmtree(Path(__file__).resolve().parents[2] / "infra" / "neo4j" / "run" / f"data-{port}",
-                      ignore_errors=True)
+        store.close()
 
 
 @pytest.mark.neo4j

@@ -1,52 +1,40 @@
 """Neo4j-specific behaviour: an outage becomes StorageUnavailable, and the store recovers.
 
-The fault test runs its own server on a free loopback port (started and stopped
-here with ``infra/neo4j/neo4j.sh``) so it never disturbs the shared server, nor a
-second checkout running the same test at the same time.
+The fault tests run a server of their own on a free loopback port (the session's
+throw-away server, ``fault_server`` in tests/conftest.py, started and stopped with
+``infra/neo4j/neo4j.sh``) so they never disturb the shared server, nor a second
+checkout running the same test at the same time.
 """
 
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chainmap.exceptions import InvalidInput, StorageUnavailable
 from chainmap.models import Chain
-from tests.neo4j_infra import free_port, neo4j_sh, require_infra
 
 pytestmark = pytest.mark.neo4j
 
-FAULT_PORT = free_port()
-
-
-def script(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return neo4j_sh(*args, port=FAULT_PORT, timeout=timeout)
-
 
 @pytest.fixture
-def private_server(neo4j_missing: Callable[[str], None]) -> Iterator[str]:
-    """A throw-away Neo4j on FAULT_PORT; its bolt URI."""
-    require_infra(neo4j_missing)
-    started = script("start")
-    if started.returncode != 0:
-        neo4j_missing(f"could not start Neo4j on port {FAULT_PORT}: {started.stderr.strip()[-500:]}")
-    try:
-        yield started.stdout.strip().splitlines()[-1]
-    finally:
-        script("stop")
+def private_server(fault_server: Any, neo4j_missing: Callable[[str], None]) -> str:
+    """The session's throw-away Neo4j, running and empty; its bolt URI."""
+    return str(fault_server.running_empty(neo4j_missing))
 
 
 @pytest.mark.slow
-def test_outage_is_storage_unavailable_and_store_recovers(private_server: str) -> None:
+def test_outage_is_storage_unavailable_and_store_recovers(private_server: str, fault_server: Any) -> None:
     from chainmap.storage.neo4j import Neo4jStore
 
     store = Neo4jStore(private_server, timeout=2.0)
     try:
         store.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Mg", letter="材"))
-        assert script("stop").returncode == 0
+        assert fault_server.stop().returncode == 0
         with pytest.raises(StorageUnavailable) as err:
             store.list_chains()
         assert private_server in str(err.value)
@@ -54,7 +42,7 @@ def test_outage_is_storage_unavailable_and_store_recovers(private_server: str) -
         with pytest.raises(StorageUnavailable):
             store.upsert_chain(Chain(id="auto", name_zh="汽车", name_en="Auto", letter="汽"))
         assert store.ping()["reachable"] is False
-        restarted = script("start", "--keep-data")
+        restarted = fault_server.start(keep_data=True)
         assert restarted.returncode == 0, restarted.stderr
         # same store object, no re-creation: the driver reconnects
         assert [c.id for c in store.list_chains()] == ["mg"]
@@ -198,7 +186,7 @@ def test_tx_rows_argument_checked() -> None:
 
 
 @pytest.mark.slow
-def test_server_lost_mid_bulk_is_undone_when_it_is_back(private_server: str) -> None:
+def test_server_lost_mid_bulk_is_undone_when_it_is_back(private_server: str, fault_server: Any) -> None:
     """Neo4j goes away after some transactions of a big bulk were committed: the call
     fails with StorageUnavailable saying the undo is pending, and the same store undoes
     the committed part once the server is back."""
@@ -213,14 +201,14 @@ def test_server_lost_mid_bulk_is_undone_when_it_is_back(private_server: str) -> 
         def rows():
             for i in range(8):
                 if i == 5:
-                    assert script("stop").returncode == 0
+                    assert fault_server.stop().returncode == 0
                 yield Enterprise(id=f"n{i}", name=f"n{i}", segments=[SegmentPresence(segment="s1")])
 
         with pytest.raises(StorageUnavailable) as err:
             store.bulk_upsert(enterprises=rows(), batch_size=1)
         assert "undoing them failed too" in str(err.value)
         assert "recover_bulks" in (err.value.hint or "")
-        restarted = script("start", "--keep-data")
+        restarted = fault_server.start(keep_data=True)
         assert restarted.returncode == 0, restarted.stderr
         assert {"n0", "n1", "n2", "n3"} <= {e.id for e in store.list_enterprises()}  # committed part
         assert store.recover_bulks() == 1  # this store knows its bulk failed: no waiting
