@@ -102,6 +102,31 @@ def normalize_company_name(name: str) -> str:
     True
     """
     key = clean_text(name)
+    if _PLAIN.fullmatch(key) is not None:
+        return _strip_suffixes(key)
+    return _normalize_full(key)
+
+
+# A key of only CJK unified ideographs (U+4E00-U+9FFF), ASCII digits and lower-case ASCII letters
+# (most registered Chinese names: 山西银光华盛镁业股份有限公司) is left as it is by NFKC, case folding,
+# the bracket table and the whitespace removal, and so is what remains of it after a suffix is cut:
+# for such a key the full steps reduce to the suffix loop, and the fixed point is reached at once.
+# (tests/test_names.py checks the two paths agree on generated keys.)
+_PLAIN = re.compile(r"[\u4e00-\u9fff0-9a-z]+")
+
+
+def _strip_suffixes(key: str) -> str:
+    while key.endswith(COMPANY_SUFFIXES):  # one C-level test for the common no-more-suffix case
+        for suffix in COMPANY_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                key = key[: -len(suffix)]
+                break
+        else:  # only suffixes as long as the whole key: it stays
+            break
+    return key
+
+
+def _normalize_full(key: str) -> str:
     for _ in range(5):  # removing spaces or suffixes can expose new compositions; repeat to a fixed point
         previous = key
         key = _normalize_once(key)
