@@ -31,7 +31,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -278,9 +278,32 @@ Label = tuple[dict[str, str], str]
 _OUT = "-"  # chainmap.classify.learned.OUT_OF_SCOPE (that module imports scikit-learn)
 
 
-def review_model_enabled() -> bool:
-    """False when ``CHAINMAP_CENSUS_REVIEW_MODEL`` is ``off`` / ``0`` / ``false`` / ``no``."""
-    return os.environ.get("CHAINMAP_CENSUS_REVIEW_MODEL", "").strip().lower() not in ("off", "0", "false", "no")
+REVIEW_MODEL_ENV = "CHAINMAP_CENSUS_REVIEW_MODEL"
+_OFF = ("off", "0", "false", "no")
+_ON = ("", "on", "1", "true", "yes")
+
+
+def review_model_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    """False when ``CHAINMAP_CENSUS_REVIEW_MODEL`` is ``off`` / ``0`` / ``false`` / ``no``; True when
+    unset or ``on`` / ``1`` / ``true`` / ``yes``; any other value (a typo would silently do nothing)
+    is refused naming the variable.
+
+    >>> review_model_enabled({}), review_model_enabled({"CHAINMAP_CENSUS_REVIEW_MODEL": "OFF"})
+    (True, False)
+    >>> review_model_enabled({"CHAINMAP_CENSUS_REVIEW_MODEL": "of"})
+    Traceback (most recent call last):
+    ...
+    chainmap.exceptions.InvalidInput: CHAINMAP_CENSUS_REVIEW_MODEL: expected on or off (1/0, true/false, yes/no), got 'of'
+    """
+    raw = (os.environ if environ is None else environ).get(REVIEW_MODEL_ENV, "")
+    value = raw.strip().lower()
+    if value in _OFF:
+        return False
+    if value in _ON:
+        return True
+    from chainmap.exceptions import InvalidInput
+
+    raise InvalidInput(f"expected on or off (1/0, true/false, yes/no), got {raw!r}", field=REVIEW_MODEL_ENV)
 
 
 def review_training(store: Store, data: ChainData | None = None) -> list[Label]:

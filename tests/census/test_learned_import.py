@@ -170,6 +170,17 @@ def test_the_switch_turns_it_off(sqlite_seeded: Store, monkeypatch: pytest.Monke
     assert res.enterprises[0].segments == []
 
 
+def test_a_bad_switch_value_is_refused_naming_the_variable(sqlite_seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainmap.exceptions import InvalidInput
+
+    monkeypatch.setenv("CHAINMAP_CENSUS_REVIEW_MODEL", "of")
+    before = sqlite_seeded.revision()
+    with pytest.raises(InvalidInput) as err:
+        import_census(sqlite_seeded, _csv(NEW_FIRM), filename="new.csv", now=NOW)
+    assert "CHAINMAP_CENSUS_REVIEW_MODEL" in str(err.value) and "'of'" in str(err.value)
+    assert sqlite_seeded.revision() == before  # nothing written
+
+
 def test_the_report_counts_what_the_model_changed(sqlite_seeded: Store) -> None:
     _teach(sqlite_seeded, 20, 10)
     # planners say firms selling 镁合金 liquor gift boxes belong to no chain, though the engine places them
