@@ -120,6 +120,22 @@ class SegmentKind(StrEnum):
     service = "service"
 
 
+#: Smallest stated share of the target's inputs that makes a ``supplies`` link a material input;
+#: below it the link is a *minor input* (copper or magnesium as an alloying element): it gives the
+#: target no demand for the source in the gap analysis and no 链主配套 / 强链 supplier relation in
+#: the lead ranking (matching.lead_rules).  Links without a weight count as material.
+MIN_INPUT_WEIGHT = 0.1
+
+
+def is_minor_input(weight: float | None) -> bool:
+    """True for a stated input share below :data:`MIN_INPUT_WEIGHT` (None: unknown, material).
+
+    >>> is_minor_input(0.06), is_minor_input(0.3), is_minor_input(None)
+    (True, False, False)
+    """
+    return weight is not None and float(weight) < MIN_INPUT_WEIGHT
+
+
 class LinkKind(StrEnum):
     """Kind of a link between two segments."""
 

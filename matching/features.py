@@ -41,11 +41,11 @@ import scipy.sparse as sp
 
 from chainmap.data import ChainData, local_enterprises
 from chainmap.exceptions import InvalidInput
+from chainmap.models import is_minor_input
 from chainmap.names import normalize_company_name
 from matching import geo
 from matching.candidates import ALLOWED_TAGS, EXCLUDING_RISKS
 from matching.lead_rules import (
-    MIN_INPUT_WEIGHT,
     PEER_TAGS,
     RIVAL_TAGS,
     group_key,
@@ -197,7 +197,7 @@ class SegmentContext:
     ``rival_groups_of[s]`` their group keys); ``leader_input[s]`` 1 if s directly supplies a segment a
     local 链主 produces (``leaders_fed[s]`` those 链主's names) through a *material* input:
     ``A_input`` is ``A`` without the minor inputs (a ``supplies`` link whose stated ``weight``
-    is below :data:`matching.lead_rules.MIN_INPUT_WEIGHT`, e.g. copper as an alloying element
+    is below :data:`chainmap.models.MIN_INPUT_WEIGHT`, e.g. copper as an alloying element
     of aluminium alloy); ``A_input`` also decides the 强链 supplier relation;
     ``peers_of[s]`` the local major producers of s (tags :data:`matching.lead_rules.PEER_TAGS`:
     listed, 500强, 行业100强, 链主, 链核) and ``peer_groups_of[s]`` their group keys (同业);
@@ -268,8 +268,7 @@ def build_segment_context(data: ChainData) -> SegmentContext:
         if kind == "supplies":
             sup_r.append(u)
             sup_c.append(v)
-            w = getattr(ln, "weight", None)
-            if w is not None and float(w) < MIN_INPUT_WEIGHT:
+            if is_minor_input(getattr(ln, "weight", None)):
                 minor.add((u, v))
         else:  # part_of / enables: related both ways
             rel_r += [u, v]

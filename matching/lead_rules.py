@@ -61,6 +61,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from chainmap.labels import GAP_TARGET_STATUSES
+from chainmap.models import MIN_INPUT_WEIGHT as _MIN_INPUT_WEIGHT
 from chainmap.names import normalize_company_name
 
 __all__ = [
@@ -113,8 +114,8 @@ PEER_TAGS: frozenset[str] = frozenset(
     {"chain_leader", "chain_core", "listed", "global500", "china500", "private500", "industry_top100"}
 )
 #: Smallest stated share of the target's inputs that makes a ``supplies`` link a material input
-#: (链主配套 and the 强链 supplier relation); links without a weight count as material.
-MIN_INPUT_WEIGHT = 0.1
+#: (链主配套 and the 强链 supplier relation): the chain model's rule, :data:`chainmap.models.MIN_INPUT_WEIGHT`.
+MIN_INPUT_WEIGHT = _MIN_INPUT_WEIGHT
 #: Shortest group key that is matched (shorter keys would match unrelated firms).
 MIN_GROUP_KEY = 2
 

@@ -170,7 +170,7 @@ from chainmap.exceptions import InvalidInput, NotFound
 from chainmap.graph import chain_segments
 from chainmap.i18n import norm_lang
 from chainmap.labels import GAP_STATUS, GAP_TARGET_STATUSES, SEGMENT_KIND
-from chainmap.models import Enterprise, Region, RegionKind, Role, SegmentKind, Tag
+from chainmap.models import Enterprise, Region, RegionKind, Role, SegmentKind, Tag, is_minor_input
 from chainmap.policies import Policy, PolicyIndex
 
 __all__ = [
@@ -762,6 +762,8 @@ def _classify(
     demand_segs: set[str] = set()
     demand_producers: set[str] = set()
     for v, k in outs:
+        if k == "supplies" and is_minor_input(G.edges[n, v].get("weight")):
+            continue  # a minor input (an alloying element) makes no local demand for this segment
         if k == "supplies" and v in present:
             demand_segs.add(v)
             demand_producers.update(pres[v].producers)

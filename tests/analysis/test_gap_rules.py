@@ -340,3 +340,21 @@ def test_shipped_seed_statuses_print_the_figures(capsys: pytest.CaptureFixture[s
             assert Counter(i.status for i in rep.items).keys() <= {"not_priority", "unsuitable"}
     with capsys.disabled():
         print("\n" + "\n".join(lines))
+
+
+def test_a_minor_input_makes_no_local_demand_on_the_shipped_seed() -> None:
+    """A ``supplies`` link below MIN_INPUT_WEIGHT (copper as an alloying element of aluminium) does
+    not make the target's local firms a demand for the source: 中铝's alloy ingots do not 'need'
+    cathode copper.  Checked for every minor-input link of the seed, with a material one beside it."""
+    from chainmap.models import is_minor_input
+    from chainmap.seed import load_seed
+
+    data = load_seed()
+    minor = {(ln.source, ln.target) for ln in data.links if ln.kind == "supplies" and is_minor_input(ln.weight)}
+    assert ("cai.cu.cathode", "cai.al.alloy") in minor
+    rep = gp.analyze_gaps(data, region="yuncheng")
+    by_id = {i.segment_id: i for i in rep.items}
+    for src, tgt in sorted(minor):
+        assert tgt not in by_id[src].demand_segments, f"{src} counts {tgt} as demand through a minor input"
+    # a material input still does: cathode copper is needed by the local copper-strip firm
+    assert by_id["cai.cu.cathode"].demand_segments and "铝合金锭" not in by_id["cai.cu.cathode"].rationale
