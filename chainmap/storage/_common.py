@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol, TypeVar, cast, runtime_checkable
-
-from pydantic_core import from_json
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, runtime_checkable
 
 from chainmap.exceptions import Conflict, InvalidInput
-from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 from chainmap.storage.base import RECORD_KINDS
+
+if TYPE_CHECKING:  # loaded where a model is read or written (see chainmap.storage.sqlite)
+    from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 
 __all__ = [
     "BulkValidator",
@@ -77,6 +77,8 @@ def check_page(limit: int, offset: int) -> tuple[int, int]:
 
 def parse_tag(tag: Tag | str) -> Tag:
     """A :class:`Tag` from its code or Chinese label, else InvalidInput naming ``tag``."""
+    from chainmap.models import Tag
+
     if isinstance(tag, Tag):
         return tag
     try:
@@ -88,6 +90,8 @@ def parse_tag(tag: Tag | str) -> Tag:
 
 def parse_link_kind(kind: LinkKind | str) -> LinkKind:
     """A :class:`LinkKind`, else InvalidInput naming ``kind``."""
+    from chainmap.models import LinkKind
+
     try:
         return LinkKind(kind)
     except ValueError:
@@ -97,12 +101,9 @@ def parse_link_kind(kind: LinkKind | str) -> LinkKind:
 
 # ---- enterprises as stored ----------------------------------------------------
 
-_to_json = Enterprise.__pydantic_serializer__.to_json
-
-
 def enterprise_json(e: Enterprise) -> str:
     """The JSON a store keeps for ``e`` (what ``e.model_dump_json()`` gives, without its overhead)."""
-    return _to_json(e).decode()
+    return e.__pydantic_serializer__.to_json(e).decode()
 
 
 @runtime_checkable
@@ -139,6 +140,8 @@ class StoredEnterprise:
     __slots__ = ("id", "name", "credit_code", "county", "zone", "segments", "tags", "json")
 
     def __init__(self, text: bytes | str) -> None:
+        from pydantic_core import from_json
+
         d = from_json(text, cache_strings=False)
         self.id: str = d["id"]
         self.name: str = d["name"]
@@ -322,6 +325,8 @@ class BulkValidator:
 
     # -- per kind --
     def chains(self, items: Iterable[Chain]) -> list[Chain]:
+        from chainmap.models import Chain
+
         chains = self._typed(items, Chain, "chain")
         self._unique((c.id for c in chains), "chain")
         self._known["chain"].update(c.id for c in chains)
@@ -332,6 +337,8 @@ class BulkValidator:
         return chains
 
     def regions(self, items: Iterable[Region]) -> list[Region]:
+        from chainmap.models import Region
+
         regions = self._typed(items, Region, "region")
         self._unique((r.id for r in regions), "region")
         self._known["region"].update(r.id for r in regions)
@@ -344,6 +351,8 @@ class BulkValidator:
         return regions
 
     def segments(self, items: Iterable[Segment]) -> list[Segment]:
+        from chainmap.models import Segment
+
         segments = self._typed(items, Segment, "segment")
         self._unique((s.id for s in segments), "segment")
         self._known["segment"].update(s.id for s in segments)
@@ -352,6 +361,8 @@ class BulkValidator:
         return segments
 
     def links(self, items: Iterable[Link]) -> list[Link]:
+        from chainmap.models import Link
+
         links = self._typed(items, Link, "link")
         seen: dict[tuple[str, str, str], int] = {}
         for row, ln in enumerate(links, start=1):
@@ -365,6 +376,8 @@ class BulkValidator:
 
     def enterprises(self, items: Iterable[Enterprise], *, first_row: int = 1) -> list[Enterprise]:
         """Validate one batch of enterprises; ids and credit codes are tracked across batches."""
+        from chainmap.models import Enterprise
+
         batch = self._typed(items, Enterprise, "enterprise")
         self._enterprises(batch, first_row)
         return batch

@@ -22,18 +22,21 @@ from __future__ import annotations
 import abc
 import contextlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from typing import Any
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from chainmap.exceptions import NotFound, PreconditionFailed
-from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
+
+if TYPE_CHECKING:  # the models (and pydantic) load when a store first reads or writes one
+    from pydantic import BaseModel
+
+    from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 
 __all__ = ["Store", "SCHEMA_VERSION", "RECORD_KINDS", "ANY_TAG", "object_tag", "check_tag"]
 
 #: Version of the data layout; bumped with a forward migration in each backend.
 #: 1: first layout.  2: graph and record revision counters next to the revision.
-SCHEMA_VERSION = 2
+#: 3: the derived-result cache (:meth:`Store.get_derived`).
+SCHEMA_VERSION = 3
 
 #: Record kinds known to the product (others are refused, to catch typos).
 RECORD_KINDS = frozenset(
@@ -46,7 +49,10 @@ RECORD_KINDS = frozenset(
 ANY_TAG = "*"
 
 #: A stored object as its tag sees it: a model, or a record's data.
-Tagged = BaseModel | Mapping[str, Any]
+if TYPE_CHECKING:
+    Tagged: TypeAlias = BaseModel | Mapping[str, Any]
+else:  # the same alias at run time without importing pydantic (annotations are not evaluated)
+    Tagged = Any
 
 
 def object_tag(obj: Tagged) -> str:
@@ -63,6 +69,8 @@ def object_tag(obj: Tagged) -> str:
     """
     import hashlib  # here: OpenSSL loads only for a tag, not for every command that opens a store
     import json
+
+    from pydantic import BaseModel
 
     data = obj.model_dump(mode="json") if isinstance(obj, BaseModel) else obj
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
@@ -130,8 +138,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def clear(self) -> None:
-        """Delete every chainmap object and record (schema and revision stay; the
-        revision grows).  For tests and ``import --replace``; irreversible."""
+        """Delete every chainmap object, record and derived result (schema and revision
+        stay; the revision grows).  For tests and ``import --replace``; irreversible."""
 
     # ---- revisions (cache invalidation) -------------------------------------
     # Three counters, kept by the backend with the data (so every process using the
@@ -182,6 +190,27 @@ class Store(abc.ABC):
         counted yet), so it grows on writes of that kind only; e.g. a cache of candidate
         matrices keyed on ``record_revision("candidate")`` survives API-key writes.
         ``record_revision(kind) <= record_revision()`` always."""
+
+    # ---- derived results (a cache shared by every process) --------------------
+    # A result computed from the store's data (e.g. the chain summary of ``chainmap
+    # chains``), kept with the data under a key and the revision it was computed at, so
+    # a later process answers from it without reading and validating the data.  The
+    # revision is the caller's (any counter of its choice, read *before* the data it
+    # computed from); an entry answers only a reader that asks with the same revision,
+    # so a write that bumps that counter retires it.  Not data: writing one bumps no
+    # counter, ``clear`` drops them all, exports and backups leave them out.
+
+    @abc.abstractmethod
+    def get_derived(self, key: str, revision: int) -> str | None:
+        """The value stored under ``key`` at ``revision``; None when there is none or it
+        was stored at another revision."""
+
+    @abc.abstractmethod
+    def put_derived(self, key: str, revision: int, value: str) -> None:
+        """Store ``value`` under ``key`` (replacing what was there) as computed at
+        ``revision``.  Bumps no counter.  StorageUnavailable when the store cannot be
+        written now (read-only, or busy with another writer: it does not wait) -- a
+        caller treats that as "not kept", the result is still right."""
 
     @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractContextManager[Store]:
@@ -259,7 +288,7 @@ class Store(abc.ABC):
 
     def find_link(self, source: str, target: str, kind: LinkKind | str) -> Link | None:
         """The link ``source -[kind]-> target``, or None (backends may override the scan)."""
-        key = (source, target, kind.value if isinstance(kind, LinkKind) else str(kind))
+        key = (source, target, str(kind))  # LinkKind is a StrEnum: str() is its value
         return next((ln for ln in self.list_links() if ln.key == key), None)
 
     @abc.abstractmethod

@@ -34,10 +34,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chainmap.exceptions import InvalidInput
 from chainmap.storage.base import Store
@@ -79,41 +78,64 @@ ENV_NAMES = {
 _BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
-class StoreSettings(BaseModel):
-    """Validated storage settings; build with :meth:`from_env` or directly."""
+_DATABASE_RE = r"^[A-Za-z][A-Za-z0-9.\-]{0,62}$"
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Validated storage settings; build with :meth:`from_env` or directly.
+
+    A bad value raises InvalidInput naming the setting (environment variable).  Plain
+    checks, no pydantic: opening a store for its counters and derived results (``chainmap
+    chains`` on a kept summary) loads no model machinery."""
 
     backend: Literal["sqlite", "neo4j"] = DEFAULT_BACKEND
-    sqlite_path: str = Field(default=DEFAULT_SQLITE_PATH, min_length=1)
+    sqlite_path: str = DEFAULT_SQLITE_PATH
     neo4j_uri: str = DEFAULT_NEO4J_URI
     neo4j_user: str = DEFAULT_NEO4J_USER
-    neo4j_password: str = Field(default="", repr=False)
-    neo4j_database: str = Field(default=DEFAULT_NEO4J_DATABASE, pattern=r"^[A-Za-z][A-Za-z0-9.\-]{0,62}$")
-    neo4j_tx_rows: int = Field(default=DEFAULT_NEO4J_TX_ROWS, gt=0, strict=False)
+    neo4j_password: str = field(default="", repr=False)
+    neo4j_database: str = DEFAULT_NEO4J_DATABASE
+    neo4j_tx_rows: int = DEFAULT_NEO4J_TX_ROWS
 
-    @field_validator("backend", mode="before")
-    @classmethod
-    def _lower(cls, v: Any) -> Any:
-        return v.strip().lower() if isinstance(v, str) else v
+    def __post_init__(self) -> None:
+        for name in ("backend", "sqlite_path", "neo4j_uri", "neo4j_user", "neo4j_password", "neo4j_database"):
+            value = getattr(self, name)
+            if not isinstance(value, str):
+                _bad(name, value, "expected a string")
+            object.__setattr__(self, name, value.strip())
+        backend = self.backend.lower()
+        if backend not in ("sqlite", "neo4j"):
+            _bad("backend", self.backend, "expected 'sqlite' or 'neo4j'")
+        object.__setattr__(self, "backend", backend)
+        if not self.sqlite_path:
+            _bad("sqlite_path", self.sqlite_path, "expected a file path, got an empty value")
+        self._check_uri()
+        import re
 
-    @field_validator("neo4j_tx_rows", mode="before")
-    @classmethod
-    def _digits(cls, v: Any) -> Any:
-        """``100_000`` as written in Python (and in README examples) is accepted."""
-        return v.strip().replace("_", "") if isinstance(v, str) else v
+        if not re.match(_DATABASE_RE, self.neo4j_database):
+            _bad("neo4j_database", self.neo4j_database,
+                 "expected a database name: a letter, then up to 62 letters, digits, '.' or '-'")
+        rows: Any = self.neo4j_tx_rows
+        if isinstance(rows, str):  # ``100_000`` as written in Python (and in README examples) is accepted
+            text = rows.strip().replace("_", "")
+            rows = int(text) if text.isdigit() else rows
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows <= 0:
+            _bad("neo4j_tx_rows", self.neo4j_tx_rows, "expected a positive whole number")
+        object.__setattr__(self, "neo4j_tx_rows", rows)
 
-    @field_validator("neo4j_uri")
-    @classmethod
-    def _uri(cls, v: str) -> str:
+    def _check_uri(self) -> None:
+        v = self.neo4j_uri
         parts = urlsplit(v)
         if parts.scheme not in _BOLT_SCHEMES or not parts.hostname:
-            raise ValueError(f"expected scheme://host[:port] with scheme one of {', '.join(_BOLT_SCHEMES)}, got {v!r}")
+            _bad("neo4j_uri", v, f"expected scheme://host[:port] with scheme one of {', '.join(_BOLT_SCHEMES)}")
         try:
             parts.port  # noqa: B018 - raises on a bad port
         except ValueError:
-            raise ValueError(f"bad port in {v!r}") from None
-        return v
+            _bad("neo4j_uri", v, "bad port")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The settings by field name (what :meth:`from_env` takes as overrides)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> StoreSettings:
@@ -122,21 +144,24 @@ class StoreSettings(BaseModel):
         Raises
         ------
         InvalidInput
-            naming the setting (environment variable) with a bad value.
+            naming the setting (environment variable) with a bad value, or an unknown
+            override.
         """
         source = os.environ if env is None else env
         values: dict[str, Any] = {f: source[n] for f, n in ENV_NAMES.items() if source.get(n, "") != ""}
         values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)
-        except ValidationError as err:
-            first = err.errors()[0]
-            field = str(first["loc"][0]) if first["loc"] else "?"
-            setting = ENV_NAMES.get(field, field)
-            raise InvalidInput(
-                f"bad value {first.get('input')!r}: {first['msg']}", field=setting,
-                hint=f"fix the setting {setting}",
-            ) from None
+        unknown = sorted(set(values) - set(ENV_NAMES))
+        if unknown:
+            raise InvalidInput(f"unknown store setting {unknown[0]!r}; expected one of {', '.join(ENV_NAMES)}",
+                               field=unknown[0])
+        return cls(**values)
+
+
+def _bad(name: str, value: Any, expected: str) -> NoReturn:
+    """InvalidInput naming the setting of field ``name`` (its environment variable)."""
+    setting = ENV_NAMES.get(name, name)
+    shown = "" if name == "neo4j_password" else f"bad value {value!r}: "
+    raise InvalidInput(f"{shown}{expected}", field=setting, hint=f"fix the setting {setting}")
 
 
 def open_store(
@@ -187,7 +212,7 @@ def open_store(
         "neo4j_tx_rows": neo4j_tx_rows,
     }
     if settings is not None:
-        cfg = StoreSettings.from_env({}, **{**settings.model_dump(), **{k: v for k, v in overrides.items() if v}})
+        cfg = StoreSettings.from_env({}, **{**settings.as_dict(), **{k: v for k, v in overrides.items() if v}})
     else:
         cfg = StoreSettings.from_env(env, **overrides)
     if cfg.backend == "neo4j":

@@ -64,15 +64,16 @@ import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from pydantic_core import from_json
+from typing import TYPE_CHECKING, Any
 
 from chainmap.exceptions import Conflict, InvalidInput, NotFound, StorageUnavailable
-from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 from chainmap.storage import _common as common
 from chainmap.storage.base import RECORD_KINDS, SCHEMA_VERSION, Store
 from chainmap.storage.factory import DEFAULT_SQLITE_PATH
+
+if TYPE_CHECKING:  # the models and pydantic load on the first read or write of one, so a
+    # process that opens the store only for its counters and derived results never loads them
+    from chainmap.models import Chain, Enterprise, Link, LinkKind, Region, Segment, Tag
 
 __all__ = ["SQLiteStore", "MIGRATIONS", "DEFAULT_PATH"]
 
@@ -155,9 +156,14 @@ INSERT INTO meta(key, value) SELECT 'graph_revision', value FROM meta WHERE key 
 INSERT INTO meta(key, value) SELECT 'record_revision', value FROM meta WHERE key = 'revision';
 """
 
+# Derived results (Store.get_derived): a cache, not data.
+_V3 = """
+CREATE TABLE derived (key TEXT PRIMARY KEY, revision INTEGER NOT NULL, value TEXT NOT NULL);
+"""
+
 #: Forward migrations: entry ``i`` brings a file from version ``i`` to ``i + 1``.
 #: Append a script (never edit a released one) and bump ``base.SCHEMA_VERSION``.
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 
 if len(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - guards a forgotten bump
     raise RuntimeError("chainmap.storage.sqlite.MIGRATIONS does not match base.SCHEMA_VERSION")
@@ -422,10 +428,11 @@ class SQLiteStore(Store):
                     conn.execute("ROLLBACK")  # read only: nothing to commit
 
     @contextlib.contextmanager
-    def _tx(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+    def _tx(self, *, write: bool, counted: bool = True) -> Iterator[sqlite3.Connection]:
         """Hold the lock; open a transaction (or a savepoint when nested); translate errors.
 
-        A read outside this thread's write transaction takes no lock (see :meth:`_read_tx`)."""
+        A read outside this thread's write transaction takes no lock (see :meth:`_read_tx`).
+        A write that is not ``counted`` (a derived result) bumps no counter of its own."""
         if not write and self._owner != threading.get_ident() and not self._memory():
             with self._read_tx() as rconn:
                 yield rconn
@@ -443,7 +450,7 @@ class SQLiteStore(Store):
             self._owner = threading.get_ident()
             try:
                 yield conn
-                if write:
+                if write and counted:
                     self._dirty = True
                 if depth == 0:
                     if self._dirty:
@@ -520,7 +527,7 @@ class SQLiteStore(Store):
     def clear(self) -> None:
         with self._tx(write=True) as conn:
             for table in ("link", "enterprise_segment", "enterprise_tag", "enterprise", "segment", "region",
-                          "chain", "record"):
+                          "chain", "record", "derived"):
                 conn.execute(f"DELETE FROM {table}")  # fixed table names
             self._touch(graph=True, kinds=RECORD_KINDS)
 
@@ -553,6 +560,33 @@ class SQLiteStore(Store):
             return self._counter("record_revision")
         common.check_record_key(kind, "-")
         return self._counter(f"record_revision:{kind}")
+
+    # ---- derived results -----------------------------------------------------------
+    def get_derived(self, key: str, revision: int) -> str | None:
+        with self._tx(write=False) as conn:
+            row = conn.execute("SELECT value FROM derived WHERE key = ? AND revision = ?", (key, revision)).fetchone()
+        return str(row[0]) if row is not None else None
+
+    def put_derived(self, key: str, revision: int, value: str) -> None:
+        sql = ("INSERT INTO derived(key, revision, value) VALUES (?, ?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET revision = excluded.revision, value = excluded.value")
+        if self._owner == threading.get_ident():  # inside this thread's transaction: part of it
+            with self._tx(write=True, counted=False) as conn:
+                conn.execute(sql, (key, revision, value))
+            return
+        with self._lock:
+            conn = self._connection()
+            if self._read_only:
+                raise self._read_only_error()
+            try:  # a cache: never wait for another process's write lock
+                conn.execute("PRAGMA busy_timeout = 0")
+                try:
+                    with self._tx(write=True, counted=False) as tx:
+                        tx.execute(sql, (key, revision, value))
+                finally:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000):d}")
+            except sqlite3.Error as err:
+                raise self._translate(err) from None
 
     # ---- helpers -------------------------------------------------------------------
     def _one(self, sql: str, params: Sequence[Any], what: str, key: str) -> str:
@@ -594,9 +628,13 @@ class SQLiteStore(Store):
 
     # ---- chains --------------------------------------------------------------------
     def get_chain(self, chain_id: str) -> Chain:
+        from chainmap.models import Chain
+
         return Chain.model_validate_json(self._one("SELECT data FROM chain WHERE id = ?", (chain_id,), "chain", chain_id))
 
     def list_chains(self) -> list[Chain]:
+        from chainmap.models import Chain
+
         return [Chain.model_validate_json(d) for d in self._datas("SELECT data FROM chain ORDER BY id")]
 
     def upsert_chain(self, chain: Chain) -> None:
@@ -617,10 +655,14 @@ class SQLiteStore(Store):
 
     # ---- segments ------------------------------------------------------------------
     def get_segment(self, segment_id: str) -> Segment:
+        from chainmap.models import Segment
+
         data = self._one("SELECT data FROM segment WHERE id = ?", (segment_id,), "segment", segment_id)
         return Segment.model_validate_json(data)
 
     def list_segments(self, chain: str | None = None) -> list[Segment]:
+        from chainmap.models import Segment
+
         with self._tx(write=False) as conn:
             if chain is None:
                 rows = conn.execute("SELECT data FROM segment ORDER BY id").fetchall()
@@ -657,6 +699,8 @@ class SQLiteStore(Store):
 
     def _drop_presences(self, conn: sqlite3.Connection, segment_id: str) -> None:
         """Remove ``segment_id`` from every enterprise that operates in it (JSON and side table)."""
+        from chainmap.models import Enterprise
+
         rows = conn.execute(
             "SELECT e.data FROM enterprise e WHERE e.id IN "
             "(SELECT enterprise FROM enterprise_segment WHERE segment = ?)",
@@ -671,6 +715,8 @@ class SQLiteStore(Store):
 
     # ---- links ---------------------------------------------------------------------
     def list_links(self, chain: str | None = None) -> list[Link]:
+        from chainmap.models import Link
+
         with self._tx(write=False) as conn:
             if chain is None:
                 rows = conn.execute("SELECT data FROM link ORDER BY source, target, kind").fetchall()
@@ -697,9 +743,13 @@ class SQLiteStore(Store):
 
     # ---- regions -------------------------------------------------------------------
     def get_region(self, region_id: str) -> Region:
+        from chainmap.models import Region
+
         return Region.model_validate_json(self._one("SELECT data FROM region WHERE id = ?", (region_id,), "region", region_id))
 
     def list_regions(self) -> list[Region]:
+        from chainmap.models import Region
+
         return [Region.model_validate_json(d) for d in self._datas("SELECT data FROM region ORDER BY id")]
 
     def upsert_region(self, region: Region) -> None:
@@ -717,10 +767,14 @@ class SQLiteStore(Store):
 
     # ---- enterprises ---------------------------------------------------------------
     def get_enterprise(self, enterprise_id: str) -> Enterprise:
+        from chainmap.models import Enterprise
+
         data = self._one("SELECT data FROM enterprise WHERE id = ?", (enterprise_id,), "enterprise", enterprise_id)
         return Enterprise.model_validate_json(data)
 
     def find_enterprise_by_credit_code(self, credit_code: str) -> Enterprise | None:
+        from chainmap.models import Enterprise
+
         code = (credit_code or "").strip().upper()
         rows = self._datas("SELECT data FROM enterprise WHERE credit_code = ?", (code,))
         return Enterprise.model_validate_json(rows[0]) if rows else None
@@ -729,6 +783,8 @@ class SQLiteStore(Store):
         return list(self.iter_enterprises())
 
     def iter_enterprises(self, *, batch_size: int = 5000) -> Iterator[Enterprise]:
+        from chainmap.models import Enterprise
+
         common.check_batch_size(batch_size)
         after = ""
         while True:
@@ -759,6 +815,8 @@ class SQLiteStore(Store):
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[Enterprise], int]:
+        from chainmap.models import Enterprise
+
         limit, offset = common.check_page(limit, offset)
         where, params = ["1 = 1"], []
         if segment is not None:
@@ -876,11 +934,15 @@ class SQLiteStore(Store):
             self._touch(kinds=(kind,))
 
     def get_record(self, kind: str, record_id: str) -> dict[str, Any]:
+        from pydantic_core import from_json
+
         common.check_record_key(kind, record_id)
         data = self._one("SELECT data FROM record WHERE kind = ? AND id = ?", (kind, record_id), kind, record_id)
         return dict(from_json(data, cache_strings=False))
 
     def list_records(self, kind: str, **where: Any) -> list[dict[str, Any]]:
+        from pydantic_core import from_json
+
         common.check_record_key(kind, "-")
         rows = self._datas("SELECT data FROM record WHERE kind = ? ORDER BY id", (kind,))
         records = (from_json(d, cache_strings=False) for d in rows)  # (the JSON of json.dumps)

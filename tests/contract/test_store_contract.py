@@ -712,6 +712,57 @@ def test_record_revision_of_an_unknown_kind_is_invalid(store: Store) -> None:
     assert err.value.context["field"] == "kind"
 
 
+# ---- derived results -------------------------------------------------------------
+
+
+def test_derived_result_answers_only_its_revision(base: Store) -> None:
+    rev = base.graph_revision()
+    assert base.get_derived("chain_summary:x", rev) is None
+    base.put_derived("chain_summary:x", rev, '[{"id": "mg", "名": "镁"}]')
+    assert base.get_derived("chain_summary:x", rev) == '[{"id": "mg", "名": "镁"}]'
+    assert base.get_derived("chain_summary:x", rev + 1) is None  # another revision: no answer
+    assert base.get_derived("chain_summary:y", rev) is None  # another key
+    base.put_derived("chain_summary:x", rev + 1, "second")  # replaces, under the new revision
+    assert base.get_derived("chain_summary:x", rev) is None
+    assert base.get_derived("chain_summary:x", rev + 1) == "second"
+    big = "链" * 200_000
+    base.put_derived("big", rev, big)
+    assert base.get_derived("big", rev) == big
+
+
+def test_derived_result_is_no_write(base: Store) -> None:
+    """Keeping a derived result bumps no counter (it would retire itself and every cache)."""
+    before = (base.revision(), base.graph_revision(), base.record_revision(), base.record_revision("project"))
+    exported = list(base.iter_all())
+    base.put_derived("k", before[1], "v")
+    base.put_derived("k", before[1], "w")
+    after = (base.revision(), base.graph_revision(), base.record_revision(), base.record_revision("project"))
+    assert after == before
+    assert base.get_derived("k", before[1]) == "w"
+    assert list(base.iter_all()) == exported  # not data: exports leave it out
+
+
+def test_derived_result_joins_an_open_transaction(base: Store) -> None:
+    rev = base.graph_revision()
+    with pytest.raises(RuntimeError), base.transaction() as tx:
+        tx.put_derived("k", rev, "v")
+        raise RuntimeError("undo")
+    assert base.get_derived("k", rev) is None
+    with base.transaction() as tx:
+        tx.upsert_segment(segment("mg.scrap"))
+        tx.put_derived("k", rev, "v")
+    assert base.get_derived("k", rev) == "v"
+    assert base.graph_revision() > rev  # the segment counted; the entry answers only the old revision
+
+
+def test_clear_drops_derived_results(base: Store) -> None:
+    far = base.graph_revision() + 1000  # a revision clear's own bump does not reach
+    base.put_derived("k", far, "v")
+    assert base.get_derived("k", far) == "v"
+    base.clear()
+    assert base.get_derived("k", far) is None
+
+
 def test_ping(store: Store) -> None:
     info = store.ping()
     assert info["reachable"] is True

@@ -247,7 +247,7 @@ def test_schema_1_database_migrates_with_counters_at_its_revision(neo4j_store, n
         session.run("MATCH (m:ChainmapMeta {id: 'store'}) SET m.schema_version = 1, m.revision = 4321").consume()
     store = Neo4jStore(neo4j_uri)
     try:
-        assert store.ping()["schema_version"] == SCHEMA_VERSION == 2
+        assert store.ping()["schema_version"] == SCHEMA_VERSION == 3
         assert (store.revision(), store.graph_revision(), store.record_revision()) == (4321, 4321, 4321)
         assert store.record_revision("candidate") == 0
         store.put_record("candidate", "c1", {})

@@ -187,7 +187,7 @@ def test_version_1_file_migrates_and_counters_start_at_its_revision(tmp_path: Pa
     _version_1_file(path, revision=7)
     store = SQLiteStore(path)
     try:
-        assert store._connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert store._connection().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert (store.revision(), store.graph_revision(), store.record_revision()) == (7, 7, 7)
         assert store.record_revision("candidate") == 0  # no candidate write counted yet
         assert store.get_chain("mg").name_en == "Mg"

@@ -33,11 +33,16 @@ SCHEMA = [
     "FOR (n:Enterprise) REQUIRE n.credit_code IS UNIQUE",
     "CREATE CONSTRAINT chainmap_record_key IF NOT EXISTS FOR (n:Record) REQUIRE n.key IS UNIQUE",
     "CREATE CONSTRAINT chainmap_meta_id IF NOT EXISTS FOR (n:ChainmapMeta) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT chainmap_derived_key IF NOT EXISTS FOR (n:ChainmapDerived) REQUIRE n.key IS UNIQUE",
     "CREATE INDEX chainmap_segment_chain IF NOT EXISTS FOR (n:Segment) ON (n.chain)",
     "CREATE INDEX chainmap_enterprise_county IF NOT EXISTS FOR (n:Enterprise) ON (n.county)",
     "CREATE INDEX chainmap_enterprise_zone IF NOT EXISTS FOR (n:Enterprise) ON (n.zone)",
     "CREATE INDEX chainmap_record_kind IF NOT EXISTS FOR (n:Record) ON (n.kind)",
 ]
+
+# Derived results (Store.get_derived): a cache, written without BUMP (it counts as no write).
+GET_DERIVED = "MATCH (d:ChainmapDerived {key: $key}) WHERE d.revision = $revision RETURN d.value AS v"
+PUT_DERIVED = "MERGE (d:ChainmapDerived {key: $key}) SET d.revision = $revision, d.value = $value"
 
 BUMP = (
     "MERGE (m:ChainmapMeta {id: 'store'}) ON CREATE SET m.schema_version = $version "

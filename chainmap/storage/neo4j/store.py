@@ -12,6 +12,7 @@ name starts with ``_`` are internal)::
     (:Record {key: "<kind>/<id>", kind, id, data})      data = the record as a JSON string
     (:ChainmapMeta {id: "store", schema_version, revision})
     (:ChainmapMeta {id: "revisions", graph_revision, record_revision, record_revision_<kind>, ...})
+    (:ChainmapDerived {key, revision, value})          a derived result (Store.get_derived)
 
 Relationships::
 
@@ -26,7 +27,7 @@ Relationships::
 
 Uniqueness constraints (created on open, ``IF NOT EXISTS``): ``id`` of Chain,
 Segment, Region, Enterprise and ChainmapMeta; ``Enterprise.credit_code``;
-``Record.key``.  Indexes: Segment.chain, Enterprise.county, Enterprise.zone,
+``Record.key``; ``ChainmapDerived.key``.  Indexes: Segment.chain, Enterprise.county, Enterprise.zone,
 Record.kind.  Internal: ``:BulkJournal``/``:BulkUndo`` (see :mod:`.bulk`).
 
 Writes
@@ -343,7 +344,7 @@ class Neo4jStore(Store):
         million enterprises in one transaction would outgrow the server's heap).  Not
         atomic: a failure part-way leaves part of the data; calling ``clear`` again
         finishes the job."""
-        labels = (*_GRAPH_LABELS, "Record", "BulkJournal", "BulkUndo")
+        labels = (*_GRAPH_LABELS, "Record", "BulkJournal", "BulkUndo", "ChainmapDerived")
 
         def batch(tx: Any, label: str) -> int:
             query = f"MATCH (n:{label}) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n"
@@ -385,6 +386,25 @@ class Neo4jStore(Store):
             return self._counter("revisions", "record_revision")
         common.check_record_key(kind, "-")
         return self._counter("revisions", cy.kind_counter(kind))
+
+    # ---- derived results ------------------------------------------------------------------
+    def get_derived(self, key: str, revision: int) -> str | None:
+        rec = self._read(lambda tx, key, revision: tx.run(cy.GET_DERIVED, key=key, revision=revision).single(),
+                         key=key, revision=revision)
+        return str(rec["v"]) if rec is not None and rec["v"] is not None else None
+
+    def put_derived(self, key: str, revision: int, value: str) -> None:
+        def work(tx: Any, **params: Any) -> None:
+            tx.run(cy.PUT_DERIVED, **params).consume()
+
+        params = {"key": key, "revision": revision, "value": value}
+        with self._errors():
+            tx = self._current()
+            if tx is not None:  # inside transaction(): part of it
+                work(tx, **params)
+                return
+            # a managed write without cy.BUMP: a cache entry counts as no write
+            self._retrying(lambda session: session.execute_write(work, **params))
 
     # ---- generic node helpers -----------------------------------------------------------
     def _get_props(self, kind: str, node_id: str) -> dict[str, Any]:
