@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from chainmap.exceptions import NotFound
 from chainmap.models import Chain, Enterprise, Link, Region, RegionKind, Role, Segment
 from chainmap.policies import POLICY_RECORD_KIND, Policy, policies_from_records
+from chainmap.revisions import CENSUS_RECORD_KINDS, data_revision
 
 if TYPE_CHECKING:  # networkx loads with the first use of ChainData.graph: counting needs no graph
     import networkx as nx
@@ -62,11 +63,6 @@ __all__ = [
     "local_enterprises",
     "is_local",
 ]
-
-
-#: Record kinds of the local census that the gap analysis reads (:mod:`chainmap.census.coverage`):
-#: part of :class:`ChainData` (``census``) and of :func:`data_revision`.
-CENSUS_RECORD_KINDS: tuple[str, ...] = ("census_import", "absence_confirmation")
 
 
 class Placed(Protocol):
@@ -296,20 +292,6 @@ def is_local(data: ChainData, enterprise: Placed, region: str | None = None) -> 
             return False
         region = city.id
     return idx.covers(region, county=enterprise.county, zone=enterprise.zone)
-
-
-def data_revision(store: Store) -> int:
-    """A counter of what :class:`ChainData` holds: ``graph_revision() +
-    record_revision("policy")`` plus the record revisions of the census kinds
-    (:data:`CENSUS_RECORD_KINDS`: register imports, confirmed absences).  No term ever goes
-    back and one of them grows on every write to the graph, the policies or those census
-    records, so the sum grows on each of them (and on nothing else): caches keyed on it
-    survive project, candidate, review-decision and key writes."""
-    return (
-        store.graph_revision()
-        + store.record_revision(POLICY_RECORD_KIND)
-        + sum(store.record_revision(k) for k in CENSUS_RECORD_KINDS)
-    )
 
 
 #: The landmark's reading order: 合 · 汽 · 生 · 材.

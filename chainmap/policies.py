@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from chainmap.exceptions import InvalidInput
 from chainmap.models import ID_PATTERN, Confidence, empty_list
+from chainmap.revisions import POLICY_RECORD_KIND  # the store record kind holding the policies
 
 __all__ = [
     "POLICY_RECORD_KIND",
@@ -46,8 +47,6 @@ __all__ = [
     "policies_from_records",
 ]
 
-#: The store record kind holding the policies.
-POLICY_RECORD_KIND = "policy"
 
 _Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, min_length=1, max_length=80)]
 

@@ -196,3 +196,55 @@ def test_chains_loads_none_of_what_it_does_not_need(tmp_path: Path) -> None:
     assert state["escape_pattern"] == 0 and state["number_patterns"] == 0
     # ...while the probe does see what the command loads (the store, the models, the policies)
     assert {"chainmap.storage.sqlite", "chainmap.models", "chainmap.policies", "sqlite3"} <= set(state["modules"])
+
+
+def test_chains_answers_from_the_kept_summary_without_models(tmp_path: Path) -> None:
+    """The second `chainmap chains` reads the summary the first one kept in the store: the same
+    output, with neither pydantic nor the models loaded; a graph write retires it."""
+    assert _state(["init"], tmp_path)["code"] in (0, None)
+    first = _state(["chains", "--format", "json"], tmp_path)
+    assert "chainmap.models" in first["modules"]  # computed from the read model, then kept
+    again = _state(["chains", "--format", "json"], tmp_path)
+    assert again["stdout"] == first["stdout"]
+    assert _under(again["modules"], ("pydantic", "pydantic_core", "chainmap.models", "chainmap.data", "chainmap.service")) == []
+    table = _state(["chains"], tmp_path)  # the table comes from the same kept rows
+    assert "chainmap.models" not in table["modules"] and "qi" in table["stdout"]
+
+    # a new local enterprise in 汽 (a graph write): the summary is computed again and counts it
+    from chainmap.models import Enterprise, SegmentPresence
+    from chainmap.storage.sqlite import SQLiteStore
+
+    with SQLiteStore(tmp_path / "startup.db") as store:
+        seg = next(s.id for s in store.list_segments("qi"))
+        store.upsert_enterprise(Enterprise(id="kept-test", name="测试汽车零部件有限公司", county="yanhu",
+                                           segments=[SegmentPresence(segment=seg)]))
+    changed = _state(["chains", "--format", "json"], tmp_path)
+    assert "chainmap.models" in changed["modules"]
+    before = {r["id"]: r["enterprises"] for r in json.loads(first["stdout"])}
+    after = {r["id"]: r["enterprises"] for r in json.loads(changed["stdout"])}
+    assert after["qi"] == before["qi"] + 1
+    assert {k: v for k, v in after.items() if k != "qi" and not k.startswith("qi.")} == {
+        k: v for k, v in before.items() if k != "qi" and not k.startswith("qi.")
+    }
+
+
+def test_chains_on_a_read_only_store_answers_without_keeping(tmp_path: Path) -> None:
+    """A store that cannot be written still answers `chainmap chains` (the summary is
+    computed, not kept), with the same rows as a writable one."""
+    assert _state(["init"], tmp_path)["code"] in (0, None)
+    db = tmp_path / "startup.db"
+    expected = _state(["chains", "--format", "json"], tmp_path)["stdout"]
+    from chainmap.storage.sqlite import SQLiteStore
+
+    with SQLiteStore(db) as store:  # retire the kept summary (a graph write) ...
+        store.upsert_chain(store.get_chain("qi"))
+    uri = "file:" + str(db) + "?mode=ro"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+           "CHAINMAP_STORE": "sqlite", "CHAINMAP_SQLITE_PATH": uri}
+    for _ in range(2):  # ... and read it read-only, twice: computed each time, never kept
+        out = subprocess.run([sys.executable, "-c", STATE_PROBE, json.dumps(["chains", "--format", "json"])],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+        assert out.returncode == 0, out.stderr
+        state = json.loads(out.stderr.strip().splitlines()[-1])
+        assert state["code"] in (0, None) and state["stdout"] == expected
+        assert "chainmap.models" in state["modules"]

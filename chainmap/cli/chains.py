@@ -1,8 +1,10 @@
 """``chainmap chains`` and ``chainmap chain show ID``: the chains and their local firms.
 
-Thin: parse -> :func:`chainmap.service.chain_summary` / :func:`chainmap.service.chain_detail`
--> render.  ``chainmap chains`` reads the store and counts by the locality rule without
-loading networkx (the chain graph is built only by ``chain show``).
+Thin: parse -> :func:`chainmap.derived.kept_chain_summary` (the summary of
+:func:`chainmap.service.chain_summary`, kept in the store) / :func:`chainmap.service.chain_detail`
+-> render.  ``chainmap chains`` answers from the kept summary when the store has not changed
+since (no models or pydantic loaded), else reads the store and counts by the locality rule
+without loading networkx (the chain graph is built only by ``chain show``).
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from chainmap.cli.common import (
     echo_table,
     format_option,
     handle_errors,
+    open_store,
 )
-from chainmap.cli.data import open_data
+from chainmap.cli.data import open_data, store_data
 from chainmap.exceptions import InvalidInput
 from chainmap.i18n import norm_lang, pick
 
@@ -50,11 +53,12 @@ def chains_cmd(
     lang: str = LangOpt,
 ) -> None:
     """列出产业链及其环节数、本地企业数 / list chains with segment and local enterprise counts."""
-    from chainmap import service
+    from chainmap.derived import kept_chain_summary
 
     lang = norm_lang(lang)
     fmt = check_format(fmt, ("table", "json"))
-    rows = service.chain_summary(data=open_data(lang), region=region)
+    with open_store() as store:
+        rows = kept_chain_summary(store=store, region=region, load=lambda: store_data(store, lang))
     if fmt == "json":
         echo_json(rows)
     else:
