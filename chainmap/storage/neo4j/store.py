@@ -403,8 +403,16 @@ class Neo4jStore(Store):
             if tx is not None:  # inside transaction(): part of it
                 work(tx, **params)
                 return
-            # a managed write without cy.BUMP: a cache entry counts as no write
-            self._retrying(lambda session: session.execute_write(work, **params))
+            # a managed write without cy.BUMP: a cache entry counts as no write.  Two processes
+            # MERGE-ing a new key at once: one of them meets the key's uniqueness constraint;
+            # its second attempt finds the node and updates it.
+            for attempt in (1, 2):
+                try:
+                    self._retrying(lambda session: session.execute_write(work, **params))
+                    return
+                except nx.ConstraintError:
+                    if attempt == 2:
+                        raise
 
     # ---- generic node helpers -----------------------------------------------------------
     def _get_props(self, kind: str, node_id: str) -> dict[str, Any]:
