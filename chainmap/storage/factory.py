@@ -33,6 +33,7 @@ CHAINMAP_STORE
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal, NoReturn
@@ -110,8 +111,6 @@ class StoreSettings:
         if not self.sqlite_path:
             _bad("sqlite_path", self.sqlite_path, "expected a file path, got an empty value")
         self._check_uri()
-        import re
-
         if not re.match(_DATABASE_RE, self.neo4j_database):
             _bad("neo4j_database", self.neo4j_database,
                  "expected a database name: a letter, then up to 62 letters, digits, '.' or '-'")

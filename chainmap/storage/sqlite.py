@@ -570,21 +570,20 @@ class SQLiteStore(Store):
     def put_derived(self, key: str, revision: int, value: str) -> None:
         sql = ("INSERT INTO derived(key, revision, value) VALUES (?, ?, ?) "
                "ON CONFLICT(key) DO UPDATE SET revision = excluded.revision, value = excluded.value")
-        if self._owner == threading.get_ident():  # inside this thread's transaction: part of it
-            with self._tx(write=True, counted=False) as conn:
-                conn.execute(sql, (key, revision, value))
-            return
         with self._lock:
             conn = self._connection()
-            if self._read_only:
-                raise self._read_only_error()
-            try:  # a cache: never wait for another process's write lock
-                conn.execute("PRAGMA busy_timeout = 0")
+            # a cache never waits for another process's write lock (inside this thread's own
+            # transaction there is none to wait for: the write joins it)
+            no_wait = self._owner != threading.get_ident()
+            try:
+                if no_wait:
+                    conn.execute("PRAGMA busy_timeout = 0")
                 try:
                     with self._tx(write=True, counted=False) as tx:
                         tx.execute(sql, (key, revision, value))
                 finally:
-                    conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000):d}")
+                    if no_wait:
+                        conn.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000):d}")
             except sqlite3.Error as err:
                 raise self._translate(err) from None
 

@@ -214,3 +214,26 @@ def test_counters_survive_reopen_and_are_shared_by_two_stores(tmp_path: Path) ->
     assert (again.revision(), again.graph_revision(), again.record_revision()) == (4, 1, 3)
     assert again.record_revision("project") == 3
     again.close()
+
+
+def test_keeping_a_derived_result_does_not_wait_for_another_writer(tmp_path: Path) -> None:
+    """While another process holds the write lock, put_derived refuses at once (it would have
+    succeeded by waiting: the lock is released after 3 s, well within the store's 30 s
+    timeout); the store's own wait is restored for its real writes."""
+    path = tmp_path / "busy.db"
+    store = SQLiteStore(path, timeout=30.0)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(3.0, other.execute, ("COMMIT",))
+    release.start()
+    try:
+        with pytest.raises(StorageUnavailable, match="busy"):
+            store.put_derived("k", 1, "v")
+        assert store._connection().execute("PRAGMA busy_timeout").fetchone()[0] == 30000
+        store.upsert_chain(Chain(id="mg", name_zh="镁", name_en="Mg", letter="材"))  # waits for the lock
+        assert store.get_chain("mg").name_en == "Mg"
+        assert store.get_derived("k", 1) is None  # nothing was kept
+    finally:
+        release.join()
+        other.close()
+        store.close()
